@@ -1,0 +1,38 @@
+# 政务公开门户 — the commands a person needs. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+PORT ?= 8000
+HOST ?= 127.0.0.1
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
+
+.PHONY: run test lint check-migrations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+## Start the portal on embedded SQLite with demo data at http://$(HOST):$(PORT)/
+run: $(VENV)/.installed-run
+	$(FLASK) db upgrade
+	$(FLASK) demo-load --if-empty
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+## Run the test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
+test: $(VENV)/.installed-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check portal tests migrations wsgi.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

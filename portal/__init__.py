@@ -1,0 +1,117 @@
+"""政务公开门户 — the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as portal_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. `config` overrides every other source (used by tests)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_access_policy(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, overrides: dict) -> None:
+    app.config.from_object(portal_config.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(portal_config.from_environment())
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/portal.db"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = portal_config.persistent_secret_key(app.instance_path)
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.database import configure_engine
+    from portal.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+    with app.app_context():
+        configure_engine(app, db.engine)
+
+    from portal.auth.services import load_user_from_session
+
+    login_manager.user_loader(load_user_from_session)
+    import_models()
+
+
+def import_models() -> None:
+    """Import every model module so metadata (and Alembic) sees all tables."""
+    import portal.attachments.models
+    import portal.audit.models
+    import portal.auth.models
+    import portal.disclosures.models
+    import portal.organizations.models
+    import portal.workdays.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.auth.views import bp as auth_bp
+    from portal.disclosures.views import public_bp as disclosures_public_bp
+    from portal.disclosures.views import staff_bp as disclosures_staff_bp
+    from portal.public.views import bp as public_bp
+    from portal.staff.views import bp as staff_bp
+    from portal.workdays.views import bp as workdays_bp
+
+    for blueprint in (public_bp, auth_bp, staff_bp, disclosures_public_bp,
+                      disclosures_staff_bp, workdays_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_access_policy(app: Flask) -> None:
+    from portal.access import register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.audit.cli import audit_cli
+    from portal.auth.cli import create_user_command
+    from portal.demo.cli import demo_load_command
+    from portal.workdays.cli import workdays_cli
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_load_command)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(workdays_cli)

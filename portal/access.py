@@ -1,0 +1,81 @@
+"""Who may reach which route: one table, enforced before every request.
+
+This is the coarse gate (is this person in the right line of work at all?). The fine
+check — on *which* organization — stays in each service's `require(...)`, so a page, the
+CLI and any API meet the same rule. An endpoint missing from the table is refused, so a
+new route is closed until someone decides who may use it (and the access-matrix test
+names it).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.errors import PermissionDenied
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"  # any staff account
+
+STAFF_VIEW = frozenset({Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR})
+EDITORS = frozenset({Role.EDITOR})
+REVIEWERS = frozenset({Role.REVIEWER})
+PUBLISHERS = frozenset({Role.EDITOR, Role.REVIEWER})
+ADMINS = frozenset({Role.ADMIN})
+
+ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
+    "static": PUBLIC,
+    "public.home": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "disclosures.listing": PUBLIC,
+    "disclosures.detail": PUBLIC,
+    "disclosures.attachment": PUBLIC,
+    "staff.home": SIGNED_IN,
+    "staff_disclosures.staff_listing": STAFF_VIEW,
+    "staff_disclosures.show": STAFF_VIEW,
+    "staff_disclosures.version": STAFF_VIEW,
+    "staff_disclosures.staff_attachment": STAFF_VIEW,
+    "staff_disclosures.new": EDITORS,
+    "staff_disclosures.edit": EDITORS,
+    "staff_disclosures.submit": EDITORS,
+    "staff_disclosures.upload": EDITORS,
+    "staff_disclosures.remove_attachment": EDITORS,
+    "staff_disclosures.approve": REVIEWERS,
+    "staff_disclosures.reject": REVIEWERS,
+    "staff_disclosures.withdraw": REVIEWERS,
+    "staff_disclosures.publish": PUBLISHERS,
+    "workdays.index": ADMINS,
+    "workdays.set_override": ADMINS,
+    "workdays.remove_override": ADMINS,
+    "workdays.confirm_year": ADMINS,
+    "workdays.unconfirm_year": ADMINS,
+    "workdays.deadline": SIGNED_IN,
+}
+
+
+def policy_for(endpoint: str | None) -> str | frozenset[Role] | None:
+    return ROUTE_POLICY.get(endpoint or "")
+
+
+def check_route_access() -> None:
+    """before_request hook: raise PermissionDenied (403) or let Flask-Login redirect."""
+    if request.endpoint is None:  # 404 and 405 are answered by routing itself
+        return None
+    policy = policy_for(request.endpoint)
+    if policy == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        from portal.extensions import login_manager
+
+        return login_manager.unauthorized()
+    if policy == SIGNED_IN:
+        return None
+    if policy is None or not any(current_user.has_role(role) for role in policy):
+        raise PermissionDenied(action=f"route:{request.endpoint}", actor=current_user)
+    return None
+
+
+def register(app: Flask) -> None:
+    app.before_request(check_route_access)

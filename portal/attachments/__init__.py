@@ -1,0 +1,1 @@
+"""Uploaded files: checked by content, stored under generated names, served as downloads."""

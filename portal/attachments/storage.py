@@ -1,0 +1,291 @@
+"""Attachments on disk: checked by content, stored under generated names, sent as downloads.
+
+Decisions:
+- The kind is detected from the bytes and must agree with the file name's extension
+  (`.jpeg` counts as `.jpg`). Anything else is refused and the attempt is audited
+  (`attachment.reject`).
+- The original (Chinese) name is kept only as a display name for the download. A client
+  path such as `C:\\Users\\张三\\通知.pdf` or `../../通知.pdf` is reduced to its last part
+  and accepted: browsers send such names, and the display name never touches the file
+  system — files are stored as `<uuid4 hex>.<kind>` in `ab/cd/` shard folders.
+- `save_upload` only adds the row to the session; the calling service commits. If that
+  commit fails, the written file is an orphan nobody links to: harmless, and it can be
+  swept by comparing the folder with `stored_files`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+from urllib.parse import quote
+
+import filetype
+from flask import Response, current_app, send_file
+from werkzeug.datastructures import FileStorage
+
+from portal.attachments.models import StoredFile
+from portal.errors import NotFound, PayloadTooLarge, ValidationError
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "ofd": "application/ofd",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+}
+KIND_LABELS = {"pdf": "PDF", "ofd": "OFD", "doc": "DOC", "docx": "DOCX", "xls": "XLS",
+               "xlsx": "XLSX", "jpg": "JPG", "png": "PNG"}
+CHUNK_SIZE = 64 * 1024
+MAX_NAME_LENGTH = 255
+EXTENSION_ALIASES = {"jpeg": "jpg"}
+REJECT_ACTION = "attachment.reject"
+RFC5987_SAFE = "!#$&+-.^_`|~"  # attr-char punctuation left unencoded in filename*
+
+# C0 and C1 controls (incl. CR, LF, NUL, DEL), bidi marks and overrides, BOM, and the
+# Unicode line/paragraph separators: nothing a file name needs, all useful for spoofing.
+_UNSAFE_NAME_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_STORAGE_NAME = re.compile(r"[0-9a-f]{32}\.[a-z]{3,4}")
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_MAGIC = b"PK\x03\x04"
+_SIGNATURES = {kind: filetype.get_type(ext=kind) for kind in ("pdf", "jpg", "png")}
+# Stream names in an OLE2 compound file's directory: Word's main stream, Excel's
+# BIFF8 ("Workbook") and BIFF5 ("Book") workbook streams.
+_OLE_STREAMS = {"doc": ("WordDocument",), "xls": ("Workbook", "Book")}
+# A ZIP package is an OFD, DOCX or XLSX when this part is at its root; macro-enabled
+# Office files (with a VBA project) are not accepted under the plain extensions.
+_ZIP_MARKERS = (("ofd", "OFD.xml", None),
+                ("docx", "word/document.xml", "word/vbaProject.bin"),
+                ("xlsx", "xl/workbook.xml", "xl/vbaProject.bin"))
+
+
+def detect_kind(handle: IO[bytes]) -> str | None:
+    """The allowed kind the content of a seekable binary file really is, else None."""
+    handle.seek(0)
+    head = handle.read(8192)
+    handle.seek(0)
+    if head.startswith(ZIP_MAGIC):
+        return _zip_kind(handle)
+    if head.startswith(OLE_MAGIC):
+        return _ole_kind(handle)
+    for kind, matcher in _SIGNATURES.items():
+        if matcher.match(head):
+            return kind
+    return None
+
+
+def _zip_kind(handle: IO[bytes]) -> str | None:
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    for kind, marker, forbidden in _ZIP_MARKERS:
+        if marker in names and forbidden not in names:
+            return kind
+    return None
+
+
+def _ole_kind(handle: IO[bytes]) -> str | None:
+    data = handle.read()
+    handle.seek(0)
+    found = {kind for kind, names in _OLE_STREAMS.items()
+             if any(_has_ole_stream(data, name) for name in names)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _has_ole_stream(data: bytes, name: str) -> bool:
+    """True when the compound file's directory lists a stream called `name`.
+
+    Directory entries are 128-byte records starting on 128-byte boundaries (for 512- and
+    4096-byte sectors alike): the UTF-16LE name, at offset 64 its byte length including
+    the terminator, at offset 66 the object type (2 = stream).
+    """
+    pattern = name.encode("utf-16-le") + b"\x00\x00"
+    start = data.find(pattern)
+    while start != -1:
+        entry = data[start:start + 128]
+        if (start % 128 == 0 and len(entry) == 128 and entry[66] == 2
+                and int.from_bytes(entry[64:66], "little") == len(pattern)):
+            return True
+        start = data.find(pattern, start + 1)
+    return False
+
+
+def clean_display_name(filename: str | None) -> str:
+    """Return the file name to show for a download: the last path part, without control
+    or bidi characters, at most 255 characters with the extension kept.
+
+    Raises ValidationError when nothing usable is left.
+    """
+    name = unicodedata.normalize("NFC", filename or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE_NAME_CHARS.sub("", name).strip()
+    if name in ("", ".", ".."):
+        raise ValidationError("文件名无效，请重新选择文件。")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        if not dot or len(ext) > 16:
+            stem, dot, ext = name, "", ""
+        name = stem[: MAX_NAME_LENGTH - len(dot) - len(ext)].rstrip() + dot + ext
+    return name
+
+
+def declared_kind(display_name: str) -> str:
+    """The allowed kind named by the file's extension.
+
+    Raises ValidationError (audited) for a missing or disallowed extension.
+    """
+    _, dot, ext = display_name.rpartition(".")
+    ext = EXTENSION_ALIASES.get(ext.lower(), ext.lower()) if dot else ""
+    if ext in CONTENT_TYPES:
+        return ext
+    allowed = "、".join(KIND_LABELS[kind] for kind in CONTENT_TYPES)
+    problem = f"扩展名“.{ext}”" if ext else "没有扩展名"
+    raise ValidationError(f"文件“{display_name}”{problem}，不能上传。允许的类型：{allowed}。",
+                          audit_action=REJECT_ACTION)
+
+
+def format_size(size: int) -> str:
+    """Human-readable size for messages: "20 MB", "512 KB", "100 字节"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} 字节"
+
+
+def read_limited(stream: IO[bytes], display_name: str) -> Iterator[bytes]:
+    """Yield the upload in chunks, never reading more than ATTACHMENT_MAX_BYTES + 1 bytes.
+
+    Raises PayloadTooLarge (audited) as soon as the limit is passed.
+    """
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    total = 0
+    while chunk := stream.read(min(CHUNK_SIZE, limit + 1 - total)):
+        total += len(chunk)
+        if total > limit:
+            raise PayloadTooLarge(f"附件“{display_name}”超过 {format_size(limit)} 的大小限制，"
+                                  "请压缩或拆分后重新上传。")
+        yield chunk
+
+
+def stored_path(storage_name: str) -> Path:
+    """Where a stored file lives: `<UPLOAD_FOLDER>/ab/cd/abcd….pdf`."""
+    if not _STORAGE_NAME.fullmatch(storage_name):
+        raise NotFound("附件不存在。")
+    root = Path(current_app.config["UPLOAD_FOLDER"])
+    return root / storage_name[:2] / storage_name[2:4] / storage_name
+
+
+def _write_temp(file: FileStorage, folder: Path, display_name: str) -> tuple[Path, int, str]:
+    """Copy the upload into a temporary file in `folder`; return path, size and sha256.
+
+    The temporary file is removed if anything goes wrong.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+    temp = Path(temp_name)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in read_limited(file.stream, display_name):
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp, size, digest.hexdigest()
+
+
+def _check_content(temp: Path, size: int, kind: str, display_name: str) -> None:
+    """Raise ValidationError when the written file is empty or not really of `kind`."""
+    if size == 0:
+        raise ValidationError(f"文件为空：“{display_name}”没有内容，请检查后重新上传。")
+    with temp.open("rb") as handle:
+        detected = detect_kind(handle)
+    if detected != kind:
+        raise ValidationError(
+            f"文件“{display_name}”的实际类型与扩展名不符，请上传真实的 {KIND_LABELS[kind]} 文件。",
+            audit_action=REJECT_ACTION)
+
+
+def save_upload(file: FileStorage, uploaded_by: User | None) -> StoredFile:
+    """Check an uploaded file, store it under a generated name and add its StoredFile row
+    to the session (the calling service commits).
+
+    Raises ValidationError for a missing, empty, disallowed or disguised file (the last
+    two audited as `attachment.reject`) and PayloadTooLarge above ATTACHMENT_MAX_BYTES;
+    nothing is left on disk in either case.
+    """
+    if file is None or not file.filename:
+        raise ValidationError("请选择要上传的文件。")
+    display_name = clean_display_name(file.filename)
+    kind = declared_kind(display_name)
+    storage_name = f"{uuid.uuid4().hex}.{kind}"
+    target = stored_path(storage_name)
+    temp, size, sha256 = _write_temp(file, target.parent, display_name)
+    try:
+        _check_content(temp, size, kind, display_name)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    stored = StoredFile(storage_name=storage_name, display_name=display_name, kind=kind,
+                        content_type=CONTENT_TYPES[kind], size=size, sha256=sha256,
+                        uploaded_by_id=uploaded_by.id if uploaded_by is not None else None)
+    db.session.add(stored)
+    return stored
+
+
+def discard_file(stored: StoredFile) -> None:
+    """Remove a stored file from disk (for a service undoing an upload); missing is fine."""
+    stored_path(stored.storage_name).unlink(missing_ok=True)
+
+
+def ascii_fallback_name(display_name: str, kind: str) -> str:
+    """An ASCII-only name for clients that ignore `filename*`."""
+    stem = display_name.rpartition(".")[0] or display_name
+    simple = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    simple = re.sub(r"[^A-Za-z0-9._ -]+", "", simple).strip(" .")
+    return f"{simple or 'attachment'}.{kind}"
+
+
+def send_stored_file(stored: StoredFile) -> Response:
+    """Send a stored file as a download under its display name.
+
+    Sets Content-Disposition (ASCII fallback plus RFC 5987 `filename*`), the kind's
+    Content-Type and `nosniff`; answers conditional requests (the ETag is the sha256).
+    Callers check access first. Raises NotFound when the file is missing on disk.
+    """
+    path = stored_path(stored.storage_name)
+    if not path.is_file():
+        current_app.logger.error("stored file %s missing on disk", stored.storage_name)
+        raise NotFound("附件文件已丢失，请联系网站管理员。")
+    fallback = ascii_fallback_name(stored.display_name, stored.kind)
+    response = send_file(path, mimetype=CONTENT_TYPES[stored.kind], as_attachment=True,
+                         download_name=fallback, etag=stored.sha256, conditional=True)
+    # Werkzeug derives its fallback by dropping non-ASCII ("通知.pdf" → ".pdf"); set both.
+    encoded = quote(stored.display_name, safe=RFC5987_SAFE)
+    response.headers.set("Content-Disposition", "attachment", filename=fallback,
+                         **{"filename*": f"UTF-8''{encoded}"})
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,1 @@
+"""Staff accounts, role grants and the permission check every service calls."""

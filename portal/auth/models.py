@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.db_types import str_enum
+from portal.extensions import db
+from portal.organizations.models import Organization
+from portal.timeutil import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+    REVIEWER = "reviewer"
+    VILLAGE_CLERK = "village_clerk"
+    HANDLER = "handler"
+    INSPECTOR = "inspector"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "系统管理员",
+    Role.EDITOR: "信息编辑",
+    Role.REVIEWER: "信息审核",
+    Role.VILLAGE_CLERK: "村务专干",
+    Role.HANDLER: "办理人员",
+    Role.INSPECTOR: "纪检监督",
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie's identity: rotating it ends every existing session.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: Role | str, organization: Organization | None = None) -> bool:
+        """True when a grant of `role` covers `organization` (any organization if None)."""
+        for grant in self.grants:
+            if grant.role != role:
+                continue
+            if organization is None or grant.organization.contains(organization):
+                return True
+        return False
+
+    def organizations_for(self, role: Role | str) -> list[Organization]:
+        return [g.organization for g in self.grants if g.role == role]
+
+    @property
+    def roles(self) -> set[Role]:
+        return {g.role for g in self.grants}
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class RoleGrant(db.Model):
+    """A role held on an organization; it covers that organization's whole subtree."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    organization: Mapped[Organization] = relationship(lazy="joined")

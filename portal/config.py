@@ -1,0 +1,69 @@
+"""Configuration defaults. Every number the domain rules use lives here or in a table.
+
+Precedence, lowest first: these defaults, `instance/config.py`, environment variables
+prefixed `PORTAL_` (e.g. `PORTAL_DATABASE_URL`), then the dict given to `create_app`.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from typing import ClassVar
+
+
+class Defaults:
+    SQLALCHEMY_DATABASE_URI: str | None = None  # derived from instance path when unset
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024  # whole request; per-file limit below
+    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    SITE_NAME = "政务公开门户"
+    TIMEZONE = "Asia/Shanghai"
+
+    # 政府信息公开条例 第二十六条：信息形成或变更之日起 20 个工作日内公开。
+    DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS = 20
+    # 1 = 单级审核；2 = 初审 + 终审。
+    DISCLOSURE_REVIEW_STEPS = 1
+    PAGE_SIZE = 20
+
+
+ENV_PREFIX = "PORTAL_"
+_INT_KEYS = {
+    "MAX_CONTENT_LENGTH",
+    "ATTACHMENT_MAX_BYTES",
+    "DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS",
+    "DISCLOSURE_REVIEW_STEPS",
+    "PAGE_SIZE",
+}
+
+
+def from_environment() -> dict:
+    """Read `PORTAL_*` variables; `PORTAL_DATABASE_URL` maps to SQLALCHEMY_DATABASE_URI."""
+    found: dict = {}
+    for name, value in os.environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name.removeprefix(ENV_PREFIX)
+        if key == "DATABASE_URL":
+            key = "SQLALCHEMY_DATABASE_URI"
+        found[key] = int(value) if key in _INT_KEYS else value
+    return found
+
+
+def persistent_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts.
+
+    Production deployments set PORTAL_SECRET_KEY instead; no key is ever fixed in code.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,43 @@
+"""Engine behaviour per backend.
+
+SQLite is the embedded engine: WAL so readers never wait for the writer, a busy timeout,
+and `BEGIN IMMEDIATE` for transactions that will write, so two writers queue on the lock
+instead of failing half-way with "database is locked". Requests with a safe method (GET,
+HEAD, OPTIONS) begin deferred read transactions; everything else — form posts, CLI
+commands, services called directly — begins immediate.
+"""
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _wants_write() -> bool:
+    return not (has_request_context() and request.method in SAFE_METHODS)
+
+
+def configure_engine(app: Flask, engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+
+
+def is_postgresql() -> bool:
+    from portal.extensions import db
+
+    return db.engine.dialect.name == "postgresql"

@@ -1,0 +1,176 @@
+"""Demo data built from the town's own 2022 report: 民权县 → 双塔镇, its offices and a few
+villages, one account per role with a random password, and disclosures that went through
+the real review flow (so the audit chain records them like any other)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from portal.auth.models import Role
+from portal.auth.services import create_user
+from portal.auth.system import SYSTEM
+from portal.disclosures import services as disclosures
+from portal.disclosures.models import Category
+from portal.extensions import db
+from portal.organizations.models import Organization, OrgKind
+from portal.organizations.services import build_organization
+from portal.sanitize import text_to_html
+from portal.timeutil import LOCAL_TZ, local_today
+
+DATA = Path(__file__).parent / "data"
+
+# Credit codes here are fictional placeholders in the right format.
+TREE = {
+    "county": ("民权县", "minquan", "11411421MB1234567A"),
+    "town": ("双塔镇", "shuangta", "11411421MB2345678B"),
+    "departments": [
+        ("党政办公室", "shuangta-office"), ("便民服务中心", "shuangta-service"),
+        ("财政所", "shuangta-finance"), ("司法所", "shuangta-justice"),
+        ("综治中心", "shuangta-zongzhi"),
+    ],
+    "villages": [
+        ("双塔村", "shuangta-cun"), ("王堂村", "wangtang"), ("李庄村", "lizhuang"),
+        ("郭店村", "guodian"),
+    ],
+}
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Organization))
+
+
+def random_password() -> str:
+    """16 characters from four classes, so it passes the password policy."""
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(13))
+    return (secrets.choice(string.ascii_uppercase) + secrets.choice(string.digits)
+            + core + secrets.choice("!@#%&*"))
+
+
+def _build_tree() -> dict[str, Organization]:
+    name, slug, code = TREE["county"]
+    county = build_organization(name=name, slug=slug, kind=OrgKind.COUNTY, parent=None,
+                                credit_code=code, formal_name="民权县人民政府")
+    name, slug, code = TREE["town"]
+    town = build_organization(name=name, slug=slug, kind=OrgKind.TOWN, parent=county,
+                              credit_code=code, formal_name="民权县双塔镇人民政府")
+    orgs = {"county": county, "town": town}
+    for order, (name, slug) in enumerate(TREE["departments"]):
+        orgs[slug] = build_organization(name=name, slug=slug, kind=OrgKind.DEPARTMENT,
+                                        parent=town, sort_order=order,
+                                        formal_name=f"双塔镇人民政府{name}")
+    for order, (name, slug) in enumerate(TREE["villages"]):
+        orgs[slug] = build_organization(name=name, slug=slug, kind=OrgKind.VILLAGE,
+                                        parent=town, sort_order=order,
+                                        formal_name=f"双塔镇{name}村民委员会")
+    db.session.commit()
+    return orgs
+
+
+ACCOUNTS = [
+    ("admin", "系统管理员", Role.ADMIN, "county", "县级系统管理员"),
+    ("editor", "贾凤丽", Role.EDITOR, "town", "双塔镇信息编辑"),
+    ("reviewer", "何文哲", Role.REVIEWER, "town", "双塔镇信息审核"),
+    ("clerk", "王村务", Role.VILLAGE_CLERK, "shuangta-cun", "双塔村村务专干"),
+    ("handler", "李办理", Role.HANDLER, "town", "双塔镇留言办理"),
+    ("inspector", "赵纪检", Role.INSPECTOR, "town", "双塔镇纪委监督"),
+]
+
+
+def _create_accounts(orgs: dict[str, Organization]) -> tuple[dict, list[tuple[str, str, str]]]:
+    users, printed = {}, []
+    for username, name, role, org_key, description in ACCOUNTS:
+        password = random_password()
+        users[username] = create_user(SYSTEM, username=username, display_name=name,
+                                      password=password, grants=[(role, orgs[org_key])])
+        printed.append((username, password, description))
+    return users, printed
+
+
+def _local(y: int, m: int, d: int, hh: int = 10) -> datetime:
+    return datetime(y, m, d, hh, 0, tzinfo=LOCAL_TZ)
+
+
+def _paragraphs(*lines: str) -> str:
+    return text_to_html("\n\n".join(lines))
+
+
+def _documents(orgs) -> list[dict]:
+    report = (DATA / "shuangta-2022-law-based-government-report.txt").read_text("utf-8")
+    # The first two lines are the letterhead and the title, which the page shows itself.
+    lines = [line.strip().removeprefix("[bookmark: _GoBack]")
+             for line in report.splitlines() if line.strip()][2:]
+    body = "\n\n".join(lines)
+    return [
+        dict(category=Category.RESULT, org=orgs["town"], written=date(2023, 2, 23),
+             published=_local(2023, 2, 24), doc_number="", topic="综合政务",
+             keywords="法治政府 年度报告",
+             title="民权县双塔镇人民政府关于2022年度法治政府建设情况的报告",
+             body=text_to_html(body)),
+        dict(category=Category.DECISION, org=orgs["town"], written=date(2023, 3, 6),
+             published=_local(2023, 3, 8), doc_number="双政〔2023〕3号", topic="综合政务",
+             keywords="政务公开 工作计划", title="双塔镇2023年政务公开工作计划",
+             body=_paragraphs(
+                 "为深化政务公开体系建设，持续深入推进决策、执行、管理、服务、结果“五公开”，制定本计划。",
+                 "一、将政务公开、政务服务工作纳入年度中心工作，着力抓好政务公开栏建设。",
+                 "二、落实政务舆情回应责任，做好第一时间处置工作并做好回复反馈。",
+                 "三、实施村事务阳光工程，推进村级事务及时公开，加强群众对村级事务的有效监督。",
+                 "四、镇纪委跟踪督办政务公开日常工作，确保重要信息不出错。")),
+        dict(category=Category.MANAGEMENT, org=orgs["shuangta-office"],
+             written=date(2023, 1, 10), published=_local(2023, 1, 12),
+             doc_number="双政办〔2023〕1号", topic="劳动、人事、监察",
+             keywords="法治建设 领导小组",
+             title="关于调整双塔镇法治政府建设工作领导小组的通知",
+             body=_paragraphs(
+                 "为切实加强政府法治建设工作，经研究，调整镇法治政府建设工作领导小组。",
+                 "组长：镇党委书记；副组长：镇长；领导小组办公室设在党政办公室，负责日常工作。",
+                 "领导小组每月定期召开联席会议，统筹推进各项法治政府建设工作。")),
+        dict(category=Category.SERVICE, org=orgs["shuangta-service"],
+             written=date(2023, 4, 3), published=_local(2023, 4, 4), doc_number="",
+             topic="民政、扶贫、救灾", keywords="便民服务 办事指南",
+             title="双塔镇便民服务中心办事指南",
+             body=_paragraphs(
+                 "按照“谁接待、谁负责”原则，便民服务中心整合镇审批服务力量，集中办理群众事项。",
+                 "办公时间：工作日上午 8:30—12:00，下午 14:30—17:30（夏季 15:00—18:00）。",
+                 "可办理事项：低保、特困供养申请受理，残疾人两项补贴，城乡居民医疗保险参保登记，"
+                 "法律援助申请转办等。")),
+        dict(category=Category.EXECUTION, org=orgs["shuangta-zongzhi"],
+             written=date(2023, 1, 16), published=_local(2023, 1, 18), doc_number="",
+             topic="公安、安全、司法", keywords="矛盾纠纷 排查化解",
+             title="双塔镇2022年矛盾纠纷排查化解工作情况",
+             body=_paragraphs(
+                 "我镇建立矛盾纠纷常态化排查化解机制，实施“日摸排、周汇报、月汇总”的工作要求。",
+                 "2022年全镇共化解矛盾纠纷98件，有效防止“民转刑”案件出现，"
+                 "真正实现“大事不出镇，小事不出村”。")),
+    ]
+
+
+def _publish_documents(users, orgs) -> None:
+    editor, reviewer = users["editor"], users["reviewer"]
+    for doc in _documents(orgs):
+        draft = disclosures.create_draft(editor, disclosures.DisclosureInput(
+            organization=doc["org"], category=doc["category"], title=doc["title"],
+            body_html=doc["body"], formed_on=doc["written"], written_on=doc["written"],
+            doc_number=doc["doc_number"], topic=doc["topic"], keywords=doc["keywords"]))
+        disclosures.submit(editor, draft.id)
+        disclosures.approve(reviewer, draft.id, "内容属实，同意公开。")
+        disclosures.publish(SYSTEM, draft.id, published_at=doc["published"])
+    pending = disclosures.create_draft(editor, disclosures.DisclosureInput(
+        organization=orgs["town"], category=Category.DECISION,
+        title="关于征求《双塔镇农村人居环境整治实施方案（征求意见稿）》意见的公告",
+        body_html="为广泛听取群众意见，现将实施方案（征求意见稿）予以公布，欢迎提出意见建议。",
+        formed_on=local_today(), topic="城乡建设、环境保护", keywords="人居环境 征求意见"))
+    disclosures.submit(editor, pending.id)
+
+
+def load_demo() -> list[tuple[str, str, str]]:
+    """Load everything; returns (username, password, description) to print once."""
+    orgs = _build_tree()
+    users, printed = _create_accounts(orgs)
+    _publish_documents(users, orgs)
+    return printed

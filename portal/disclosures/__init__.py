@@ -1,0 +1,1 @@
+"""五公开: decision, execution, management, service and result disclosures."""

@@ -1,0 +1,178 @@
+"""Reading disclosures: the public listing and the staff's scoped views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import Select, extract, func, select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import Role
+from portal.auth.permissions import require_any
+from portal.disclosures.models import Category, Disclosure, DisclosureAttachment, Status
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.organizations.models import Organization
+from portal.timeutil import LOCAL_TZ
+
+STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(stmt: Select, number: int, size: int) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    number = max(1, number)
+    items = list(db.session.scalars(stmt.limit(size).offset((number - 1) * size)))
+    return Page(items, number, size, total or 0)
+
+
+def get_disclosure(disclosure_id: int) -> Disclosure:
+    """Return the disclosure or raise NotFound."""
+    disclosure = db.session.get(Disclosure, disclosure_id)
+    if disclosure is None:
+        raise NotFound("找不到该公开信息。")
+    return disclosure
+
+
+def get_public(disclosure_id: int) -> Disclosure:
+    """A disclosure residents may read (published or superseded); anything else is 404,
+    so drafts and withdrawn documents do not even reveal that they exist."""
+    disclosure = db.session.get(Disclosure, disclosure_id)
+    if disclosure is None or not disclosure.is_public:
+        raise NotFound("该信息不存在或已撤回。")
+    return disclosure
+
+
+def get_for_staff(actor, disclosure_id: int) -> Disclosure:
+    """A disclosure the actor may see in the back office. Raises NotFound, PermissionDenied."""
+    disclosure = get_disclosure(disclosure_id)
+    require_any(actor, STAFF_VIEW_ROLES, disclosure.organization,
+                action="disclosure.view", target=disclosure)
+    return disclosure
+
+
+def public_attachment(disclosure_id: int, file_id: int) -> DisclosureAttachment:
+    disclosure = get_public(disclosure_id)
+    for link in disclosure.attachments:
+        if link.stored_file_id == file_id:
+            return link
+    raise NotFound("找不到该附件。")
+
+
+def _in_org_subtree(org: Organization):
+    return Disclosure.organization_id.in_(
+        select(Organization.id).where(Organization.path.startswith(org.path)))
+
+
+def public_listing(*, category: Category | None = None, organization: Organization | None = None,
+                   year: int | None = None, page: int = 1, size: int = 20) -> Page:
+    stmt = select(Disclosure).where(Disclosure.status == Status.PUBLISHED)
+    if category is not None:
+        stmt = stmt.where(Disclosure.category == category)
+    if organization is not None:
+        stmt = stmt.where(_in_org_subtree(organization))
+    if year is not None:
+        start = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
+        end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
+        stmt = stmt.where(Disclosure.published_at >= start, Disclosure.published_at < end)
+    stmt = stmt.order_by(Disclosure.published_at.desc(), Disclosure.id.desc())
+    return paginate(stmt, page, size)
+
+
+def latest_by_category(limit: int = 6) -> dict[Category, list[Disclosure]]:
+    latest = {}
+    for category in Category:
+        stmt = (select(Disclosure)
+                .where(Disclosure.status == Status.PUBLISHED, Disclosure.category == category)
+                .order_by(Disclosure.published_at.desc(), Disclosure.id.desc()).limit(limit))
+        latest[category] = list(db.session.scalars(stmt))
+    return latest
+
+
+def publication_years() -> list[int]:
+    year = extract("year", Disclosure.published_at)
+    rows = db.session.execute(select(year).where(Disclosure.status == Status.PUBLISHED)
+                              .group_by(year).order_by(year.desc()))
+    return [int(row[0]) for row in rows if row[0] is not None]
+
+
+def staff_listing(actor, *, status: Status | None = None, page: int = 1,
+                  size: int = 20) -> Page:
+    """Disclosures of every organization where the actor holds a staff role."""
+    orgs = {g.organization.path for g in getattr(actor, "grants", [])
+            if g.role in STAFF_VIEW_ROLES}
+    if not orgs:
+        return Page([], 1, size, 0)
+    scope = select(Organization.id).where(
+        db.or_(*[Organization.path.startswith(path) for path in orgs]))
+    stmt = select(Disclosure).where(Disclosure.organization_id.in_(scope))
+    if status is not None:
+        stmt = stmt.where(Disclosure.status == status)
+    stmt = stmt.options(selectinload(Disclosure.author)).order_by(
+        Disclosure.updated_at.desc(), Disclosure.id.desc())
+    return paginate(stmt, page, size)
+
+
+def awaiting_review(actor) -> list[Disclosure]:
+    """Submissions the actor could review (never their own)."""
+    paths = [g.organization.path for g in getattr(actor, "grants", [])
+             if g.role == Role.REVIEWER]
+    if not paths:
+        return []
+    scope = select(Organization.id).where(db.or_(*[Organization.path.startswith(p)
+                                                   for p in paths]))
+    stmt = (select(Disclosure)
+            .where(Disclosure.organization_id.in_(scope),
+                   Disclosure.status.in_((Status.SUBMITTED, Status.FIRST_APPROVED)),
+                   Disclosure.author_id != actor.id)
+            .order_by(Disclosure.updated_at))
+    return list(db.session.scalars(stmt))
+
+
+def review_steps() -> int:
+    return 2 if int(current_app.config["DISCLOSURE_REVIEW_STEPS"]) >= 2 else 1
+
+
+def editable_organizations(actor) -> list[Organization]:
+    """Organizations the actor may publish for: every node under an `editor` grant."""
+    paths = [g.organization.path for g in getattr(actor, "grants", []) if g.role == Role.EDITOR]
+    if not paths:
+        return []
+    stmt = select(Organization).where(db.or_(*[Organization.path.startswith(p) for p in paths]))
+    return list(db.session.scalars(stmt.order_by(Organization.path)))
+
+
+def publishing_organizations() -> list[Organization]:
+    """Organizations with at least one published disclosure, for the public filter."""
+    ids = select(Disclosure.organization_id).where(Disclosure.status == Status.PUBLISHED)
+    stmt = select(Organization).where(Organization.id.in_(ids)).order_by(Organization.path)
+    return list(db.session.scalars(stmt))
+
+
+def successor_of(disclosure: Disclosure) -> Disclosure | None:
+    """The published document that superseded this one, if any."""
+    if disclosure.status is not Status.SUPERSEDED:
+        return None
+    return db.session.scalar(select(Disclosure).where(
+        Disclosure.supersedes_id == disclosure.id, Disclosure.status == Status.PUBLISHED))

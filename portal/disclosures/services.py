@@ -1,0 +1,398 @@
+"""The disclosure life cycle: draft → submitted → approved → published → withdrawn or
+superseded. Every operation checks permission, does the work, records the audit event and
+commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from portal import audit
+from portal.attachments.storage import save_upload
+from portal.attachments.word import import_docx
+from portal.auth.models import Role
+from portal.auth.permissions import require, require_any
+from portal.disclosures.models import (
+    TOPICS,
+    Category,
+    Disclosure,
+    DisclosureAttachment,
+    DisclosureReview,
+    DisclosureVersion,
+    IndexSequence,
+    Mode,
+    Status,
+    Validity,
+)
+from portal.disclosures.queries import get_disclosure
+from portal.disclosures.timeliness import publish_deadline
+from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
+from portal.extensions import db
+from portal.organizations.models import Organization
+from portal.sanitize import clean_html, text_to_html
+from portal.timeutil import local_now, to_local, utcnow
+
+EDITABLE = (Status.DRAFT, Status.PUBLISHED)
+MAX_ATTACHMENTS = 20
+
+
+@dataclass
+class DisclosureInput:
+    """What staff fill in on the form; the view builds it, services validate it."""
+
+    organization: Organization
+    category: Category
+    title: str
+    body_html: str
+    formed_on: date
+    written_on: date | None = None
+    doc_number: str = ""
+    topic: str = "综合政务"
+    keywords: str = ""
+    mode: Mode = Mode.PROACTIVE
+    validity: Validity = Validity.VALID
+    repealed_on: date | None = None
+    source: str = ""
+    supersedes_index: str = ""
+    word_file: FileStorage | None = None  # replaces the body when given
+
+
+def _validate(data: DisclosureInput) -> None:
+    if not data.title.strip():
+        raise ValidationError("请填写标题。", field="title")
+    if len(data.title) > 200:
+        raise ValidationError("标题不能超过 200 个字。", field="title")
+    if data.topic not in TOPICS:
+        raise ValidationError("请选择主题分类。", field="topic")
+    today = local_now().date()
+    if data.formed_on > today:
+        raise ValidationError("信息形成日期不能晚于今天。", field="formed_on")
+    if data.written_on and data.written_on > today:
+        raise ValidationError("成文日期不能晚于今天。", field="written_on")
+    if data.validity is Validity.REPEALED and not data.repealed_on:
+        raise ValidationError("有效性为“废止”时请填写废止日期。", field="repealed_on")
+    if data.validity is not Validity.REPEALED and data.repealed_on:
+        raise ValidationError("只有已废止的文件才填写废止日期。", field="repealed_on")
+
+
+def _supersedes(data: DisclosureInput) -> Disclosure | None:
+    number = data.supersedes_index.strip()
+    if not number:
+        return None
+    old = db.session.scalar(select(Disclosure).where(Disclosure.index_number == number))
+    if old is None or old.status is not Status.PUBLISHED:
+        raise ValidationError(f"找不到已发布的索引号为“{number}”的文件。",
+                              field="supersedes_index")
+    if not data.organization.town or old.organization.town != data.organization.town:
+        raise ValidationError("只能替代本镇发布的文件。", field="supersedes_index")
+    return old
+
+
+def snapshot(disclosure: Disclosure) -> dict:
+    """The fields a version keeps, in JSON form."""
+    return {
+        "title": disclosure.title, "body_html": disclosure.body_html,
+        "category": disclosure.category.value, "organization_id": disclosure.organization_id,
+        "doc_number": disclosure.doc_number, "written_on": disclosure.written_on,
+        "formed_on": disclosure.formed_on, "topic": disclosure.topic,
+        "keywords": disclosure.keywords, "mode": disclosure.mode.value,
+        "validity": disclosure.validity.value, "repealed_on": disclosure.repealed_on,
+        "source": disclosure.source, "status": disclosure.status.value,
+        "index_number": disclosure.index_number,
+        "attachments": [link.file.display_name for link in disclosure.attachments],
+    }
+
+
+def _jsonable_snapshot(disclosure: Disclosure) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v)
+            for k, v in snapshot(disclosure).items()}
+
+
+def _keep_version(actor, disclosure: Disclosure) -> None:
+    db.session.add(DisclosureVersion(
+        disclosure=disclosure, number=disclosure.version,
+        snapshot=_jsonable_snapshot(disclosure), edited_by_id=getattr(actor, "id", None),
+        was_published=disclosure.status is Status.PUBLISHED,
+    ))
+    disclosure.version += 1
+
+
+INPUT_FIELDS = ("organization", "category", "title", "formed_on", "written_on", "doc_number",
+                "topic", "keywords", "mode", "validity", "repealed_on", "source")
+
+
+def _body_html(data: DisclosureInput) -> str:
+    if data.word_file is not None and data.word_file.filename:
+        return import_docx(data.word_file).html
+    body = data.body_html.strip()
+    # Plain text typed into the box becomes paragraphs; markup is cleaned.
+    return clean_html(body) if "<" in body else text_to_html(body)
+
+
+def _apply(disclosure: Disclosure, data: DisclosureInput) -> None:
+    fields = {name: getattr(data, name) for name in INPUT_FIELDS}
+    fields["title"] = data.title.strip()
+    fields["body_html"] = _body_html(data)
+    fields["source"] = data.source.strip() or data.organization.publisher_name
+    for name, value in fields.items():
+        setattr(disclosure, name, value)
+    deadline = publish_deadline(data.formed_on)
+    disclosure.publish_due = deadline.due
+    disclosure.publish_due_provisional = deadline.provisional
+    disclosure.updated_at = utcnow()
+
+
+def create_draft(actor, data: DisclosureInput) -> Disclosure:
+    """Start a draft. Requires `editor` on the publishing organization.
+
+    Raises PermissionDenied or ValidationError.
+    """
+    require(actor, Role.EDITOR, data.organization, action="disclosure.create")
+    _validate(data)
+    disclosure = Disclosure(author_id=actor.id, status=Status.DRAFT, version=1)
+    disclosure.supersedes = _supersedes(data)
+    _apply(disclosure, data)
+    db.session.add(disclosure)
+    db.session.flush()
+    audit.record(actor, "disclosure.create", disclosure, after=_jsonable_snapshot(disclosure))
+    db.session.commit()
+    return disclosure
+
+
+def update(actor, disclosure_id: int, data: DisclosureInput) -> Disclosure:
+    """Edit a draft, or revise a published document. The previous state is kept as a
+    version. Requires `editor` on both the current and the new organization.
+
+    Raises PermissionDenied, InvalidTransition or ValidationError.
+    """
+    disclosure = get_disclosure(disclosure_id)
+    require(actor, Role.EDITOR, disclosure.organization, action="disclosure.update",
+            target=disclosure)
+    require(actor, Role.EDITOR, data.organization, action="disclosure.update",
+            target=disclosure)
+    if disclosure.status not in EDITABLE:
+        raise InvalidTransition(disclosure.status.label, "修改")
+    if disclosure.status is Status.PUBLISHED and data.organization != disclosure.organization:
+        raise ValidationError("已发布文件不能更换发布机构。", field="organization")
+    _validate(data)
+    before = _jsonable_snapshot(disclosure)
+    _keep_version(actor, disclosure)
+    disclosure.supersedes = _supersedes(data) if disclosure.status is Status.DRAFT \
+        else disclosure.supersedes
+    _apply(disclosure, data)
+    audit.record(actor, "disclosure.update", disclosure, before=before,
+                 after=_jsonable_snapshot(disclosure))
+    db.session.commit()
+    return disclosure
+
+
+def submit(actor, disclosure_id: int) -> Disclosure:
+    """Send a draft for review. Requires `editor` on its organization."""
+    disclosure = get_disclosure(disclosure_id)
+    require(actor, Role.EDITOR, disclosure.organization, action="disclosure.submit",
+            target=disclosure)
+    if not disclosure.body_html.strip() and not disclosure.attachments:
+        raise ValidationError("正文和附件不能都为空，请填写正文或上传附件后再提交。")
+    _transition(actor, disclosure, Status.DRAFT, Status.SUBMITTED, "disclosure.submit")
+    db.session.commit()
+    return disclosure
+
+
+def _review_steps() -> int:
+    return 2 if int(current_app.config["DISCLOSURE_REVIEW_STEPS"]) >= 2 else 1
+
+
+def approve(actor, disclosure_id: int, comment: str = "") -> Disclosure:
+    """Approve a submission (初审 or 终审). Requires `reviewer` on its organization; the
+    author may never approve their own draft, and the 终审 reviewer must differ from the
+    初审 reviewer. Raises PermissionDenied or InvalidTransition."""
+    disclosure = get_disclosure(disclosure_id)
+    require(actor, Role.REVIEWER, disclosure.organization, action="disclosure.approve",
+            target=disclosure)
+    if disclosure.author_id == actor.id:
+        raise PermissionDenied("不能审核自己起草的信息（先审后发，须由他人审核）。",
+                               action="disclosure.approve", target=disclosure, actor=actor)
+    two_steps = _review_steps() == 2
+    if disclosure.status is Status.SUBMITTED:
+        step, target = 1, (Status.FIRST_APPROVED if two_steps else Status.APPROVED)
+    elif disclosure.status is Status.FIRST_APPROVED:
+        step, target = 2, Status.APPROVED
+        first = _last_review(disclosure, step=1)
+        if first is not None and first.reviewer_id == actor.id:
+            raise PermissionDenied("终审须由初审以外的审核人进行。",
+                                   action="disclosure.approve", target=disclosure, actor=actor)
+    else:
+        raise InvalidTransition(disclosure.status.label, "审核通过")
+    db.session.add(DisclosureReview(disclosure=disclosure, step=step, reviewer_id=actor.id,
+                                    approved=True, comment=comment.strip()[:1000],
+                                    version=disclosure.version))
+    _transition(actor, disclosure, disclosure.status, target, "disclosure.approve",
+                message=comment)
+    db.session.commit()
+    return disclosure
+
+
+def _last_review(disclosure: Disclosure, step: int) -> DisclosureReview | None:
+    reviews = [r for r in disclosure.reviews if r.step == step and r.approved]
+    return reviews[-1] if reviews else None
+
+
+def reject(actor, disclosure_id: int, comment: str) -> Disclosure:
+    """Return a submission to its author with a reason. Requires `reviewer`, not the author."""
+    disclosure = get_disclosure(disclosure_id)
+    require(actor, Role.REVIEWER, disclosure.organization, action="disclosure.reject",
+            target=disclosure)
+    if disclosure.author_id == actor.id:
+        raise PermissionDenied("不能审核自己起草的信息。", action="disclosure.reject",
+                               target=disclosure, actor=actor)
+    if not comment.strip():
+        raise ValidationError("退回时请填写退回理由。", field="comment")
+    if disclosure.status not in (Status.SUBMITTED, Status.FIRST_APPROVED):
+        raise InvalidTransition(disclosure.status.label, "退回修改")
+    step = 1 if disclosure.status is Status.SUBMITTED else 2
+    db.session.add(DisclosureReview(disclosure=disclosure, step=step, reviewer_id=actor.id,
+                                    approved=False, comment=comment.strip()[:1000],
+                                    version=disclosure.version))
+    _transition(actor, disclosure, disclosure.status, Status.DRAFT, "disclosure.reject",
+                message=comment)
+    db.session.commit()
+    return disclosure
+
+
+def publish(actor, disclosure_id: int, *, published_at: datetime | None = None) -> Disclosure:
+    """Publish an approved disclosure, assigning its 索引号 on first publication and
+    marking the document it supersedes. Requires `editor` or `reviewer` on its organization.
+
+    `published_at` records the original date of a document carried over from an earlier
+    site (历史信息导入); only an `admin` of the organization may give it. Raises
+    PermissionDenied, InvalidTransition or ValidationError.
+    """
+    disclosure = get_disclosure(disclosure_id)
+    require_any(actor, (Role.EDITOR, Role.REVIEWER), disclosure.organization,
+                action="disclosure.publish", target=disclosure)
+    if disclosure.status is not Status.APPROVED:
+        raise InvalidTransition(disclosure.status.label, "发布")
+    when = _publication_time(actor, disclosure, published_at)
+    if disclosure.index_number is None:
+        disclosure.index_number = allocate_index_number(disclosure.organization,
+                                                        to_local(when).year)
+    disclosure.published_at = when
+    disclosure.first_published_at = disclosure.first_published_at or when
+    old = disclosure.supersedes
+    if old is not None and old.status is Status.PUBLISHED:
+        old.status = Status.SUPERSEDED
+        audit.record(actor, "disclosure.supersede", old, before={"status": "published"},
+                     after={"status": "superseded", "by": disclosure.id})
+    _transition(actor, disclosure, Status.APPROVED, Status.PUBLISHED, "disclosure.publish",
+                extra={"index_number": disclosure.index_number, "published_at": when,
+                       "late": disclosure.is_late})
+    db.session.commit()
+    return disclosure
+
+
+def _publication_time(actor, disclosure: Disclosure, published_at: datetime | None) -> datetime:
+    now = utcnow()
+    if published_at is None:
+        return now
+    require(actor, Role.ADMIN, disclosure.organization, action="disclosure.publish_backdated",
+            target=disclosure)
+    if published_at > now or to_local(published_at).date() < disclosure.formed_on:
+        raise ValidationError("补录的发布时间须在信息形成日期之后、当前时间之前。",
+                              field="published_at")
+    return published_at
+
+
+def allocate_index_number(organization: Organization, year: int) -> str:
+    """Next `<credit code>/<YYYY>-<NNNNN>`. The row lock (or SQLite's write lock, which
+    every writing transaction holds) keeps two publications from taking the same serial."""
+    prefix = organization.index_code
+    if not prefix:
+        raise Conflict(f"“{organization.full_name}”及其上级均未设置统一社会信用代码，"
+                       "无法生成索引号。")
+    sequence = db.session.scalar(
+        select(IndexSequence).where(IndexSequence.prefix == prefix, IndexSequence.year == year)
+        .with_for_update())
+    if sequence is None:
+        sequence = IndexSequence(prefix=prefix, year=year, last_value=0)
+        db.session.add(sequence)
+    sequence.last_value += 1
+    return f"{prefix}/{year}-{sequence.last_value:05d}"
+
+
+def withdraw(actor, disclosure_id: int, reason: str) -> Disclosure:
+    """Take a published disclosure off the public site. Requires `reviewer`; a reason is
+    required and kept. Its 索引号 stays with it and is never reused."""
+    disclosure = get_disclosure(disclosure_id)
+    require(actor, Role.REVIEWER, disclosure.organization, action="disclosure.withdraw",
+            target=disclosure)
+    if not reason.strip():
+        raise ValidationError("撤回时请填写撤回原因。", field="reason")
+    if disclosure.status is not Status.PUBLISHED:
+        raise InvalidTransition(disclosure.status.label, "撤回")
+    disclosure.withdrawn_reason = reason.strip()[:500]
+    _transition(actor, disclosure, Status.PUBLISHED, Status.WITHDRAWN, "disclosure.withdraw",
+                message=reason)
+    db.session.commit()
+    return disclosure
+
+
+def _transition(actor, disclosure: Disclosure, expected: Status, target: Status, action: str,
+                *, message: str = "", extra: dict | None = None) -> None:
+    if disclosure.status is not expected:
+        raise InvalidTransition(disclosure.status.label, target.label)
+    disclosure.status = target
+    disclosure.updated_at = utcnow()
+    audit.record(actor, action, disclosure, before={"status": expected.value},
+                 after={"status": target.value, **(extra or {})}, message=message)
+
+
+def add_attachments(actor, disclosure_id: int, files: list[FileStorage]) -> Disclosure:
+    """Attach files (checked by content). Requires `editor`; on a published document the
+    previous state is kept as a version. Nothing is saved if any file is refused."""
+    disclosure = get_disclosure(disclosure_id)
+    require(actor, Role.EDITOR, disclosure.organization, action="attachment.upload",
+            target=disclosure)
+    if disclosure.status not in EDITABLE:
+        raise InvalidTransition(disclosure.status.label, "上传附件")
+    files = [f for f in files if f and f.filename]
+    if not files:
+        raise ValidationError("请选择要上传的文件。", field="files")
+    if len(disclosure.attachments) + len(files) > MAX_ATTACHMENTS:
+        raise ValidationError(f"每条信息最多 {MAX_ATTACHMENTS} 个附件。", field="files")
+    if disclosure.status is Status.PUBLISHED:
+        _keep_version(actor, disclosure)
+    position = len(disclosure.attachments)
+    for offset, upload in enumerate(files):
+        stored = save_upload(upload, uploaded_by=actor)
+        disclosure.attachments.append(
+            DisclosureAttachment(file=stored, position=position + offset))
+        audit.record(actor, "attachment.upload", disclosure,
+                     after={"file": stored.display_name, "kind": stored.kind,
+                            "size": stored.size, "sha256": stored.sha256})
+    disclosure.updated_at = utcnow()
+    db.session.commit()
+    return disclosure
+
+
+def remove_attachment(actor, disclosure_id: int, file_id: int) -> Disclosure:
+    """Detach a file. Requires `editor`; kept in the previous version when published."""
+    disclosure = get_disclosure(disclosure_id)
+    require(actor, Role.EDITOR, disclosure.organization, action="attachment.remove",
+            target=disclosure)
+    if disclosure.status not in EDITABLE:
+        raise InvalidTransition(disclosure.status.label, "删除附件")
+    link = next((a for a in disclosure.attachments if a.stored_file_id == file_id), None)
+    if link is None:
+        raise ValidationError("该附件不属于此信息。")
+    if disclosure.status is Status.PUBLISHED:
+        _keep_version(actor, disclosure)
+    disclosure.attachments.remove(link)
+    audit.record(actor, "attachment.remove", disclosure,
+                 before={"file": link.file.display_name})
+    disclosure.updated_at = utcnow()
+    db.session.commit()
+    return disclosure

@@ -1,0 +1,227 @@
+"""Public disclosure pages and the staff back office for them."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields import SelectChoice
+
+from portal.attachments.storage import send_stored_file
+from portal.disclosures import queries, services
+from portal.disclosures.forms import (
+    ActionForm,
+    AttachmentForm,
+    DisclosureForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from portal.disclosures.models import Category, Mode, Status, Validity
+from portal.errors import ValidationError, note_refusal
+from portal.forms import attach_error
+from portal.organizations.services import get_by_slug, get_organization
+
+public_bp = Blueprint("disclosures", __name__, url_prefix="/disclosures")
+staff_bp = Blueprint("staff_disclosures", __name__, url_prefix="/staff/disclosures")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 6:
+        abort(400, f"参数 {name} 应为数字。")
+    return int(value)
+
+
+@public_bp.get("/")
+def listing():
+    category = request.args.get("category") or None
+    if category and category not in {c.value for c in Category}:
+        abort(400)
+    org_slug = request.args.get("org") or None
+    organization = get_by_slug(org_slug) if org_slug else None
+    page = queries.public_listing(
+        category=Category(category) if category else None, organization=organization,
+        year=_int_arg("year"), page=_int_arg("page") or 1)
+    return render_template("disclosures/list.html", page=page, category=category,
+                           organization=organization, years=queries.publication_years(),
+                           organizations=queries.publishing_organizations())
+
+
+@public_bp.get("/<int:disclosure_id>")
+def detail(disclosure_id: int):
+    disclosure = queries.get_public(disclosure_id)
+    return render_template("disclosures/detail.html", d=disclosure,
+                           successor=queries.successor_of(disclosure))
+
+
+@public_bp.get("/<int:disclosure_id>/attachments/<int:file_id>")
+def attachment(disclosure_id: int, file_id: int):
+    link = queries.public_attachment(disclosure_id, file_id)
+    return send_stored_file(link.file)
+
+
+# --- back office -------------------------------------------------------------------
+
+
+def _form(disclosure=None) -> DisclosureForm:
+    form = DisclosureForm(obj=disclosure)
+    if disclosure is not None and request.method == "GET":
+        form.organization.data = disclosure.organization_id
+        form.category.data = disclosure.category.value
+        form.mode.data = disclosure.mode.value
+        form.validity.data = disclosure.validity.value
+        form.supersedes_index.data = (disclosure.supersedes.index_number
+                                      if disclosure.supersedes else "")
+    form.organization.choices = [SelectChoice(o.id, o.full_name) for o in
+                                 queries.editable_organizations(current_user)]
+    return form
+
+
+def _input(form: DisclosureForm) -> services.DisclosureInput:
+    return services.DisclosureInput(
+        organization=get_organization(form.organization.data),
+        category=Category(form.category.data), title=form.title.data or "",
+        body_html=form.body_html.data or "", formed_on=form.formed_on.data,
+        written_on=form.written_on.data, doc_number=(form.doc_number.data or "").strip(),
+        topic=form.topic.data, keywords=(form.keywords.data or "").strip(),
+        mode=Mode(form.mode.data), validity=Validity(form.validity.data),
+        repealed_on=form.repealed_on.data, source=form.source.data or "",
+        supersedes_index=form.supersedes_index.data or "", word_file=form.word_file.data or None,
+    )
+
+
+@staff_bp.get("/")
+@login_required
+def staff_listing():
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in Status}:
+        abort(400)
+    page = queries.staff_listing(current_user, status=Status(status) if status else None,
+                                 page=_int_arg("page") or 1)
+    return render_template("disclosures/staff_list.html", page=page, status=status,
+                           statuses=list(Status))
+
+
+@staff_bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            disclosure = services.create_draft(current_user, _input(form))
+        except ValidationError as error:
+            attach_error(form, error)
+        else:
+            flash("草稿已保存。", "success")
+            return redirect(url_for(".show", disclosure_id=disclosure.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("disclosures/edit.html", form=form, disclosure=None), status
+
+
+@staff_bp.route("/<int:disclosure_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(disclosure_id: int):
+    disclosure = queries.get_for_staff(current_user, disclosure_id)
+    form = _form(disclosure)
+    if form.validate_on_submit():
+        try:
+            services.update(current_user, disclosure_id, _input(form))
+        except ValidationError as error:
+            attach_error(form, error)
+        else:
+            flash("修改已保存，原内容已存为历史版本。", "success")
+            return redirect(url_for(".show", disclosure_id=disclosure_id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("disclosures/edit.html", form=form, disclosure=disclosure), status
+
+
+@staff_bp.get("/<int:disclosure_id>")
+@login_required
+def show(disclosure_id: int):
+    return _render_show(disclosure_id)
+
+
+def _render_show(disclosure_id: int, status: int = 200):
+    disclosure = queries.get_for_staff(current_user, disclosure_id)
+    return render_template("disclosures/staff_show.html", d=disclosure,
+                           action_form=ActionForm(), review_form=ReviewForm(),
+                           withdraw_form=WithdrawForm(), attachment_form=AttachmentForm(),
+                           two_steps=queries.review_steps() == 2), status
+
+
+@staff_bp.get("/<int:disclosure_id>/versions/<int:number>")
+@login_required
+def version(disclosure_id: int, number: int):
+    disclosure = queries.get_for_staff(current_user, disclosure_id)
+    kept = next((v for v in disclosure.versions if v.number == number), None)
+    if kept is None:
+        abort(404)
+    return render_template("disclosures/version.html", d=disclosure, version=kept)
+
+
+def _act(disclosure_id: int, operation, message: str, *args):
+    """Run a one-button operation; a refused one comes back as a message on the page."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operation(current_user, disclosure_id, *args)
+    except ValidationError as error:
+        note_refusal(error)
+        flash(error.message, "error")
+        return _render_show(disclosure_id, error.status)
+    flash(message, "success")
+    return redirect(url_for(".show", disclosure_id=disclosure_id))
+
+
+@staff_bp.post("/<int:disclosure_id>/submit")
+@login_required
+def submit(disclosure_id: int):
+    return _act(disclosure_id, services.submit, "已提交审核。")
+
+
+@staff_bp.post("/<int:disclosure_id>/approve")
+@login_required
+def approve(disclosure_id: int):
+    return _act(disclosure_id, services.approve, "审核通过。",
+                request.form.get("comment", ""))
+
+
+@staff_bp.post("/<int:disclosure_id>/reject")
+@login_required
+def reject(disclosure_id: int):
+    return _act(disclosure_id, services.reject, "已退回修改。", request.form.get("comment", ""))
+
+
+@staff_bp.post("/<int:disclosure_id>/publish")
+@login_required
+def publish(disclosure_id: int):
+    return _act(disclosure_id, services.publish, "已发布，公众现在可以看到。")
+
+
+@staff_bp.post("/<int:disclosure_id>/withdraw")
+@login_required
+def withdraw(disclosure_id: int):
+    return _act(disclosure_id, services.withdraw, "已撤回。", request.form.get("reason", ""))
+
+
+@staff_bp.post("/<int:disclosure_id>/attachments")
+@login_required
+def upload(disclosure_id: int):
+    return _act(disclosure_id, services.add_attachments, "附件已上传。",
+                request.files.getlist("files"))
+
+
+@staff_bp.post("/<int:disclosure_id>/attachments/<int:file_id>/delete")
+@login_required
+def remove_attachment(disclosure_id: int, file_id: int):
+    return _act(disclosure_id, services.remove_attachment, "附件已删除。", file_id)
+
+
+@staff_bp.get("/<int:disclosure_id>/attachments/<int:file_id>")
+@login_required
+def staff_attachment(disclosure_id: int, file_id: int):
+    disclosure = queries.get_for_staff(current_user, disclosure_id)
+    link = next((a for a in disclosure.attachments if a.stored_file_id == file_id), None)
+    if link is None:
+        abort(404)
+    return send_stored_file(link.file)

@@ -1,0 +1,1 @@
+"""The organization tree: county → town → {department, village}."""

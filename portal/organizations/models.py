@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db_types import str_enum
+from portal.extensions import db
+
+
+class OrgKind(enum.StrEnum):
+    COUNTY = "county"
+    TOWN = "town"
+    DEPARTMENT = "department"
+    VILLAGE = "village"
+
+    @property
+    def label(self) -> str:
+        return {"county": "县", "town": "乡镇", "department": "站所", "village": "村"}[self.value]
+
+
+ALLOWED_PARENT = {
+    OrgKind.COUNTY: None,
+    OrgKind.TOWN: OrgKind.COUNTY,
+    OrgKind.DEPARTMENT: OrgKind.TOWN,
+    OrgKind.VILLAGE: OrgKind.TOWN,
+}
+
+
+class Organization(db.Model):
+    """One node of the tree. `path` ("/1/4/9/") makes subtree checks a prefix test."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind))
+    name: Mapped[str] = mapped_column(String(100))
+    # 全称 as it appears on documents (“民权县双塔镇人民政府”); the short name is for menus.
+    formal_name: Mapped[str] = mapped_column(String(100), default="")
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # 统一社会信用代码, the prefix of every 索引号 the organization assigns.
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organization]] = relationship(
+        back_populates="parent", order_by="Organization.sort_order, Organization.id"
+    )
+
+    def contains(self, other: Organization) -> bool:
+        """True when `other` is this organization or lies in its subtree."""
+        return other.path.startswith(self.path)
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    @property
+    def town(self) -> Organization | None:
+        node: Organization | None = self
+        while node is not None and node.kind not in (OrgKind.TOWN,):
+            node = node.parent
+        return node
+
+    @property
+    def index_code(self) -> str:
+        """The credit code used for 索引号: its own, else the nearest ancestor's."""
+        node: Organization | None = self
+        while node is not None:
+            if node.credit_code:
+                return node.credit_code
+            node = node.parent
+        return ""
+
+    @property
+    def publisher_name(self) -> str:
+        return self.formal_name or self.full_name
+
+    @property
+    def full_name(self) -> str:
+        if self.kind in (OrgKind.DEPARTMENT, OrgKind.VILLAGE) and self.parent:
+            return f"{self.parent.name}{self.name}"
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug}>"

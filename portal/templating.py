@@ -1,0 +1,47 @@
+"""Template filters and globals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from markupsafe import Markup
+
+from portal.timeutil import format_local
+
+
+def register(app: Flask) -> None:
+    from portal.disclosures.models import Category
+
+    @app.template_filter("local_dt")
+    def local_dt(value: datetime | None) -> str:
+        return format_local(value)
+
+    @app.template_filter("local_date")
+    def local_date(value: datetime | date | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return format_local(value, "%Y-%m-%d")
+        return value.isoformat()
+
+    @app.template_filter("cn_date")
+    def cn_date(value: date | None) -> str:
+        return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+    @app.template_global()
+    def url_with(**changes) -> str:
+        """The current page's URL with some query arguments changed (for filters, pages)."""
+        args = request.args.to_dict()
+        args.update({k: v for k, v in changes.items() if v not in (None, "")})
+        for key, value in changes.items():
+            if value in (None, ""):
+                args.pop(key, None)
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    @app.template_filter("safe_html")
+    def safe_html(value: str | None) -> Markup:
+        # Bodies are cleaned by portal.sanitize.clean_html on the way in.
+        return Markup(value or "")
+
+    app.jinja_env.globals.update(site_name=app.config["SITE_NAME"], categories=list(Category))

@@ -1,0 +1,162 @@
+"""Fixtures: a fresh, migrated database per test, on SQLite or (in CI) PostgreSQL.
+
+Set PORTAL_TEST_DATABASE_URL to a PostgreSQL server's admin URL (for example
+`postgresql+psycopg://postgres@127.0.0.1:5433/postgres`) to run the suite on PostgreSQL;
+each test then gets its own database cloned from a migrated template.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.auth.models import Role, User
+from portal.extensions import db
+from portal.organizations.models import Organization, OrgKind
+from portal.organizations.services import build_organization
+
+PG_ADMIN_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+TEMPLATE_DB = "portal_test_template"
+_counter = itertools.count()
+
+
+def _base_config(tmp: Path, url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.NullPool} if "postgresql" in url else {},
+        "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+def _pg_url(name: str) -> str:
+    return sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(
+        hide_password=False)
+
+
+def _pg_admin_execute(*statements: str) -> None:
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
+                              poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """Run every migration once; tests copy the result instead of migrating again."""
+    tmp = tmp_path_factory.mktemp("template")
+    os.environ.setdefault("PORTAL_INSTANCE_PATH", str(tmp / "instance"))
+    if PG_ADMIN_URL:
+        _pg_admin_execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)",
+                          f"CREATE DATABASE {TEMPLATE_DB}")
+        url = _pg_url(TEMPLATE_DB)
+    else:
+        url = f"sqlite:///{tmp / 'template.db'}"
+    app = create_app(_base_config(tmp, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield tmp / "template.db"
+    if PG_ADMIN_URL:
+        _pg_admin_execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
+
+
+@pytest.fixture
+def database_url(migrated_template, tmp_path):
+    if PG_ADMIN_URL:
+        name = f"portal_test_{os.getpid()}_{next(_counter)}"
+        _pg_admin_execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
+        yield _pg_url(name)
+        _pg_admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    else:
+        target = tmp_path / "test.db"
+        shutil.copyfile(migrated_template, target)
+        yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url) -> dict:
+    """Override in a test module to change settings for its app."""
+    return _base_config(tmp_path, database_url)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def orgs(app):
+    """民权县 → 双塔镇 (with 党政办、财政所 and two villages) and a second town 花园乡."""
+    county = build_organization(name="民权县", slug="minquan", kind=OrgKind.COUNTY, parent=None,
+                                credit_code="11411421005340817A")
+    town = build_organization(name="双塔镇", slug="shuangta", kind=OrgKind.TOWN, parent=county,
+                              credit_code="11411421005341123B")
+    office = build_organization(name="党政办公室", slug="shuangta-office",
+                                kind=OrgKind.DEPARTMENT, parent=town)
+    finance = build_organization(name="财政所", slug="shuangta-finance",
+                                 kind=OrgKind.DEPARTMENT, parent=town)
+    village_a = build_organization(name="双塔村", slug="shuangta-cun", kind=OrgKind.VILLAGE,
+                                   parent=town)
+    village_b = build_organization(name="王堂村", slug="wangtang", kind=OrgKind.VILLAGE,
+                                   parent=town)
+    other_town = build_organization(name="花园乡", slug="huayuan", kind=OrgKind.TOWN,
+                                    parent=county, credit_code="11411421005342210C")
+    db.session.commit()
+    return {"county": county, "town": town, "office": office, "finance": finance,
+            "village_a": village_a, "village_b": village_b, "other_town": other_town}
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user("name", (Role.EDITOR, org), ...) → a committed user with those grants."""
+    from portal.auth.models import RoleGrant
+
+    def factory(username: str, *grants: tuple[Role, Organization],
+                password: str = "Passw0rd!demo") -> User:
+        user = User(username=username, display_name=username)
+        user.set_password(password)
+        user.grants = [RoleGrant(role=role, organization=org) for role, org in grants]
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in through the real login form."""
+
+    def do_login(user: User, password: str = "Passw0rd!demo"):
+        response = client.post("/login", data={"username": user.username,
+                                               "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do_login
