@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -91,9 +92,17 @@ def app_config(tmp_path, database_url) -> dict:
     return _base_config(tmp_path, database_url)
 
 
+def _fresh_g_per_request(sender, **_extra):
+    """Test requests reuse the fixture's app context (Flask does that when one is already
+    pushed), so `g` — and Flask-Login's cached user in it — would leak from one request to
+    the next. In production every request has its own; give tests the same."""
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    request_started.connect(_fresh_g_per_request, app)
     with app.app_context():
         yield app
         db.session.remove()

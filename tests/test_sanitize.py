@@ -214,30 +214,34 @@ def _attribute(name_value):
     return f" {name}={quote}{value}{quote}"
 
 
-attributes = st.lists(st.tuples(st.sampled_from(ATTR_NAMES), st.sampled_from(ATTR_VALUES)),
-                      max_size=3).map(lambda pairs: "".join(map(_attribute, pairs)))
+def _attributes(values):
+    pairs = st.tuples(st.sampled_from(ATTR_NAMES), st.sampled_from(values))
+    return st.lists(pairs, max_size=3).map(lambda found: "".join(map(_attribute, found)))
 
 
-def _texts(choices):
-    return st.lists(st.sampled_from(choices), max_size=4).map("".join)
+def _markup(texts, values):
+    """Random nested markup from the tag, attribute and text lists above."""
 
-
-def _element(children):
     def build(parts):
         tag, attrs, inner, closed = parts
         if tag in ("script", "style", "iframe", "noscript", "textarea", "title"):
             inner = f"{HIDDEN}{inner}"
         return f"<{tag}{attrs}>{inner}" + (f"</{tag}>" if closed else "")
 
-    return st.tuples(st.sampled_from(TAG_NAMES), attributes,
-                     st.lists(children, max_size=4).map("".join), st.booleans()).map(build)
+    def element(children):
+        return st.tuples(st.sampled_from(TAG_NAMES), _attributes(values),
+                         st.lists(children, max_size=4).map("".join), st.booleans()).map(build)
+
+    text = st.lists(st.sampled_from(texts), max_size=4).map("".join)
+    return st.recursive(text, element, max_leaves=25)
 
 
-markup = st.recursive(_texts(TEXTS), _element, max_leaves=25)
-# Without stray "<" and "</": `</<script>…` is a bogus tag that bleach escapes, so its
-# content is visible (inert) text rather than a script body.
-markup_without_stray_brackets = st.recursive(
-    _texts([t for t in TEXTS if not t.startswith("<")]), _element, max_leaves=25)
+markup = _markup(TEXTS, ATTR_VALUES)
+# Without "<" in texts and values: a stray `</<script>` (a bogus tag, escaped) or a value
+# holding "</script>" inside a script body ends that body early in browsers too, and what
+# follows is visible, inert text.
+markup_without_stray_brackets = _markup([t for t in TEXTS if "<" not in t],
+                                        [v for v in ATTR_VALUES if "<" not in v])
 PROPERTY_SETTINGS = settings(max_examples=400, deadline=None,
                              suppress_health_check=[HealthCheck.too_slow])
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
-from portal.attachments.storage import save_upload
+from portal.attachments.services import save_uploads
 from portal.attachments.word import import_docx
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
@@ -125,18 +125,21 @@ INPUT_FIELDS = ("organization", "category", "title", "formed_on", "written_on", 
                 "topic", "keywords", "mode", "validity", "repealed_on", "source")
 
 
-def _body_html(data: DisclosureInput) -> str:
+def _body_html(data: DisclosureInput, notes: list[str] | None) -> str:
     if data.word_file is not None and data.word_file.filename:
-        return import_docx(data.word_file).html
+        imported = import_docx(data.word_file)
+        if notes is not None:
+            notes.extend(imported.warnings)
+        return imported.html
     body = data.body_html.strip()
     # Plain text typed into the box becomes paragraphs; markup is cleaned.
     return clean_html(body) if "<" in body else text_to_html(body)
 
 
-def _apply(disclosure: Disclosure, data: DisclosureInput) -> None:
+def _apply(disclosure: Disclosure, data: DisclosureInput, notes: list[str] | None) -> None:
     fields = {name: getattr(data, name) for name in INPUT_FIELDS}
     fields["title"] = data.title.strip()
-    fields["body_html"] = _body_html(data)
+    fields["body_html"] = _body_html(data, notes)
     fields["source"] = data.source.strip() or data.organization.publisher_name
     for name, value in fields.items():
         setattr(disclosure, name, value)
@@ -146,8 +149,9 @@ def _apply(disclosure: Disclosure, data: DisclosureInput) -> None:
     disclosure.updated_at = utcnow()
 
 
-def create_draft(actor, data: DisclosureInput) -> Disclosure:
-    """Start a draft. Requires `editor` on the publishing organization.
+def create_draft(actor, data: DisclosureInput, notes: list[str] | None = None) -> Disclosure:
+    """Start a draft. Requires `editor` on the publishing organization. Remarks for the
+    author (e.g. images a Word import left out) are appended to `notes`.
 
     Raises PermissionDenied or ValidationError.
     """
@@ -155,7 +159,7 @@ def create_draft(actor, data: DisclosureInput) -> Disclosure:
     _validate(data)
     disclosure = Disclosure(author_id=actor.id, status=Status.DRAFT, version=1)
     disclosure.supersedes = _supersedes(data)
-    _apply(disclosure, data)
+    _apply(disclosure, data, notes)
     db.session.add(disclosure)
     db.session.flush()
     audit.record(actor, "disclosure.create", disclosure, after=_jsonable_snapshot(disclosure))
@@ -163,7 +167,8 @@ def create_draft(actor, data: DisclosureInput) -> Disclosure:
     return disclosure
 
 
-def update(actor, disclosure_id: int, data: DisclosureInput) -> Disclosure:
+def update(actor, disclosure_id: int, data: DisclosureInput,
+           notes: list[str] | None = None) -> Disclosure:
     """Edit a draft, or revise a published document. The previous state is kept as a
     version. Requires `editor` on both the current and the new organization.
 
@@ -183,7 +188,7 @@ def update(actor, disclosure_id: int, data: DisclosureInput) -> Disclosure:
     _keep_version(actor, disclosure)
     disclosure.supersedes = _supersedes(data) if disclosure.status is Status.DRAFT \
         else disclosure.supersedes
-    _apply(disclosure, data)
+    _apply(disclosure, data, notes)
     audit.record(actor, "disclosure.update", disclosure, before=before,
                  after=_jsonable_snapshot(disclosure))
     db.session.commit()
@@ -366,8 +371,7 @@ def add_attachments(actor, disclosure_id: int, files: list[FileStorage]) -> Disc
     if disclosure.status is Status.PUBLISHED:
         _keep_version(actor, disclosure)
     position = len(disclosure.attachments)
-    for offset, upload in enumerate(files):
-        stored = save_upload(upload, uploaded_by=actor)
+    for offset, stored in enumerate(save_uploads(files, uploaded_by=actor)):
         disclosure.attachments.append(
             DisclosureAttachment(file=stored, position=position + offset))
         audit.record(actor, "attachment.upload", disclosure,

@@ -1,6 +1,6 @@
 """Public disclosure pages and the staff back office for them."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
@@ -40,7 +40,8 @@ def listing():
     organization = get_by_slug(org_slug) if org_slug else None
     page = queries.public_listing(
         category=Category(category) if category else None, organization=organization,
-        year=_int_arg("year"), page=_int_arg("page") or 1)
+        year=_int_arg("year"), page=_int_arg("page") or 1,
+        size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/list.html", page=page, category=category,
                            organization=organization, years=queries.publication_years(),
                            organizations=queries.publishing_organizations())
@@ -89,6 +90,11 @@ def _input(form: DisclosureForm) -> services.DisclosureInput:
     )
 
 
+def _flash_notes(notes: list[str]) -> None:
+    for note in notes:
+        flash(note, "info")
+
+
 @staff_bp.get("/")
 @login_required
 def staff_listing():
@@ -96,7 +102,8 @@ def staff_listing():
     if status and status not in {s.value for s in Status}:
         abort(400)
     page = queries.staff_listing(current_user, status=Status(status) if status else None,
-                                 page=_int_arg("page") or 1)
+                                 page=_int_arg("page") or 1,
+                                 size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/staff_list.html", page=page, status=status,
                            statuses=list(Status))
 
@@ -106,11 +113,13 @@ def staff_listing():
 def new():
     form = _form()
     if form.validate_on_submit():
+        notes: list[str] = []
         try:
-            disclosure = services.create_draft(current_user, _input(form))
+            disclosure = services.create_draft(current_user, _input(form), notes)
         except ValidationError as error:
             attach_error(form, error)
         else:
+            _flash_notes(notes)
             flash("草稿已保存。", "success")
             return redirect(url_for(".show", disclosure_id=disclosure.id))
     status = 400 if form.errors or form.form_errors else 200
@@ -123,11 +132,13 @@ def edit(disclosure_id: int):
     disclosure = queries.get_for_staff(current_user, disclosure_id)
     form = _form(disclosure)
     if form.validate_on_submit():
+        notes: list[str] = []
         try:
-            services.update(current_user, disclosure_id, _input(form))
+            services.update(current_user, disclosure_id, _input(form), notes)
         except ValidationError as error:
             attach_error(form, error)
         else:
+            _flash_notes(notes)
             flash("修改已保存，原内容已存为历史版本。", "success")
             return redirect(url_for(".show", disclosure_id=disclosure_id))
     status = 400 if form.errors or form.form_errors else 200

@@ -1,5 +1,7 @@
 """The audit log is append-only and tamper-evident."""
 
+from itertools import pairwise
+
 import pytest
 import sqlalchemy as sa
 
@@ -35,7 +37,7 @@ def _bypass_triggers(statement: str, **params) -> None:
 
 def test_events_link_into_a_chain(events):
     assert events[0].prev_hash == GENESIS_HASH
-    for previous, event in zip(events, events[1:], strict=False):
+    for previous, event in pairwise(events):
         assert event.prev_hash == previous.hash
     verdict = verify_chain()
     assert verdict.ok and verdict.count == len(events) and verdict.head == events[-1].hash

@@ -1,0 +1,38 @@
+import importlib
+
+from portal import create_app
+
+
+def test_config_overrides_win(app_config):
+    app = create_app({**app_config, "SITE_NAME": "双塔镇政务公开", "PAGE_SIZE": 7})
+    assert app.config["PAGE_SIZE"] == 7
+    with app.test_client() as client:
+        assert "双塔镇政务公开" in client.get("/login").get_data(as_text=True)
+
+
+def test_environment_configures_database(monkeypatch, tmp_path, migrated_template):
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("PORTAL_PAGE_SIZE", "15")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "from-env")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.db"
+    assert app.config["PAGE_SIZE"] == 15 and app.config["SECRET_KEY"] == "from-env"
+
+
+def test_wsgi_exposes_app(monkeypatch, tmp_path, migrated_template):
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path}/w.db")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "x")
+    wsgi = importlib.import_module("wsgi")
+    assert wsgi.app.name == "portal"
+
+
+def test_unknown_page_is_a_chinese_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_static_css_is_local(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "/static/css/site.css" in html
+    assert "http://" not in html and "https://" not in html
