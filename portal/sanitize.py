@@ -190,6 +190,42 @@ def _clean_once(html_text: str) -> str:
     return serializer.render(_FinishFilter(stream))
 
 
+# Markup that would *run* something: refused outright rather than silently cleaned, so the
+# author learns what was in the text they pasted (and the attempt is on the record).
+EXECUTABLE_TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "applet", "base",
+                             "meta", "link", "form"})
+_SCRIPT_URL = re.compile(r"^(?:javascript|vbscript|data):", re.IGNORECASE)
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data"})
+
+
+class _UnsafeFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in EXECUTABLE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{name} 事件属性")
+            elif name in _URL_ATTRIBUTES and value and _SCRIPT_URL.match(_decoded_url(value)):
+                self.found.append(f"{_decoded_url(value).split(':')[0].lower()}: 链接")
+
+    handle_startendtag = handle_starttag
+
+
+def find_unsafe(html_text: str) -> list[str]:
+    """Name the constructs in `html_text` that would execute in a browser (script and
+    embedding tags, `on…` event attributes, javascript:/vbscript:/data: URLs), each once,
+    in order of appearance. Ordinary formatting (style, class, span) is not reported:
+    `clean_html` simply drops it."""
+    finder = _UnsafeFinder()
+    finder.feed(html_text or "")
+    finder.close()
+    return list(dict.fromkeys(finder.found))
+
+
 _BLOCK_TAGS = frozenset({
     "p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "pre", "hr", "table", "caption", "ul", "ol", "thead", "tbody", "tfoot",

@@ -12,6 +12,7 @@ from portal.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     clean_html,
+    find_unsafe,
     html_to_text,
     text_to_html,
 )
@@ -286,3 +287,24 @@ def test_text_to_html_keeps_every_word(text):
 
     assert clean_html(rendered) == rendered
     assert html_to_text(rendered) == " ".join(text.split())
+
+
+@pytest.mark.parametrize("html_text,found", [
+    ("<script>alert(1)</script>", "<script>"),
+    ('<img src="/a.png" onerror="alert(1)">', "onerror"),
+    ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+    ('<a href="jav&#x09;ascript:alert(1)">x</a>', "javascript:"),
+    ("<iframe src='/x'></iframe>", "<iframe>"),
+    ('<object data="x"></object>', "<object>"),
+    ('<svg><script>1</script></svg>', "<script>"),
+])
+def test_find_unsafe_names_what_would_run(html_text, found):
+    assert any(found in item for item in find_unsafe(html_text))
+
+
+@pytest.mark.parametrize("html_text", [
+    '<p style="color:red" class="x">正文</p>', '<a href="https://gov.cn/">链接</a>',
+    "<table><tr><td>1</td></tr></table>", "纯文本 javascript 说明", "",
+])
+def test_find_unsafe_leaves_ordinary_markup_alone(html_text):
+    assert find_unsafe(html_text) == []

@@ -135,7 +135,11 @@ def clean_display_name(filename: str | None) -> str:
     Raises ValidationError when nothing usable is left.
     """
     name = unicodedata.normalize("NFC", filename or "")
-    name = re.split(r"[/\\]", name)[-1]
+    parts = re.split(r"[/\\]", name)
+    if ".." in (part.strip() for part in parts):
+        raise ValidationError(f"文件名“{name[:80]}”含有上级目录路径（../），已拒绝。"
+                              "请直接选择文件上传。", audit_action="attachment.reject")
+    name = parts[-1]
     name = _UNSAFE_NAME_CHARS.sub("", name).strip()
     if name in ("", ".", ".."):
         raise ValidationError("文件名无效，请重新选择文件。")

@@ -33,7 +33,7 @@ from portal.disclosures.timeliness import publish_deadline
 from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization
-from portal.sanitize import clean_html, text_to_html
+from portal.sanitize import clean_html, find_unsafe, text_to_html
 from portal.timeutil import local_now, to_local, utcnow
 
 EDITABLE = (Status.DRAFT, Status.PUBLISHED)
@@ -132,6 +132,11 @@ def _body_html(data: DisclosureInput, notes: list[str] | None) -> str:
             notes.extend(imported.warnings)
         return imported.html
     body = data.body_html.strip()
+    unsafe = find_unsafe(body)
+    if unsafe:
+        raise ValidationError("正文含有可执行的不安全内容（" + "、".join(unsafe[:5])
+                              + "），请删除后再保存。", field="body_html",
+                              audit_action="disclosure.unsafe_html")
     # Plain text typed into the box becomes paragraphs; markup is cleaned.
     return clean_html(body) if "<" in body else text_to_html(body)
 

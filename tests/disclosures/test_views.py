@@ -242,3 +242,40 @@ def test_staff_sees_versions_of_published_document(client, login, published, sta
     assert "第 1 版" in page
     old = client.get(f"/staff/disclosures/{doc.id}/versions/1").get_data(as_text=True)
     assert "双塔镇2026年度法治政府建设情况报告" in old
+
+
+def test_path_traversal_name_is_refused_and_audited(client, login, staff, draft_input):
+    draft = services.create_draft(staff["editor"], draft_input())
+    login(staff["editor"])
+    response = client.post(f"/staff/disclosures/{draft.id}/attachments",
+                           data={"files": (io.BytesIO(PDF), "../../通知.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "路径" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Disclosure, draft.id).attachments == []
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.result) == ("attachment.reject", "rejected")
+
+
+def test_script_in_rich_text_is_refused_keeping_the_input(client, login, staff, orgs):
+    login(staff["editor"])
+    body = '<p>通知正文</p><script>alert("x")</script>'
+    response = client.post("/staff/disclosures/new", data=_form(
+        organization=str(orgs["town"].id), body_html=body))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "不安全" in html and "&lt;script&gt;" in html  # the typed body is still there
+    assert db.session.scalar(select(Disclosure.id)) is None
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.result) == ("disclosure.unsafe_html", "rejected")
+
+
+def test_harmless_formatting_from_pasted_pages_is_just_cleaned(client, login, staff, orgs):
+    login(staff["editor"])
+    body = '<p style="color:red" class="MsoNormal"><span lang="zh">通知正文</span></p>'
+    response = client.post("/staff/disclosures/new", data=_form(
+        organization=str(orgs["town"].id), body_html=body))
+    assert response.status_code == 302
+    doc = db.session.scalars(select(Disclosure)).one()
+    assert doc.body_html == "<p><span>通知正文</span></p>"
