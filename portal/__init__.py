@@ -45,11 +45,13 @@ def load_config(app: Flask, overrides: dict) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from portal import ratelimit
     from portal.database import configure_engine
     from portal.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    ratelimit.init_app(app)  # first before_request hook: counts before anything touches the db
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -70,7 +72,9 @@ def import_models() -> None:
     import portal.audit.models
     import portal.auth.models
     import portal.disclosures.models
+    import portal.inquiries.models
     import portal.organizations.models
+    import portal.ratelimit.models
     import portal.workdays.models  # noqa: F401
 
 
@@ -78,12 +82,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.disclosures.views import public_bp as disclosures_public_bp
     from portal.disclosures.views import staff_bp as disclosures_staff_bp
+    from portal.inquiries.public_views import bp as inquiries_bp
+    from portal.inquiries.staff_views import bp as inquiries_staff_bp
     from portal.public.views import bp as public_bp
     from portal.staff.views import bp as staff_bp
     from portal.workdays.views import bp as workdays_bp
 
     for blueprint in (public_bp, auth_bp, staff_bp, disclosures_public_bp,
-                      disclosures_staff_bp, workdays_bp):
+                      disclosures_staff_bp, workdays_bp, inquiries_bp, inquiries_staff_bp):
         app.register_blueprint(blueprint)
 
 

@@ -23,6 +23,8 @@ EDITORS = frozenset({Role.EDITOR})
 REVIEWERS = frozenset({Role.REVIEWER})
 PUBLISHERS = frozenset({Role.EDITOR, Role.REVIEWER})
 ADMINS = frozenset({Role.ADMIN})
+HANDLERS = frozenset({Role.HANDLER})
+INQUIRY_STAFF = frozenset({Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR})
 
 ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "static": PUBLIC,
@@ -52,6 +54,34 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "workdays.confirm_year": ADMINS,
     "workdays.unconfirm_year": ADMINS,
     "workdays.deadline": SIGNED_IN,
+    "inquiries.new": PUBLIC,
+    "inquiries.track": PUBLIC,
+    "inquiries.status": PUBLIC,
+    "inquiries.rate": PUBLIC,
+    "inquiries.reopen": PUBLIC,
+    "inquiries.supplement": PUBLIC,
+    "inquiries.forget": PUBLIC,
+    "inquiries.replies": PUBLIC,
+    "staff_inquiries.queue": INQUIRY_STAFF,
+    "staff_inquiries.show": INQUIRY_STAFF,
+    "staff_inquiries.sign": HANDLERS,
+    "staff_inquiries.process": HANDLERS,
+    "staff_inquiries.note": HANDLERS,
+    "staff_inquiries.transfer": HANDLERS,
+    "staff_inquiries.return_": HANDLERS,
+    "staff_inquiries.correction": HANDLERS,
+    "staff_inquiries.correction_received": HANDLERS,
+    "staff_inquiries.abandon": HANDLERS,
+    "staff_inquiries.consult": HANDLERS,
+    "staff_inquiries.consult_end": HANDLERS,
+    "staff_inquiries.extension": HANDLERS,
+    "staff_inquiries.extension_decision": REVIEWERS,
+    "staff_inquiries.reply": HANDLERS,
+    "staff_inquiries.close": HANDLERS,
+    "staff_inquiries.milestone": HANDLERS,
+    "staff_inquiries.new_opinion": HANDLERS,
+    "staff_inquiries.sla": INQUIRY_STAFF,
+    "staff_inquiries.update_sla": ADMINS,
 }
 
 

@@ -30,8 +30,17 @@ class Defaults:
     DISCLOSURE_REVIEW_STEPS = 1
     PAGE_SIZE = 20
 
+    # 频率限制：按客户端地址计数，计数存于本库 rate_limit_counters 表，所有 worker 共享。
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI: str | None = None  # derived from SQLALCHEMY_DATABASE_URI when unset
+    RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_INQUIRY_SUBMIT = "5 per 10 minutes;20 per day"
+    RATELIMIT_TRACK_LOOKUP = "10 per minute;60 per hour"
+    RATELIMIT_RESIDENT_ACTION = "10 per minute;50 per day"
+
 
 ENV_PREFIX = "PORTAL_"
+_BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE"}
 _INT_KEYS = {
     "MAX_CONTENT_LENGTH",
     "ATTACHMENT_MAX_BYTES",
@@ -50,7 +59,12 @@ def from_environment() -> dict:
         key = name.removeprefix(ENV_PREFIX)
         if key == "DATABASE_URL":
             key = "SQLALCHEMY_DATABASE_URI"
-        found[key] = int(value) if key in _INT_KEYS else value
+        if key in _INT_KEYS:
+            found[key] = int(value)
+        elif key in _BOOL_KEYS:
+            found[key] = value.strip().lower() in ("1", "true", "yes", "on")
+        else:
+            found[key] = value
     return found
 
 

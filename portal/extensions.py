@@ -1,5 +1,7 @@
 """Unbound extension objects; `create_app()` binds them to the application."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +27,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Per client address; limits are attached to views with portal.ratelimit.limit(). Behind a
+# reverse proxy the address is the proxy's until ProxyFix is configured (planned).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window",
+                  headers_enabled=True)

@@ -36,6 +36,7 @@ def _base_config(tmp: Path, url: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.NullPool} if "postgresql" in url else {},
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
     }
 
 

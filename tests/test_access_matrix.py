@@ -40,7 +40,15 @@ def world(orgs, make_user, draft_input_factory):
     services.approve(reviewer, doc.id)
     services.publish(author, doc.id)
     services.update(author, doc.id, draft_input_factory(orgs["town"], title="改"))
-    return {"users": users, "doc": doc, "file_id": doc.attachments[0].stored_file_id}
+    from portal.inquiries import submission, tracking
+    from portal.inquiries.models import InquiryType
+
+    inquiry = submission.submit(submission.InquiryInput(
+        type=InquiryType.CONSULT, title="矩阵", body="正文", contact_name="甲",
+        contact_phone="13812345678", organization=orgs["town"]),
+        tracking.new_submission_token()).inquiry
+    return {"users": users, "doc": doc, "file_id": doc.attachments[0].stored_file_id,
+            "inquiry_id": inquiry.id}
 
 
 @pytest.fixture
@@ -60,7 +68,8 @@ def draft_input_factory():
 
 def _url_values(rule, world) -> dict:
     samples = {"disclosure_id": world["doc"].id, "file_id": world["file_id"], "number": 1,
-               "day": "2027-02-09", "year": 2027, "filename": "css/site.css"}
+               "day": "2027-02-09", "year": 2027, "filename": "css/site.css",
+               "inquiry_id": world["inquiry_id"], "policy_id": 1}
     return {name: samples[name] for name in rule.arguments}
 
 

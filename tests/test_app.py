@@ -36,3 +36,12 @@ def test_static_css_is_local(client):
     html = client.get("/").get_data(as_text=True)
     assert "/static/css/site.css" in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_boolean_settings_from_environment(monkeypatch):
+    from portal.config import from_environment
+
+    monkeypatch.setenv("PORTAL_RATELIMIT_ENABLED", "false")
+    assert from_environment()["RATELIMIT_ENABLED"] is False
+    monkeypatch.setenv("PORTAL_RATELIMIT_ENABLED", "1")
+    assert from_environment()["RATELIMIT_ENABLED"] is True

@@ -3,12 +3,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
 from portal.auth.forms import LoginForm
+from portal.ratelimit import limit
 from portal.safety import safe_next_url
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit("RATELIMIT_LOGIN", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))

@@ -37,6 +37,19 @@ def subtree(org: Organization) -> list[Organization]:
     return list(db.session.scalars(stmt.order_by(Organization.path)))
 
 
+def towns_with_villages() -> list[tuple[Organization, list[Organization]]]:
+    """Every town with its villages, in tree order (for residents choosing a place)."""
+    nodes = db.session.scalars(select(Organization).where(
+        Organization.kind.in_((OrgKind.TOWN, OrgKind.VILLAGE))).order_by(Organization.path))
+    towns: dict[int, tuple[Organization, list[Organization]]] = {}
+    for node in nodes:
+        if node.kind is OrgKind.TOWN:
+            towns[node.id] = (node, [])
+        elif node.parent_id in towns:
+            towns[node.parent_id][1].append(node)
+    return list(towns.values())
+
+
 def all_organizations() -> list[Organization]:
     return list(db.session.scalars(select(Organization).order_by(Organization.path)))
 

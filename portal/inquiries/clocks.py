@@ -1,0 +1,194 @@
+"""The legal clocks of a work order.
+
+Working-day clocks (sign for, reply, 补正) count with `portal.workdays` from the day after
+the start (开始的当日不计入) and fall due at the end of the due day, Beijing time. The reply
+clock stops while the inquiry waits on the resident or a third party; the working days it
+stood still are added back when it restarts. For 依申请公开 the arrival of a correction
+restarts the count from that day (条例第三十条). 舆情 clocks count calendar hours.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.inquiries.models import (
+    PAUSED_STATUSES,
+    RUNNING_STATUSES,
+    Inquiry,
+    InquiryType,
+    Severity,
+    SlaPolicy,
+    Status,
+)
+from portal.timeutil import LOCAL_TZ, to_local
+from portal.workdays.calendar import add_working_days, working_days_between, working_deadline
+
+WORKING_DAYS = "working_days"
+HOURS = "hours"
+
+# (type, clock) → (amount, unit). Seeded into sla_policies by migration; admins edit there.
+DEFAULT_POLICIES: dict[tuple[InquiryType, str], tuple[int, str]] = {
+    **{(t, "sign"): (1, WORKING_DAYS) for t in InquiryType if t.is_public},
+    **{(t, "due_soon"): (2, WORKING_DAYS) for t in InquiryType if t.is_public},
+    (InquiryType.CONSULT, "reply"): (5, WORKING_DAYS),
+    (InquiryType.HELP, "reply"): (3, WORKING_DAYS),
+    (InquiryType.SUGGEST, "reply"): (15, WORKING_DAYS),
+    (InquiryType.COMPLAINT, "reply"): (15, WORKING_DAYS),
+    (InquiryType.REPORT, "reply"): (15, WORKING_DAYS),
+    (InquiryType.INFO_REQUEST, "reply"): (20, WORKING_DAYS),
+    **{(t, "extension_max"): (15, WORKING_DAYS) for t in InquiryType
+       if t.is_public and t is not InquiryType.INFO_REQUEST},
+    (InquiryType.INFO_REQUEST, "extension_max"): (20, WORKING_DAYS),
+    (InquiryType.INFO_REQUEST, "correction_request"): (7, WORKING_DAYS),
+    (InquiryType.INFO_REQUEST, "correction_period"): (15, WORKING_DAYS),
+    (InquiryType.INFO_REQUEST, "consultation"): (15, WORKING_DAYS),
+    (InquiryType.OPINION, "authoritative_info"): (5, HOURS),
+    (InquiryType.OPINION, "press_conference"): (24, HOURS),
+    (InquiryType.OPINION, "response"): (48, HOURS),
+}
+
+CLOCK_LABELS = {
+    "sign": "签收时限", "reply": "答复时限", "due_soon": "临期提醒（提前）",
+    "extension_max": "延期上限", "correction_request": "告知补正时限",
+    "correction_period": "群众补正期限", "consultation": "第三方征求意见期限",
+    "authoritative_info": "发布权威信息（重大）", "press_conference": "召开新闻发布会（重大）",
+    "response": "回应（一般舆情）",
+}
+
+
+def policy(inquiry_type: InquiryType, clock: str) -> int:
+    """The configured amount for a clock, falling back to the statutory default."""
+    amount = db.session.scalar(select(SlaPolicy.amount).where(
+        SlaPolicy.inquiry_type == inquiry_type, SlaPolicy.clock == clock))
+    return amount if amount is not None else DEFAULT_POLICIES[(inquiry_type, clock)][0]
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second of a local day, as an aware UTC datetime."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def local_day(moment: datetime) -> date:
+    return to_local(moment).date()
+
+
+def start(inquiry: Inquiry, now: datetime) -> None:
+    """Set every clock of a newly received inquiry."""
+    if inquiry.type is InquiryType.OPINION:
+        return
+    day = local_day(now)
+    inquiry.clock_start_on = day
+    inquiry.paused_days = inquiry.extension_days = 0
+    inquiry.sign_days = policy(inquiry.type, "sign")
+    inquiry.reply_days = policy(inquiry.type, "reply")
+    restart_sign_clock(inquiry, now)
+    if inquiry.type is InquiryType.INFO_REQUEST:
+        days = policy(inquiry.type, "correction_request")
+        inquiry.correction_request_due_at = end_of_day(add_working_days(day, days))
+    refresh(inquiry)
+
+
+def restart_sign_clock(inquiry: Inquiry, now: datetime) -> None:
+    """Sign-for counts from receipt, and again from each transfer to another office."""
+    deadline = working_deadline(local_day(now), inquiry.sign_days)
+    inquiry.sign_due_at = end_of_day(deadline.due)
+
+
+def refresh(inquiry: Inquiry) -> None:
+    """Recompute the reply deadline from its parts (also after a calendar change)."""
+    if inquiry.type is InquiryType.OPINION:
+        return
+    total = inquiry.reply_days + inquiry.extension_days + inquiry.paused_days
+    reply = working_deadline(inquiry.clock_start_on, total)
+    sign = working_deadline(local_day(inquiry.received_at), inquiry.sign_days)
+    inquiry.reply_due_at = end_of_day(reply.due)
+    inquiry.due_provisional = reply.provisional or sign.provisional
+
+
+def pause(inquiry: Inquiry, now: datetime) -> None:
+    inquiry.paused_since = now
+
+
+def resume(inquiry: Inquiry, now: datetime, *, restart: bool = False) -> None:
+    """Start the stopped clock again. `restart` counts afresh from today (补正 arrived);
+    otherwise the working days spent waiting are added to the deadline."""
+    if restart:
+        inquiry.clock_start_on = local_day(now)
+        inquiry.paused_days = 0
+    elif inquiry.paused_since is not None:
+        inquiry.paused_days += max(0, working_days_between(local_day(inquiry.paused_since),
+                                                           local_day(now)))
+    inquiry.paused_since = None
+    refresh(inquiry)
+
+
+def start_opinion(inquiry: Inquiry, severity: Severity, now: datetime):
+    """舆情 clocks in calendar hours from the moment the item was found."""
+    from portal.inquiries.models import OpinionDetails
+
+    details = inquiry.opinion or OpinionDetails(severity=severity)
+    if severity is Severity.MAJOR:
+        details.authoritative_due_at = now + timedelta(
+            hours=policy(InquiryType.OPINION, "authoritative_info"))
+        details.press_due_at = now + timedelta(
+            hours=policy(InquiryType.OPINION, "press_conference"))
+    else:
+        details.response_due_at = now + timedelta(hours=policy(InquiryType.OPINION, "response"))
+    inquiry.opinion = details
+    refresh_opinion(inquiry)
+    return details
+
+
+def refresh_opinion(inquiry: Inquiry) -> None:
+    """An opinion item's due time is its earliest milestone still open."""
+    details = inquiry.opinion
+    open_dues = [due for due, done in (
+        (details.authoritative_due_at, details.authoritative_at),
+        (details.press_due_at, details.press_at),
+        (details.response_due_at, details.responded_at)) if due and not done]
+    inquiry.reply_due_at = min(open_dues) if open_dues else None
+
+
+def is_overdue(inquiry: Inquiry, now: datetime) -> bool:
+    """Late on the government's side. Waiting on the resident or a third party never is."""
+    if inquiry.status in PAUSED_STATUSES or inquiry.status not in RUNNING_STATUSES:
+        return False
+    if inquiry.status in (Status.RECEIVED, Status.RETURNED) and inquiry.sign_due_at \
+            and now > inquiry.sign_due_at:
+        return True
+    return inquiry.reply_due_at is not None and now > inquiry.reply_due_at
+
+
+def due_soon_cutoff(inquiry_type: InquiryType, now: datetime) -> datetime:
+    days = policy(inquiry_type, "due_soon") if inquiry_type.is_public else 0
+    if not days:
+        return now + timedelta(hours=2)
+    return end_of_day(add_working_days(local_day(now), days))
+
+
+def is_due_soon(inquiry: Inquiry, now: datetime) -> bool:
+    if inquiry.status not in RUNNING_STATUSES or inquiry.reply_due_at is None:
+        return False
+    if is_overdue(inquiry, now):
+        return False
+    return inquiry.reply_due_at <= due_soon_cutoff(inquiry.type, now)
+
+
+def working_days_left(inquiry: Inquiry, now: datetime) -> int | None:
+    if inquiry.reply_due_at is None or inquiry.type is InquiryType.OPINION:
+        return None
+    return working_days_between(local_day(now), local_day(inquiry.reply_due_at))
+
+
+def due_state(inquiry: Inquiry, now: datetime) -> str:
+    """One word for lists: done, paused, overdue, due_soon or on_track."""
+    if not inquiry.is_open:
+        return "done"
+    if inquiry.is_paused:
+        return "paused"
+    if is_overdue(inquiry, now):
+        return "overdue"
+    return "due_soon" if is_due_soon(inquiry, now) else "on_track"

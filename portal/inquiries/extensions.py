@@ -1,0 +1,97 @@
+"""延期: a handler asks, a named reviewer decides, the resident sees the new date."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import audit, validation
+from portal.auth.models import Role
+from portal.auth.permissions import require
+from portal.errors import Conflict, ValidationError
+from portal.extensions import db
+from portal.inquiries import clocks
+from portal.inquiries.models import (
+    RUNNING_STATUSES,
+    ExtensionRequest,
+    Inquiry,
+    InquiryEvent,
+    InquiryType,
+)
+from portal.inquiries.workflow import ensure_not_author, get_inquiry
+from portal.timeutil import format_local, utcnow
+
+
+def request_extension(actor, inquiry_id: int, days: int, reason: str) -> ExtensionRequest:
+    """Ask for more working days. Requires `handler`. 依申请公开 may be extended once, by
+    at most 20 working days (条例第三十三条); others up to their policy's maximum.
+    Raises PermissionDenied, Conflict or ValidationError."""
+    inquiry = get_inquiry(inquiry_id)
+    require(actor, Role.HANDLER, inquiry.organization, action="inquiry.extension_request",
+            target=inquiry)
+    if inquiry.status not in RUNNING_STATUSES or inquiry.type is InquiryType.OPINION:
+        raise Conflict(f"当前状态为“{inquiry.status.label}”，不能申请延期。")
+    if inquiry.pending_extension is not None:
+        raise Conflict("已有一项延期申请等待审批。")
+    if inquiry.type is InquiryType.INFO_REQUEST and any(e.approved for e in inquiry.extensions):
+        raise Conflict("依申请公开只能延期一次。")
+    limit = clocks.policy(inquiry.type, "extension_max")
+    if not isinstance(days, int) or not 1 <= days <= limit:
+        raise ValidationError(f"延期天数应为 1 至 {limit} 个工作日。", field="days")
+    reason = validation.text(reason, field="reason", label="延期理由", max_length=500,
+                             multiline=True)
+    request = ExtensionRequest(inquiry=inquiry, days=days, reason=reason,
+                               requested_by_id=actor.id)
+    db.session.add(request)
+    inquiry.events.append(InquiryEvent(actor_id=actor.id, action="extension_request",
+                                       public=False, message=f"申请延期 {days} 个工作日：{reason}"))
+    audit.record(actor, "inquiry.extension_request", inquiry,
+                 after={"days": days, "reason": reason})
+    db.session.commit()
+    return request
+
+
+def decide_extension(actor, inquiry_id: int, approve: bool, note: str = "") -> Inquiry:
+    """Approve or refuse the pending extension. Requires `reviewer` on the organization;
+    the requester cannot decide their own. Approval moves the reply deadline and tells the
+    resident on the tracking page."""
+    inquiry = get_inquiry(inquiry_id)
+    require(actor, Role.REVIEWER, inquiry.organization, action="inquiry.extension_decide",
+            target=inquiry)
+    request = inquiry.pending_extension
+    if request is None:
+        raise Conflict("没有待审批的延期申请。")
+    ensure_not_author(actor, request.requested_by_id)
+    note = validation.text(note, field="note", label="审批意见", max_length=500,
+                           required=not approve, multiline=True)
+    request.approved = approve
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.decision_note = note
+    if approve:
+        inquiry.extension_days += request.days
+        clocks.refresh(inquiry)
+        message = (f"经{actor.display_name}批准，答复期限延长 {request.days} 个工作日至 "
+                   f"{format_local(inquiry.reply_due_at, '%Y-%m-%d')}。延期理由：{request.reason}")
+    else:
+        message = f"延期申请未获批准：{note}"
+    inquiry.events.append(InquiryEvent(actor_id=actor.id, action="extension_decide",
+                                       public=approve, message=message))
+    audit.record(actor, "inquiry.extension_decide", inquiry,
+                 after={"approved": approve, "days": request.days,
+                        "reply_due_at": inquiry.reply_due_at})
+    db.session.commit()
+    return inquiry
+
+
+def pending_for_reviewer(actor) -> list[Inquiry]:
+    paths = [g.organization.path for g in getattr(actor, "grants", []) if g.role == Role.REVIEWER]
+    if not paths:
+        return []
+    from portal.organizations.models import Organization
+
+    scope = select(Organization.id).where(db.or_(*[Organization.path.startswith(p) for p in paths]))
+    stmt = (select(Inquiry).join(ExtensionRequest)
+            .where(Inquiry.organization_id.in_(scope), ExtensionRequest.approved.is_(None),
+                   ExtensionRequest.requested_by_id != actor.id)
+            .order_by(Inquiry.reply_due_at))
+    return list(db.session.scalars(stmt).unique())

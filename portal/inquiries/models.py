@@ -1,0 +1,289 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.db_types import str_enum
+from portal.extensions import db
+from portal.organizations.models import Organization
+from portal.timeutil import UTCDateTime, utcnow
+
+
+class InquiryType(enum.StrEnum):
+    CONSULT = "consult"
+    SUGGEST = "suggest"
+    COMPLAINT = "complaint"
+    HELP = "help"
+    REPORT = "report"
+    INFO_REQUEST = "info_request"
+    OPINION = "opinion"
+
+    @property
+    def label(self) -> str:
+        return TYPE_LABELS[self]
+
+    @property
+    def is_public(self) -> bool:
+        """Residents submit these; 舆情 is logged by staff."""
+        return self is not InquiryType.OPINION
+
+
+TYPE_LABELS = {
+    InquiryType.CONSULT: "咨询", InquiryType.SUGGEST: "建议", InquiryType.COMPLAINT: "投诉",
+    InquiryType.HELP: "求助", InquiryType.REPORT: "举报",
+    InquiryType.INFO_REQUEST: "依申请公开", InquiryType.OPINION: "舆情",
+}
+
+
+class Status(enum.StrEnum):
+    RECEIVED = "received"  # 已受理，待签收
+    SIGNED = "signed"  # 已签收
+    PROCESSING = "processing"  # 办理中
+    AWAITING_RESIDENT = "awaiting_resident"  # 待群众补正/补充
+    CONSULTING = "consulting"  # 征求第三方意见
+    RETURNED = "returned"  # 已退回，待重新派单
+    REPLIED = "replied"  # 已答复
+    CLOSED = "closed"  # 已办结
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.RECEIVED: "已受理，待签收", Status.SIGNED: "已签收", Status.PROCESSING: "办理中",
+    Status.AWAITING_RESIDENT: "待补正（等待群众）", Status.CONSULTING: "征求第三方意见中",
+    Status.RETURNED: "已退回，待重新派单", Status.REPLIED: "已答复", Status.CLOSED: "已办结",
+}
+
+# The clock runs while the government holds the ball; it stops while waiting on others.
+OPEN_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.AWAITING_RESIDENT,
+                 Status.CONSULTING, Status.RETURNED)
+PAUSED_STATUSES = (Status.AWAITING_RESIDENT, Status.CONSULTING)
+RUNNING_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED)
+ANSWERED_STATUSES = (Status.REPLIED, Status.CLOSED)
+
+
+class Severity(enum.StrEnum):
+    MAJOR = "major"  # 重大突发事件
+    GENERAL = "general"
+
+    @property
+    def label(self) -> str:
+        return "重大突发事件" if self is Severity.MAJOR else "一般舆情"
+
+
+class Rating(enum.StrEnum):
+    SATISFIED = "satisfied"
+    BASICALLY = "basically"
+    UNSATISFIED = "unsatisfied"
+
+    @property
+    def label(self) -> str:
+        return {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}[self.value]
+
+
+class Inquiry(db.Model):
+    """One work order: a resident's message or application, or a logged 舆情 item."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (
+        Index("ix_inquiries_org_status_due", "organization_id", "status", "reply_due_at"),
+        Index("ix_inquiries_handler_status", "handler_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # 受理编号
+    type: Mapped[InquiryType] = mapped_column(str_enum(InquiryType))
+    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    consent_publish: Mapped[bool] = mapped_column(default=False)
+    reply_published: Mapped[bool] = mapped_column(default=False)
+    tracking_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sign_days: Mapped[int] = mapped_column(default=1)
+    reply_days: Mapped[int] = mapped_column(default=0)
+    clock_start_on: Mapped[date]  # working days count from the day after this
+    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_provisional: Mapped[bool] = mapped_column(default=False)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_days: Mapped[int] = mapped_column(default=0)
+    extension_days: Mapped[int] = mapped_column(default=0)
+
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_on_time: Mapped[bool | None]
+    replied_on_time: Mapped[bool | None]
+    reply_text: Mapped[str] = mapped_column(Text, default="")
+    reply_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # 依申请公开 处理结果代码
+    rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_count: Mapped[int] = mapped_column(default=0)
+
+    # 依申请公开: 补正 must be asked for within 7 working days; the resident's answer is due
+    # by the date the notice states.
+    correction_request_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correction_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id],
+                                                      lazy="joined")
+    village: Mapped[Organization | None] = relationship(foreign_keys=[village_id])
+    reply_organization: Mapped[Organization | None] = relationship(
+        foreign_keys=[reply_organization_id])
+    handler: Mapped[User | None] = relationship()
+    events: Mapped[list[InquiryEvent]] = relationship(back_populates="inquiry",
+                                                      order_by="InquiryEvent.id")
+    application: Mapped[InfoApplication | None] = relationship(back_populates="inquiry",
+                                                               uselist=False)
+    opinion: Mapped[OpinionDetails | None] = relationship(back_populates="inquiry",
+                                                          uselist=False)
+    extensions: Mapped[list[ExtensionRequest]] = relationship(
+        back_populates="inquiry", order_by="ExtensionRequest.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status in PAUSED_STATUSES
+
+    @property
+    def public_events(self) -> list[InquiryEvent]:
+        return [event for event in self.events if event.public]
+
+    @property
+    def pending_extension(self) -> ExtensionRequest | None:
+        return next((e for e in self.extensions if e.approved is None), None)
+
+    def __repr__(self) -> str:
+        return f"<Inquiry {self.number} {self.status}>"
+
+
+class InquiryEvent(db.Model):
+    """A step in the work order's timeline; `public` ones appear on the tracking page."""
+
+    __tablename__ = "inquiry_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    public: Mapped[bool] = mapped_column(default=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class InfoApplication(db.Model):
+    """What 政府信息公开条例 第二十九条 asks of an application."""
+
+    __tablename__ = "info_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), unique=True)
+    applicant_kind: Mapped[str] = mapped_column(String(20))  # citizen / organization
+    id_type: Mapped[str] = mapped_column(String(20), default="")
+    id_number: Mapped[str] = mapped_column(String(40), default="")
+    organization_code: Mapped[str] = mapped_column(String(18), default="")
+    legal_representative: Mapped[str] = mapped_column(String(50), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(6), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text)  # 所需信息的名称、文号或特征性描述
+    delivery_form: Mapped[str] = mapped_column(String(20))  # 纸质 / 电子
+    acquisition: Mapped[str] = mapped_column(String(20))  # 邮寄 / 电子邮件 / 自行领取 …
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="application")
+
+
+class OpinionDetails(db.Model):
+    """A public-opinion item's source and its hour clocks (国办发〔2016〕61号)."""
+
+    __tablename__ = "opinion_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), unique=True)
+    source: Mapped[str] = mapped_column(String(100))
+    source_url: Mapped[str] = mapped_column(String(500), default="")
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity))
+    authoritative_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    press_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    authoritative_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    press_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_disclosure_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id"))
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="opinion")
+
+
+class ExtensionRequest(db.Model):
+    """延期: asked for by the handler with a reason, decided by a named reviewer."""
+
+    __tablename__ = "inquiry_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    days: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved: Mapped[bool | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="extensions")
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class SlaPolicy(db.Model):
+    """One clock of one inquiry type: "reply to 咨询 within 5 working days"."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("inquiry_type", "clock"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_type: Mapped[InquiryType] = mapped_column(str_enum(InquiryType))
+    clock: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(12))  # working_days / hours
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReplyTemplate(db.Model):
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_type: Mapped[InquiryType] = mapped_column(str_enum(InquiryType))
+    name: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class InquirySequence(db.Model):
+    """Last 受理编号 serial per year."""
+
+    __tablename__ = "inquiry_sequences"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(default=0)

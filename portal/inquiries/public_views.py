@@ -1,0 +1,186 @@
+"""Pages residents use without an account."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from wtforms.fields import SelectChoice
+
+from portal.antispam import check_honeypot
+from portal.errors import Conflict, NotFound, ValidationError, note_refusal
+from portal.forms import attach_error
+from portal.inquiries import queries, submission, tracking
+from portal.inquiries.forms import (
+    TYPE_HELP,
+    InquiryForm,
+    RateForm,
+    ReasonForm,
+    SupplementForm,
+    TrackForm,
+)
+from portal.inquiries.models import InquiryType, Rating
+from portal.organizations.services import get_by_slug, towns_with_villages
+from portal.privacy import mask
+from portal.ratelimit import limit
+
+bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
+TRACK_KEY = "tracked_inquiry"
+TRACK_SECONDS = 30 * 60
+
+
+def _place_choices() -> list[SelectChoice]:
+    choices = [SelectChoice("", "请选择乡镇或村")]
+    for town, villages in towns_with_villages():
+        choices.append(SelectChoice(f"town:{town.slug}", f"{town.name}（不指定村）",
+                                    optgroup=town.name))
+        choices += [SelectChoice(f"village:{v.slug}", f"{town.name} · {v.name}",
+                                 optgroup=town.name) for v in villages]
+    return choices
+
+
+def _inquiry_type(value: str | None) -> InquiryType | None:
+    try:
+        kind = InquiryType(value or "")
+    except ValueError:
+        return None
+    return kind if kind.is_public else None
+
+
+def _input(form: InquiryForm) -> submission.InquiryInput:
+    kind, _, slug = (form.place.data or "").partition(":")
+    place = _organization_or_none(slug)
+    town = place.parent if place is not None and kind == "village" else place
+    application = None
+    if form.type.data == InquiryType.INFO_REQUEST:
+        application = submission.ApplicationInput(**{
+            name: getattr(form, name).data or ""
+            for name in submission.ApplicationInput.__annotations__})
+    return submission.InquiryInput(
+        type=_inquiry_type(form.type.data) or InquiryType.OPINION, title=form.title.data,
+        body=form.body.data, contact_name=form.contact_name.data,
+        contact_phone=form.contact_phone.data, organization=town,
+        village=place if kind == "village" else None,
+        consent_publish=bool(form.consent_publish.data), application=application)
+
+
+def _organization_or_none(slug: str):
+    try:
+        return get_by_slug(slug) if slug else None
+    except NotFound:
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limit("RATELIMIT_INQUIRY_SUBMIT", methods=["POST"])
+def new():
+    form = InquiryForm()
+    form.place.choices = _place_choices()
+    if request.method == "GET":
+        form.submission_token.data = tracking.new_submission_token()
+        form.type.data = (_inquiry_type(request.args.get("type")) or InquiryType.CONSULT).value
+    elif form.validate_on_submit():
+        try:
+            check_honeypot(form.website.data)
+            receipt = submission.submit(_input(form), form.submission_token.data or "")
+        except ValidationError as error:
+            attach_error(form, error)
+        else:
+            return render_template("inquiries/receipt.html", receipt=receipt)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("inquiries/new.html", form=form, type_help=TYPE_HELP,
+                           types=[t for t in InquiryType if t.is_public]), status
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limit("RATELIMIT_TRACK_LOOKUP", methods=["POST"])
+def track():
+    """The code is typed into a form and posted, so it never appears in a URL or a log."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        try:
+            inquiry = submission.find_by_code(form.code.data or "")
+        except NotFound as error:
+            note_refusal(error)
+            form.code.errors = [error.message]
+            return render_template("inquiries/track.html", form=form), 404
+        session[TRACK_KEY] = {"id": inquiry.id, "at": int(time.time())}
+        return redirect(url_for(".status"), code=303)
+    return render_template("inquiries/track.html", form=form)
+
+
+def _tracked_id() -> int:
+    tracked = session.get(TRACK_KEY)
+    if not tracked or time.time() - tracked.get("at", 0) > TRACK_SECONDS:
+        session.pop(TRACK_KEY, None)
+        abort(redirect(url_for(".track")))
+    return int(tracked["id"])
+
+
+@bp.get("/track/status")
+def status():
+    inquiry = submission.get_tracked(_tracked_id())
+    return render_template("inquiries/track_status.html", inquiry=inquiry,
+                           rate_form=RateForm(formdata=None), reason_form=ReasonForm(formdata=None),
+                           supplement_form=SupplementForm(formdata=None))
+
+
+def _resident_action(operation, success: str, *args):
+    try:
+        operation(_tracked_id(), *args)
+    except (ValidationError, Conflict) as error:
+        note_refusal(error)
+        flash(error.message, "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for(".status"), code=303)
+
+
+@bp.post("/track/rate")
+@limit("RATELIMIT_RESIDENT_ACTION")
+def rate():
+    form = RateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        rating = Rating(form.rating.data or "")
+    except ValueError:
+        flash("请选择满意、基本满意或不满意。", "error")
+        return redirect(url_for(".status"), code=303)
+    return _resident_action(submission.rate, "感谢您的评价。", rating, form.comment.data or "")
+
+
+@bp.post("/track/reopen")
+@limit("RATELIMIT_RESIDENT_ACTION")
+def reopen():
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _resident_action(submission.reopen, "已申请重新办理，我们会尽快处理。",
+                            form.reason.data or "")
+
+
+@bp.post("/track/supplement")
+@limit("RATELIMIT_RESIDENT_ACTION")
+def supplement():
+    form = SupplementForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _resident_action(submission.supplement, "补正材料已收到，办理时限重新计算。",
+                            form.text.data or "")
+
+
+@bp.post("/track/forget")
+def forget():
+    session.pop(TRACK_KEY, None)
+    flash("已退出查询。", "info")
+    return redirect(url_for(".track"), code=303)
+
+
+@bp.get("/replies")
+def replies():
+    page_number = request.args.get("page", "1")
+    if not page_number.isdigit() or len(page_number) > 6:
+        abort(400)
+    page = queries.published_replies(page=int(page_number))
+    return render_template("inquiries/replies.html", page=page, mask=mask)

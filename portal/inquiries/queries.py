@@ -1,0 +1,110 @@
+"""Staff queues and the public list of published replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+
+from portal.auth.models import Role
+from portal.disclosures.queries import Page, paginate
+from portal.extensions import db
+from portal.inquiries import clocks
+from portal.inquiries.models import (
+    ANSWERED_STATUSES,
+    OPEN_STATUSES,
+    PAUSED_STATUSES,
+    RUNNING_STATUSES,
+    Inquiry,
+    InquiryType,
+    Status,
+)
+from portal.organizations.models import Organization
+from portal.timeutil import utcnow
+
+QUEUES = {
+    "mine": "我签收的",
+    "organization": "本单位全部",
+    "unsigned": "待签收",
+    "due_soon": "即将到期",
+    "overdue": "已超期",
+    "waiting": "等待群众或第三方",
+    "answered": "已答复/办结",
+}
+STAFF_ROLES = (Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
+
+
+def _scope(actor, roles=STAFF_ROLES):
+    paths = {g.organization.path for g in getattr(actor, "grants", []) if g.role in roles}
+    if not paths:
+        return None
+    return select(Organization.id).where(or_(*[Organization.path.startswith(p) for p in paths]))
+
+
+def overdue_condition(now: datetime):
+    """SQL form of clocks.is_overdue (running clocks only; waiting never counts)."""
+    unsigned = Inquiry.status.in_((Status.RECEIVED, Status.RETURNED))
+    return and_(Inquiry.status.in_(RUNNING_STATUSES),
+                or_(and_(unsigned, Inquiry.sign_due_at < now), Inquiry.reply_due_at < now))
+
+
+def due_soon_condition(now: datetime):
+    """Running, not overdue, due before the earliest due-soon cutoff of the types."""
+    cutoffs = [and_(Inquiry.type == t, Inquiry.reply_due_at <= clocks.due_soon_cutoff(t, now))
+               for t in InquiryType]
+    return and_(Inquiry.status.in_(RUNNING_STATUSES), Inquiry.reply_due_at >= now,
+                ~overdue_condition(now), or_(*cutoffs))
+
+
+def queue_statement(actor, queue: str, now: datetime) -> Select | None:
+    scope = _scope(actor)
+    if scope is None:
+        return None
+    stmt = select(Inquiry).where(Inquiry.organization_id.in_(scope))
+    filters = {
+        "mine": and_(Inquiry.handler_id == actor.id, Inquiry.status.in_(OPEN_STATUSES)),
+        "organization": Inquiry.status.in_(OPEN_STATUSES),
+        "unsigned": Inquiry.status.in_((Status.RECEIVED, Status.RETURNED)),
+        "due_soon": due_soon_condition(now),
+        "overdue": overdue_condition(now),
+        "waiting": Inquiry.status.in_(PAUSED_STATUSES),
+        "answered": Inquiry.status.in_(ANSWERED_STATUSES),
+    }
+    return stmt.where(filters[queue])
+
+
+def queue(actor, queue_name: str = "organization", *, descending: bool = False,
+          page: int = 1, size: int = 20) -> Page:
+    """One of QUEUES for the actor's organizations, ordered by reply due time."""
+    now = utcnow()
+    stmt = queue_statement(actor, queue_name, now)
+    if stmt is None:
+        return Page([], 1, size, 0)
+    due = Inquiry.reply_due_at.desc() if descending else Inquiry.reply_due_at.asc()
+    stmt = stmt.order_by(Inquiry.reply_due_at.is_(None), due, Inquiry.id)
+    return paginate(stmt, page, size)
+
+
+def queue_counts(actor) -> dict[str, int]:
+    from sqlalchemy import func
+
+    now = utcnow()
+    counts = {}
+    for name in QUEUES:
+        stmt = queue_statement(actor, name, now)
+        counts[name] = 0 if stmt is None else db.session.scalar(
+            select(func.count()).select_from(stmt.subquery()))
+    return counts
+
+
+def published_replies(page: int = 1, size: int = 20) -> Page:
+    """Answered inquiries whose authors consented and whose replies staff published."""
+    stmt = (select(Inquiry)
+            .where(Inquiry.reply_published.is_(True), Inquiry.consent_publish.is_(True),
+                   Inquiry.status.in_(ANSWERED_STATUSES))
+            .order_by(Inquiry.replied_at.desc(), Inquiry.id.desc()))
+    return paginate(stmt, page, size)
+
+
+def open_inquiries() -> list[Inquiry]:
+    return list(db.session.scalars(select(Inquiry).where(Inquiry.status.in_(OPEN_STATUSES))))

@@ -1,0 +1,234 @@
+"""The handlers' back office: queues, the work order page and its actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.errors import ValidationError, note_refusal
+from portal.forms import ChineseForm, attach_error
+from portal.inquiries import clocks, extensions, opinion, policy, queries, workflow
+from portal.inquiries.forms import ExtensionForm, OpinionForm
+from portal.inquiries.models import Severity
+from portal.inquiries.outcomes import OUTCOMES
+from portal.organizations.services import all_organizations, get_organization
+from portal.timeutil import LOCAL_TZ, utcnow
+
+bp = Blueprint("staff_inquiries", __name__, url_prefix="/staff/inquiries")
+
+
+@bp.get("/")
+@login_required
+def queue():
+    name = request.args.get("queue", "organization")
+    if name not in queries.QUEUES:
+        abort(400)
+    page_arg = request.args.get("page", "1")
+    if not page_arg.isdigit() or len(page_arg) > 6:
+        abort(400)
+    page = queries.queue(current_user, name, descending=request.args.get("sort") == "desc",
+                         page=int(page_arg), size=current_app.config["PAGE_SIZE"])
+    return render_template("inquiries/staff_queue.html", page=page, queue=name,
+                           queues=queries.QUEUES, counts=queries.queue_counts(current_user),
+                           now=utcnow(), clocks=clocks,
+                           pending_extensions=extensions.pending_for_reviewer(current_user))
+
+
+def _render_show(inquiry_id: int, status: int = 200, **forms):
+    inquiry = workflow.get_for_staff(current_user, inquiry_id)
+    return render_template(
+        "inquiries/staff_show.html", inquiry=inquiry, now=utcnow(), clocks=clocks,
+        outcomes=OUTCOMES, templates=policy.templates_for(inquiry.type),
+        organizations=[o for o in all_organizations() if o.id != inquiry.organization_id],
+        extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
+        milestones=opinion.MILESTONES, form=ChineseForm()), status
+
+
+@bp.get("/<int:inquiry_id>")
+@login_required
+def show(inquiry_id: int):
+    return _render_show(inquiry_id)
+
+
+def _act(inquiry_id: int, operation, message: str, *args, **kwargs):
+    """Run one staff action; a refusal comes back on the work order page."""
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(current_user, inquiry_id, *args, **kwargs)
+    except ValidationError as error:
+        note_refusal(error)
+        flash(error.message, "error")
+        return _render_show(inquiry_id, 400)
+    flash(message, "success")
+    return redirect(url_for(".show", inquiry_id=inquiry_id), code=303)
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "")
+
+
+@bp.post("/<int:inquiry_id>/sign")
+@login_required
+def sign(inquiry_id: int):
+    return _act(inquiry_id, workflow.sign, "已签收。")
+
+
+@bp.post("/<int:inquiry_id>/process")
+@login_required
+def process(inquiry_id: int):
+    return _act(inquiry_id, workflow.start_processing, "已开始办理。")
+
+
+@bp.post("/<int:inquiry_id>/note")
+@login_required
+def note(inquiry_id: int):
+    return _act(inquiry_id, workflow.add_note, "备注已保存（仅内部可见）。", _form("text"))
+
+
+@bp.post("/<int:inquiry_id>/transfer")
+@login_required
+def transfer(inquiry_id: int):
+    target_id = _form("target")
+    if not target_id.isdigit():
+        return _act(inquiry_id, _refuse, "", "请选择转办单位。")
+    return _act(inquiry_id, workflow.transfer, "已转办。", get_organization(int(target_id)),
+                _form("reason"))
+
+
+def _refuse(_actor, _inquiry_id, message: str):
+    raise ValidationError(message)
+
+
+@bp.post("/<int:inquiry_id>/return")
+@login_required
+def return_(inquiry_id: int):
+    return _act(inquiry_id, workflow.return_to_dispatcher, "已退回。", _form("reason"))
+
+
+@bp.post("/<int:inquiry_id>/correction")
+@login_required
+def correction(inquiry_id: int):
+    return _act(inquiry_id, workflow.request_correction, "已告知补正，时限暂停计算。",
+                _form("message"))
+
+
+@bp.post("/<int:inquiry_id>/correction-received")
+@login_required
+def correction_received(inquiry_id: int):
+    return _act(inquiry_id, workflow.record_correction, "已登记补正，时限重新计算。", _form("note"))
+
+
+@bp.post("/<int:inquiry_id>/abandon")
+@login_required
+def abandon(inquiry_id: int):
+    return _act(inquiry_id, workflow.treat_as_abandoned, "已按逾期不补正办结。")
+
+
+@bp.post("/<int:inquiry_id>/consult")
+@login_required
+def consult(inquiry_id: int):
+    return _act(inquiry_id, workflow.start_consultation, "已开始征求意见，时限暂停计算。",
+                _form("party"))
+
+
+@bp.post("/<int:inquiry_id>/consult-end")
+@login_required
+def consult_end(inquiry_id: int):
+    return _act(inquiry_id, workflow.end_consultation, "征求意见结束，时限继续计算。",
+                _form("note"))
+
+
+@bp.post("/<int:inquiry_id>/extension")
+@login_required
+def extension(inquiry_id: int):
+    form = ExtensionForm()
+    days = form.days.data if form.days.data is not None else 0
+    return _act(inquiry_id, extensions.request_extension, "延期申请已提交审核。", days,
+                form.reason.data or "")
+
+
+@bp.post("/<int:inquiry_id>/extension-decision")
+@login_required
+def extension_decision(inquiry_id: int):
+    approve = _form("decision") == "approve"
+    return _act(inquiry_id, extensions.decide_extension,
+                "已批准延期。" if approve else "已驳回延期申请。", approve, _form("note"))
+
+
+@bp.post("/<int:inquiry_id>/reply")
+@login_required
+def reply(inquiry_id: int):
+    return _act(inquiry_id, workflow.reply, "已答复。", _form("text"), outcome=_form("outcome"),
+                publish=_form("publish") == "y")
+
+
+@bp.post("/<int:inquiry_id>/close")
+@login_required
+def close(inquiry_id: int):
+    return _act(inquiry_id, workflow.close, "已办结。")
+
+
+@bp.post("/<int:inquiry_id>/milestone")
+@login_required
+def milestone(inquiry_id: int):
+    disclosure = _form("disclosure_id").strip()
+    if disclosure and not disclosure.isdigit():
+        return _act(inquiry_id, _refuse, "", "公开信息编号应为数字。")
+    return _act(inquiry_id, opinion.record_milestone, "已记录。", _form("milestone"),
+                disclosure_id=int(disclosure) if disclosure else None, note=_form("note"))
+
+
+@bp.route("/opinion/new", methods=["GET", "POST"])
+@login_required
+def new_opinion():
+    form = OpinionForm()
+    form.organization.choices = [(o.id, o.full_name) for o in
+                                 handler_organizations(current_user)]
+    if form.validate_on_submit():
+        try:
+            item = opinion.log_opinion(
+                current_user, get_organization(form.organization.data or 0),
+                title=form.title.data or "", summary=form.summary.data or "",
+                source=form.source.data or "", source_url=form.source_url.data or "",
+                severity=Severity(form.severity.data or "general"),
+                found_at=form.found_at.data.replace(tzinfo=LOCAL_TZ) if form.found_at.data
+                else None)
+        except ValidationError as error:
+            attach_error(form, error)
+        else:
+            flash("舆情已登记，回应时限开始计算。", "success")
+            return redirect(url_for(".show", inquiry_id=item.id), code=303)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("inquiries/opinion_new.html", form=form), status
+
+
+def handler_organizations(actor):
+    from portal.auth.models import Role
+
+    paths = [g.organization for g in getattr(actor, "grants", []) if g.role == Role.HANDLER]
+    return [o for o in all_organizations() if any(p.contains(o) for p in paths)]
+
+
+@bp.get("/sla")
+@login_required
+def sla():
+    return render_template("inquiries/sla.html", policies=policy.list_policies(),
+                           labels=clocks.CLOCK_LABELS, form=ChineseForm())
+
+
+@bp.post("/sla/<int:policy_id>")
+@login_required
+def update_sla(policy_id: int):
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    amount = _form("amount")
+    try:
+        policy.update_policy(current_user, policy_id, int(amount) if amount.isdigit() else -1)
+    except ValidationError as error:
+        note_refusal(error)
+        flash(error.message, "error")
+        return render_template("inquiries/sla.html", policies=policy.list_policies(),
+                               labels=clocks.CLOCK_LABELS, form=ChineseForm()), 400
+    flash("时限已更新，对此后受理的留言生效。", "success")
+    return redirect(url_for(".sla"), code=303)

@@ -1,0 +1,259 @@
+"""What residents do without an account: submit, track, supplement, rate and reopen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit, validation
+from portal.errors import Conflict, NotFound, ValidationError
+from portal.extensions import db
+from portal.inquiries import clocks, tracking
+from portal.inquiries.models import (
+    ANSWERED_STATUSES,
+    InfoApplication,
+    Inquiry,
+    InquiryEvent,
+    InquirySequence,
+    InquiryType,
+    Rating,
+    Status,
+)
+from portal.organizations.models import Organization, OrgKind
+from portal.timeutil import local_now, utcnow
+
+APPLICANT_KINDS = {"citizen": "公民", "organization": "法人或者其他组织"}
+ID_TYPES = {"resident_id": "居民身份证"}
+DELIVERY_FORMS = {"paper": "纸质", "electronic": "电子文档"}
+ACQUISITIONS = {"mail": "邮寄", "email": "电子邮件", "pickup": "自行领取",
+                "onsite": "当场阅读、抄录"}
+MAX_BODY = 5000
+
+
+@dataclass
+class ApplicationInput:
+    """依申请公开 fields required by 条例第二十九条."""
+
+    applicant_kind: str = "citizen"
+    id_type: str = "resident_id"
+    id_number: str = ""
+    organization_code: str = ""
+    legal_representative: str = ""
+    address: str = ""
+    postal_code: str = ""
+    email: str = ""
+    description: str = ""
+    delivery_form: str = "paper"
+    acquisition: str = "mail"
+
+
+@dataclass
+class InquiryInput:
+    type: InquiryType
+    title: str
+    body: str
+    contact_name: str
+    contact_phone: str
+    organization: Organization | None
+    village: Organization | None = None
+    consent_publish: bool = False
+    application: ApplicationInput | None = field(default=None)
+
+
+@dataclass
+class Receipt:
+    inquiry: Inquiry
+    tracking_code: str
+    duplicate: bool = False
+
+
+def _validate(data: InquiryInput) -> None:
+    if not data.type.is_public:
+        raise ValidationError("请选择留言类型。", field="type")
+    data.title = validation.text(data.title, field="title", label="标题", max_length=100)
+    data.body = validation.text(data.body, field="body", label="内容", max_length=MAX_BODY,
+                                multiline=True)
+    data.contact_name = validation.text(data.contact_name, field="contact_name", label="姓名",
+                                        max_length=50)
+    data.contact_phone = validation.phone(data.contact_phone)
+    if data.organization is None or data.organization.kind is not OrgKind.TOWN:
+        raise ValidationError("请选择受理的乡镇。", field="place")
+    if data.village is not None and data.village.parent_id != data.organization.id:
+        raise ValidationError("所选村不属于该乡镇。", field="place")
+    if data.type is InquiryType.INFO_REQUEST:
+        _validate_application(data.application or ApplicationInput())
+
+
+def _validate_application(app: ApplicationInput) -> None:
+    validation.choice(app.applicant_kind, APPLICANT_KINDS, field="applicant_kind",
+                      label="申请人类型")
+    if app.applicant_kind == "citizen":
+        validation.choice(app.id_type, ID_TYPES, field="id_type", label="证件类型")
+        app.id_number = validation.id_number(app.id_number)
+    else:
+        app.organization_code = validation.credit_code(app.organization_code)
+        app.legal_representative = validation.text(
+            app.legal_representative, field="legal_representative",
+            label="法定代表人或者主要负责人", max_length=50)
+    app.address = validation.text(app.address, field="address", label="通信地址", max_length=200)
+    app.postal_code = validation.postal_code(app.postal_code)
+    app.description = validation.text(app.description, field="description",
+                                      label="所需政府信息的名称、文号或者特征性描述",
+                                      max_length=2000, multiline=True)
+    validation.choice(app.delivery_form, DELIVERY_FORMS, field="delivery_form",
+                      label="信息的载体形式")
+    validation.choice(app.acquisition, ACQUISITIONS, field="acquisition", label="获取信息的方式")
+    app.email = validation.email(app.email, required=app.acquisition == "email")
+
+
+def next_number() -> str:
+    """受理编号 "2026-000123": one series per year, allocated under the write lock."""
+    year = local_now().year
+    sequence = db.session.scalar(
+        select(InquirySequence).where(InquirySequence.year == year).with_for_update())
+    if sequence is None:
+        sequence = InquirySequence(year=year, last_value=0)
+        db.session.add(sequence)
+    sequence.last_value += 1
+    return f"{year}-{sequence.last_value:06d}"
+
+
+def _existing(key: str) -> Inquiry | None:
+    return db.session.scalar(select(Inquiry).where(Inquiry.submission_key == key))
+
+
+def submit(data: InquiryInput, submission_token: str) -> Receipt:
+    """Receive a resident's inquiry (受理). Anyone may call it.
+
+    Idempotent per form: the same `submission_token` (a double click, a retry after a
+    time-out) returns the inquiry already received, with the same tracking code.
+    Raises ValidationError.
+    """
+    if not submission_token or len(submission_token) != 32:
+        raise ValidationError("表单已失效，请刷新页面后重新填写。")
+    key = tracking.submission_key(submission_token)
+    code = tracking.code_for(submission_token)
+    existing = _existing(key)
+    if existing is not None:
+        return Receipt(existing, code, duplicate=True)
+    _validate(data)
+    inquiry = _build(data, key, code)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form, submitted concurrently, won the race
+        db.session.rollback()
+        return Receipt(_existing(key), code, duplicate=True)
+    audit.record(None, "inquiry.submit", inquiry,
+                 after={"number": inquiry.number, "type": inquiry.type.value,
+                        "organization": inquiry.organization.slug})
+    db.session.commit()
+    return Receipt(inquiry, code)
+
+
+def _build(data: InquiryInput, key: str, code: str) -> Inquiry:
+    now = utcnow()
+    inquiry = Inquiry(
+        number=next_number(), type=data.type, status=Status.RECEIVED, title=data.title,
+        body=data.body, contact_name=data.contact_name, contact_phone=data.contact_phone,
+        organization=data.organization, village=data.village,
+        consent_publish=data.consent_publish, tracking_hash=tracking.code_hash(code),
+        submission_key=key, received_at=now,
+    )
+    if data.type is InquiryType.INFO_REQUEST:
+        inquiry.application = InfoApplication(**vars(data.application))
+    clocks.start(inquiry, now)
+    inquiry.events.append(InquiryEvent(
+        at=now, action="receive", public=True,
+        message=f"已受理（受理编号 {inquiry.number}），交{data.organization.name}办理。"))
+    db.session.add(inquiry)
+    return inquiry
+
+
+NOT_FOUND_MESSAGE = "没有找到与该查询码对应的留言。请核对查询码（共 16 位，不区分大小写）后重试。"
+
+
+def find_by_code(code: str) -> Inquiry:
+    """The inquiry a tracking code belongs to. A mistyped, guessed or unknown code gets
+    the same NotFound, so the answer never tells which codes exist."""
+    if not tracking.looks_valid(code):
+        raise NotFound(NOT_FOUND_MESSAGE)
+    inquiry = db.session.scalar(select(Inquiry).where(
+        Inquiry.tracking_hash == tracking.code_hash(code)))
+    if inquiry is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return inquiry
+
+
+def get_tracked(inquiry_id: int) -> Inquiry:
+    """The inquiry a resident proved with the tracking code earlier in this session."""
+    return _tracked(inquiry_id)
+
+
+def _tracked(inquiry_id: int) -> Inquiry:
+    inquiry = db.session.get(Inquiry, inquiry_id)
+    if inquiry is None or inquiry.tracking_hash is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return inquiry
+
+
+def rate(inquiry_id: int, rating: Rating, comment: str = "") -> Inquiry:
+    """The resident rates the reply (满意/基本满意/不满意), once per reply.
+
+    Callers pass the id the resident proved with the tracking code. Raises Conflict.
+    """
+    inquiry = _tracked(inquiry_id)
+    if inquiry.status not in ANSWERED_STATUSES:
+        raise Conflict("答复之后才能评价。")
+    if inquiry.rating is not None:
+        raise Conflict("您已经评价过本次答复。")
+    comment = validation.text(comment, field="comment", label="评价意见", max_length=500,
+                              required=False, multiline=True)
+    inquiry.rating = rating
+    inquiry.rated_at = utcnow()
+    inquiry.events.append(InquiryEvent(action="rate", public=True,
+                                       message=f"群众评价：{rating.label}。{comment}".strip()))
+    audit.record(None, "inquiry.rate", inquiry, after={"rating": rating.value})
+    db.session.commit()
+    return inquiry
+
+
+def reopen(inquiry_id: int, reason: str) -> Inquiry:
+    """A resident not satisfied with the reply asks once for it to be handled again.
+    The reply clock starts afresh. Raises Conflict or ValidationError."""
+    inquiry = _tracked(inquiry_id)
+    if inquiry.rating is not Rating.UNSATISFIED or inquiry.status not in ANSWERED_STATUSES:
+        raise Conflict("只有评价为“不满意”的答复才能申请重新办理。")
+    if inquiry.reopened_count >= 1:
+        raise Conflict("每件留言只能申请重新办理一次。")
+    reason = validation.text(reason, field="reason", label="重新办理的理由", max_length=1000,
+                             multiline=True)
+    now = utcnow()
+    inquiry.reopened_count += 1
+    inquiry.status = Status.PROCESSING
+    inquiry.rating = None
+    inquiry.replied_at = inquiry.closed_at = None
+    inquiry.replied_on_time = None
+    inquiry.extension_days = 0
+    clocks.resume(inquiry, now, restart=True)
+    inquiry.events.append(InquiryEvent(action="reopen", public=True, at=now,
+                                       message=f"群众申请重新办理：{reason}"))
+    audit.record(None, "inquiry.reopen", inquiry, after={"status": "processing"})
+    db.session.commit()
+    return inquiry
+
+
+def supplement(inquiry_id: int, text: str) -> Inquiry:
+    """The resident sends the correction or further material asked for. For 依申请公开 the
+    reply period counts afresh from today (条例第三十条); otherwise the clock resumes."""
+    inquiry = _tracked(inquiry_id)
+    if inquiry.status is not Status.AWAITING_RESIDENT:
+        raise Conflict("该留言当前不需要补充材料。")
+    text = validation.text(text, field="text", label="补充内容", max_length=MAX_BODY,
+                           multiline=True)
+    from portal.inquiries.workflow import resume_after_correction
+
+    resume_after_correction(inquiry, None, f"群众已补正：{text}", source="resident")
+    db.session.commit()
+    return inquiry

@@ -1,0 +1,268 @@
+"""What staff do with a work order: 签收, 办理, 转办, 退回, 延期, 补正, 征求意见, 答复, 办结.
+
+Each operation takes the acting user, checks the role on the inquiry's organization, moves
+the state, keeps the clocks right, adds a timeline event (public or internal), records the
+audit event and commits once.
+"""
+
+from __future__ import annotations
+
+from portal import audit, validation
+from portal.auth.models import Role
+from portal.auth.permissions import require, require_any
+from portal.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from portal.extensions import db
+from portal.inquiries import clocks
+from portal.inquiries.models import (
+    Inquiry,
+    InquiryEvent,
+    InquiryType,
+    Status,
+)
+from portal.inquiries.outcomes import OUTCOMES
+from portal.organizations.models import Organization
+from portal.timeutil import format_local, utcnow
+from portal.workdays.calendar import add_working_days
+
+VIEW_ROLES = (Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
+WORKABLE = (Status.SIGNED, Status.PROCESSING)
+
+
+def get_inquiry(inquiry_id: int) -> Inquiry:
+    inquiry = db.session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        raise NotFound("找不到该留言。")
+    return inquiry
+
+
+def get_for_staff(actor, inquiry_id: int) -> Inquiry:
+    """An inquiry the actor may see: a handler, reviewer, admin or inspector whose grant
+    covers its organization. Raises NotFound or PermissionDenied (audited)."""
+    inquiry = get_inquiry(inquiry_id)
+    require_any(actor, VIEW_ROLES, inquiry.organization, action="inquiry.view", target=inquiry)
+    return inquiry
+
+
+def _handled_by(actor, inquiry_id: int, action: str) -> Inquiry:
+    inquiry = get_inquiry(inquiry_id)
+    require(actor, Role.HANDLER, inquiry.organization, action=action, target=inquiry)
+    return inquiry
+
+
+def _move(actor, inquiry: Inquiry, target: Status, action: str, message: str, *,
+          public: bool = True, data: dict | None = None) -> None:
+    before = inquiry.status
+    inquiry.status = target
+    inquiry.events.append(InquiryEvent(actor_id=getattr(actor, "id", None), action=action,
+                                       public=public, message=message, data=data))
+    audit.record(actor, f"inquiry.{action}", inquiry, before={"status": before.value},
+                 after={"status": target.value, **(data or {})}, message=message[:500])
+
+
+def _expect(inquiry: Inquiry, allowed: tuple[Status, ...], wanted: str) -> None:
+    if inquiry.status not in allowed:
+        raise InvalidTransition(inquiry.status.label, wanted)
+
+
+def _reason(text: str, label: str, field: str = "reason") -> str:
+    return validation.text(text, field=field, label=label, max_length=1000, multiline=True)
+
+
+def sign(actor, inquiry_id: int) -> Inquiry:
+    """签收: the handler takes the work order. Requires `handler` on its organization."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.sign")
+    _expect(inquiry, (Status.RECEIVED, Status.RETURNED), "签收")
+    now = utcnow()
+    inquiry.handler_id = actor.id
+    inquiry.signed_at = now
+    inquiry.signed_on_time = inquiry.sign_due_at is None or now <= inquiry.sign_due_at
+    _move(actor, inquiry, Status.SIGNED, "sign", f"{inquiry.organization.name}已签收。",
+          data={"on_time": inquiry.signed_on_time})
+    db.session.commit()
+    return inquiry
+
+
+def start_processing(actor, inquiry_id: int) -> Inquiry:
+    """办理: the signed work order is being worked on."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.process")
+    _expect(inquiry, (Status.SIGNED,), "开始办理")
+    _move(actor, inquiry, Status.PROCESSING, "process", "正在办理。")
+    db.session.commit()
+    return inquiry
+
+
+def add_note(actor, inquiry_id: int, text: str) -> Inquiry:
+    """An internal note: on the staff timeline, never on the tracking page."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.note")
+    text = _reason(text, "内部备注", "text")
+    inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
+                                       message=text))
+    audit.record(actor, "inquiry.note", inquiry)
+    db.session.commit()
+    return inquiry
+
+
+def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inquiry:
+    """转办 to another organization. The sign-for clock starts again there; the reply
+    deadline the resident was promised does not move."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.transfer")
+    _expect(inquiry, (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED),
+            "转办")
+    if target.id == inquiry.organization_id:
+        raise ValidationError("请选择另一个承办单位。", field="target")
+    reason = _reason(reason, "转办说明")
+    source = inquiry.organization
+    inquiry.organization = target
+    inquiry.handler_id = None
+    clocks.restart_sign_clock(inquiry, utcnow())
+    _move(actor, inquiry, Status.RECEIVED, "transfer", f"由{source.name}转交{target.name}办理。",
+          data={"from": source.slug, "to": target.slug, "reason": reason})
+    db.session.commit()
+    return inquiry
+
+
+def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
+    """退回: the office says the matter is not its own; it goes back up one level to be
+    dispatched again. A reason is required."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.return")
+    _expect(inquiry, (Status.RECEIVED, Status.SIGNED, Status.PROCESSING), "退回")
+    dispatcher = inquiry.organization.parent
+    if dispatcher is None:
+        raise ValidationError("已是最高一级单位，无法退回，请直接办理或转办。")
+    reason = _reason(reason, "退回理由")
+    inquiry.organization = dispatcher
+    inquiry.handler_id = None
+    clocks.restart_sign_clock(inquiry, utcnow())
+    _move(actor, inquiry, Status.RETURNED, "return", f"已退回{dispatcher.name}重新派单。",
+          data={"reason": reason})
+    inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
+                                       message=f"退回理由：{reason}"))
+    db.session.commit()
+    return inquiry
+
+
+def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
+    """Ask the resident for a correction (依申请公开 补正) or more material; the clock
+    stops until it arrives. The notice is shown on the tracking page."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.request_correction")
+    _expect(inquiry, (*WORKABLE, Status.RECEIVED), "要求补正")
+    message = _reason(message, "需要补正的事项", "message")
+    now = utcnow()
+    days = clocks.policy(InquiryType.INFO_REQUEST, "correction_period")
+    inquiry.correction_due_at = clocks.end_of_day(add_working_days(clocks.local_day(now), days))
+    late = bool(inquiry.correction_request_due_at and now > inquiry.correction_request_due_at)
+    clocks.pause(inquiry, now)
+    _move(actor, inquiry, Status.AWAITING_RESIDENT, "request_correction",
+          f"请补正：{message}（请于 {format_local(inquiry.correction_due_at, '%Y-%m-%d')} 前"
+          "通过查询页面补充，逾期不补正的视为放弃申请。）"
+          if inquiry.type is InquiryType.INFO_REQUEST else f"请补充：{message}",
+          data={"late_request": late})
+    db.session.commit()
+    return inquiry
+
+
+def resume_after_correction(inquiry: Inquiry, actor, message: str, *, source: str) -> None:
+    """Shared by the resident's own supplement and staff recording one received on paper.
+    Adds to the unit of work; the caller commits."""
+    now = utcnow()
+    clocks.resume(inquiry, now, restart=inquiry.type is InquiryType.INFO_REQUEST)
+    inquiry.correction_due_at = None
+    _move(actor, inquiry, Status.PROCESSING, "correction_received", message,
+          data={"source": source, "new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
+
+
+def record_correction(actor, inquiry_id: int, note: str) -> Inquiry:
+    """Staff record a correction that arrived by post or in person."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.correction_received")
+    _expect(inquiry, (Status.AWAITING_RESIDENT,), "登记补正")
+    resume_after_correction(inquiry, actor, f"已收到补正材料：{_reason(note, '补正情况', 'note')}",
+                            source="staff")
+    db.session.commit()
+    return inquiry
+
+
+def start_consultation(actor, inquiry_id: int, party: str) -> Inquiry:
+    """征求第三方或其他机关意见 (条例第三十二、三十三条): the time it takes does not count."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.consult")
+    if inquiry.type is not InquiryType.INFO_REQUEST:
+        raise ValidationError("只有依申请公开需要征求第三方意见。")
+    _expect(inquiry, WORKABLE, "征求第三方意见")
+    party = validation.text(party, field="party", label="征求意见对象", max_length=100)
+    clocks.pause(inquiry, utcnow())
+    _move(actor, inquiry, Status.CONSULTING, "consult",
+          f"正在征求第三方意见（{party}），所需时间不计入答复期限。", data={"party": party})
+    db.session.commit()
+    return inquiry
+
+
+def end_consultation(actor, inquiry_id: int, note: str) -> Inquiry:
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.consult_end")
+    _expect(inquiry, (Status.CONSULTING,), "结束征求意见")
+    note = _reason(note, "征求意见结果", "note")
+    clocks.resume(inquiry, utcnow())
+    _move(actor, inquiry, Status.PROCESSING, "consult_end", "第三方意见征求完毕，继续办理。",
+          data={"new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
+    inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
+                                       message=f"征求意见结果：{note}"))
+    db.session.commit()
+    return inquiry
+
+
+def reply(actor, inquiry_id: int, text: str, *, outcome: str = "",
+          publish: bool = False) -> Inquiry:
+    """答复. 依申请公开 replies record an outcome from the annual-report list. The reply is
+    published on the site only when the resident consented and the handler chose to."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.reply")
+    _expect(inquiry, WORKABLE, "答复")
+    text = validation.text(text, field="text", label="答复内容", max_length=10000,
+                           multiline=True)
+    if inquiry.type is InquiryType.INFO_REQUEST and outcome not in OUTCOMES:
+        raise ValidationError("请选择依申请公开的处理结果。", field="outcome")
+    now = utcnow()
+    inquiry.reply_text = text
+    inquiry.outcome = outcome if inquiry.type is InquiryType.INFO_REQUEST else ""
+    inquiry.reply_organization = inquiry.organization
+    inquiry.replied_at = now
+    inquiry.replied_on_time = inquiry.reply_due_at is None or now <= inquiry.reply_due_at
+    inquiry.reply_published = publish and inquiry.consent_publish
+    _move(actor, inquiry, Status.REPLIED, "reply", text,
+          data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
+    db.session.commit()
+    return inquiry
+
+
+def close(actor, inquiry_id: int) -> Inquiry:
+    """办结 after the reply."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.close")
+    _expect(inquiry, (Status.REPLIED,), "办结")
+    inquiry.closed_at = utcnow()
+    _move(actor, inquiry, Status.CLOSED, "close", "已办结。")
+    db.session.commit()
+    return inquiry
+
+
+def treat_as_abandoned(actor, inquiry_id: int) -> Inquiry:
+    """条例第三十条: an applicant who lets the correction period pass without good reason
+    is taken to have given up the application (其他处理·1)."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.abandon")
+    _expect(inquiry, (Status.AWAITING_RESIDENT,), "视为放弃")
+    now = utcnow()
+    if inquiry.type is not InquiryType.INFO_REQUEST or inquiry.correction_due_at is None \
+            or now <= inquiry.correction_due_at:
+        raise ValidationError("补正期限届满前不能视为放弃申请。")
+    inquiry.outcome = "other-1"
+    inquiry.reply_text = ("申请人无正当理由逾期不补正，视为放弃申请，"
+                          "本机关不再处理该政府信息公开申请。")
+    inquiry.reply_organization = inquiry.organization
+    inquiry.replied_at = inquiry.closed_at = now
+    inquiry.replied_on_time = True
+    inquiry.paused_since = None
+    _move(actor, inquiry, Status.CLOSED, "abandon", inquiry.reply_text)
+    db.session.commit()
+    return inquiry
+
+
+def ensure_not_author(actor, requested_by_id: int) -> None:
+    if actor.id == requested_by_id:
+        raise PermissionDenied("延期申请须由申请人以外的审核人批准。", action="inquiry.extension",
+                               actor=actor)

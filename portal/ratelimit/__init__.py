@@ -1,0 +1,96 @@
+"""Rate limits per client address that hold across every gunicorn worker.
+
+Flask-Limiter does the bookkeeping; the counters live in the application's own database
+(`portal.ratelimit.storage`, table `rate_limit_counters`), so no extra server is needed.
+Limits are named in configuration (`RATELIMIT_LOGIN`, `RATELIMIT_INQUIRY_SUBMIT`, …) and
+attached to views with `limit()`:
+
+    @bp.route("/login", methods=["GET", "POST"])
+    @limit("RATELIMIT_LOGIN", methods=["POST"])
+    def login(): ...
+
+A limited view is counted in `before_request`, ahead of the CSRF check and the access
+policy — before anything in the request touches the database. That order matters on
+SQLite: a write request's own unit of work holds the write lock from its first query
+until teardown, and a counter written after that would wait on its own request.
+Flask-Limiter itself would count a decorated view only when the view is called, after
+every `before_request` hook, so `limit()` registers the limit with Flask-Limiter but
+leaves the view unwrapped, and `check_view_limits` (registered here) counts it early.
+
+The client is `request.remote_addr`. Behind nginx that is the proxy's address until
+ProxyFix is configured (planned): until then every client shares one counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from flask import Flask, current_app, request
+from flask_limiter.util import get_qualified_name
+
+from portal.extensions import db, limiter
+from portal.ratelimit.storage import storage_uri
+
+F = TypeVar("F", bound=Callable)
+
+# Views limited through `limit()`, by Flask-Limiter's name for them.
+_limited_views: set[str] = set()
+
+
+def init_app(app: Flask) -> None:
+    """Bind the limiter to `app`. Counters go to the app's database unless
+    `RATELIMIT_STORAGE_URI` names another storage (e.g. ``memory://``).
+
+    Call after `db.init_app` and before registering any other `before_request` hook
+    that might touch the database (the CSRF check, the access policy).
+    """
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"], options = _derived_storage(app)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
+    limiter.init_app(app)
+    if app.config["RATELIMIT_ENABLED"]:
+        # After Flask-Limiter's own hook, which would otherwise reset the limits the
+        # response headers report.
+        app.before_request(check_view_limits)
+
+
+def limit(config_key: str, *, methods: Sequence[str] | None = None) -> Callable[[F], F]:
+    """Decorator: limit a view by the limit string in `current_app.config[config_key]`
+    (e.g. ``"5 per 10 minutes;20 per day"``), read at request time, per client address.
+
+    `methods` restricts the limit to those HTTP methods (default: all). A request over
+    the limit gets 429 with a Chinese page and Retry-After. Use this, not
+    `limiter.limit` directly: that one counts only when the view runs (see module doc).
+    """
+
+    def current_limit() -> str:
+        return current_app.config[config_key]
+
+    def decorator(view: F) -> F:
+        limiter.limit(current_limit, methods=list(methods) if methods else None)(view)
+        _limited_views.add(get_qualified_name(view))
+        return view
+
+    return decorator
+
+
+def check_view_limits() -> None:
+    """before_request hook: count the request against its view's `limit()` limits.
+
+    Raises flask_limiter.RateLimitExceeded (429) when a limit is exceeded.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and get_qualified_name(view) in _limited_views:
+        # Flask-Limiter's own check for decorated views, run early (see module doc).
+        limiter._check_request_limit(in_middleware=False)
+
+
+def _derived_storage(app: Flask) -> tuple[str, dict]:
+    """The app's own database as counter storage, with the app's engine options."""
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return "memory://", {}  # an in-memory database is private to one process anyway
+    return (storage_uri(url.render_as_string(hide_password=False)),
+            {"engine_options": dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})})

@@ -1,0 +1,94 @@
+"""Checks on what residents type: clear Chinese messages naming the field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from portal.errors import ValidationError
+
+MOBILE = re.compile(r"1[3-9]\d{9}")
+LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+POSTAL_CODE = re.compile(r"\d{6}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+_ALLOWED_CONTROL = {"\n", "\r", "\t"}
+# Werkzeug keeps bytes that are not valid UTF-8 as their %XX escapes; a resident never
+# types a percent sign followed by a high byte, so this is a broken or hostile client.
+UNDECODABLE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def text(value: str | None, *, field: str, label: str, max_length: int,
+         required: bool = True, multiline: bool = False) -> str:
+    """Trimmed text, or ValidationError naming the problem and the field."""
+    value = (value or "").replace("\r\n", "\n").strip()
+    if not value:
+        if required:
+            raise ValidationError(f"请填写{label}。", field=field)
+        return ""
+    if "\ufffd" in value or UNDECODABLE.search(value):
+        raise ValidationError(f"{label}中含有无法识别的字符（可能是编码错误），请删除后重新输入。",
+                              field=field)
+    for char in value:
+        if (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROL) \
+                or char in _BIDI or (not multiline and char in "\n\r"):
+            raise ValidationError(f"{label}中含有不可见的控制字符，请删除后重新输入。", field=field)
+    if len(value) > max_length:
+        raise ValidationError(f"{label}不能超过 {max_length} 个字（现有 {len(value)} 个字）。",
+                              field=field)
+    return value
+
+
+def phone(value: str | None, *, field: str = "contact_phone", required: bool = True) -> str:
+    digits = re.sub(r"[\s()（）]", "", value or "").replace("+86", "", 1)
+    if not digits and not required:
+        return ""
+    if not (MOBILE.fullmatch(digits) or LANDLINE.fullmatch(digits)):
+        raise ValidationError("请填写正确的联系电话：11 位手机号，"
+                              "或带区号的固定电话（如 0370-1234567）。", field=field)
+    return digits
+
+
+def id_number(value: str | None, *, field: str = "id_number") -> str:
+    """An 18-digit 居民身份证号码 with a valid check digit."""
+    number = (value or "").strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise ValidationError("身份证号码应为 18 位（最后一位可以是 X）。", field=field)
+    total = sum(int(d) * w for d, w in zip(number[:17], ID_WEIGHTS, strict=True))
+    if ID_CHECK[total % 11] != number[-1]:
+        raise ValidationError("身份证号码校验不通过，请核对后重新填写。", field=field)
+    return number
+
+
+def credit_code(value: str | None, *, field: str = "organization_code") -> str:
+    code = (value or "").strip().upper()
+    if not CREDIT_CODE.fullmatch(code):
+        raise ValidationError("统一社会信用代码应为 18 位数字或大写字母。", field=field)
+    return code
+
+
+def postal_code(value: str | None) -> str:
+    code = (value or "").strip()
+    if code and not POSTAL_CODE.fullmatch(code):
+        raise ValidationError("邮政编码应为 6 位数字。", field="postal_code")
+    return code
+
+
+def email(value: str | None, *, required: bool) -> str:
+    address = (value or "").strip()
+    if not address:
+        if required:
+            raise ValidationError("选择“电子邮件”获取时请填写电子邮箱。", field="email")
+        return ""
+    if len(address) > 120 or not EMAIL.fullmatch(address):
+        raise ValidationError("电子邮箱格式不正确。", field="email")
+    return address
+
+
+def choice(value: str | None, options: dict[str, str], *, field: str, label: str) -> str:
+    if value not in options:
+        raise ValidationError(f"请选择{label}。", field=field)
+    return value

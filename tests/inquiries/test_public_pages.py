@@ -1,0 +1,184 @@
+"""What a resident sees: the form, the receipt, the tracking page, the published replies."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.inquiries import workflow
+from portal.inquiries.models import Inquiry, Status
+
+CODE = re.compile(r'class="tracking-code"[^>]*>([0-9A-Z-]{19})<')
+
+
+def form_page(client, query=""):
+    html = client.get("/inquiries/new" + query).get_data(as_text=True)
+    token = re.search(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"', html)
+    return html, token.group(1)
+
+
+def fields(token, **changes):
+    data = {"type": "consult", "place": "village:shuangta-cun", "title": "路灯坏了",
+            "body": "双塔村东头的路灯坏了两个月。", "contact_name": "李奶奶",
+            "contact_phone": "13812345678", "consent_publish": "y",
+            "submission_token": token, "website": ""}
+    data.update(changes)
+    return data
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Inquiry))
+
+
+def test_submission_shows_code_and_number_once(client, orgs):
+    html, token = form_page(client)
+    assert 'name="website"' in html  # the honeypot is there, hidden from people
+    response = client.post("/inquiries/new", data=fields(token))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    code = CODE.search(page).group(1)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code)
+    assert "2026-000001" in page or re.search(r"\d{4}-000001", page)
+    inquiry = db.session.scalars(select(Inquiry)).one()
+    assert inquiry.village.slug == "shuangta-cun" and inquiry.organization.slug == "shuangta"
+    assert code.replace("-", "") not in (inquiry.tracking_hash or "")
+
+
+def test_double_submit_creates_one_inquiry_with_the_same_code(client, orgs):
+    _, token = form_page(client)
+    first = client.post("/inquiries/new", data=fields(token)).get_data(as_text=True)
+    second = client.post("/inquiries/new", data=fields(token)).get_data(as_text=True)
+    assert count() == 1
+    assert CODE.search(first).group(1) == CODE.search(second).group(1)
+    assert "没有重复受理" in second
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"title": ""}, "请填写标题。"),
+    ({"body": "长" * 5001}, "内容不能超过 5000 个字（现有 5001 个字）。"),
+    ({"body": "正文\x00含有空字符"}, "内容中含有不可见的控制字符"),
+    ({"title": "标题\u202e反转"}, "标题中含有不可见的控制字符"),
+    ({"contact_phone": "12345"}, "请填写正确的联系电话"),
+    ({"place": ""}, "请选择受理的乡镇。"),
+    ({"place": "village:no-such-village"}, "请选择受理的乡镇。"),
+    ({"type": "opinion"}, "请选择留言类型。"),
+])
+def test_bad_input_is_explained_and_kept(client, orgs, changes, message):
+    _, token = form_page(client)
+    data = fields(token, **changes)
+    response = client.post("/inquiries/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert "双塔村东头的路灯坏了两个月。" in html or "长" * 100 in html or "正文" in html
+    assert count() == 0
+
+
+def test_invalid_utf8_is_refused_with_a_message(client, orgs):
+    _, token = form_page(client)
+    body = (f"type=consult&place=town%3Ashuangta&title=%E8%B7%AF%E7%81%AF&body=%FF%FE%E5"
+            f"&contact_name=x&contact_phone=13812345678&submission_token={token}").encode()
+    response = client.post("/inquiries/new", data=body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "无法识别的字符" in response.get_data(as_text=True)
+    assert count() == 0
+
+
+def test_honeypot_is_refused_and_audited(client, orgs):
+    _, token = form_page(client)
+    response = client.post("/inquiries/new", data=fields(token, website="http://spam.example"))
+    assert response.status_code == 400
+    assert count() == 0
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.result) == ("antispam.honeypot", "rejected")
+
+
+def test_info_request_form_asks_what_article_29_requires(client, orgs):
+    html, token = form_page(client, "?type=info_request")
+    for label in ("证件号码", "通信地址", "所需政府信息的名称、文号或者特征性描述",
+                  "信息的载体形式", "获取信息的方式"):
+        assert label in html
+    response = client.post("/inquiries/new", data=fields(
+        token, type="info_request", id_number="110105194912310021", address="双塔村",
+        description="2025 年低保资金发放明细", delivery_form="paper", acquisition="mail",
+        applicant_kind="citizen", id_type="resident_id"))
+    assert response.status_code == 400
+    assert "身份证号码校验不通过" in response.get_data(as_text=True)
+    response = client.post("/inquiries/new", data=fields(
+        token, type="info_request", id_number="11010519491231002X", address="双塔村",
+        description="2025 年低保资金发放明细", delivery_form="electronic", acquisition="email",
+        applicant_kind="citizen", id_type="resident_id", email="wang@example.cn"))
+    assert response.status_code == 200
+    assert db.session.scalars(select(Inquiry)).one().application.acquisition == "email"
+
+
+def _track(client, code):
+    return client.post("/inquiries/track", data={"code": code})
+
+
+def test_tracking_by_code_never_puts_the_code_in_a_url(client, submit, handlers):
+    receipt = submit()
+    workflow.add_note(handlers["handler"], receipt.inquiry.id, "内部：此人多次来电")
+    response = _track(client, receipt.tracking_code.lower().replace("-", " "))
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/inquiries/track/status"
+    page = client.get("/inquiries/track/status").get_data(as_text=True)
+    assert receipt.inquiry.number in page and "已受理" in page
+    assert "13812345678" not in page and "王大爷" not in page
+    assert "此人多次来电" not in page
+
+
+def test_wrong_and_unknown_codes_get_the_same_answer(client, submit):
+    receipt = submit()
+    wrong = receipt.tracking_code[:-1] + ("0" if receipt.tracking_code[-1] != "0" else "1")
+    answers = []
+    for code in (wrong, "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "abc", ""):
+        response = _track(client, code)
+        answers.append((response.status_code, re.sub(r'value="[^"]*"', "",
+                                                      response.get_data(as_text=True))))
+    assert {status for status, _ in answers} == {404}
+    assert len({page for _, page in answers}) == 1
+
+
+def test_status_page_needs_a_tracked_session(client):
+    response = client.get("/inquiries/track/status")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/inquiries/track")
+
+
+def test_resident_rates_and_reopens_once(client, submit, handlers):
+    receipt = submit()
+    handler = handlers["handler"]
+    workflow.sign(handler, receipt.inquiry.id)
+    workflow.reply(handler, receipt.inquiry.id, "已安排维修。")
+    _track(client, receipt.tracking_code)
+    client.post("/inquiries/track/rate", data={"rating": "unsatisfied", "comment": "没修"})
+    client.post("/inquiries/track/reopen", data={"reason": "说好周五修，到现在还没修。"})
+    inquiry = db.session.get(Inquiry, receipt.inquiry.id)
+    assert inquiry.status is Status.PROCESSING and inquiry.reopened_count == 1
+    page = client.get("/inquiries/track/status").get_data(as_text=True)
+    assert "正在重新办理" in page and "提交评价" not in page
+    workflow.reply(handler, inquiry.id, "已修好。")
+    _track(client, receipt.tracking_code)
+    client.post("/inquiries/track/rate", data={"rating": "unsatisfied"})
+    response = client.post("/inquiries/track/reopen", data={"reason": "还是不满意"})
+    assert response.status_code == 303
+    page = client.get("/inquiries/track/status").get_data(as_text=True)
+    assert "只能申请重新办理一次" in page
+    assert db.session.get(Inquiry, inquiry.id).status is Status.REPLIED
+
+
+def test_published_replies_hide_contacts_and_mask_numbers(client, submit, handlers):
+    published = submit(body="我的电话13912345678，身份证11010519491231002X，请回电。")
+    private = submit(title="不公开的留言", consent_publish=False)
+    for receipt in (published, private):
+        workflow.sign(handlers["handler"], receipt.inquiry.id)
+        workflow.reply(handlers["handler"], receipt.inquiry.id, "已回电。", publish=True)
+    page = client.get("/inquiries/replies").get_data(as_text=True)
+    assert "低保申请需要哪些材料？" in page and "不公开的留言" not in page
+    assert "139****5678" in page and "110105********002X" in page
+    assert "13912345678" not in page and "王大爷" not in page and "13812345678" not in page
+    for label in ("受理日期", "答复日期", "答复部门"):
+        assert label in page

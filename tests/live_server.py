@@ -1,0 +1,130 @@
+"""A real gunicorn serving the portal on a loopback port, for tests that need several
+worker processes (cross-worker limits, concurrent submissions)."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from portal import PROJECT_ROOT
+
+STARTUP_SECONDS = 60
+REQUEST_SECONDS = 30
+
+
+@contextmanager
+def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dict | None = None):
+    """gunicorn on the given database; yields (port, access log path). The access log
+    lines read "<worker pid> <status> <method> <path>"."""
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    error_log = tmp_path / "error.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    environment.update({
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_SECRET_KEY": "live-server-test-secret",
+        "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
+        **(env or {}),
+    })
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--access-logfile", str(access_log),
+               "--access-logformat", "%(p)s %(s)s %(m)s %(U)s", "wsgi:app"]
+    with error_log.open("wb") as errors:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment,
+                                   start_new_session=True, stdout=subprocess.DEVNULL,
+                                   stderr=errors)
+    try:
+        wait_until_ready(process, port, error_log)
+        yield port, access_log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(process: subprocess.Popen, port: int, error_log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited: {error_log.read_text()[-2000:]}")
+        try:
+            if request(port, "GET", "/login")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("gunicorn did not answer within the startup deadline")
+
+
+def request(port: int, method: str, path: str, body: str | None = None,
+            headers: dict | None = None) -> tuple[int, http.client.HTTPResponse, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_SECONDS)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response, response.read().decode()
+    finally:
+        conn.close()
+
+
+def form_session(port: int, path: str) -> tuple[str, str, str]:
+    """GET a form as a browser would: (session cookie, CSRF token, page)."""
+    _status, response, page = request(port, "GET", path)
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token, f"{path} has no CSRF token"
+    return cookie, html.unescape(token.group(1)), page
+
+
+def post_concurrently(port: int, path: str, forms: list[str], cookie: str
+                      ) -> list[tuple[int, str]]:
+    """POST every form at once, each on its own connection; (status, body) per form."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    results: list[tuple[int, str]] = []
+    barrier = threading.Barrier(len(forms))
+
+    def post(form: str):
+        barrier.wait(timeout=REQUEST_SECONDS)
+        status, _response, body = request(port, "POST", path, form, headers)
+        results.append((status, body))
+
+    threads = [threading.Thread(target=post, args=(form,)) for form in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=REQUEST_SECONDS * 2)
+    assert len(results) == len(forms), "some requests got no answer"
+    return results
+
+
+def pids_serving(access_log: Path, method_path: str, expected: int) -> set[str]:
+    """Worker pids that served `expected` requests "<METHOD> <path>", once all are logged
+    (a worker writes the line just after sending the response)."""
+    deadline = time.monotonic() + REQUEST_SECONDS
+    while True:
+        lines = [line.split() for line in access_log.read_text().splitlines()
+                 if line.endswith(" " + method_path)]
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return {pid for pid, *_rest in lines}
+        time.sleep(0.05)

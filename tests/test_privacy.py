@@ -1,0 +1,293 @@
+"""Personal data in published text: ID numbers, mobiles and bank cards are found and masked,
+and nothing else in a notice or a reply is touched."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portal.privacy import (
+    Finding,
+    PersonalDataKind,
+    has_personal_data,
+    mask,
+    mask_value,
+    scan,
+)
+
+ID = PersonalDataKind.ID_NUMBER
+MOBILE = PersonalDataKind.MOBILE
+CARD = PersonalDataKind.BANK_CARD
+
+
+# Independent of the module's own arithmetic, so a shared mistake cannot hide.
+def id_number(region: str, birth: str, sequence: str) -> str:
+    """A resident ID number with the GB 11643 (ISO 7064 MOD 11-2) check character."""
+    first17 = region + birth + sequence
+    assert len(first17) == 17
+    weights = [2 ** (17 - i) % 11 for i in range(17)]
+    remainder = sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11
+    return first17 + "10X98765432"[remainder]
+
+
+def wrong_check(value: str) -> str:
+    """The same ID number with a check character that does not fit."""
+    return value[:17] + ("0" if value[17] != "0" else "1")
+
+
+def luhn_ok(digits: str) -> bool:
+    doubled = [int(d) * (1 + i % 2) for i, d in enumerate(reversed(digits))]
+    return sum(n // 10 + n % 10 for n in doubled) % 10 == 0
+
+
+def card_number(prefix: str) -> str:
+    """`prefix` completed with the Luhn check digit."""
+    return next(prefix + d for d in "0123456789" if luhn_ok(prefix + d))
+
+
+def one_ending_in_x() -> str:
+    return next(
+        value
+        for value in (id_number("110105", "19850723", f"{n:03d}") for n in range(1000))
+        if value.endswith("X")
+    )
+
+
+VALID_ID = id_number("410421", "19900101", "123")
+X_ID = one_ending_in_x()
+CARD_16 = card_number("622848001234567")
+CARD_19 = card_number("622202020011223344")
+
+
+def kinds(text: str) -> list[PersonalDataKind]:
+    return [finding.kind for finding in scan(text)]
+
+
+def test_helpers_build_real_format_values():
+    # 11010519491231002X is the example in GB 11643 itself.
+    assert id_number("110105", "19491231", "002") == "11010519491231002X"
+    assert X_ID.endswith("X")
+    assert luhn_ok("79927398713") and not luhn_ok("79927398710")
+    assert len(CARD_16) == 16 and len(CARD_19) == 19
+
+
+# --- ID numbers -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [VALID_ID, X_ID, X_ID.lower(), "11010519491231002X"])
+def test_valid_id_numbers_are_found_and_masked(value):
+    [finding] = scan(f"身份证号{value}。")
+    assert finding == Finding(ID, 4, 22, value, value[:6] + "********" + value[14:].upper())
+    assert ID.label == "身份证号"
+
+
+def test_id_number_mask_keeps_first_six_and_last_four():
+    assert mask(f"身份证号{VALID_ID}") == f"身份证号410421********{VALID_ID[-4:]}"
+    assert mask(X_ID)[-1] == "X" and mask(X_ID).count("*") == 8
+
+
+def test_id_number_in_6_8_4_grouping_is_found():
+    grouped = f"{VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:]}"
+    assert mask(f"身份证：{grouped}。") == f"身份证：410421********{VALID_ID[-4:]}。"
+
+
+def test_wrong_check_digit_is_not_an_id_number():
+    assert ID not in kinds(wrong_check(VALID_ID))
+    assert ID not in kinds(wrong_check(X_ID))
+
+
+@pytest.mark.parametrize(
+    "birth", ["19900230", "19901301", "19900100", "18991231", "00000101", "20990101"]
+)
+def test_impossible_birth_dates_are_not_id_numbers(birth):
+    assert ID not in kinds(id_number("410421", birth, "123"))
+
+
+def test_birth_dates_up_to_today_are_accepted():
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert kinds(id_number("410421", "19000101", "123")) == [ID]
+    assert kinds(id_number("410421", today.strftime("%Y%m%d"), "123")) == [ID]
+    later = today + timedelta(days=40)
+    assert ID not in kinds(id_number("410421", later.strftime("%Y%m%d"), "123"))
+
+
+@pytest.mark.parametrize("region", ["160421", "990421", "100421", "240421", "720101"])
+def test_unknown_province_codes_are_not_id_numbers(region):
+    assert ID not in kinds(id_number(region, "19900101", "123"))
+
+
+@pytest.mark.parametrize("region", ["710101", "810101", "820101", "830101", "910101"])
+def test_taiwan_hong_kong_macau_and_foreigner_codes_are_accepted(region):
+    assert kinds(id_number(region, "19900101", "123")) == [ID]
+
+
+@pytest.mark.parametrize("text", [
+    f"12{VALID_ID}34", f"9{VALID_ID}", f"{VALID_ID}0", f"ABC{VALID_ID}", f"{X_ID}Y",
+])
+def test_id_number_inside_a_longer_code_is_not_found(text):
+    assert ID not in kinds(text)
+
+
+def test_id_number_that_also_passes_luhn_is_reported_once_as_id():
+    value = next(
+        v for v in (id_number("410421", "19900101", f"{n:03d}") for n in range(1000))
+        if v[-1] != "X" and luhn_ok(v)
+    )
+    assert kinds(value) == [ID]
+
+
+# --- Mobile numbers -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written", [
+    "13812345678", "138 1234 5678", "138-1234-5678", "+8613812345678", "+86 138 1234 5678",
+    "+86-138-1234-5678", "8613812345678", "0086 13812345678", "１３８１２３４５６７８",
+    "＋８６ １３８ １２３４ ５６７８",
+])
+def test_mobile_numbers_in_common_groupings_are_found(written):
+    text = f"请联系{written}（王先生）"
+    [finding] = scan(text)
+    assert (finding.kind, finding.text, finding.masked) == (MOBILE, written, "138****5678")
+    assert text[finding.start:finding.end] == written
+    assert mask(text) == "请联系138****5678（王先生）"
+    assert MOBILE.label == "手机号"
+
+
+@pytest.mark.parametrize("prefix", ["13", "14", "15", "16", "17", "18", "19"])
+def test_all_mobile_prefixes(prefix):
+    assert kinds(f"电话{prefix}912345678") == [MOBILE]
+
+
+@pytest.mark.parametrize("text", [
+    "0370-1234567", "(0370)1234567", "010-12345678", "12812345678", "1381234567",
+    "138123456789", "913812345678", "138 1234 56789", "138 1234 5678 9", "1381 234 5678",
+    "138-1234 5678", "SF13812345678", "13812345678a", "138****5678", "20230101",
+    "金额12345678.90元",
+])
+def test_landlines_longer_runs_and_other_numbers_are_not_mobiles(text):
+    assert scan(text) == []
+
+
+# --- Bank cards -----------------------------------------------------------------------------
+
+def test_luhn_valid_cards_are_found_and_masked():
+    assert mask(f"卡号{CARD_16}") == f"卡号6228********{CARD_16[-4:]}"
+    assert mask(f"卡号{CARD_19}。") == f"卡号6222{'*' * 11}{CARD_19[-4:]}。"
+    assert kinds(CARD_19) == [CARD] and CARD.label == "银行卡号"
+
+
+@pytest.mark.parametrize("separator", [" ", "-"])
+def test_cards_grouped_by_four_are_found(separator):
+    grouped = separator.join([CARD_19[i:i + 4] for i in range(0, 19, 4)])
+    [finding] = scan(f"开户行：农行，账号{grouped}，户名张三")
+    assert (finding.kind, finding.text) == (CARD, grouped)
+    assert finding.masked == mask_value(CARD, CARD_19) == f"6222{'*' * 11}{CARD_19[-4:]}"
+
+
+def test_luhn_invalid_numbers_are_not_cards():
+    wrong = CARD_16[:-1] + str((int(CARD_16[-1]) + 1) % 10)
+    assert scan(wrong) == []
+    assert scan(" ".join(wrong[i:i + 4] for i in range(0, 16, 4))) == []
+
+
+def test_cards_inside_longer_runs_or_groupings_are_not_found():
+    assert scan(f"1{CARD_19}") == []  # 20 digits
+    grouped = " ".join(CARD_16[i:i + 4] for i in range(0, 16, 4))
+    assert scan(f"{grouped} 1234") == []
+    assert scan(f"1234 {grouped}") == []
+    assert scan(f"x{CARD_16}") == []
+
+
+# --- Several findings, masking, idempotence -------------------------------------------------
+
+def test_several_findings_with_chinese_text_around_them():
+    text = f"联系电话13812345678，身份证号{VALID_ID}，银行卡号{CARD_16}。"
+    findings = scan(text)
+    assert [f.kind for f in findings] == [MOBILE, ID, CARD]
+    assert [text[f.start:f.end] for f in findings] == ["13812345678", VALID_ID, CARD_16]
+    assert mask(text) == (
+        f"联系电话138****5678，身份证号410421********{VALID_ID[-4:]}，"
+        f"银行卡号6228********{CARD_16[-4:]}。"
+    )
+    assert has_personal_data(text) and not has_personal_data(mask(text))
+
+
+def test_mask_value_formats():
+    assert mask_value(MOBILE, "13812341234") == "138****1234"
+    assert mask_value(ID, "410421199001011234") == "410421********1234"
+    assert mask_value(CARD, "6222000011112222") == "6222********2222"
+
+
+def test_mask_is_idempotent_and_leaves_masked_values_alone():
+    text = f"电话+86 138 1234 5678，身份证{X_ID}，卡{CARD_19}"
+    once = mask(text)
+    assert mask(once) == once and scan(once) == []
+    assert has_personal_data(text)
+
+
+def test_full_width_values_are_masked_to_ascii():
+    full = VALID_ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert mask(f"身份证号{full}。") == f"身份证号410421********{VALID_ID[-4:]}。"
+
+
+def test_text_without_personal_data_is_unchanged():
+    text = "𠀀村2023年1月1日公示：低保金额1200.00元，电话0370-1234567，文号〔2023〕12号。"
+    assert scan(text) == [] and mask(text) == text and not has_personal_data(text)
+
+
+# --- Properties -----------------------------------------------------------------------------
+
+def _grouped(value: str, sizes: list[int], separator: str) -> str:
+    parts, position = [], 0
+    for size in sizes:
+        parts.append(value[position:position + size])
+        position += size
+    return separator.join(parts)
+
+
+SAMPLES = [
+    VALID_ID, X_ID, X_ID.lower(), CARD_16, CARD_19, "13812345678", "+86 138 1234 5678",
+    "138-1234-5678", _grouped(VALID_ID, [6, 8, 4], " "), _grouped(CARD_19, [4] * 5, "-"),
+    _grouped(CARD_16, [4] * 4, " "), "１３８１２３４５６７８", "0370-1234567", "138****5678",
+]
+pieces = st.one_of(
+    st.sampled_from(SAMPLES),
+    st.text(alphabet="0123456789０９ -+*Xx86１，村号𠀀a", max_size=12),
+    st.text(max_size=6),
+)
+texts = st.lists(pieces, max_size=8).map("".join)
+
+
+@settings(max_examples=400)
+@given(texts)
+def test_masked_text_has_no_personal_data_left(text):
+    masked = mask(text)
+    assert scan(masked) == []
+    assert mask(masked) == masked
+
+
+@settings(max_examples=300)
+@given(texts)
+def test_findings_are_ordered_and_only_they_change(text):
+    findings = scan(text)
+    rebuilt, position = [], 0
+    for finding in findings:
+        assert position <= finding.start < finding.end
+        assert text[finding.start:finding.end] == finding.text and "*" not in finding.text
+        assert "*" in finding.masked and finding.masked.isascii()
+        rebuilt += [text[position:finding.start], finding.masked]
+        position = finding.end
+    rebuilt.append(text[position:])
+    assert mask(text) == "".join(rebuilt)
+
+
+@given(st.text())
+def test_text_without_findings_round_trips(text):
+    if not scan(text):
+        assert mask(text) == text
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=["Nd"])))
+def test_text_without_digits_is_never_touched(text):
+    """Chinese, astral characters (𠀀), punctuation and letters come through unchanged."""
+    assert scan(text) == [] and mask(text) == text
