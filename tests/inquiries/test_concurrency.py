@@ -38,7 +38,7 @@ def _count() -> int:
 
 
 def test_simultaneous_double_submission_creates_one_inquiry(server):
-    port, access_log = server
+    port, _access_log = server
     cookie, csrf, page = form_session(port, "/inquiries/new")
     results = post_concurrently(port, "/inquiries/new", [_form(page, csrf)] * 3, cookie)
     assert [status for status, _ in results] == [200, 200, 200]
