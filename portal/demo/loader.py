@@ -17,6 +17,8 @@ from portal.auth.system import SYSTEM
 from portal.disclosures import services as disclosures
 from portal.disclosures.models import Category
 from portal.extensions import db
+from portal.inquiries import opinion, submission, tracking, workflow
+from portal.inquiries.models import InquiryType, Severity
 from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import build_organization
 from portal.sanitize import text_to_html
@@ -168,9 +170,48 @@ def _publish_documents(users, orgs) -> None:
     disclosures.submit(editor, pending.id)
 
 
+def _inquiries(users, orgs) -> None:
+    """A few work orders in different states, so every queue has something to show."""
+    handler = users["handler"]
+
+    def receive(kind, title, body, village=None, consent=True, application=None):
+        data = submission.InquiryInput(
+            type=kind, title=title, body=body, contact_name="演示群众",
+            contact_phone="13800000000", organization=orgs["town"], village=village,
+            consent_publish=consent, application=application)
+        return submission.submit(data, tracking.new_submission_token()).inquiry
+
+    answered = receive(InquiryType.CONSULT, "城乡居民医保缴费截止到什么时候？",
+                       "家里老人想交明年的城乡居民医疗保险，请问在哪里交、截止到哪天？",
+                       orgs["shuangta-cun"])
+    workflow.sign(handler, answered.id)
+    workflow.reply(handler, answered.id, "您好！城乡居民医疗保险可在便民服务中心窗口或通过"
+                   "手机缴费，具体截止时间以县医保局当年通知为准。", publish=True)
+    workflow.close(handler, answered.id)
+    working = receive(InquiryType.SUGGEST, "建议在村口增设公交站牌",
+                      "王堂村到镇上的公交车没有固定站牌，老人等车不方便，建议增设。",
+                      orgs["wangtang"])
+    workflow.sign(handler, working.id)
+    workflow.start_processing(handler, working.id)
+    receive(InquiryType.HELP, "独居老人家中漏雨求助", "李庄村一位独居老人家房顶漏雨，请帮忙。",
+            orgs["lizhuang"], consent=False)
+    application = submission.ApplicationInput(
+        id_number="11010519491231002X", address="民权县双塔镇双塔村", postal_code="476800",
+        description="2025 年双塔镇农村低保资金发放情况", delivery_form="electronic",
+        acquisition="email", email="demo@example.cn")
+    request = receive(InquiryType.INFO_REQUEST, "申请公开低保资金发放情况",
+                      "申请获取 2025 年低保资金发放情况。", application=application)
+    workflow.sign(handler, request.id)
+    workflow.request_correction(handler, request.id, "请说明需要的具体月份或季度。")
+    opinion.log_opinion(handler, orgs["town"], title="网传双塔镇集市占道经营无人管",
+                        summary="某短视频平台发布集市占道经营视频，评论较多。",
+                        source="短视频平台", source_url="", severity=Severity.GENERAL)
+
+
 def load_demo() -> list[tuple[str, str, str]]:
     """Load everything; returns (username, password, description) to print once."""
     orgs = _build_tree()
     users, printed = _create_accounts(orgs)
     _publish_documents(users, orgs)
+    _inquiries(users, orgs)
     return printed
