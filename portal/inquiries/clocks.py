@@ -80,32 +80,50 @@ def start(inquiry: Inquiry, now: datetime) -> None:
     if inquiry.type is InquiryType.OPINION:
         return
     day = local_day(now)
-    inquiry.clock_start_on = day
-    inquiry.paused_days = inquiry.extension_days = 0
+    inquiry.clock_start_on = inquiry.sign_clock_start_on = day
+    inquiry.pauses, inquiry.paused_days, inquiry.extension_days = [], 0, 0
     inquiry.sign_days = policy(inquiry.type, "sign")
     inquiry.reply_days = policy(inquiry.type, "reply")
-    restart_sign_clock(inquiry, now)
-    if inquiry.type is InquiryType.INFO_REQUEST:
-        days = policy(inquiry.type, "correction_request")
-        inquiry.correction_request_due_at = end_of_day(add_working_days(day, days))
     refresh(inquiry)
 
 
 def restart_sign_clock(inquiry: Inquiry, now: datetime) -> None:
     """Sign-for counts from receipt, and again from each transfer to another office."""
-    deadline = working_deadline(local_day(now), inquiry.sign_days)
-    inquiry.sign_due_at = end_of_day(deadline.due)
+    inquiry.sign_clock_start_on = local_day(now)
+    refresh(inquiry)
+
+
+def request_correction(inquiry: Inquiry, now: datetime) -> None:
+    """The reply clock stops until the resident answers; an applicant for information
+    also gets a 补正 period, after which the application counts as given up."""
+    if inquiry.type is InquiryType.INFO_REQUEST:
+        inquiry.correction_requested_on = local_day(now)
+        inquiry.correction_days = policy(InquiryType.INFO_REQUEST, "correction_period")
+    pause(inquiry, now)
+    refresh(inquiry)
 
 
 def refresh(inquiry: Inquiry) -> None:
-    """Recompute the reply deadline from its parts (also after a calendar change)."""
+    """Recompute every working-day deadline from the days it starts on, so a change to
+    the holiday calendar moves them all (and nothing else does)."""
     if inquiry.type is InquiryType.OPINION:
         return
+    sign = working_deadline(inquiry.sign_clock_start_on, inquiry.sign_days)
+    inquiry.sign_due_at = end_of_day(sign.due)
+    inquiry.paused_days = sum(max(0, working_days_between(date.fromisoformat(first),
+                                                          date.fromisoformat(last)))
+                              for first, last in inquiry.pauses or [])
     total = inquiry.reply_days + inquiry.extension_days + inquiry.paused_days
     reply = working_deadline(inquiry.clock_start_on, total)
-    sign = working_deadline(local_day(inquiry.received_at), inquiry.sign_days)
     inquiry.reply_due_at = end_of_day(reply.due)
     inquiry.due_provisional = reply.provisional or sign.provisional
+    if inquiry.type is InquiryType.INFO_REQUEST:
+        notice_days = policy(inquiry.type, "correction_request")
+        inquiry.correction_request_due_at = end_of_day(
+            add_working_days(local_day(inquiry.received_at), notice_days))
+    if inquiry.correction_requested_on and inquiry.correction_days:
+        inquiry.correction_due_at = end_of_day(
+            add_working_days(inquiry.correction_requested_on, inquiry.correction_days))
 
 
 def pause(inquiry: Inquiry, now: datetime) -> None:
@@ -114,14 +132,16 @@ def pause(inquiry: Inquiry, now: datetime) -> None:
 
 def resume(inquiry: Inquiry, now: datetime, *, restart: bool = False) -> None:
     """Start the stopped clock again. `restart` counts afresh from today (补正 arrived);
-    otherwise the working days spent waiting are added to the deadline."""
+    otherwise the pause is kept, and the working days inside it extend the deadline."""
     if restart:
         inquiry.clock_start_on = local_day(now)
-        inquiry.paused_days = 0
+        inquiry.pauses = []
     elif inquiry.paused_since is not None:
-        inquiry.paused_days += max(0, working_days_between(local_day(inquiry.paused_since),
-                                                           local_day(now)))
+        pause_range = [local_day(inquiry.paused_since).isoformat(), local_day(now).isoformat()]
+        inquiry.pauses = [*(inquiry.pauses or []), pause_range]
     inquiry.paused_since = None
+    inquiry.correction_requested_on = inquiry.correction_days = None
+    inquiry.correction_due_at = None
     refresh(inquiry)
 
 

@@ -11,14 +11,17 @@ from portal.errors import Conflict, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks
 from portal.inquiries.models import (
-    RUNNING_STATUSES,
+    PAUSED_STATUSES,
     ExtensionRequest,
     Inquiry,
     InquiryEvent,
     InquiryType,
+    Status,
 )
 from portal.inquiries.workflow import ensure_not_author, get_inquiry
 from portal.timeutil import format_local, utcnow
+
+EXTENDABLE = (Status.SIGNED, Status.PROCESSING)
 
 
 def request_extension(actor, inquiry_id: int, days: int, reason: str) -> ExtensionRequest:
@@ -28,8 +31,8 @@ def request_extension(actor, inquiry_id: int, days: int, reason: str) -> Extensi
     inquiry = get_inquiry(inquiry_id)
     require(actor, Role.HANDLER, inquiry.organization, action="inquiry.extension_request",
             target=inquiry)
-    if inquiry.status not in RUNNING_STATUSES or inquiry.type is InquiryType.OPINION:
-        raise Conflict(f"当前状态为“{inquiry.status.label}”，不能申请延期。")
+    if inquiry.status not in EXTENDABLE or inquiry.type is InquiryType.OPINION:
+        raise Conflict(f"当前状态为“{inquiry.status.label}”，不能申请延期（须先签收）。")
     if inquiry.pending_extension is not None:
         raise Conflict("已有一项延期申请等待审批。")
     if inquiry.type is InquiryType.INFO_REQUEST and any(e.approved for e in inquiry.extensions):
@@ -60,6 +63,8 @@ def decide_extension(actor, inquiry_id: int, approve: bool, note: str = "") -> I
     request = inquiry.pending_extension
     if request is None:
         raise Conflict("没有待审批的延期申请。")
+    if inquiry.status not in EXTENDABLE + PAUSED_STATUSES:
+        raise Conflict(f"当前状态为“{inquiry.status.label}”，延期已无必要。")
     ensure_not_author(actor, request.requested_by_id)
     note = validation.text(note, field="note", label="审批意见", max_length=500,
                            required=not approve, multiline=True)

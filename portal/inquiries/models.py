@@ -119,7 +119,12 @@ class Inquiry(db.Model):
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     due_provisional: Mapped[bool] = mapped_column(default=False)
+    # The sign-for clock starts at receipt and again at each transfer or return.
+    sign_clock_start_on: Mapped[date]
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Finished pauses as [first day, last day] pairs (ISO dates); the working days inside
+    # them are recounted whenever the calendar changes. `paused_days` caches the count.
+    pauses: Mapped[list] = mapped_column(JSON, default=list)
     paused_days: Mapped[int] = mapped_column(default=0)
     extension_days: Mapped[int] = mapped_column(default=0)
 
@@ -138,6 +143,8 @@ class Inquiry(db.Model):
     # 依申请公开: 补正 must be asked for within 7 working days; the resident's answer is due
     # by the date the notice states.
     correction_request_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correction_requested_on: Mapped[date | None]
+    correction_days: Mapped[int | None]
     correction_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id],

@@ -46,7 +46,8 @@ def log_opinion(actor, organization: Organization, *, title: str, summary: str, 
     inquiry = Inquiry(number=next_number(), type=InquiryType.OPINION, status=Status.PROCESSING,
                       title=title, body=summary, organization=organization,
                       handler_id=actor.id, received_at=found_at, signed_at=now,
-                      signed_on_time=True, clock_start_on=clocks.local_day(found_at))
+                      signed_on_time=True, clock_start_on=clocks.local_day(found_at),
+                      sign_clock_start_on=clocks.local_day(found_at), pauses=[])
     details = clocks.start_opinion(inquiry, severity, found_at)
     details.source, details.source_url = source, source_url
     db.session.add(inquiry)
@@ -72,6 +73,9 @@ def record_milestone(actor, inquiry_id: int, milestone: str, *, at: datetime | N
         raise ValidationError("请选择回应环节。", field="milestone")
     due_field, done_field, label = MILESTONES[milestone]
     details = inquiry.opinion
+    if getattr(details, done_field) is not None:
+        recorded = format_local(getattr(details, done_field))
+        raise Conflict(f"“{label}”已于 {recorded} 记录，不能重复记录。")
     if getattr(details, due_field) is None:
         raise ValidationError(f"该舆情（{details.severity.label}）没有“{label}”环节。",
                               field="milestone")

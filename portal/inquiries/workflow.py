@@ -10,7 +10,7 @@ from __future__ import annotations
 from portal import audit, validation
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
-from portal.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from portal.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks
 from portal.inquiries.models import (
@@ -22,7 +22,6 @@ from portal.inquiries.models import (
 from portal.inquiries.outcomes import OUTCOMES
 from portal.organizations.models import Organization
 from portal.timeutil import format_local, utcnow
-from portal.workdays.calendar import add_working_days
 
 VIEW_ROLES = (Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
 WORKABLE = (Status.SIGNED, Status.PROCESSING)
@@ -57,6 +56,15 @@ def _move(actor, inquiry: Inquiry, target: Status, action: str, message: str, *,
                                        public=public, message=message, data=data))
     audit.record(actor, f"inquiry.{action}", inquiry, before={"status": before.value},
                  after={"status": target.value, **(data or {})}, message=message[:500])
+
+
+def _drop_pending_extension(inquiry: Inquiry) -> None:
+    """Answering makes a pending extension request moot; it is closed, not left hanging."""
+    pending = inquiry.pending_extension
+    if pending is not None:
+        pending.approved = False
+        pending.decided_at = utcnow()
+        pending.decision_note = "已答复，延期申请自动撤销。"
 
 
 def _expect(inquiry: Inquiry, allowed: tuple[Status, ...], wanted: str) -> None:
@@ -145,13 +153,15 @@ def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
     """Ask the resident for a correction (依申请公开 补正) or more material; the clock
     stops until it arrives. The notice is shown on the tracking page."""
     inquiry = _handled_by(actor, inquiry_id, "inquiry.request_correction")
-    _expect(inquiry, (*WORKABLE, Status.RECEIVED), "要求补正")
+    _expect(inquiry, WORKABLE, "要求补正")
+    if inquiry.type is InquiryType.INFO_REQUEST and any(
+            e.action == "request_correction" for e in inquiry.events):
+        # 条例第三十条: the applicant is told everything to correct at once (一次性告知).
+        raise Conflict("依申请公开的补正应一次性告知，已经告知过补正。")
     message = _reason(message, "需要补正的事项", "message")
     now = utcnow()
-    days = clocks.policy(InquiryType.INFO_REQUEST, "correction_period")
-    inquiry.correction_due_at = clocks.end_of_day(add_working_days(clocks.local_day(now), days))
     late = bool(inquiry.correction_request_due_at and now > inquiry.correction_request_due_at)
-    clocks.pause(inquiry, now)
+    clocks.request_correction(inquiry, now)
     _move(actor, inquiry, Status.AWAITING_RESIDENT, "request_correction",
           f"请补正：{message}（请于 {format_local(inquiry.correction_due_at, '%Y-%m-%d')} 前"
           "通过查询页面补充，逾期不补正的视为放弃申请。）"
@@ -166,7 +176,6 @@ def resume_after_correction(inquiry: Inquiry, actor, message: str, *, source: st
     Adds to the unit of work; the caller commits."""
     now = utcnow()
     clocks.resume(inquiry, now, restart=inquiry.type is InquiryType.INFO_REQUEST)
-    inquiry.correction_due_at = None
     _move(actor, inquiry, Status.PROCESSING, "correction_received", message,
           data={"source": source, "new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
 
@@ -225,6 +234,7 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "",
     inquiry.replied_at = now
     inquiry.replied_on_time = inquiry.reply_due_at is None or now <= inquiry.reply_due_at
     inquiry.reply_published = publish and inquiry.consent_publish
+    _drop_pending_extension(inquiry)
     _move(actor, inquiry, Status.REPLIED, "reply", text,
           data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
     db.session.commit()
@@ -257,6 +267,7 @@ def treat_as_abandoned(actor, inquiry_id: int) -> Inquiry:
     inquiry.replied_at = inquiry.closed_at = now
     inquiry.replied_on_time = True
     inquiry.paused_since = None
+    _drop_pending_extension(inquiry)
     _move(actor, inquiry, Status.CLOSED, "abandon", inquiry.reply_text)
     db.session.commit()
     return inquiry
