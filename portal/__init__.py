@@ -75,6 +75,7 @@ def import_models() -> None:
     import portal.inquiries.models
     import portal.organizations.models
     import portal.ratelimit.models
+    import portal.villages.models
     import portal.workdays.models  # noqa: F401
 
 
@@ -86,10 +87,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.inquiries.staff_views import bp as inquiries_staff_bp
     from portal.public.views import bp as public_bp
     from portal.staff.views import bp as staff_bp
+    from portal.villages.public_views import bp as villages_bp
+    from portal.villages.staff_views import bp as villages_staff_bp
     from portal.workdays.views import bp as workdays_bp
 
     for blueprint in (public_bp, auth_bp, staff_bp, disclosures_public_bp,
-                      disclosures_staff_bp, workdays_bp, inquiries_bp, inquiries_staff_bp):
+                      disclosures_staff_bp, workdays_bp, inquiries_bp, inquiries_staff_bp,
+                      villages_bp, villages_staff_bp):
         app.register_blueprint(blueprint)
 
 

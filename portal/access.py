@@ -24,6 +24,10 @@ REVIEWERS = frozenset({Role.REVIEWER})
 PUBLISHERS = frozenset({Role.EDITOR, Role.REVIEWER})
 ADMINS = frozenset({Role.ADMIN})
 HANDLERS = frozenset({Role.HANDLER})
+CLERKS = frozenset({Role.VILLAGE_CLERK})
+SUPERVISORS = frozenset({Role.VILLAGE_SUPERVISOR})
+VILLAGE_STAFF = frozenset({Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER,
+                           Role.ADMIN, Role.INSPECTOR})
 INQUIRY_STAFF = frozenset({Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR})
 
 ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
@@ -82,6 +86,27 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "staff_inquiries.new_opinion": HANDLERS,
     "staff_inquiries.sla": INQUIRY_STAFF,
     "staff_inquiries.update_sla": ADMINS,
+    "villages.index": PUBLIC,
+    "villages.board": PUBLIC,
+    "villages.notice": PUBLIC,
+    "villages.poster": PUBLIC,
+    "villages.file": PUBLIC,
+    "villages.feed": PUBLIC,
+    "staff_villages.listing": VILLAGE_STAFF,
+    "staff_villages.show": VILLAGE_STAFF,
+    "staff_villages.staff_file": VILLAGE_STAFF,
+    "staff_villages.schedule_report": VILLAGE_STAFF,
+    "staff_villages.set_rule": frozenset({Role.REVIEWER, Role.ADMIN}),
+    "staff_villages.new": CLERKS,
+    "staff_villages.edit": CLERKS,
+    "staff_villages.submit": CLERKS,
+    "staff_villages.mask": CLERKS,
+    "staff_villages.finance": CLERKS,
+    "staff_villages.attachments": CLERKS,
+    "staff_villages.sign_off": SUPERVISORS,
+    "staff_villages.send_back": frozenset({Role.VILLAGE_SUPERVISOR, Role.REVIEWER}),
+    "staff_villages.approve": REVIEWERS,
+    "staff_villages.withdraw": REVIEWERS,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import Flask, request, url_for
 from markupsafe import Markup
@@ -28,6 +28,11 @@ def register(app: Flask) -> None:
     @app.template_filter("cn_date")
     def cn_date(value: date | None) -> str:
         return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+    @app.template_filter("atom_date")
+    def atom_date(value: datetime) -> str:
+        """RFC 3339 in UTC, as Atom wants it."""
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     @app.template_global()
     def url_with(**changes) -> str:

@@ -5,6 +5,7 @@ checks that the gate really answers as the table says.
 """
 
 import io
+from datetime import date
 
 import pytest
 
@@ -47,8 +48,24 @@ def world(orgs, make_user, draft_input_factory):
         type=InquiryType.CONSULT, title="矩阵", body="正文", contact_name="甲",
         contact_phone="13812345678", organization=orgs["town"]),
         tracking.new_submission_token()).inquiry
+    notice = _published_village_notice(orgs, make_user)
     return {"users": users, "doc": doc, "file_id": doc.attachments[0].stored_file_id,
-            "inquiry_id": inquiry.id}
+            "inquiry_id": inquiry.id, "notice_id": notice.id}
+
+
+def _published_village_notice(orgs, make_user):
+    from portal.villages import services as villages
+    from portal.villages.models import NoticeCategory
+
+    clerk = make_user("m-clerk", (Role.VILLAGE_CLERK, orgs["village_a"]))
+    supervisor = make_user("m-sup", (Role.VILLAGE_SUPERVISOR, orgs["village_a"]))
+    reviewer = make_user("m-rev", (Role.REVIEWER, orgs["town"]))
+    notice = villages.create_draft(clerk, villages.NoticeInput(
+        village=orgs["village_a"], category=NoticeCategory.PARTY, title="党务公开",
+        body_html="正文", period_start=date(2026, 7, 1), period_end=date(2026, 9, 30)))
+    villages.submit(clerk, notice.id)
+    villages.sign_off(supervisor, notice.id)
+    return villages.approve(reviewer, notice.id)
 
 
 @pytest.fixture
@@ -69,7 +86,8 @@ def draft_input_factory():
 def _url_values(rule, world) -> dict:
     samples = {"disclosure_id": world["doc"].id, "file_id": world["file_id"], "number": 1,
                "day": "2027-02-09", "year": 2027, "filename": "css/site.css",
-               "inquiry_id": world["inquiry_id"], "policy_id": 1}
+               "inquiry_id": world["inquiry_id"], "policy_id": 1,
+               "slug": "shuangta-cun", "notice_id": world["notice_id"]}
     return {name: samples[name] for name in rule.arguments}
 
 

@@ -4,7 +4,7 @@ permission, records its own audit event and commits once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import FileStorage
@@ -18,19 +18,20 @@ if TYPE_CHECKING:
     from portal.auth.models import User
 
 
-def save_uploads(files: Iterable[FileStorage | None], uploaded_by: User | None
-                 ) -> list[StoredFile]:
+def save_uploads(files: Iterable[FileStorage | None], uploaded_by: User | None, *,
+                 kinds: Collection[str] | None = None) -> list[StoredFile]:
     """Check and store every file chosen in one form, all or nothing.
 
-    Empty file inputs (nothing chosen) are skipped. If one file is refused, the files of
-    this call already written are removed again and their rows leave the session; the
-    error (ValidationError or PayloadTooLarge, see `save_upload`) is raised unchanged.
+    Empty file inputs (nothing chosen) are skipped; `kinds` limits the accepted kinds as
+    in `save_upload`. If one file is refused, the files of this call already written are
+    removed again and their rows leave the session; the error (ValidationError or
+    PayloadTooLarge, see `save_upload`) is raised unchanged.
     """
     saved: list[StoredFile] = []
     try:
         for file in files:
             if file is not None and file.filename:
-                saved.append(save_upload(file, uploaded_by))
+                saved.append(save_upload(file, uploaded_by, kinds=kinds))
     except BaseException:
         for stored in saved:
             discard_file(stored)

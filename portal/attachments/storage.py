@@ -11,10 +11,17 @@ Decisions:
 - `save_upload` only adds the row to the session; the calling service commits. If that
   commit fails, the written file is an orphan nobody links to: harmless, and it can be
   swept by comparing the folder with `stored_files`.
+- CSV has no signature: content counts as CSV when it holds no NUL byte, decodes as UTF-8
+  (with or without BOM) or GB18030 (Excel on Chinese Windows saves CSV as GBK) and does
+  not start like markup (first non-space character "<"). That says little, so CSV is not
+  among `DEFAULT_KINDS`: only a caller that asks for it (`kinds=`, e.g. the village
+  finance import) accepts it. It is served as `text/csv; charset=utf-8` whatever its
+  encoding; it is always a download (spreadsheet programs ignore the charset).
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -22,7 +29,7 @@ import tempfile
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
@@ -47,9 +54,12 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "jpg": "image/jpeg",
     "png": "image/png",
+    "csv": "text/csv; charset=utf-8",
 }
 KIND_LABELS = {"pdf": "PDF", "ofd": "OFD", "doc": "DOC", "docx": "DOCX", "xls": "XLS",
-               "xlsx": "XLSX", "jpg": "JPG", "png": "PNG"}
+               "xlsx": "XLSX", "jpg": "JPG", "png": "PNG", "csv": "CSV"}
+# Accepted when a caller does not name its kinds: the attachment kinds of the design.
+DEFAULT_KINDS = ("pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "png")
 CHUNK_SIZE = 64 * 1024
 MAX_NAME_LENGTH = 255
 EXTENSION_ALIASES = {"jpeg": "jpg"}
@@ -73,6 +83,8 @@ _OLE_STREAMS = {"doc": ("WordDocument",), "xls": ("Workbook", "Book")}
 _ZIP_MARKERS = (("ofd", "OFD.xml", None),
                 ("docx", "word/document.xml", "word/vbaProject.bin"),
                 ("xlsx", "xl/workbook.xml", "xl/vbaProject.bin"))
+# Tried in order: a GBK file is hardly ever valid UTF-8, while GB18030 decodes most text.
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 def detect_kind(handle: IO[bytes]) -> str | None:
@@ -87,7 +99,7 @@ def detect_kind(handle: IO[bytes]) -> str | None:
     for kind, matcher in _SIGNATURES.items():
         if matcher.match(head):
             return kind
-    return None
+    return "csv" if _is_csv(handle) else None
 
 
 def _zip_kind(handle: IO[bytes]) -> str | None:
@@ -100,6 +112,39 @@ def _zip_kind(handle: IO[bytes]) -> str | None:
         if marker in names and forbidden not in names:
             return kind
     return None
+
+
+def _is_csv(handle: IO[bytes]) -> bool:
+    """Whether the content is text in one of TEXT_ENCODINGS, without NUL bytes, that does
+    not start with "<" (HTML or XML renamed .csv). Reads in chunks; leaves `handle` at 0."""
+    try:
+        for encoding in TEXT_ENCODINGS:
+            verdict = _is_text_in(handle, encoding)
+            if verdict is not None:
+                return verdict
+        return False
+    finally:
+        handle.seek(0)
+
+
+def _is_text_in(handle: IO[bytes], encoding: str) -> bool | None:
+    """True for acceptable text, False for NUL bytes or markup (no other encoding can
+    help), None when the bytes are not valid `encoding`."""
+    handle.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    start = ""
+    try:
+        while chunk := handle.read(CHUNK_SIZE):
+            if b"\x00" in chunk:
+                return False
+            text = decoder.decode(chunk)
+            start = start or text.lstrip()[:1]
+            if start == "<":
+                return False
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return True
 
 
 def _ole_kind(handle: IO[bytes]) -> str | None:
@@ -151,16 +196,32 @@ def clean_display_name(filename: str | None) -> str:
     return name
 
 
-def declared_kind(display_name: str) -> str:
-    """The allowed kind named by the file's extension.
+def allowed_kinds(kinds: Collection[str] | None) -> tuple[str, ...]:
+    """The kinds a caller accepts, in a fixed order; DEFAULT_KINDS when it names none.
 
-    Raises ValidationError (audited) for a missing or disallowed extension.
+    Raises ValueError for an empty selection or an unknown kind (a programming error).
     """
+    if kinds is None:
+        return DEFAULT_KINDS
+    unknown = set(kinds) - CONTENT_TYPES.keys()
+    if unknown or not kinds:
+        raise ValueError(f"unknown or no attachment kinds: {sorted(unknown)}")
+    return tuple(kind for kind in CONTENT_TYPES if kind in kinds)
+
+
+def declared_kind(display_name: str, kinds: Collection[str] | None = None) -> str:
+    """The kind named by the file's extension, if it is one of `kinds` (default
+    DEFAULT_KINDS).
+
+    Raises ValidationError (audited) for a missing or disallowed extension; the message
+    lists the allowed kinds.
+    """
+    accepted = allowed_kinds(kinds)
     _, dot, ext = display_name.rpartition(".")
     ext = EXTENSION_ALIASES.get(ext.lower(), ext.lower()) if dot else ""
-    if ext in CONTENT_TYPES:
+    if ext in accepted:
         return ext
-    allowed = "、".join(KIND_LABELS[kind] for kind in CONTENT_TYPES)
+    allowed = "、".join(KIND_LABELS[kind] for kind in accepted)
     problem = f"扩展名“.{ext}”" if ext else "没有扩展名"
     raise ValidationError(f"文件“{display_name}”{problem}，不能上传。允许的类型：{allowed}。",
                           audit_action=REJECT_ACTION)
@@ -232,18 +293,22 @@ def _check_content(temp: Path, size: int, kind: str, display_name: str) -> None:
             audit_action=REJECT_ACTION)
 
 
-def save_upload(file: FileStorage, uploaded_by: User | None) -> StoredFile:
+def save_upload(file: FileStorage, uploaded_by: User | None, *,
+                kinds: Collection[str] | None = None) -> StoredFile:
     """Check an uploaded file, store it under a generated name and add its StoredFile row
     to the session (the calling service commits).
 
-    Raises ValidationError for a missing, empty, disallowed or disguised file (the last
-    two audited as `attachment.reject`) and PayloadTooLarge above ATTACHMENT_MAX_BYTES;
-    nothing is left on disk in either case.
+    `kinds` limits the accepted kinds for this call (e.g. `("xlsx", "csv")` for a table
+    import); None accepts DEFAULT_KINDS. Raises ValidationError for a missing, empty,
+    disallowed or disguised file (the last two audited as `attachment.reject`) and
+    PayloadTooLarge above ATTACHMENT_MAX_BYTES; nothing is left on disk in either case.
+    ValueError for an unknown kind in `kinds`.
     """
+    accepted = allowed_kinds(kinds)
     if file is None or not file.filename:
         raise ValidationError("请选择要上传的文件。")
     display_name = clean_display_name(file.filename)
-    kind = declared_kind(display_name)
+    kind = declared_kind(display_name, accepted)
     storage_name = f"{uuid.uuid4().hex}.{kind}"
     target = stored_path(storage_name)
     temp, size, sha256 = _write_temp(file, target.parent, display_name)
@@ -291,5 +356,7 @@ def send_stored_file(stored: StoredFile) -> Response:
     encoded = quote(stored.display_name, safe=RFC5987_SAFE)
     response.headers.set("Content-Disposition", "attachment", filename=fallback,
                          **{"filename*": f"UTF-8''{encoded}"})
+    # Set exactly: given "text/csv; charset=utf-8" as mimetype, Werkzeug adds a second charset.
+    response.headers["Content-Type"] = CONTENT_TYPES[stored.kind]
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

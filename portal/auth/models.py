@@ -22,6 +22,8 @@ class Role(enum.StrEnum):
     VILLAGE_CLERK = "village_clerk"
     HANDLER = "handler"
     INSPECTOR = "inspector"
+    # 村务监督委员会成员: signs off a village's notices before they go up.
+    VILLAGE_SUPERVISOR = "village_supervisor"
 
     @property
     def label(self) -> str:
@@ -35,6 +37,7 @@ ROLE_LABELS = {
     Role.VILLAGE_CLERK: "村务专干",
     Role.HANDLER: "办理人员",
     Role.INSPECTOR: "纪检监督",
+    Role.VILLAGE_SUPERVISOR: "村务监督委员会",
 }
 
 

@@ -4,12 +4,14 @@ the real review flow (so the audit chain records them like any other)."""
 
 from __future__ import annotations
 
+import io
 import secrets
 import string
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from portal.auth.models import Role
 from portal.auth.services import create_user
@@ -23,6 +25,10 @@ from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import build_organization
 from portal.sanitize import text_to_html
 from portal.timeutil import LOCAL_TZ, local_today
+from portal.villages import finance_store
+from portal.villages import rules as village_rules
+from portal.villages import services as village_services
+from portal.villages.models import NoticeCategory
 
 DATA = Path(__file__).parent / "data"
 
@@ -81,6 +87,7 @@ ACCOUNTS = [
     ("clerk", "王村务", Role.VILLAGE_CLERK, "shuangta-cun", "双塔村村务专干"),
     ("handler", "李办理", Role.HANDLER, "town", "双塔镇留言办理"),
     ("inspector", "赵纪检", Role.INSPECTOR, "town", "双塔镇纪委监督"),
+    ("supervisor", "孙监督", Role.VILLAGE_SUPERVISOR, "shuangta-cun", "双塔村村务监督委员会"),
 ]
 
 
@@ -214,4 +221,49 @@ def load_demo() -> list[tuple[str, str, str]]:
     users, printed = _create_accounts(orgs)
     _publish_documents(users, orgs)
     _inquiries(users, orgs)
+    _village_notices(users, orgs)
     return printed
+
+
+FINANCE_CSV = """双塔村2026年10月财务收支明细
+日期,摘要,收入,支出,备注
+2026-10-08,上级转移支付（村级运转经费）,"30,000.00",,
+2026-10-12,村东路路灯维修,,"1,860.00",材料及人工
+2026-10-20,村委会办公用品,,425.50,
+2026-10-28,集体土地租金,"12,400.00",,2026年度
+合计,,"42,400.00","2,285.50",
+"""
+
+
+def _village_notices(users, orgs) -> None:
+    """双塔村's board with a quarterly notice, a month's accounts and a 低保 list under
+    公示; the posting rules make the other villages show up as missing."""
+    clerk, supervisor, reviewer = users["clerk"], users["supervisor"], users["reviewer"]
+    villages = [orgs[slug] for _name, slug in TREE["villages"]]
+    village_rules.add_default_rules(villages, date(2026, 7, 1))
+    db.session.commit()
+    village = orgs["shuangta-cun"]
+
+    def post(category, title, body, start, end, *, table=None, window=None):
+        notice = village_services.create_draft(clerk, village_services.NoticeInput(
+            village=village, category=category, title=title, body_html=body,
+            period_start=start, period_end=end, window_start=window))
+        if table is not None:
+            upload = FileStorage(io.BytesIO(table.encode("utf-8-sig")), "2026年10月收支.csv")
+            finance_store.import_finance(clerk, notice.id, upload)
+        village_services.submit(clerk, notice.id)
+        village_services.sign_off(supervisor, notice.id, "经核对，情况属实。")
+        village_services.approve(reviewer, notice.id)
+
+    post(NoticeCategory.VILLAGE, "双塔村2026年第三季度村务公开",
+         "一、完成村东路硬化 420 米。\n\n二、新装太阳能路灯 16 盏。\n\n三、调解邻里纠纷 5 起。",
+         date(2026, 7, 1), date(2026, 9, 30))
+    post(NoticeCategory.PARTY, "双塔村党支部2026年第三季度党务公开",
+         "本季度召开支部党员大会 3 次，发展预备党员 1 名，收缴党费 1,260 元。",
+         date(2026, 7, 1), date(2026, 9, 30))
+    post(NoticeCategory.FINANCE, "双塔村2026年10月财务公开", "本月收支明细如下表。",
+         date(2026, 10, 1), date(2026, 10, 31), table=FINANCE_CSV)
+    post(NoticeCategory.RELIEF, "双塔村2026年第四季度低保初审名单公示",
+         "经村民代表会议评议，以下农户拟纳入农村低保：王某某（3 人）、李某某（1 人）。"
+         "公示期内如有异议，请向村务监督委员会或镇民政所反映。",
+         date(2026, 10, 1), date(2026, 12, 31), window=local_today())

@@ -20,7 +20,8 @@ def _load(runner) -> dict[str, str]:
 
 def test_demo_load_builds_the_town_and_prints_working_passwords(runner, client):
     accounts = _load(runner)
-    assert set(accounts) == {"admin", "editor", "reviewer", "clerk", "handler", "inspector"}
+    assert set(accounts) == {"admin", "editor", "reviewer", "clerk", "handler", "inspector",
+                             "supervisor"}
     response = client.post("/login", data={"username": "editor",
                                            "password": accounts["editor"]})
     assert response.status_code == 302
@@ -63,3 +64,11 @@ def test_second_load_leaves_existing_data_alone(runner):
     result = runner.invoke(args=["demo-load"])
     assert result.exit_code != 0
     assert db.session.scalar(select(db.func.count()).select_from(Disclosure)) == count
+
+
+def test_demo_village_board_has_a_finance_table_and_a_relief_list(runner, client):
+    _load(runner)
+    board = client.get("/villages/shuangta-cun/").get_data(as_text=True)
+    assert "双塔村2026年10月财务公开" in board and "公示中" in board
+    schedule_missing = client.get("/villages/wangtang/").get_data(as_text=True)
+    assert "暂无公开事项" in schedule_missing

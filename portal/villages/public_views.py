@@ -1,0 +1,91 @@
+"""村务公开 boards for residents: the list of villages, each board, each notice, its
+printable poster and the village's Atom feed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from portal.attachments.storage import send_stored_file
+from portal.organizations.services import towns_with_villages
+from portal.timeutil import utcnow
+from portal.villages import queries
+from portal.villages.models import NoticeCategory
+from portal.villages.poster import qr_svg
+
+bp = Blueprint("villages", __name__, url_prefix="/villages")
+
+
+def _small_int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 6:
+        abort(400)
+    return int(value)
+
+
+@bp.get("/")
+def index():
+    return render_template("villages/index.html", towns=towns_with_villages())
+
+
+@bp.get("/<slug>/")
+def board(slug: str):
+    village = queries.get_village(slug)
+    category = request.args.get("category") or None
+    if category and category not in {c.value for c in NoticeCategory}:
+        abort(400)
+    page = queries.board(village, category=NoticeCategory(category) if category else None,
+                         year=_small_int("year"), page=_small_int("page") or 1,
+                         size=current_app.config["PAGE_SIZE"])
+    return render_template("villages/board.html", village=village, page=page,
+                           category=category, categories=list(NoticeCategory))
+
+
+@bp.get("/<slug>/notices/<int:notice_id>")
+def notice(slug: str, notice_id: int):
+    village = queries.get_village(slug)
+    return render_template("villages/notice.html", village=village,
+                           notice=queries.get_public(village, notice_id))
+
+
+@bp.get("/<slug>/notices/<int:notice_id>/poster")
+def poster(slug: str, notice_id: int):
+    village = queries.get_village(slug)
+    item = queries.get_public(village, notice_id)
+    online = public_url("villages.notice", slug=slug, notice_id=notice_id)
+    return render_template("villages/poster.html", village=village, notice=item,
+                           online_url=online, qr=qr_svg(online))
+
+
+@bp.get("/<slug>/notices/<int:notice_id>/files/<int:file_id>")
+def file(slug: str, notice_id: int, file_id: int):
+    village = queries.get_village(slug)
+    item = queries.get_public(village, notice_id)
+    files = [a.file for a in item.attachments]
+    if item.finance_table is not None:
+        files.append(item.finance_table.source_file)
+    stored = next((f for f in files if f.id == file_id), None)
+    if stored is None:
+        abort(404)
+    return send_stored_file(stored)
+
+
+@bp.get("/<slug>/feed.atom")
+def feed(slug: str):
+    village = queries.get_village(slug)
+    items = queries.latest(village)
+    updated = max((n.updated_at for n in items), default=utcnow())
+    body = render_template("villages/feed.xml", village=village, items=items, updated=updated,
+                           self_url=public_url("villages.feed", slug=slug),
+                           board_url=public_url("villages.board", slug=slug),
+                           public_url=public_url)
+    return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for print and feeds: SITE_URL when configured (the address
+    residents know), else the address this request came in on."""
+    base = current_app.config.get("SITE_URL")
+    path = url_for(endpoint, **values)
+    return base.rstrip("/") + path if base else url_for(endpoint, _external=True, **values)

@@ -1,0 +1,96 @@
+"""Reading village boards and the staff's work lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from portal.auth.models import Role
+from portal.disclosures.queries import Page, paginate
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.organizations.models import Organization, OrgKind
+from portal.timeutil import LOCAL_TZ
+from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
+
+STAFF_ROLES = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER, Role.ADMIN,
+               Role.INSPECTOR)
+
+
+def get_village(slug: str) -> Organization:
+    village = db.session.scalar(select(Organization).where(
+        Organization.slug == slug, Organization.kind == OrgKind.VILLAGE))
+    if village is None:
+        raise NotFound("找不到该村。")
+    return village
+
+
+def board(village: Organization, *, category: NoticeCategory | None = None,
+          year: int | None = None, page: int = 1, size: int = 20) -> Page:
+    """Published notices of one village, newest first."""
+    stmt = select(VillageNotice).where(VillageNotice.village_id == village.id,
+                                       VillageNotice.status == NoticeStatus.PUBLISHED)
+    if category is not None:
+        stmt = stmt.where(VillageNotice.category == category)
+    if year is not None:
+        stmt = stmt.where(VillageNotice.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
+                          VillageNotice.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ))
+    stmt = stmt.order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc())
+    return paginate(stmt, page, size)
+
+
+def latest(village: Organization, limit: int = 20) -> list[VillageNotice]:
+    return board(village, size=limit).items
+
+
+def get_public(village: Organization, notice_id: int) -> VillageNotice:
+    notice = db.session.get(VillageNotice, notice_id)
+    if notice is None or notice.village_id != village.id or not notice.is_public:
+        raise NotFound("该公开事项不存在或已撤回。")
+    return notice
+
+
+def _scope(actor, roles):
+    paths = {g.organization.path for g in getattr(actor, "grants", []) if g.role in roles}
+    if not paths:
+        return None
+    return select(Organization.id).where(or_(*[Organization.path.startswith(p) for p in paths]))
+
+
+def staff_notices(actor, *, status: NoticeStatus | None = None, page: int = 1,
+                  size: int = 20) -> Page:
+    scope = _scope(actor, STAFF_ROLES)
+    if scope is None:
+        return Page([], 1, size, 0)
+    stmt = select(VillageNotice).where(VillageNotice.village_id.in_(scope))
+    if status is not None:
+        stmt = stmt.where(VillageNotice.status == status)
+    return paginate(stmt.order_by(VillageNotice.updated_at.desc(), VillageNotice.id.desc()),
+                    page, size)
+
+
+def awaiting(actor, role: Role, status: NoticeStatus) -> list[VillageNotice]:
+    """Notices waiting for the actor's signature (supervisor) or approval (reviewer)."""
+    scope = _scope(actor, (role,))
+    if scope is None:
+        return []
+    stmt = (select(VillageNotice)
+            .where(VillageNotice.village_id.in_(scope), VillageNotice.status == status,
+                   VillageNotice.author_id != actor.id)
+            .order_by(VillageNotice.updated_at))
+    return list(db.session.scalars(stmt))
+
+
+def visible_villages(actor) -> list[Organization]:
+    """Villages under any of the actor's staff grants (for the schedule report)."""
+    return clerk_villages(actor, roles=STAFF_ROLES)
+
+
+def clerk_villages(actor, roles=(Role.VILLAGE_CLERK,)) -> list[Organization]:
+    scope = _scope(actor, roles)
+    if scope is None:
+        return []
+    return list(db.session.scalars(select(Organization).where(
+        Organization.id.in_(scope), Organization.kind == OrgKind.VILLAGE)
+        .order_by(Organization.path)))

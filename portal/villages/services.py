@@ -1,0 +1,271 @@
+"""A village notice's life: the clerk drafts, the supervision committee signs off, a town
+reviewer approves and it goes up on the board. Each operation checks the role on the
+village, records the audit event and commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from portal import audit, validation
+from portal.auth.models import Role
+from portal.auth.permissions import require
+from portal.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from portal.extensions import db
+from portal.organizations.models import Organization, OrgKind
+from portal.privacy import scan
+from portal.sanitize import clean_html, find_unsafe, html_to_text, text_to_html
+from portal.timeutil import local_today, utcnow
+from portal.villages.models import NoticeCategory, NoticeStatus, NoticeVersion, VillageNotice
+from portal.workdays.calendar import add_working_days
+
+# 低保 initial lists and similar are shown for 7 working days (民政部 practice).
+DEFAULT_WINDOW_DAYS = {NoticeCategory.RELIEF: 7}
+
+
+@dataclass
+class NoticeInput:
+    village: Organization
+    category: NoticeCategory
+    title: str
+    body_html: str
+    period_start: date
+    period_end: date
+    is_major: bool = False
+    occurred_on: date | None = None
+    window_start: date | None = None
+    window_end: date | None = None
+    window_working_days: int | None = None
+
+
+class PersonalDataFound(ValidationError):
+    """Publishing is blocked until the listed places are masked."""
+
+    def __init__(self, places: list[str], target=None):
+        super().__init__(f"发现 {len(places)} 处未打码的个人信息，打码后才能提交。",
+                         audit_action="village_notice.personal_data", target=target)
+        self.places = places
+
+
+def get_notice(notice_id: int) -> VillageNotice:
+    notice = db.session.get(VillageNotice, notice_id)
+    if notice is None:
+        raise NotFound("找不到该公开事项。")
+    return notice
+
+
+def _validate(data: NoticeInput) -> None:
+    if data.village is None or data.village.kind is not OrgKind.VILLAGE:
+        raise ValidationError("请选择村。", field="village")
+    data.title = validation.text(data.title, field="title", label="标题", max_length=200)
+    if data.period_end < data.period_start:
+        raise ValidationError("公开期间的结束日期不能早于开始日期。", field="period_end")
+    if (data.period_end - data.period_start).days > 366:
+        raise ValidationError("公开期间不能超过一年。", field="period_end")
+    if data.is_major and data.occurred_on is None:
+        raise ValidationError("重大事项请填写事项发生（决定）日期。", field="occurred_on")
+    if data.occurred_on and data.occurred_on > local_today():
+        raise ValidationError("事项发生日期不能晚于今天。", field="occurred_on")
+    _resolve_window(data)
+    unsafe = find_unsafe(data.body_html)
+    if unsafe:
+        raise ValidationError("正文含有可执行的不安全内容（" + "、".join(unsafe[:5])
+                              + "），请删除后再保存。", field="body_html",
+                              audit_action="village_notice.unsafe_html")
+
+
+def _resolve_window(data: NoticeInput) -> None:
+    days = data.window_working_days or (DEFAULT_WINDOW_DAYS.get(data.category)
+                                        if data.window_start and not data.window_end else None)
+    if data.window_start and days:
+        if not 1 <= days <= 60:
+            raise ValidationError("公示天数应为 1 至 60 个工作日。", field="window_working_days")
+        # The first day of the window counts as day one.
+        data.window_end = add_working_days(data.window_start - timedelta(days=1), days)
+    if (data.window_start is None) != (data.window_end is None):
+        raise ValidationError("公示期请同时填写开始和结束日期（或公示天数）。", field="window_end")
+    if data.window_start and data.window_end < data.window_start:
+        raise ValidationError("公示结束日期不能早于开始日期。", field="window_end")
+
+
+def _body(text: str) -> str:
+    body = (text or "").strip()
+    return clean_html(body) if "<" in body else text_to_html(body)
+
+
+FIELDS = ("village", "category", "title", "period_start", "period_end", "is_major",
+          "occurred_on", "window_start", "window_end")
+
+
+def _apply(notice: VillageNotice, data: NoticeInput) -> None:
+    for name in FIELDS:
+        setattr(notice, name, getattr(data, name))
+    notice.body_html = _body(data.body_html)
+    notice.updated_at = utcnow()
+
+
+def snapshot(notice: VillageNotice) -> dict:
+    return {
+        "title": notice.title, "body_html": notice.body_html, "category": notice.category.value,
+        "period": [notice.period_start.isoformat(), notice.period_end.isoformat()],
+        "window": [d.isoformat() if d else None for d in (notice.window_start,
+                                                          notice.window_end)],
+        "is_major": notice.is_major, "status": notice.status.value,
+        "finance_rows": len(notice.finance_table.rows) if notice.finance_table else 0,
+    }
+
+
+def keep_version(actor, notice: VillageNotice) -> None:
+    db.session.add(NoticeVersion(notice=notice, number=notice.version, snapshot=snapshot(notice),
+                                 edited_by_id=getattr(actor, "id", None)))
+    notice.version += 1
+
+
+def create_draft(actor, data: NoticeInput) -> VillageNotice:
+    """Start a notice. Requires `village_clerk` on that village (a clerk of one village
+    cannot post for another). Raises PermissionDenied or ValidationError."""
+    require(actor, Role.VILLAGE_CLERK, data.village, action="village_notice.create")
+    _validate(data)
+    notice = VillageNotice(author_id=actor.id, status=NoticeStatus.DRAFT, version=1)
+    _apply(notice, data)
+    db.session.add(notice)
+    db.session.flush()
+    audit.record(actor, "village_notice.create", notice, after=snapshot(notice))
+    db.session.commit()
+    return notice
+
+
+def update(actor, notice_id: int, data: NoticeInput) -> VillageNotice:
+    """Edit a draft; the previous text is kept as a version. Requires `village_clerk` on
+    both the notice's village and the one chosen."""
+    notice = get_notice(notice_id)
+    require(actor, Role.VILLAGE_CLERK, notice.village, action="village_notice.update",
+            target=notice)
+    require(actor, Role.VILLAGE_CLERK, data.village, action="village_notice.update",
+            target=notice)
+    if notice.status is not NoticeStatus.DRAFT:
+        raise InvalidTransition(notice.status.label, "修改")
+    _validate(data)
+    before = snapshot(notice)
+    keep_version(actor, notice)
+    _apply(notice, data)
+    audit.record(actor, "village_notice.update", notice, before=before, after=snapshot(notice))
+    db.session.commit()
+    return notice
+
+
+def personal_data_places(notice: VillageNotice) -> list[str]:
+    """Every unmasked ID, mobile or bank-card number, with where it is."""
+    places = []
+    for where, text in (("标题", notice.title), ("正文", html_to_text(notice.body_html))):
+        for finding in scan(text):
+            context = text[max(0, finding.start - 8):finding.end + 8]
+            places.append(f"{where}：{finding.kind.label}“{finding.text}”（…{context}…）")
+    if notice.finance_table is not None:
+        from portal.villages.finance_store import finance_places
+
+        places += finance_places(notice.finance_table)
+    return places
+
+
+def _transition(actor, notice: VillageNotice, expected: tuple[NoticeStatus, ...],
+                target: NoticeStatus, action: str, wanted: str, message: str = "") -> None:
+    if notice.status not in expected:
+        raise InvalidTransition(notice.status.label, wanted)
+    before = notice.status
+    keep_version(actor, notice)
+    notice.status = target
+    notice.updated_at = utcnow()
+    audit.record(actor, action, notice, before={"status": before.value},
+                 after={"status": target.value}, message=message[:500])
+
+
+def submit(actor, notice_id: int) -> VillageNotice:
+    """Send a draft to the supervision committee. Blocked while personal data is
+    unmasked (PersonalDataFound lists the places). Requires `village_clerk`."""
+    notice = get_notice(notice_id)
+    require(actor, Role.VILLAGE_CLERK, notice.village, action="village_notice.submit",
+            target=notice)
+    if not html_to_text(notice.body_html) and notice.finance_table is None \
+            and not notice.attachments:
+        raise ValidationError("正文、财务表和附件不能都为空。")
+    places = personal_data_places(notice)
+    if places:
+        raise PersonalDataFound(places, target=notice)
+    _transition(actor, notice, (NoticeStatus.DRAFT,), NoticeStatus.AWAITING_SIGNOFF,
+                "village_notice.submit", "提交监委会签署")
+    db.session.commit()
+    return notice
+
+
+def sign_off(actor, notice_id: int, note: str = "") -> VillageNotice:
+    """The village affairs supervision committee (村务监督委员会) signs off. Requires
+    `village_supervisor` on the village; the author cannot sign their own notice."""
+    notice = get_notice(notice_id)
+    require(actor, Role.VILLAGE_SUPERVISOR, notice.village, action="village_notice.sign_off",
+            target=notice)
+    _not_author(actor, notice, "village_notice.sign_off")
+    note = validation.text(note, field="note", label="签署意见", max_length=500, required=False,
+                           multiline=True)
+    notice.signed_off_by_id = actor.id
+    notice.signed_off_at = utcnow()
+    notice.signoff_note = note
+    _transition(actor, notice, (NoticeStatus.AWAITING_SIGNOFF,), NoticeStatus.AWAITING_APPROVAL,
+                "village_notice.sign_off", "签署", note)
+    db.session.commit()
+    return notice
+
+
+def _not_author(actor, notice: VillageNotice, action: str) -> None:
+    if notice.author_id == actor.id:
+        raise PermissionDenied("不能签署或审核自己起草的公开事项。", action=action, target=notice,
+                               actor=actor)
+
+
+def send_back(actor, notice_id: int, reason: str) -> VillageNotice:
+    """The committee or the town reviewer returns the notice to the clerk with a reason."""
+    notice = get_notice(notice_id)
+    if notice.status not in (NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL):
+        raise InvalidTransition(notice.status.label, "退回")
+    # Whoever holds the notice now may return it: the committee, then the town reviewer.
+    role = (Role.VILLAGE_SUPERVISOR if notice.status is NoticeStatus.AWAITING_SIGNOFF
+            else Role.REVIEWER)
+    require(actor, role, notice.village, action="village_notice.send_back", target=notice)
+    reason = validation.text(reason, field="reason", label="退回理由", max_length=500,
+                             multiline=True)
+    _transition(actor, notice, (NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL),
+                NoticeStatus.DRAFT, "village_notice.send_back", "退回", reason)
+    db.session.commit()
+    return notice
+
+
+def approve(actor, notice_id: int) -> VillageNotice:
+    """A town reviewer approves a signed-off notice and it is published at once. Requires
+    `reviewer` on the village (a town grant covers its villages); not the author."""
+    notice = get_notice(notice_id)
+    require(actor, Role.REVIEWER, notice.village, action="village_notice.approve",
+            target=notice)
+    _not_author(actor, notice, "village_notice.approve")
+    places = personal_data_places(notice)
+    if places:
+        raise PersonalDataFound(places, target=notice)
+    notice.approved_by_id = actor.id
+    notice.published_at = utcnow()
+    _transition(actor, notice, (NoticeStatus.AWAITING_APPROVAL,), NoticeStatus.PUBLISHED,
+                "village_notice.publish", "审核发布")
+    db.session.commit()
+    return notice
+
+
+def withdraw(actor, notice_id: int, reason: str) -> VillageNotice:
+    """Take a notice down (requires `reviewer`); the reason stays on record."""
+    notice = get_notice(notice_id)
+    require(actor, Role.REVIEWER, notice.village, action="village_notice.withdraw",
+            target=notice)
+    reason = validation.text(reason, field="reason", label="撤回原因", max_length=500,
+                             multiline=True)
+    notice.withdrawn_reason = reason
+    _transition(actor, notice, (NoticeStatus.PUBLISHED,), NoticeStatus.WITHDRAWN,
+                "village_notice.withdraw", "撤回", reason)
+    db.session.commit()
+    return notice

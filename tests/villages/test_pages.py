@@ -1,0 +1,145 @@
+"""The board, the notice page, the poster, the feed, and the clerk's pages."""
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import openpyxl
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.villages import services
+from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
+from portal.villages.poster import qr_svg
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_villages_index_and_board(client, published_notice):
+    notice = published_notice()
+    index = client.get("/villages/").get_data(as_text=True)
+    assert "双塔村" in index and "王堂村" in index
+    board = client.get("/villages/shuangta-cun/").get_data(as_text=True)
+    assert notice.title in board
+    assert client.get("/villages/wangtang/").get_data(as_text=True).count(notice.title) == 0
+    assert client.get("/villages/shuangta-cun/?category=party").get_data(
+        as_text=True).count(notice.title) == 0
+    assert client.get("/villages/shuangta-cun/?category=nope").status_code == 400
+    assert client.get("/villages/no-such-village/").status_code == 404
+
+
+def test_notice_page_shows_window_state(client, published_notice):
+    notice = published_notice(category=NoticeCategory.RELIEF, window_start=date(2026, 9, 28))
+    page = client.get(f"/villages/shuangta-cun/notices/{notice.id}").get_data(as_text=True)
+    assert "公示期" in page and "2026年9月28日至2026年10月12日" in page
+    assert "公示期满" in page  # today is after 2026-10-12
+
+
+def test_draft_and_other_villages_notices_are_not_public(client, village_staff, notice_input,
+                                                         published_notice):
+    draft = services.create_draft(village_staff["clerk_a"], notice_input())
+    assert client.get(f"/villages/shuangta-cun/notices/{draft.id}").status_code == 404
+    notice = published_notice()
+    assert client.get(f"/villages/wangtang/notices/{notice.id}").status_code == 404
+
+
+def test_poster_is_a4_with_a_qr_code_of_the_online_page(client, published_notice, app):
+    app.config["SITE_URL"] = "https://gk.minquan.example"
+    notice = published_notice()
+    page = client.get(f"/villages/shuangta-cun/notices/{notice.id}/poster").get_data(as_text=True)
+    online = f"https://gk.minquan.example/villages/shuangta-cun/notices/{notice.id}"
+    assert online in page
+    assert str(qr_svg(online)) in page  # the same matrix as encoding that address
+    assert str(qr_svg(online + "x")) not in page
+    assert "css/poster.css" in page
+    css = client.get("/static/css/poster.css").get_data(as_text=True)
+    assert "size: A4" in css
+
+
+def test_village_feed_is_valid_atom(client, published_notice):
+    published_notice(title="第一条 <&> 公开")
+    response = client.get("/villages/shuangta-cun/feed.atom")
+    assert response.mimetype == "application/atom+xml"
+    feed = ET.fromstring(response.data)
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert feed.find(f"{ATOM}{required}") is not None
+    [entry] = feed.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "第一条 <&> 公开"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry.find(f"{ATOM}updated").text)
+    assert entry.find(f"{ATOM}link").get("href").startswith("http")
+
+
+def _xlsx(rows) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_finance_import_through_the_page(client, login, village_staff, notice_input):
+    notice = services.create_draft(village_staff["clerk_a"], notice_input(
+        category=NoticeCategory.FINANCE, title="双塔村2026年10月财务公开",
+        period_start=date(2026, 10, 1), period_end=date(2026, 10, 31)))
+    login(village_staff["clerk_a"])
+    bad = _xlsx([["日期", "摘要", "收入", "支出", "备注"],
+                 [date(2026, 10, 5), "上级转移支付", 50000, None, ""],
+                 [date(2026, 10, 9), "道路维修", None, "1200.555", ""],
+                 ["合计", None, 50000, 1200, None]])
+    response = client.post(f"/staff/villages/{notice.id}/finance",
+                           data={"finance_file": (io.BytesIO(bad), "10月收支.xlsx")},
+                           content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "第 3 行“支出”" in html and "最多两位小数" in html
+    db.session.expire_all()
+    assert db.session.get(VillageNotice, notice.id).finance_table is None
+    good = _xlsx([["双塔村2026年10月财务收支明细"], ["日期", "摘要", "收入", "支出", "备注"],
+                  [date(2026, 10, 5), "上级转移支付", 50000, None, ""],
+                  [date(2026, 10, 9), "道路维修", None, 1200.5, "村东路"],
+                  ["合计", None, 50000, 1200.5, None]])
+    client.post(f"/staff/villages/{notice.id}/finance",
+                data={"finance_file": (io.BytesIO(good), "10月收支.xlsx")},
+                content_type="multipart/form-data")
+    db.session.expire_all()
+    table = db.session.get(VillageNotice, notice.id).finance_table
+    assert [r.item for r in table.rows] == ["上级转移支付", "道路维修"]
+    assert str(table.total_expense) == "1200.50"
+
+
+def test_disguised_spreadsheet_is_rejected(client, login, village_staff, notice_input):
+    notice = services.create_draft(village_staff["clerk_a"], notice_input(
+        category=NoticeCategory.FINANCE))
+    login(village_staff["clerk_a"])
+    response = client.post(f"/staff/villages/{notice.id}/finance",
+                           data={"finance_file": (io.BytesIO(b"<html>hi</html>"), "表.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "实际类型与扩展名不符" in response.get_data(as_text=True)
+
+
+def test_clerk_of_another_village_gets_403_audited(client, login, village_staff, notice_input):
+    notice = services.create_draft(village_staff["clerk_a"], notice_input())
+    login(village_staff["clerk_b"])
+    assert client.get(f"/staff/villages/{notice.id}").status_code == 403
+    assert client.post(f"/staff/villages/{notice.id}/submit").status_code == 403
+    denied = db.session.scalars(select(AuditEvent).where(AuditEvent.result == "denied")).all()
+    assert {e.action for e in denied} >= {"village_notice.view", "village_notice.submit"}
+
+
+def test_personal_data_is_marked_and_masked_with_one_click(client, login, village_staff,
+                                                           notice_input):
+    notice = services.create_draft(village_staff["clerk_a"], notice_input(
+        body_html="联系电话 13812345678"))
+    login(village_staff["clerk_a"])
+    response = client.post(f"/staff/villages/{notice.id}/submit")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "13812345678" in html and "一键打码" in html
+    client.post(f"/staff/villages/{notice.id}/mask")
+    assert client.post(f"/staff/villages/{notice.id}/submit").status_code == 303
+    assert db.session.get(VillageNotice, notice.id).status is NoticeStatus.AWAITING_SIGNOFF
