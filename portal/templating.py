@@ -49,4 +49,5 @@ def register(app: Flask) -> None:
         # Bodies are cleaned by portal.sanitize.clean_html on the way in.
         return Markup(value or "")
 
-    app.jinja_env.globals.update(site_name=app.config["SITE_NAME"], categories=list(Category))
+    app.jinja_env.globals.update(site_name=app.config["SITE_NAME"],
+                                 disclosure_categories=list(Category))

@@ -143,3 +143,12 @@ def test_personal_data_is_marked_and_masked_with_one_click(client, login, villag
     client.post(f"/staff/villages/{notice.id}/mask")
     assert client.post(f"/staff/villages/{notice.id}/submit").status_code == 303
     assert db.session.get(VillageNotice, notice.id).status is NoticeStatus.AWAITING_SIGNOFF
+
+
+def test_site_navigation_keeps_the_five_disclosures_on_village_pages(client, login,
+                                                                     village_staff):
+    login(village_staff["reviewer"])
+    for path in ("/villages/shuangta-cun/", "/staff/villages/schedule"):
+        nav = client.get(path).get_data(as_text=True).split('aria-label="主导航"')[1]
+        nav = nav.split("</nav>")[0]
+        assert "决策公开" in nav and "结果公开" in nav and "宅基地" not in nav
