@@ -67,7 +67,7 @@ def migrated_template(tmp_path_factory):
         url = f"sqlite:///{tmp / 'template.db'}"
     app = create_app(_base_config(tmp, url))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
     yield tmp / "template.db"
     if PG_ADMIN_URL:

@@ -100,6 +100,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('inquiry_id', sa.Integer(), nullable=False),
     sa.Column('applicant_kind', sa.String(length=20), nullable=False),
+    sa.Column('organization_type', sa.String(length=20), nullable=False),
     sa.Column('id_type', sa.String(length=20), nullable=False),
     sa.Column('id_number', sa.String(length=40), nullable=False),
     sa.Column('organization_code', sa.String(length=18), nullable=False),

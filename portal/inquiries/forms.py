@@ -13,7 +13,13 @@ from wtforms.validators import Optional
 
 from portal.forms import ChineseForm
 from portal.inquiries.models import InquiryType, Rating, Severity
-from portal.inquiries.submission import ACQUISITIONS, APPLICANT_KINDS, DELIVERY_FORMS, ID_TYPES
+from portal.inquiries.submission import (
+    ACQUISITIONS,
+    APPLICANT_KINDS,
+    DELIVERY_FORMS,
+    ID_TYPES,
+    ORGANIZATION_TYPES,
+)
 
 PUBLIC_TYPES = [t for t in InquiryType if t.is_public]
 TYPE_HELP = {
@@ -46,6 +52,9 @@ class InquiryForm(ChineseForm):
 
     applicant_kind = RadioField("申请人类型", choices=_choices(APPLICANT_KINDS),
                                 default="citizen", validate_choice=False)
+    organization_type = SelectField("组织类型", choices=[SelectChoice("", "（公民不填）"),
+                                                       *_choices(ORGANIZATION_TYPES)],
+                                    validate_choice=False)
     id_type = SelectField("证件类型", choices=_choices(ID_TYPES), validate_choice=False)
     id_number = StringField("证件号码")
     organization_code = StringField("统一社会信用代码", description="法人或者其他组织填写。")

@@ -208,6 +208,9 @@ class InfoApplication(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), unique=True)
     applicant_kind: Mapped[str] = mapped_column(String(20))  # citizen / organization
+    # For organizations, the annual report's columns: commercial, research, public_welfare,
+    # legal_services, other.
+    organization_type: Mapped[str] = mapped_column(String(20), default="")
     id_type: Mapped[str] = mapped_column(String(20), default="")
     id_number: Mapped[str] = mapped_column(String(40), default="")
     organization_code: Mapped[str] = mapped_column(String(18), default="")

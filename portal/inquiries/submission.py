@@ -25,6 +25,10 @@ from portal.organizations.models import Organization, OrgKind
 from portal.timeutil import local_now, utcnow
 
 APPLICANT_KINDS = {"citizen": "公民", "organization": "法人或者其他组织"}
+# The applicant columns of 国办公开办函〔2021〕30号 table 三.
+ORGANIZATION_TYPES = {"commercial": "商业企业", "research": "科研机构",
+                      "public_welfare": "社会公益组织", "legal_services": "法律服务机构",
+                      "other": "其他"}
 ID_TYPES = {"resident_id": "居民身份证"}
 DELIVERY_FORMS = {"paper": "纸质", "electronic": "电子文档"}
 ACQUISITIONS = {"mail": "邮寄", "email": "电子邮件", "pickup": "自行领取",
@@ -37,6 +41,7 @@ class ApplicationInput:
     """依申请公开 fields required by 条例第二十九条."""
 
     applicant_kind: str = "citizen"
+    organization_type: str = ""
     id_type: str = "resident_id"
     id_number: str = ""
     organization_code: str = ""
@@ -92,7 +97,10 @@ def _validate_application(app: ApplicationInput) -> None:
     if app.applicant_kind == "citizen":
         validation.choice(app.id_type, ID_TYPES, field="id_type", label="证件类型")
         app.id_number = validation.id_number(app.id_number)
+        app.organization_type = ""
     else:
+        validation.choice(app.organization_type, ORGANIZATION_TYPES, field="organization_type",
+                          label="组织类型")
         app.organization_code = validation.credit_code(app.organization_code)
         app.legal_representative = validation.text(
             app.legal_representative, field="legal_representative",

@@ -182,3 +182,17 @@ def test_published_replies_hide_contacts_and_mask_numbers(client, submit, handle
     assert "13912345678" not in page and "王大爷" not in page and "13812345678" not in page
     for label in ("受理日期", "答复日期", "答复部门"):
         assert label in page
+
+
+def test_organization_applicant_gives_its_type(client, orgs):
+    _, token = form_page(client, "?type=info_request")
+    base = dict(type="info_request", applicant_kind="organization",
+                organization_code="91411421MA44XXXX1Y", legal_representative="张经理",
+                address="民权县工业园区 8 号", description="本镇 2025 年招商引资政策文件",
+                delivery_form="electronic", acquisition="email", email="office@example.cn")
+    response = client.post("/inquiries/new", data=fields(token, **base))
+    assert response.status_code == 400 and "请选择组织类型" in response.get_data(as_text=True)
+    response = client.post("/inquiries/new", data=fields(token, organization_type="commercial",
+                                                         **base))
+    assert response.status_code == 200
+    assert db.session.scalars(select(Inquiry)).one().application.organization_type == "commercial"
