@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
 
-.PHONY: run test lint check-migrations clean
+.PHONY: run test test-e2e lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: $(VENV)/.installed-run
 ## Run the test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Browser tests in Debian's Chromium (installed by .ci/chromium.sh when missing)
+test-e2e: $(VENV)/.installed-test
+	bash .ci/chromium.sh
+	PORTAL_E2E=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests migrations wsgi.py

@@ -65,26 +65,40 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session)
     import_models()
 
+    # issue 7: the search index follows publications in the same transaction
+    from portal import search
+
+    search.init_app(app)
+
 
 def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""
+    import portal.annual_report.models
     import portal.attachments.models
     import portal.audit.models
     import portal.auth.models
+    import portal.catalogue.models  # issue 6
+    import portal.consultations.models
     import portal.disclosures.models
+    import portal.execution.models
     import portal.inquiries.models
+    import portal.inspection.models
+    import portal.open311.models  # issue 7: Open311 API keys
     import portal.organizations.models
     import portal.ratelimit.models
+    import portal.search.models  # issue 7: search index
     import portal.villages.models
     import portal.workdays.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.annual_report.views import bp as annual_report_bp
     from portal.auth.views import bp as auth_bp
     from portal.disclosures.views import public_bp as disclosures_public_bp
     from portal.disclosures.views import staff_bp as disclosures_staff_bp
     from portal.inquiries.public_views import bp as inquiries_bp
     from portal.inquiries.staff_views import bp as inquiries_staff_bp
+    from portal.inspection.views import bp as inspection_bp
     from portal.public.views import bp as public_bp
     from portal.staff.views import bp as staff_bp
     from portal.villages.public_views import bp as villages_bp
@@ -93,7 +107,36 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (public_bp, auth_bp, staff_bp, disclosures_public_bp,
                       disclosures_staff_bp, workdays_bp, inquiries_bp, inquiries_staff_bp,
-                      villages_bp, villages_staff_bp):
+                      villages_bp, villages_staff_bp, inspection_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(annual_report_bp)  # 政府信息公开工作年度报告
+    register_issue6_blueprints(app)
+    register_open_data_blueprints(app)  # issue 7
+
+
+def register_issue6_blueprints(app: Flask) -> None:
+    """征求意见, 执行公开, 公开目录 (issue 6)."""
+    from portal.catalogue.views import public_bp as catalogue_bp
+    from portal.catalogue.views import staff_bp as catalogue_staff_bp
+    from portal.consultations.public_views import bp as consultations_bp
+    from portal.consultations.staff_views import bp as consultations_staff_bp
+    from portal.execution.public_views import bp as execution_bp
+    from portal.execution.staff_views import bp as execution_staff_bp
+
+    for blueprint in (consultations_bp, consultations_staff_bp, execution_bp,
+                      execution_staff_bp, catalogue_bp, catalogue_staff_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_open_data_blueprints(app: Flask) -> None:
+    """issue 7: search, feeds and sitemap, the JSON API and Open311."""
+    from portal.api.views import bp as api_bp
+    from portal.feeds.views import bp as feeds_bp
+    from portal.open311.admin_views import bp as open311_admin_bp
+    from portal.open311.views import bp as open311_bp
+    from portal.search.views import bp as search_bp
+
+    for blueprint in (search_bp, feeds_bp, api_bp, open311_bp, open311_admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -116,6 +159,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal.annual_report.cli import annual_report_command
     from portal.audit.cli import audit_cli
     from portal.auth.cli import create_user_command
     from portal.demo.cli import demo_load_command
@@ -125,3 +169,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_load_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(workdays_cli)
+    app.cli.add_command(annual_report_command)
+    # issue 7: search index and Open311 keys
+    from portal.open311.cli import open311_cli
+    from portal.search.cli import search_cli
+
+    app.cli.add_command(search_cli)
+    app.cli.add_command(open311_cli)

@@ -24,6 +24,7 @@ REVIEWERS = frozenset({Role.REVIEWER})
 PUBLISHERS = frozenset({Role.EDITOR, Role.REVIEWER})
 ADMINS = frozenset({Role.ADMIN})
 HANDLERS = frozenset({Role.HANDLER})
+INSPECTORS = frozenset({Role.INSPECTOR, Role.ADMIN})
 CLERKS = frozenset({Role.VILLAGE_CLERK})
 SUPERVISORS = frozenset({Role.VILLAGE_SUPERVISOR})
 VILLAGE_STAFF = frozenset({Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER,
@@ -107,7 +108,102 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "staff_villages.send_back": frozenset({Role.VILLAGE_SUPERVISOR, Role.REVIEWER}),
     "staff_villages.approve": REVIEWERS,
     "staff_villages.withdraw": REVIEWERS,
+    "inspection.index": INSPECTORS,
+    "inspection.inquiries": INSPECTORS,
+    "inspection.download": INSPECTORS,
+    "inspection.audit_chain": INSPECTORS,
+    "inspection.supervise_inquiry": frozenset({Role.INSPECTOR}),
+    "inspection.supervise_village": frozenset({Role.INSPECTOR}),
+    "inspection.answer": frozenset({Role.HANDLER, Role.VILLAGE_CLERK, Role.REVIEWER}),
 }
+
+
+# --- 政府信息公开工作年度报告 (portal/annual_report) ----------------------------------------
+# Inspectors read; admins and reviewers keep the text and figures; admins and handlers
+# record 行政复议、行政诉讼 cases. The services check the organization.
+ANNUAL_REPORT_READERS = frozenset({Role.INSPECTOR, Role.ADMIN, Role.REVIEWER, Role.HANDLER})
+ROUTE_POLICY.update({
+    "annual_report.index": ANNUAL_REPORT_READERS,
+    "annual_report.show": ANNUAL_REPORT_READERS,
+    "annual_report.export": ANNUAL_REPORT_READERS,
+    "annual_report.save": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "annual_report.appeals_page": ANNUAL_REPORT_READERS,
+    "annual_report.add_appeal": frozenset({Role.ADMIN, Role.HANDLER}),
+    "annual_report.update_appeal": frozenset({Role.ADMIN, Role.HANDLER}),
+})
+# --- end annual report --------------------------------------------------------------------
+
+
+# --- 征求意见、执行公开、公开目录 (issue 6: portal/consultations, execution, catalogue) ----
+# Editors draft and report; reviewers publish, moderate comments and publish results;
+# admins keep the catalogue and the guides. The services check the organization.
+ROUTE_POLICY.update({
+    "consultations.listing": PUBLIC,
+    "consultations.detail": PUBLIC,  # GET the page, POST a resident's comment
+    "consultations.feed": PUBLIC,
+    "staff_consultations.listing": STAFF_VIEW,
+    "staff_consultations.show": STAFF_VIEW,
+    "staff_consultations.new": EDITORS,
+    "staff_consultations.edit": EDITORS,
+    "staff_consultations.outcome": EDITORS,
+    "staff_consultations.adoption": EDITORS,
+    "staff_consultations.decision": EDITORS,
+    "staff_consultations.publish": REVIEWERS,
+    "staff_consultations.moderate": REVIEWERS,
+    "staff_consultations.conclude": REVIEWERS,
+    "staff_consultations.withdraw": REVIEWERS,
+    "execution.listing": PUBLIC,
+    "execution.detail": PUBLIC,
+    "staff_execution.listing": STAFF_VIEW,
+    "staff_execution.show": STAFF_VIEW,
+    "staff_execution.new": EDITORS,
+    "staff_execution.edit": EDITORS,
+    "staff_execution.add_update": EDITORS,
+    "staff_execution.add_milestone": EDITORS,
+    "staff_execution.complete_milestone": EDITORS,
+    "staff_execution.publish": REVIEWERS,
+    "staff_execution.withdraw": REVIEWERS,
+    "catalogue.listing": PUBLIC,
+    "catalogue.entry": PUBLIC,
+    "catalogue.guide": PUBLIC,
+    "staff_catalogue.staff_listing": ADMINS,
+    "staff_catalogue.new": ADMINS,
+    "staff_catalogue.edit": ADMINS,
+    "staff_catalogue.edit_guide": ADMINS,
+})
+# --- end issue 6 ----------------------------------------------------------------------
+
+
+# --- issue 7: search, feeds and sitemap, JSON API, Open311 ------------------------------
+# Machine endpoints are public; Open311 POSTs authenticate with an API key in the view.
+ROUTE_POLICY.update({
+    "search.results": PUBLIC,
+    "feeds.index": PUBLIC,
+    "feeds.all_disclosures": PUBLIC,
+    "feeds.category": PUBLIC,
+    "feeds.organization": PUBLIC,
+    "feeds.sitemap": PUBLIC,
+    "api.index": PUBLIC,
+    "api.openapi_document": PUBLIC,
+    "api.disclosures": PUBLIC,
+    "api.disclosure": PUBLIC,
+    "api.notices": PUBLIC,
+    "api.notice": PUBLIC,
+    "api.replies": PUBLIC,
+    "api.reply": PUBLIC,
+    "api.consultations": PUBLIC,
+    "api.consultation": PUBLIC,
+    "api.catalogue": PUBLIC,
+    "api.catalogue_entry": PUBLIC,
+    "open311.services": PUBLIC,
+    "open311.requests": PUBLIC,
+    "open311.service_request": PUBLIC,
+    "open311.create_request": PUBLIC,
+    "open311_keys.index": ADMINS,
+    "open311_keys.issue": ADMINS,
+    "open311_keys.revoke": ADMINS,
+})
+# --- end issue 7 ----------------------------------------------------------------------
 
 
 def policy_for(endpoint: str | None) -> str | frozenset[Role] | None:

@@ -29,6 +29,12 @@ class Defaults:
     # 1 = 单级审核；2 = 初审 + 终审。
     DISCLOSURE_REVIEW_STEPS = 1
     PAGE_SIZE = 20
+    # 政府信息公开工作年度报告 for year Y is due on this day of Y+1 (MM-DD).
+    ANNUAL_REPORT_DEADLINE = "01-31"
+    # werkzeug's strongest default. The test suite lowers it for speed only.
+    PASSWORD_HASH_METHOD = "scrypt"
+    # 审计记录保留期（天）；数据库本身拒绝删除 185 天以内的记录。
+    AUDIT_RETENTION_DAYS = 185
 
     # 频率限制：按客户端地址计数，计数存于本库 rate_limit_counters 表，所有 worker 共享。
     RATELIMIT_ENABLED = True
@@ -37,11 +43,18 @@ class Defaults:
     RATELIMIT_INQUIRY_SUBMIT = "5 per 10 minutes;20 per day"
     RATELIMIT_TRACK_LOOKUP = "10 per minute;60 per hour"
     RATELIMIT_RESIDENT_ACTION = "10 per minute;50 per day"
+    # issue 6: residents' comments on draft decisions (征求意见), per client address.
+    RATELIMIT_CONSULTATION_COMMENT = "5 per 10 minutes;20 per day"
+    # issue 7: machine endpoints, per client address — reads of /api/v1/ and /open311/v2/,
+    # and Open311 submissions (a hotline system files for many residents from one address).
+    RATELIMIT_API_READ = "300 per minute"
+    RATELIMIT_OPEN311_SUBMIT = "30 per minute;1000 per day"
 
 
 ENV_PREFIX = "PORTAL_"
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE"}
 _INT_KEYS = {
+    "AUDIT_RETENTION_DAYS",
     "MAX_CONTENT_LENGTH",
     "ATTACHMENT_MAX_BYTES",
     "DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS",

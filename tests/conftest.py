@@ -24,6 +24,8 @@ from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import build_organization
 
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+# Browser tests need Chromium and take a while: `make test-e2e` runs them.
+collect_ignore_glob = [] if os.environ.get("PORTAL_E2E") else ["e2e/*"]
 TEMPLATE_DB = "portal_test_template"
 _counter = itertools.count()
 
@@ -36,6 +38,8 @@ def _base_config(tmp: Path, url: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.NullPool} if "postgresql" in url else {},
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "WTF_CSRF_ENABLED": False,
+        # Hashing strength is not under test; scrypt per user made the suite 2× slower.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "RATELIMIT_ENABLED": False,
     }
 

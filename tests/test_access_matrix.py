@@ -50,7 +50,36 @@ def world(orgs, make_user, draft_input_factory):
         tracking.new_submission_token()).inquiry
     notice = _published_village_notice(orgs, make_user)
     return {"users": users, "doc": doc, "file_id": doc.attachments[0].stored_file_id,
-            "inquiry_id": inquiry.id, "notice_id": notice.id}
+            "inquiry_id": inquiry.id, "notice_id": notice.id,
+            **_issue6_samples(orgs, author, reviewer)}
+
+
+def _issue6_samples(orgs, author, reviewer) -> dict:
+    """issue 6: an open consultation with a pending comment, a task with a milestone, and
+    a seeded catalogue entry."""
+    from datetime import timedelta
+
+    from portal.catalogue.models import CatalogueEntry
+    from portal.consultations import participation
+    from portal.consultations import services as consultations
+    from portal.execution import progress
+    from portal.execution import services as execution
+    from portal.inquiries import tracking
+    from portal.timeutil import local_today
+
+    today = local_today()
+    consultation = consultations.create_draft(author, consultations.ConsultationInput(
+        organization=orgs["town"], title="矩阵征求意见", draft_html="正文", opens_on=today,
+        closes_on=today + timedelta(days=30)))
+    consultations.publish(reviewer, consultation.id)
+    comment = participation.submit_comment(consultation.id, participation.CommentInput(
+        body="矩阵意见"), tracking.new_submission_token()).comment
+    task = execution.create_task(author, execution.TaskInput(organization=orgs["town"],
+                                                             title="矩阵任务"))
+    milestone = progress.add_milestone(author, task.id, "矩阵节点", today)
+    entry_id = db.session.scalar(db.select(CatalogueEntry.id).limit(1))
+    return {"consultation_id": consultation.id, "comment_id": comment.id, "task_id": task.id,
+            "milestone_id": milestone.id, "entry_id": entry_id}
 
 
 def _published_village_notice(orgs, make_user):
@@ -87,7 +116,15 @@ def _url_values(rule, world) -> dict:
     samples = {"disclosure_id": world["doc"].id, "file_id": world["file_id"], "number": 1,
                "day": "2027-02-09", "year": 2027, "filename": "css/site.css",
                "inquiry_id": world["inquiry_id"], "policy_id": 1,
-               "slug": "shuangta-cun", "notice_id": world["notice_id"]}
+               "slug": "shuangta-cun", "notice_id": world["notice_id"],
+               "name": "timeliness-type", "fmt": "csv",
+               # issue 6
+               "consultation_id": world["consultation_id"], "comment_id": world["comment_id"],
+               "task_id": world["task_id"], "milestone_id": world["milestone_id"],
+               "entry_id": world["entry_id"], "org_slug": "shuangta",
+               # issue 7
+               "category": "result", "reply_number": "2026-000001",
+               "service_request_id": "2026-000001", "response_format": "json", "key_id": 1}
     return {name: samples[name] for name in rule.arguments}
 
 

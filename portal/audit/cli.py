@@ -19,6 +19,22 @@ def verify_command(expect_head: str | None) -> None:
     raise SystemExit(1)
 
 
+@audit_cli.command("purge")
+@click.option("--older-than-days", type=int, required=True,
+              help="清理早于多少天的记录（不少于保留期 185 天）。")
+def purge_command(older_than_days: int) -> None:
+    """清理超过保留期的最早审计记录，并留下检查点以便继续校验。"""
+    from portal.audit.services import purge
+    from portal.auth.system import SYSTEM
+    from portal.errors import DomainError
+
+    try:
+        count = purge(SYSTEM, older_than_days)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"已清理 {count} 条审计记录。")
+
+
 @audit_cli.command("head")
 def head_command() -> None:
     """打印当前链头哈希，供每日留存。"""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -32,18 +33,32 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def canonical_fields(self) -> dict:
-        """The fields the hash covers, in a form both engines round-trip exactly."""
-        return {
-            "occurred_at": self.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "before": self.before,
-            "after": self.after,
-            "result": self.result,
-            "message": self.message,
-            "client_addr": self.client_addr,
-            "prev_hash": self.prev_hash,
-        }
+        return canonical_fields({name: getattr(self, name) for name in HASHED_FIELDS})
+
+
+HASHED_FIELDS = ("occurred_at", "actor_id", "actor_name", "action", "object_type",
+                 "object_id", "before", "after", "result", "message", "client_addr",
+                 "prev_hash")
+
+
+def canonical_fields(values: Mapping) -> dict:
+    """The fields the hash covers, in a form both engines round-trip exactly. Takes an
+    event or a plain row, so the verifier can read rows without loading entities."""
+    fields = {name: values[name] for name in HASHED_FIELDS}
+    fields["occurred_at"] = values["occurred_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return fields
+
+
+class AuditCheckpoint(db.Model):
+    """Where the chain starts after a purge: the hash of the last event removed, so the
+    first remaining event still links to something the verifier knows. Append-only too."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_purged_id: Mapped[int]
+    last_purged_hash: Mapped[str] = mapped_column(String(64))
+    purged_count: Mapped[int]
+    purged_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")

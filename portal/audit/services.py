@@ -5,18 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, text
 
-from portal.audit.models import GENESIS_HASH, AuditEvent
-from portal.errors import DomainError, PermissionDenied
+from portal.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, canonical_fields
+from portal.auth.models import Role
+from portal.auth.permissions import require
+from portal.errors import Conflict, DomainError, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.timeutil import utcnow
 
+# The database refuses to delete younger events whatever the configuration says.
+MINIMUM_RETENTION_DAYS = 185
 # Arbitrary constant naming the PostgreSQL advisory lock that serializes the chain.
 CHAIN_LOCK_KEY = 7_302_461
 
@@ -33,9 +37,11 @@ def _jsonable(value):
     return value
 
 
-def compute_hash(event: AuditEvent) -> str:
-    payload = json.dumps(event.canonical_fields(), sort_keys=True, ensure_ascii=False,
-                         separators=(",", ":"))
+def compute_hash(event) -> str:
+    """SHA-256 of the canonical JSON of an event (an AuditEvent or a row mapping)."""
+    fields = event.canonical_fields() if isinstance(event, AuditEvent) \
+        else canonical_fields(event)
+    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -110,33 +116,69 @@ class ChainVerdict:
 def verify_chain(expect_head: str | None = None, batch: int = 2000) -> ChainVerdict:
     """Recompute every hash in id order; name the first event that does not fit.
 
-    With `expect_head`, also fail when that earlier head is no longer in the chain
-    (truncation or rewriting since it was exported).
+    The chain starts at GENESIS, or after the latest purge at the checkpoint that purge
+    left. With `expect_head`, also fail when that earlier head is no longer in the chain
+    (truncation or rewriting since it was exported). Reads plain rows in batches, so it
+    neither fills nor disturbs the session.
     """
-    previous = GENESIS_HASH
+    checkpoint = db.session.scalar(select(AuditCheckpoint).order_by(
+        AuditCheckpoint.id.desc()).limit(1))
+    previous = checkpoint.last_purged_hash if checkpoint else GENESIS_HASH
+    last_id = checkpoint.last_purged_id if checkpoint else 0
     count = 0
-    seen_expected = expect_head is None
-    last_id = 0
+    seen_expected = expect_head is None or expect_head == previous
+    table = AuditEvent.__table__
     while True:
-        events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).all()
-        if not events:
+        rows = db.session.execute(select(table).where(table.c.id > last_id)
+                                  .order_by(table.c.id).limit(batch)).mappings().all()
+        if not rows:
             break
-        for event in events:
-            if event.prev_hash != previous:
-                return ChainVerdict(False, count, previous, event.id, "与前一条记录的链接断开")
-            if compute_hash(event) != event.hash:
-                return ChainVerdict(False, count, previous, event.id, "记录内容与哈希值不符")
-            previous = event.hash
-            seen_expected = seen_expected or event.hash == expect_head
+        for row in rows:
+            if row["prev_hash"] != previous:
+                return ChainVerdict(False, count, previous, row["id"], "与前一条记录的链接断开")
+            if compute_hash(row) != row["hash"]:
+                return ChainVerdict(False, count, previous, row["id"], "记录内容与哈希值不符")
+            previous = row["hash"]
+            seen_expected = seen_expected or previous == expect_head
             count += 1
-            last_id = event.id
-        db.session.expunge_all()
+            last_id = row["id"]
     if not seen_expected:
         return ChainVerdict(False, count, previous, None,
                             "找不到先前导出的链头，记录可能被截断或改写")
     return ChainVerdict(True, count, previous)
+
+
+def purge(actor, older_than_days: int) -> int:
+    """Remove the oldest events, all older than `older_than_days` (never fewer than the
+    retention period, AUDIT_RETENTION_DAYS ≥ 185), leaving a checkpoint so the rest of
+    the chain still verifies. Refused on a broken chain, so a purge cannot hide tampering.
+    Requires `admin` (on any organization, or the server's command line). Returns the
+    number of events removed; the purge itself is recorded as an event."""
+    require(actor, Role.ADMIN, None, action="audit.purge")
+    retention = max(MINIMUM_RETENTION_DAYS, int(current_app.config["AUDIT_RETENTION_DAYS"]))
+    if older_than_days < retention:
+        raise ValidationError(f"审计记录至少保留 {retention} 天，不能清理更近的记录。")
+    verdict = verify_chain()
+    if not verdict.ok:
+        raise Conflict(f"审计链异常（#{verdict.first_bad_id}：{verdict.reason}），不能清理。")
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    first_kept = db.session.scalar(select(func.min(AuditEvent.id)).where(
+        AuditEvent.occurred_at >= cutoff))
+    bound = select(AuditEvent).where(AuditEvent.occurred_at < cutoff)
+    if first_kept is not None:
+        bound = bound.where(AuditEvent.id < first_kept)
+    last = db.session.scalar(bound.order_by(AuditEvent.id.desc()).limit(1))
+    if last is None:
+        return 0
+    count = db.session.scalar(select(func.count()).where(AuditEvent.id <= last.id))
+    db.session.add(AuditCheckpoint(last_purged_id=last.id, last_purged_hash=last.hash,
+                                   purged_count=count, purged_before=cutoff,
+                                   actor_name=getattr(actor, "username", "")))
+    db.session.execute(delete(AuditEvent).where(AuditEvent.id <= last.id))
+    record(actor, "audit.purge", None, after={"purged": count, "through_id": last.id,
+                                               "cutoff": cutoff})
+    db.session.commit()
+    return count
 
 
 def head_hash() -> str:

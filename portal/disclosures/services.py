@@ -16,6 +16,7 @@ from portal.attachments.services import save_uploads
 from portal.attachments.word import import_docx
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
+from portal.catalogue.services import check_entry_choice  # issue 6
 from portal.disclosures.models import (
     TOPICS,
     Category,
@@ -34,6 +35,7 @@ from portal.errors import Conflict, InvalidTransition, PermissionDenied, Validat
 from portal.extensions import db
 from portal.organizations.models import Organization
 from portal.sanitize import clean_html, find_unsafe, text_to_html
+from portal.sequences import next_value
 from portal.timeutil import local_now, to_local, utcnow
 
 EDITABLE = (Status.DRAFT, Status.PUBLISHED)
@@ -59,9 +61,10 @@ class DisclosureInput:
     source: str = ""
     supersedes_index: str = ""
     word_file: FileStorage | None = None  # replaces the body when given
+    catalogue_entry_id: int | None = None  # issue 6: 公开目录事项
 
 
-def _validate(data: DisclosureInput) -> None:
+def _validate(data: DisclosureInput, current_catalogue_entry: int | None = None) -> None:
     if not data.title.strip():
         raise ValidationError("请填写标题。", field="title")
     if len(data.title) > 200:
@@ -77,6 +80,7 @@ def _validate(data: DisclosureInput) -> None:
         raise ValidationError("有效性为“废止”时请填写废止日期。", field="repealed_on")
     if data.validity is not Validity.REPEALED and data.repealed_on:
         raise ValidationError("只有已废止的文件才填写废止日期。", field="repealed_on")
+    check_entry_choice(data.catalogue_entry_id, current_catalogue_entry)  # issue 6
 
 
 def _supersedes(data: DisclosureInput) -> Disclosure | None:
@@ -103,6 +107,7 @@ def snapshot(disclosure: Disclosure) -> dict:
         "validity": disclosure.validity.value, "repealed_on": disclosure.repealed_on,
         "source": disclosure.source, "status": disclosure.status.value,
         "index_number": disclosure.index_number,
+        "catalogue_entry_id": disclosure.catalogue_entry_id,  # issue 6
         "attachments": [link.file.display_name for link in disclosure.attachments],
     }
 
@@ -122,7 +127,8 @@ def _keep_version(actor, disclosure: Disclosure) -> None:
 
 
 INPUT_FIELDS = ("organization", "category", "title", "formed_on", "written_on", "doc_number",
-                "topic", "keywords", "mode", "validity", "repealed_on", "source")
+                "topic", "keywords", "mode", "validity", "repealed_on", "source",
+                "catalogue_entry_id")  # issue 6
 
 
 def _body_html(data: DisclosureInput, notes: list[str] | None) -> str:
@@ -188,7 +194,7 @@ def update(actor, disclosure_id: int, data: DisclosureInput,
         raise InvalidTransition(disclosure.status.label, "修改")
     if disclosure.status is Status.PUBLISHED and data.organization != disclosure.organization:
         raise ValidationError("已发布文件不能更换发布机构。", field="organization")
-    _validate(data)
+    _validate(data, disclosure.catalogue_entry_id)
     before = _jsonable_snapshot(disclosure)
     _keep_version(actor, disclosure)
     disclosure.supersedes = _supersedes(data) if disclosure.status is Status.DRAFT \
@@ -323,14 +329,7 @@ def allocate_index_number(organization: Organization, year: int) -> str:
     if not prefix:
         raise Conflict(f"“{organization.full_name}”及其上级均未设置统一社会信用代码，"
                        "无法生成索引号。")
-    sequence = db.session.scalar(
-        select(IndexSequence).where(IndexSequence.prefix == prefix, IndexSequence.year == year)
-        .with_for_update())
-    if sequence is None:
-        sequence = IndexSequence(prefix=prefix, year=year, last_value=0)
-        db.session.add(sequence)
-    sequence.last_value += 1
-    return f"{prefix}/{year}-{sequence.last_value:05d}"
+    return f"{prefix}/{year}-{next_value(IndexSequence, prefix=prefix, year=year):05d}"
 
 
 def withdraw(actor, disclosure_id: int, reason: str) -> Disclosure:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
 from portal.attachments.storage import send_stored_file
+from portal.catalogue import queries as catalogue_queries  # issue 6
 from portal.disclosures import queries, services
 from portal.disclosures.forms import (
     ActionForm,
@@ -72,6 +73,9 @@ def _form(disclosure=None) -> DisclosureForm:
         form.validity.data = disclosure.validity.value
         form.supersedes_index.data = (disclosure.supersedes.index_number
                                       if disclosure.supersedes else "")
+        form.catalogue_entry.data = disclosure.catalogue_entry_id or 0  # issue 6
+    form.catalogue_entry.choices = catalogue_queries.entry_choices(  # issue 6
+        disclosure.catalogue_entry_id if disclosure is not None else None)
     form.organization.choices = [SelectChoice(o.id, o.full_name) for o in
                                  queries.editable_organizations(current_user)]
     return form
@@ -87,6 +91,7 @@ def _input(form: DisclosureForm) -> services.DisclosureInput:
         mode=Mode(form.mode.data), validity=Validity(form.validity.data),
         repealed_on=form.repealed_on.data, source=form.source.data or "",
         supersedes_index=form.supersedes_index.data or "", word_file=form.word_file.data or None,
+        catalogue_entry_id=form.catalogue_entry.data or None,  # issue 6
     )
 
 

@@ -11,8 +11,9 @@ from portal.inquiries import clocks, extensions, opinion, policy, queries, workf
 from portal.inquiries.forms import ExtensionForm, OpinionForm
 from portal.inquiries.models import Severity
 from portal.inquiries.outcomes import OUTCOMES
+from portal.inspection import supervision
 from portal.organizations.services import all_organizations, get_organization
-from portal.timeutil import LOCAL_TZ, utcnow
+from portal.timeutil import LOCAL_TZ, local_today, utcnow
 
 bp = Blueprint("staff_inquiries", __name__, url_prefix="/staff/inquiries")
 
@@ -31,7 +32,8 @@ def queue():
     return render_template("inquiries/staff_queue.html", page=page, queue=name,
                            queues=queries.QUEUES, counts=queries.queue_counts(current_user),
                            now=utcnow(), clocks=clocks,
-                           pending_extensions=extensions.pending_for_reviewer(current_user))
+                           pending_extensions=extensions.pending_for_reviewer(current_user),
+                           supervision_notices=supervision.open_for(current_user))
 
 
 def _render_show(inquiry_id: int, status: int = 200, **forms):
@@ -41,7 +43,8 @@ def _render_show(inquiry_id: int, status: int = 200, **forms):
         outcomes=OUTCOMES, templates=policy.templates_for(inquiry.type),
         organizations=[o for o in all_organizations() if o.id != inquiry.organization_id],
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
-        milestones=opinion.MILESTONES, form=ChineseForm()), status
+        milestones=opinion.MILESTONES, form=ChineseForm(), today=local_today(),
+        supervision_notices=[n for n in supervision.notices_for_inquiry(inquiry)]), status
 
 
 @bp.get("/<int:inquiry_id>")

@@ -22,6 +22,7 @@ from portal.inquiries.models import (
     Status,
 )
 from portal.organizations.models import Organization, OrgKind
+from portal.sequences import next_value
 from portal.timeutil import local_now, utcnow
 
 APPLICANT_KINDS = {"citizen": "公民", "organization": "法人或者其他组织"}
@@ -119,13 +120,7 @@ def _validate_application(app: ApplicationInput) -> None:
 def next_number() -> str:
     """受理编号 "2026-000123": one series per year, allocated under the write lock."""
     year = local_now().year
-    sequence = db.session.scalar(
-        select(InquirySequence).where(InquirySequence.year == year).with_for_update())
-    if sequence is None:
-        sequence = InquirySequence(year=year, last_value=0)
-        db.session.add(sequence)
-    sequence.last_value += 1
-    return f"{year}-{sequence.last_value:06d}"
+    return f"{year}-{next_value(InquirySequence, year=year):06d}"
 
 
 def _existing(key: str) -> Inquiry | None:

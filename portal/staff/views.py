@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from portal.disclosures import queries
 from portal.disclosures.models import Status
 from portal.inquiries import queries as inquiry_queries
+from portal.inspection import supervision
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -16,6 +17,7 @@ def home():
     return render_template(
         "staff/home.html",
         inquiry_counts=inquiry_queries.queue_counts(current_user),
+        supervision_notices=supervision.open_for(current_user),
         to_review=queries.awaiting_review(current_user),
         drafts=queries.staff_listing(current_user, status=Status.DRAFT, size=10),
         approved=queries.staff_listing(current_user, status=Status.APPROVED, size=10),

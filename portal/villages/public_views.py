@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 
 from portal.attachments.storage import send_stored_file
 from portal.organizations.services import towns_with_villages
-from portal.timeutil import utcnow
 from portal.villages import queries
 from portal.villages.models import NoticeCategory
 from portal.villages.poster import qr_svg
@@ -73,14 +72,11 @@ def file(slug: str, notice_id: int, file_id: int):
 
 @bp.get("/<slug>/feed.atom")
 def feed(slug: str):
+    # issue 7: every feed of the site goes through one Atom writer.
+    from portal.feeds.atom import atom_response, village_feed
+
     village = queries.get_village(slug)
-    items = queries.latest(village)
-    updated = max((n.updated_at for n in items), default=utcnow())
-    body = render_template("villages/feed.xml", village=village, items=items, updated=updated,
-                           self_url=public_url("villages.feed", slug=slug),
-                           board_url=public_url("villages.board", slug=slug),
-                           public_url=public_url)
-    return current_app.response_class(body, mimetype="application/atom+xml")
+    return atom_response(village_feed(village, queries.latest(village)))
 
 
 def public_url(endpoint: str, **values) -> str:

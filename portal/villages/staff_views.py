@@ -12,6 +12,7 @@ from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error
+from portal.inspection import supervision
 from portal.organizations.services import get_organization
 from portal.timeutil import local_today
 from portal.villages import finance_store, queries, rules, schedule, services
@@ -61,7 +62,8 @@ def listing():
         to_sign=queries.awaiting(current_user, Role.VILLAGE_SUPERVISOR,
                                  NoticeStatus.AWAITING_SIGNOFF),
         to_approve=queries.awaiting(current_user, Role.REVIEWER,
-                                    NoticeStatus.AWAITING_APPROVAL))
+                                    NoticeStatus.AWAITING_APPROVAL),
+        supervision_notices=supervision.open_for(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])

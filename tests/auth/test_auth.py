@@ -131,3 +131,14 @@ def test_system_actor_passes_checks_and_is_named_in_audit(orgs):
     create_user(SYSTEM, username="ops", display_name="", password="Gov.portal9",
                 grants=[(Role.ADMIN, orgs["county"])])
     assert last_event().actor_name == "system"
+
+
+def test_production_hashing_is_scrypt(app_config, orgs):
+    from portal import create_app
+
+    config = {k: v for k, v in app_config.items() if k != "PASSWORD_HASH_METHOD"}
+    strong = create_app(config)
+    with strong.app_context():
+        user = User(username="x", display_name="x")
+        user.set_password("Strong.pass1")
+        assert user.password_hash.startswith("scrypt:")

@@ -1,0 +1,228 @@
+"""The report as files: XLSX in the layout of 国办公开办函〔2021〕30号, CSV with one figure a
+line, and a standalone HTML page (the same markup as the web page, without the site around
+it). Pure rendering: the services check permission and audit the export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import TYPE_CHECKING
+
+from flask import render_template
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from portal.annual_report.figures import (
+    APPEAL_COLUMN_LABELS,
+    APPLICANT_COLUMNS,
+    CHECK_NOTE,
+    COLUMN_LABELS,
+    COLUMNS,
+    NARRATIVE_SECTIONS,
+    ORGANIZATION_COLUMNS,
+    PROACTIVE_BLOCKS,
+    application_layout,
+)
+from portal.annual_report.models import AppealKind
+from portal.timeutil import format_local
+
+if TYPE_CHECKING:
+    from portal.annual_report.services import Report
+
+MANUAL_NOTE = "（本表数据由本机关手工填报）"
+APPEAL_GROUPS = (("行政复议", (AppealKind.REVIEW,)),
+                 ("行政诉讼", (AppealKind.LITIGATION_DIRECT, AppealKind.LITIGATION_AFTER_REVIEW)))
+APPEAL_SUBHEADINGS = {AppealKind.LITIGATION_DIRECT: "未经复议直接起诉",
+                      AppealKind.LITIGATION_AFTER_REVIEW: "复议后起诉"}
+
+
+def template_context(report: Report) -> dict:
+    """What `annual_report/_report.html` needs besides the report."""
+    return {"report": report, "layout": application_layout(), "columns": COLUMNS,
+            "column_labels": COLUMN_LABELS, "organization_columns": ORGANIZATION_COLUMNS,
+            "blocks": PROACTIVE_BLOCKS, "check_note": CHECK_NOTE, "manual_note": MANUAL_NOTE,
+            "sections": NARRATIVE_SECTIONS, "appeal_groups": APPEAL_GROUPS,
+            "appeal_subheadings": APPEAL_SUBHEADINGS,
+            "appeal_column_labels": APPEAL_COLUMN_LABELS}
+
+
+def to_html(report: Report) -> bytes:
+    return render_template("annual_report/document.html", **template_context(report)).encode()
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def csv_rows(report: Report) -> list[list[str]]:
+    rows = [["表", "项目", "列", "数值"]]
+    for block in PROACTIVE_BLOCKS:
+        for label, keys in block.rows:
+            rows += [["二", f"{block.provision}·{label}", heading, str(report.manual[key])]
+                     for key, heading in zip(keys, block.headings, strict=True)]
+    for laid in application_layout():
+        spec = laid.spec
+        name = "·".join(part for part in (spec.section, spec.group, spec.label) if part)
+        rows += [["三", name, COLUMN_LABELS[column],
+                  str(report.applications.value(spec.key, column))] for column in COLUMNS]
+    rows.append(["三", "勾稽关系校验", "", report.check.summary])
+    for kind in AppealKind:
+        rows += [["四", kind.label, heading, str(value)]
+                 for heading, value in zip(APPEAL_COLUMN_LABELS, report.appeals.cells(kind),
+                                           strict=True)]
+    return rows
+
+
+def to_csv(report: Report) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(csv_rows(report))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="EEF1F5")
+WIDE = 15  # table 四 is the widest: fifteen value columns
+
+
+class _Sheet:
+    """Writes blocks one under another; `row` is the next free row."""
+
+    def __init__(self, sheet) -> None:
+        self.sheet = sheet
+        self.row = 1
+
+    def cell(self, row: int, col: int, value, *, to: tuple[int, int] | None = None,
+             head: bool = False, boxed: bool = True, wrap: bool = True):
+        cell = self.sheet.cell(row=row, column=col, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text typed as "=…" stays text, never a formula
+        last_row, last_col = to or (row, col)
+        if (last_row, last_col) != (row, col):
+            self.sheet.merge_cells(start_row=row, start_column=col, end_row=last_row,
+                                   end_column=last_col)
+        cell.alignment = Alignment(wrap_text=wrap, vertical="center",
+                                   horizontal="center" if head else None)
+        if head:
+            cell.font = Font(bold=True)
+            cell.fill = HEAD_FILL
+        if boxed:
+            for r in range(row, last_row + 1):
+                for c in range(col, last_col + 1):
+                    self.sheet.cell(row=r, column=c).border = BOX
+        return cell
+
+    def line(self, text: str, *, bold: bool = False, size: int = 11) -> None:
+        cell = self.cell(self.row, 1, text, to=(self.row, WIDE), boxed=False)
+        cell.font = Font(bold=bold, size=size)
+        self.row += 1
+
+    def paragraphs(self, text: str) -> None:
+        lines = [line for line in text.splitlines() if line.strip()] or ["（未填写）"]
+        for line in lines:
+            self.line(line)
+            self.sheet.row_dimensions[self.row - 1].height = 15 * (1 + len(line) // 80)
+
+    def gap(self) -> None:
+        self.row += 1
+
+
+def _proactive(out: _Sheet, report: Report) -> None:
+    for block in PROACTIVE_BLOCKS:
+        r = out.row
+        out.cell(r, 1, block.provision, to=(r, 4), head=True)
+        out.cell(r + 1, 1, "信息内容", head=True)
+        single = len(block.headings) == 1
+        for i, heading in enumerate(block.headings):
+            out.cell(r + 1, 2 + i, heading, to=(r + 1, 4) if single else None, head=True)
+        r += 2
+        for label, keys in block.rows:
+            out.cell(r, 1, label)
+            for i, key in enumerate(keys):
+                out.cell(r, 2 + i, report.manual[key], to=(r, 4) if single else None)
+            r += 1
+        out.row = r
+
+
+def _applications(out: _Sheet, report: Report) -> None:
+    r, first_value = out.row, 4
+    total_col = first_value + len(APPLICANT_COLUMNS)
+    out.cell(r, 1, CHECK_NOTE, to=(r + 2, 3), head=True)
+    out.cell(r, first_value, "申请人情况", to=(r, total_col), head=True)
+    out.cell(r + 1, first_value, APPLICANT_COLUMNS["citizen"], to=(r + 2, first_value),
+             head=True)
+    out.cell(r + 1, first_value + 1, "法人或其他组织", to=(r + 1, total_col - 1), head=True)
+    out.cell(r + 1, total_col, COLUMN_LABELS["total"], to=(r + 2, total_col), head=True)
+    for i, label in enumerate(ORGANIZATION_COLUMNS.values()):
+        out.cell(r + 2, first_value + 1 + i, label, head=True)
+    r += 3
+    for laid in application_layout():
+        spec = laid.spec
+        if not spec.section:
+            out.cell(r, 1, spec.label, to=(r, 3))
+        else:
+            if laid.section_span:
+                out.cell(r, 1, spec.section, to=(r + laid.section_span - 1, 1))
+            if laid.group_span:
+                out.cell(r, 2, spec.group, to=(r + laid.group_span - 1, 2))
+            if not spec.group:
+                out.cell(r, 2, spec.label, to=(r, 3))
+            else:
+                out.cell(r, 3, spec.label)
+        for i, value in enumerate(report.applications.row(spec.key)):
+            out.cell(r, first_value + i, value)
+        r += 1
+    out.row = r
+
+
+def _appeals(out: _Sheet, report: Report) -> None:
+    r, col = out.row, 1
+    for heading, kinds in APPEAL_GROUPS:
+        width = 5 * len(kinds)
+        out.cell(r, col, heading, to=(r, col + width - 1), head=True)
+        for kind in kinds:
+            if kind in APPEAL_SUBHEADINGS:
+                out.cell(r + 1, col, APPEAL_SUBHEADINGS[kind], to=(r + 1, col + 4), head=True)
+                for i, label in enumerate(APPEAL_COLUMN_LABELS):
+                    out.cell(r + 2, col + i, label, head=True)
+            else:
+                for i, label in enumerate(APPEAL_COLUMN_LABELS):
+                    out.cell(r + 1, col + i, label, to=(r + 2, col + i), head=True)
+            for i, value in enumerate(report.appeals.cells(kind)):
+                out.cell(r + 3, col + i, value)
+            col += 5
+    out.row = r + 4
+
+
+def to_xlsx(report: Report) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "年度报告"
+    for col, width in zip(range(1, WIDE + 1), (18, 18, 34, *([10] * (WIDE - 3))), strict=True):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    out = _Sheet(sheet)
+    out.line(report.title, bold=True, size=14)
+    out.gap()
+    out.line(NARRATIVE_SECTIONS["overview"], bold=True)
+    out.paragraphs(report.narrative["overview"])
+    out.gap()
+    out.line("二、主动公开政府信息情况", bold=True)
+    out.line(MANUAL_NOTE)
+    _proactive(out, report)
+    out.gap()
+    out.line("三、收到和处理政府信息公开申请情况", bold=True)
+    _applications(out, report)
+    out.line(f"勾稽关系校验：{report.check.summary}")
+    out.gap()
+    out.line("四、政府信息公开行政复议、行政诉讼情况", bold=True)
+    _appeals(out, report)
+    for key in ("problems", "other_matters"):
+        out.gap()
+        out.line(NARRATIVE_SECTIONS[key], bold=True)
+        out.paragraphs(report.narrative[key])
+    out.gap()
+    out.line(f"生成时间：{format_local(report.generated_at)}（北京时间）")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

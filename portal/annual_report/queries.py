@@ -1,0 +1,64 @@
+"""Reading the facts the report counts. No permission checks here: the services that call
+these have already checked them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+
+from portal.annual_report.figures import AppealFact, ApplicationFact, applicant_column
+from portal.annual_report.models import AnnualReport, InfoAppeal
+from portal.extensions import db
+from portal.inquiries.models import InfoApplication, Inquiry, InquiryType
+from portal.organizations.models import Organization
+
+
+def in_subtree(column, org: Organization):
+    """`column` (an organization id) lies in `org`'s subtree."""
+    return column.in_(select(Organization.id).where(Organization.path.startswith(org.path)))
+
+
+def application_facts(org: Organization, start: datetime,
+                      end: datetime) -> list[ApplicationFact]:
+    """Applications of the subtree that were open at some moment in [start, end): received
+    before the end and not answered before the start."""
+    stmt = (
+        select(Inquiry.number, Inquiry.received_at, Inquiry.replied_at, Inquiry.outcome,
+               InfoApplication.applicant_kind, InfoApplication.organization_type)
+        .outerjoin(InfoApplication, InfoApplication.inquiry_id == Inquiry.id)
+        .where(Inquiry.type == InquiryType.INFO_REQUEST,
+               in_subtree(Inquiry.organization_id, org),
+               Inquiry.received_at < end,
+               or_(Inquiry.replied_at.is_(None), Inquiry.replied_at >= start))
+        .order_by(Inquiry.id)
+    )
+    return [ApplicationFact(number=row.number, received_at=row.received_at,
+                            replied_at=row.replied_at, outcome=row.outcome or "",
+                            column=applicant_column(row.applicant_kind, row.organization_type))
+            for row in db.session.execute(stmt)]
+
+
+def appeals_filed(org: Organization, year: int) -> list[InfoAppeal]:
+    stmt = (select(InfoAppeal)
+            .where(in_subtree(InfoAppeal.organization_id, org),
+                   InfoAppeal.filed_on >= date(year, 1, 1),
+                   InfoAppeal.filed_on <= date(year, 12, 31))
+            .order_by(InfoAppeal.filed_on, InfoAppeal.id))
+    return list(db.session.scalars(stmt))
+
+
+def appeal_facts(org: Organization, year: int) -> list[AppealFact]:
+    """Appeals filed during the year, each with its result as of 31 December."""
+    year_end = date(year, 12, 31)
+    return [AppealFact(appeal.kind, appeal.result_on(year_end))
+            for appeal in appeals_filed(org, year)]
+
+
+def stored_report(org: Organization, year: int) -> AnnualReport | None:
+    return db.session.scalar(select(AnnualReport).where(AnnualReport.organization_id == org.id,
+                                                        AnnualReport.year == year))
+
+
+def inquiry_by_number(number: str) -> Inquiry | None:
+    return db.session.scalar(select(Inquiry).where(Inquiry.number == number))

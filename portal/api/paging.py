@@ -1,0 +1,123 @@
+"""Cursor pagination and the query parameters every list of the API shares.
+
+A cursor is opaque to clients: base64url of the JSON `[sort key, id]` of the last item
+sent, where the sort key is a timestamp (newest first) or a number (catalogue order). The
+next page is every item strictly after that pair, so items published meanwhile never
+shift a page and a walk from the first cursor visits every item exactly once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from portal.errors import ValidationError
+from portal.extensions import db
+from portal.timeutil import LOCAL_TZ
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+COMMON_PARAMETERS = ("limit", "cursor")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list of the API: the base statement, its sort column (then id), how to read the
+    sort key off an item, and how to turn an item into JSON."""
+
+    stmt: sa.Select
+    sort: sa.ColumnElement
+    id: sa.ColumnElement
+    sort_key: Callable[[object], datetime | int]
+    serialize: Callable[[object], dict]
+    descending: bool = True
+
+
+def check_parameters(args: MultiDict, allowed: Iterable[str]) -> None:
+    """Raise ValidationError naming the first parameter the list does not know."""
+    known = set(allowed) | set(COMMON_PARAMETERS)
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise ValidationError(f"不支持的查询参数“{unknown[0][:40]}”。可用的参数："
+                              + "、".join(sorted(known)) + "。", field=unknown[0][:40])
+
+
+def encode_cursor(key: datetime | int, item_id: int) -> str:
+    """The opaque cursor after the item with this sort key and id."""
+    value = key.isoformat() if isinstance(key, datetime) else key
+    raw = json.dumps([value, item_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, numeric: bool) -> tuple[datetime | int, int]:
+    """The (sort key, id) in a cursor. Raises ValidationError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, item_id = json.loads(raw)
+        if not isinstance(item_id, int):
+            raise ValueError(item_id)
+        if numeric:
+            if not isinstance(value, int):
+                raise ValueError(value)
+            return value, item_id
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        return moment, item_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError("cursor 参数无效：请使用上一页响应中的 next_cursor 原样传回。",
+                              field="cursor") from None
+
+
+def _limit(args: MultiDict) -> int:
+    value = args.get("limit", "")
+    if not value:
+        return DEFAULT_LIMIT
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value[:4]) <= MAX_LIMIT:
+        raise ValidationError(f"limit 参数应为 1–{MAX_LIMIT} 之间的整数。", field="limit")
+    return int(value)
+
+
+def parse_since(value: str) -> datetime:
+    """`since`: a date (00:00 Beijing time) or an RFC 3339 date-time; a date-time without
+    offset is read as Beijing time. Raises ValidationError."""
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time.min, tzinfo=LOCAL_TZ)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("since 参数应为日期（2026-01-31）或带时区的时间"
+                              "（2026-01-31T08:00:00+08:00）。", field="since") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+
+def _after(listing: Listing, cursor: str):
+    key, item_id = decode_cursor(cursor, numeric=not listing.descending)
+    if listing.descending:
+        return sa.or_(listing.sort < key, sa.and_(listing.sort == key, listing.id < item_id))
+    return sa.or_(listing.sort > key, sa.and_(listing.sort == key, listing.id > item_id))
+
+
+def page(listing: Listing, args: MultiDict) -> tuple[list[dict], str | None]:
+    """One page of a list: the serialized items and the cursor of the next page (None on
+    the last). Raises ValidationError for a bad `limit` or `cursor`."""
+    limit = _limit(args)
+    stmt = listing.stmt
+    if cursor := args.get("cursor"):
+        stmt = stmt.where(_after(listing, cursor))
+    order = ((listing.sort.desc(), listing.id.desc()) if listing.descending
+             else (listing.sort.asc(), listing.id.asc()))
+    items = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(listing.sort_key(last), last.id)
+    return [listing.serialize(item) for item in items], next_cursor

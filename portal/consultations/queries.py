@@ -1,0 +1,118 @@
+"""Reading consultations: the public lists (open, upcoming, closed), the feed and the
+staff's scoped list."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from portal.auth.models import Role
+from portal.auth.permissions import require_any
+from portal.consultations.models import (
+    PUBLIC_STATUSES,
+    CommentStatus,
+    Consultation,
+    ConsultationComment,
+    ConsultationStatus,
+)
+from portal.disclosures.queries import Page, paginate
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.organizations.models import Organization
+from portal.timeutil import local_today
+
+STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
+
+
+def get_consultation(consultation_id: int) -> Consultation:
+    """Return the consultation or raise NotFound."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound("找不到该征求意见事项。")
+    return consultation
+
+
+def get_public(consultation_id: int) -> Consultation:
+    """A published or concluded consultation; drafts and withdrawn ones are 404."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or not consultation.is_public:
+        raise NotFound("该征求意见事项不存在或已撤回。")
+    return consultation
+
+
+def get_for_staff(actor, consultation_id: int) -> Consultation:
+    """A consultation the actor may see in the back office. Raises NotFound,
+    PermissionDenied (audited)."""
+    consultation = get_consultation(consultation_id)
+    require_any(actor, STAFF_VIEW_ROLES, consultation.organization,
+                action="consultation.view", target=consultation)
+    return consultation
+
+
+def _public():
+    return select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
+
+
+def open_consultations(limit: int | None = 5) -> list[Consultation]:
+    """Consultations taking comments today (Beijing time), closing soonest first.
+
+    The window covers whole Beijing days, so comparing dates is the same as comparing
+    instants with the window's boundaries.
+    """
+    today = local_today()
+    stmt = (_public().where(Consultation.opens_on <= today, Consultation.closes_on >= today)
+            .order_by(Consultation.closes_on, Consultation.id))
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def upcoming_consultations() -> list[Consultation]:
+    stmt = _public().where(Consultation.opens_on > local_today()).order_by(
+        Consultation.opens_on, Consultation.id)
+    return list(db.session.scalars(stmt))
+
+
+def closed_consultations(page: int = 1, size: int = 20) -> Page:
+    stmt = _public().where(Consultation.closes_on < local_today()).order_by(
+        Consultation.closes_on.desc(), Consultation.id.desc())
+    return paginate(stmt, page, size)
+
+
+def latest_published(limit: int = 20) -> list[Consultation]:
+    """For the Atom feed: newest publications first."""
+    stmt = _public().order_by(Consultation.published_at.desc(), Consultation.id.desc())
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def _scope(actor, roles):
+    paths = {g.organization.path for g in getattr(actor, "grants", []) if g.role in roles}
+    if not paths:
+        return None
+    return select(Organization.id).where(or_(*[Organization.path.startswith(p) for p in paths]))
+
+
+def staff_listing(actor, *, status: ConsultationStatus | None = None, page: int = 1,
+                  size: int = 20) -> Page:
+    """Consultations of every organization where the actor holds a staff role."""
+    scope = _scope(actor, STAFF_VIEW_ROLES)
+    if scope is None:
+        return Page([], 1, size, 0)
+    stmt = select(Consultation).where(Consultation.organization_id.in_(scope))
+    if status is not None:
+        stmt = stmt.where(Consultation.status == status)
+    return paginate(stmt.order_by(Consultation.updated_at.desc(), Consultation.id.desc()),
+                    page, size)
+
+
+def pending_comment_counts(actor) -> dict[int, int]:
+    """Comments waiting for moderation, per consultation the actor may moderate."""
+    scope = _scope(actor, (Role.REVIEWER,))
+    if scope is None:
+        return {}
+    rows = db.session.execute(
+        select(ConsultationComment.consultation_id, func.count())
+        .join(Consultation, Consultation.id == ConsultationComment.consultation_id)
+        .where(Consultation.organization_id.in_(scope),
+               ConsultationComment.status == CommentStatus.PENDING)
+        .group_by(ConsultationComment.consultation_id))
+    return {row[0]: row[1] for row in rows}

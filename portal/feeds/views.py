@@ -1,0 +1,70 @@
+"""Atom feeds per disclosure category and per publishing organization, the page that
+lists every feed, and /sitemap.xml. The village feeds stay at /villages/<slug>/feed.atom
+and share the writer in `portal.feeds.atom`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from portal.disclosures import queries as disclosures
+from portal.disclosures.models import Category
+from portal.feeds.atom import FEED_SIZE, AtomFeed, atom_response, disclosure_entry
+from portal.feeds.sitemap import sitemap_urls
+from portal.organizations.models import OrgKind
+from portal.organizations.services import get_by_slug, towns_with_villages
+from portal.villages.public_views import public_url
+
+bp = Blueprint("feeds", __name__)
+
+
+@bp.get("/feeds/")
+def index():
+    return render_template("feeds/index.html", categories=list(Category),
+                           organizations=disclosures.publishing_organizations(),
+                           towns=towns_with_villages())
+
+
+@bp.get("/feeds/disclosures.atom")
+def all_disclosures():
+    page = disclosures.public_listing(size=FEED_SIZE)
+    site = current_app.config["SITE_NAME"]
+    return atom_response(AtomFeed(
+        id=public_url("disclosures.listing"), title=f"{site} · 政府信息公开",
+        self_url=public_url("feeds.all_disclosures"),
+        alternate_url=public_url("disclosures.listing"), author=site,
+        entries=[disclosure_entry(d) for d in page.items]))
+
+
+@bp.get("/feeds/categories/<category>.atom")
+def category(category: str):
+    if category not in {c.value for c in Category}:
+        abort(404)
+    chosen = Category(category)
+    page = disclosures.public_listing(category=chosen, size=FEED_SIZE)
+    site = current_app.config["SITE_NAME"]
+    return atom_response(AtomFeed(
+        id=public_url("disclosures.listing", category=category),
+        title=f"{site} · {chosen.label}", self_url=public_url("feeds.category",
+                                                                category=category),
+        alternate_url=public_url("disclosures.listing", category=category), author=site,
+        entries=[disclosure_entry(d) for d in page.items]))
+
+
+@bp.get("/feeds/organizations/<slug>.atom")
+def organization(slug: str):
+    org = get_by_slug(slug)
+    if org.kind is OrgKind.VILLAGE:  # a village's board has its own feed
+        abort(404)
+    page = disclosures.public_listing(organization=org, size=FEED_SIZE)
+    return atom_response(AtomFeed(
+        id=public_url("disclosures.listing", org=slug),
+        title=f"{org.publisher_name} · 政府信息公开", subtitle="含下属站所发布的信息",
+        self_url=public_url("feeds.organization", slug=slug),
+        alternate_url=public_url("disclosures.listing", org=slug), author=org.publisher_name,
+        entries=[disclosure_entry(d) for d in page.items]))
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    body = render_template("feeds/sitemap.xml", urls=sitemap_urls())
+    return current_app.response_class(body, mimetype="application/xml")

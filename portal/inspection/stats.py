@@ -1,0 +1,117 @@
+"""Timeliness statistics, pure: rates, medians and percentiles over plain records."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile (the value at rank ⌈p·n⌉), as statistics bureaus report
+    it: always one of the observed values. None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: list[float]) -> float | None:
+    """The middle value (mean of the two middle ones for an even count)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@dataclass
+class Timeliness:
+    """Figures for one group of work orders."""
+
+    label: str
+    total: int = 0
+    replied: int = 0
+    replied_on_time: int = 0
+    signed: int = 0
+    signed_on_time: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    sign_hours: list[float] = field(default_factory=list)
+    reply_days: list[float] = field(default_factory=list)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.replied_on_time / self.replied if self.replied else None
+
+    @property
+    def sign_on_time_rate(self) -> float | None:
+        return self.signed_on_time / self.signed if self.signed else None
+
+    @property
+    def median_sign_hours(self) -> float | None:
+        return median(self.sign_hours)
+
+    @property
+    def p90_sign_hours(self) -> float | None:
+        return percentile(self.sign_hours, 0.9)
+
+    @property
+    def median_reply_days(self) -> float | None:
+        return median(self.reply_days)
+
+    @property
+    def p90_reply_days(self) -> float | None:
+        return percentile(self.reply_days, 0.9)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One work order reduced to what the statistics need."""
+
+    group_keys: dict
+    signed: bool
+    signed_on_time: bool | None
+    replied: bool
+    replied_on_time: bool | None
+    sign_hours: float | None
+    reply_days: float | None
+    overdue: bool
+    due_soon: bool
+
+
+def tabulate(records: Iterable[Record], key: str,
+             label: Callable[[object], str] = str) -> list[Timeliness]:
+    """Group records by `record.group_keys[key]`; rows ordered by label."""
+    groups: dict[object, Timeliness] = defaultdict(lambda: Timeliness(label=""))
+    for record in records:
+        value = record.group_keys[key]
+        row = groups[value]
+        row.label = label(value)
+        add(row, record)
+    return sorted(groups.values(), key=lambda row: row.label)
+
+
+def add(row: Timeliness, record: Record) -> None:
+    row.total += 1
+    row.signed += record.signed
+    row.signed_on_time += bool(record.signed_on_time)
+    row.replied += record.replied
+    row.replied_on_time += bool(record.replied_on_time)
+    row.overdue += record.overdue
+    row.due_soon += record.due_soon
+    if record.sign_hours is not None:
+        row.sign_hours.append(record.sign_hours)
+    if record.reply_days is not None:
+        row.reply_days.append(record.reply_days)
+
+
+def overall(records: Iterable[Record], label: str = "合计") -> Timeliness:
+    row = Timeliness(label=label)
+    for record in records:
+        add(row, record)
+    return row

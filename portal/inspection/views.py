@@ -1,0 +1,147 @@
+"""/inspect/: the discipline inspector's read-only views, plus 督办."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.audit.services import head_hash, verify_chain
+from portal.errors import ValidationError, note_refusal
+from portal.forms import ChineseForm
+from portal.inquiries.models import InquiryType
+from portal.inspection import dashboard, export, supervision
+from portal.inspection.charts import rate_bars
+from portal.safety import safe_next_url
+from portal.timeutil import local_today, utcnow
+from portal.villages.queries import get_village
+from portal.villages.schedule import lapses_for
+
+bp = Blueprint("inspection", __name__, url_prefix="/inspect")
+
+
+def _year() -> int:
+    value = request.args.get("year", "")
+    if not value:
+        return local_today().year
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        abort(400)
+    return int(value)
+
+
+@bp.get("/")
+@login_required
+def index():
+    year = _year()
+    paths = dashboard.scope_paths(current_user)
+    board = dashboard.timeliness(paths, year)
+    months = [(row.label, row.on_time_rate) for row in board.tables["month"]]
+    return render_template(
+        "inspection/index.html", year=year, board=board, groupings=dashboard.GROUPINGS,
+        chart=rate_bars(months, f"{year}年按月答复按时率"),
+        late=dashboard.late_disclosures(paths, year),
+        lapses=lapses_for(dashboard.villages_for(paths)),
+        notices=supervision.notices_in(paths, year), today=local_today())
+
+
+@bp.get("/inquiries")
+@login_required
+def inquiries():
+    """Drill-down: the work orders behind one row of a dashboard table."""
+    year = _year()
+    filters = {}
+    for name in ("organization_id", "handler_id"):
+        value = request.args.get(name, "")
+        if value:
+            if not value.isdigit():
+                abort(400)
+            filters[name] = int(value)
+    kind = request.args.get("type", "")
+    if kind:
+        if kind not in {t.value for t in InquiryType}:
+            abort(400)
+        filters["type"] = InquiryType(kind)
+    month = request.args.get("month", "")
+    if month:
+        filters["month"] = month
+    items = dashboard.inquiries_for(dashboard.scope_paths(current_user), year, **filters)
+    return render_template("inspection/inquiries.html", items=items, year=year, now=utcnow(),
+                           form=ChineseForm())
+
+
+@bp.get("/export/<name>.<fmt>")
+@login_required
+def download(name: str, fmt: str):
+    content, mimetype, filename = export.export(current_user, name, _year(), fmt)
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"export.{fmt}\"; filename*=UTF-8''{quote(filename)}")
+    return response
+
+
+@bp.get("/audit")
+@login_required
+def audit_chain():
+    expected = request.args.get("expect_head", "").strip().lower() or None
+    if expected and (len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected)):
+        abort(400)
+    return render_template("inspection/audit.html", verdict=verify_chain(expect_head=expected),
+                           expected=expected, head=head_hash())
+
+
+def _due(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("请填写答复期限（如 2026-12-10）。", field="answer_due_on") from None
+
+
+@bp.post("/supervise/inquiry/<int:inquiry_id>")
+@login_required
+def supervise_inquiry(inquiry_id: int):
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        supervision.issue_for_inquiry(current_user, inquiry_id, request.form.get("content", ""),
+                                      _due(request.form.get("answer_due_on", "")))
+    except ValidationError as error:
+        note_refusal(error)
+        flash(error.message, "error")
+        return redirect(url_for("staff_inquiries.show", inquiry_id=inquiry_id), code=303)
+    flash("已发出督办通知。", "success")
+    return redirect(url_for("staff_inquiries.show", inquiry_id=inquiry_id), code=303)
+
+
+@bp.post("/supervise/village")
+@login_required
+def supervise_village():
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        supervision.issue_for_village(
+            current_user, get_village(request.form.get("village", "")),
+            request.form.get("subject", ""), request.form.get("content", ""),
+            _due(request.form.get("answer_due_on", "")))
+    except ValidationError as error:
+        note_refusal(error)
+        flash(error.message, "error")
+    else:
+        flash("已发出督办通知。", "success")
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.post("/supervision/<int:notice_id>/answer")
+@login_required
+def answer(notice_id: int):
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        supervision.answer(current_user, notice_id, request.form.get("answer", ""))
+    except ValidationError as error:
+        note_refusal(error)
+        flash(error.message, "error")
+    else:
+        flash("督办答复已提交。", "success")
+    return redirect(safe_next_url(request.form.get("next"), url_for("staff.home")), code=303)

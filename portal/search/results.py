@@ -1,0 +1,107 @@
+"""Search hits as the results page shows them: link, highlighted title and snippet, and
+what, who and when; plus the choices of the filter form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from markupsafe import Markup
+
+from portal.extensions import db
+from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
+from portal.organizations.models import Organization, OrgKind
+from portal.search.backends import documents
+from portal.search.documents import (
+    CATEGORY_LABELS,
+    DISCLOSURE,
+    KIND_CATEGORIES,
+    KIND_LABELS,
+    NOTICE,
+)
+from portal.search.highlight import mark, snippet
+from portal.search.index import Hit, indexed_years
+
+# portal.inquiries.queries.published_replies pages by 20 (its default, used by the list).
+REPLIES_PAGE_SIZE = 20
+SUGGESTIONS = ("低保", "宅基地", "工程项目", "财务公开", "法治政府", "征地补偿")
+
+
+@dataclass
+class Result:
+    url: str
+    title: Markup
+    snippet: Markup
+    kind_label: str
+    category_label: str
+    publisher: str
+    published_at: datetime
+
+
+def _reply_page(inquiry_id: int) -> int:
+    """The page of the public reply list that shows this reply (newest first)."""
+    reply = db.session.get(Inquiry, inquiry_id)
+    if reply is None or reply.replied_at is None:
+        return 1
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Inquiry).where(
+        Inquiry.reply_published.is_(True), Inquiry.consent_publish.is_(True),
+        Inquiry.status.in_(ANSWERED_STATUSES),
+        sa.or_(Inquiry.replied_at > reply.replied_at,
+               sa.and_(Inquiry.replied_at == reply.replied_at, Inquiry.id > reply.id))))
+    return (before or 0) // REPLIES_PAGE_SIZE + 1
+
+
+def _url(hit: Hit, organizations: dict[int, Organization]) -> str:
+    if hit.kind == DISCLOSURE:
+        return url_for("disclosures.detail", disclosure_id=hit.ref_id)
+    if hit.kind == NOTICE:
+        return url_for("villages.notice", slug=organizations[hit.village_id].slug,
+                       notice_id=hit.ref_id)
+    page = _reply_page(hit.ref_id)
+    return url_for("inquiries.replies", page=page if page > 1 else None)
+
+
+def present(hits: list[Hit], tokens: list[str]) -> list[Result]:
+    """The hits of one page, ready for the template."""
+    wanted = {h.organization_id for h in hits} | {h.village_id for h in hits if h.village_id}
+    organizations = {o.id: o for o in db.session.scalars(
+        sa.select(Organization).where(Organization.id.in_(wanted)))} if wanted else {}
+    return [Result(url=_url(hit, organizations), title=mark(hit.title, tokens),
+                   snippet=snippet(hit.body, hit.attachment_text, tokens),
+                   kind_label=KIND_LABELS[hit.kind],
+                   category_label=CATEGORY_LABELS.get(hit.category, ""),
+                   publisher=organizations[hit.organization_id].publisher_name
+                   if hit.organization_id in organizations else "",
+                   published_at=hit.published_at)
+            for hit in hits]
+
+
+def filter_choices() -> dict:
+    """Options for the filter form: kinds, categories per kind, organizations and
+    villages that have indexed documents, years."""
+    used = sa.select(documents.c.organization_id).distinct()
+    organizations = list(db.session.scalars(
+        sa.select(Organization).where(Organization.id.in_(used),
+                                      Organization.kind != OrgKind.VILLAGE)
+        .order_by(Organization.path)))
+    villages = list(db.session.scalars(
+        sa.select(Organization).where(Organization.kind == OrgKind.VILLAGE,
+                                      Organization.id.in_(sa.select(documents.c.village_id)))
+        .order_by(Organization.path)))
+    return {"kinds": KIND_LABELS, "categories": {KIND_LABELS[k]: v
+                                                  for k, v in KIND_CATEGORIES.items()},
+            "organizations": organizations, "villages": villages, "years": indexed_years()}
+
+
+def browse_links() -> list[tuple[str, str]]:
+    """(label, url) of the public lists, for empty queries and misses."""
+    from portal.disclosures.models import Category
+
+    links = [(c.label, url_for("disclosures.listing", category=c.value)) for c in Category]
+    links += [("村务公开", url_for("villages.index")), ("留言答复", url_for("inquiries.replies"))]
+    optional = (("consultations.listing", "征求意见"), ("catalogue.listing", "公开目录"))
+    links += [(label, url_for(endpoint)) for endpoint, label in optional
+              if endpoint in current_app.view_functions]
+    return links

@@ -1,0 +1,27 @@
+"""Gap-free yearly serials (受理编号, 索引号) that two processes can never hand out twice.
+
+The counter row is created with INSERT … ON CONFLICT DO NOTHING and then locked with
+SELECT … FOR UPDATE, so the first two requests of a year cannot both create it (on
+PostgreSQL the second would otherwise fail with a unique violation); SQLite's write lock
+serializes the same steps.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+
+
+def next_value(model, **keys) -> int:
+    """Increment and return the counter of `model` identified by `keys` (its unique
+    columns), creating it at zero first. Runs in the caller's transaction."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(**keys, last_value=0)
+                       .on_conflict_do_nothing(index_elements=list(keys)))
+    stmt = select(model).filter_by(**keys).with_for_update()
+    counter = db.session.scalars(stmt.execution_options(populate_existing=True)).one()
+    counter.last_value += 1
+    return counter.last_value

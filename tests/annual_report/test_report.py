@@ -1,0 +1,168 @@
+"""Table 三 counted from the applications, the check, the scope of a report, table 二's
+hand-entered figures and the deadline."""
+
+from datetime import date
+
+import pytest
+
+from portal.annual_report import services
+from portal.annual_report.figures import COLUMNS, OUTCOME_CODES
+from portal.errors import NotFound, PermissionDenied, ValidationError
+from portal.extensions import db
+
+#                  自然人 商业 科研 公益 法律 其他 总计
+EXPECTED_2026 = {
+    "new":         [5, 5, 4, 4, 3, 4, 25],  # D (21) + J1 + E1 + E2 + E3
+    "carried_in":  [2, 1, 1, 0, 1, 0, 5],  # B1 B2 B3 C J2
+    "grant":       [2, 0, 0, 0, 0, 0, 2],  # D + B1 (J1's first reply does not count)
+    "partial":     [1, 2, 0, 0, 0, 0, 3],  # D + B2 + J2 (reopened across the year)
+    "deny-1":      [0, 0, 1, 0, 0, 0, 1],
+    "deny-2":      [0, 0, 0, 1, 0, 0, 1],
+    "deny-3":      [0, 0, 0, 0, 1, 0, 1],
+    "deny-4":      [0, 0, 0, 0, 1, 1, 2],  # D + B3 (received 23:50 on 31 Dec, Beijing)
+    "deny-5":      [1, 0, 0, 0, 0, 0, 1],
+    "deny-6":      [0, 2, 0, 0, 0, 0, 2],  # D + J1's final reply
+    "deny-7":      [0, 0, 1, 0, 0, 0, 1],
+    "deny-8":      [0, 0, 0, 1, 0, 0, 1],
+    "unable-1":    [0, 0, 0, 0, 1, 0, 1],  # answered by the 财政所 after a transfer
+    "unable-2":    [0, 0, 0, 0, 0, 1, 1],
+    "unable-3":    [1, 0, 0, 0, 0, 0, 1],
+    "reject-1":    [0, 1, 0, 0, 0, 0, 1],
+    "reject-2":    [0, 0, 1, 0, 0, 0, 1],
+    "reject-3":    [0, 0, 0, 1, 0, 0, 1],
+    "reject-4":    [0, 0, 0, 0, 1, 0, 1],
+    "reject-5":    [0, 0, 0, 0, 0, 1, 1],
+    "other-1":     [1, 0, 0, 0, 0, 0, 1],
+    "other-2":     [0, 1, 0, 0, 0, 0, 1],
+    "other-3":     [0, 0, 1, 0, 0, 0, 1],
+    "answered_total": [6, 6, 4, 3, 4, 3, 26],
+    "carried_out": [1, 0, 1, 1, 0, 1, 4],  # C, E1, E2 (23:30 on 31 Dec), E3 (answered 2027)
+}  # fmt: skip
+
+
+def test_table_three_counts_the_year_by_hand(year_2026, staff):
+    report = services.get_report(staff["inspector"], 2026)
+
+    assert report.organization.slug == "shuangta"
+    assert {row: report.applications.row(row) for row in EXPECTED_2026} == EXPECTED_2026
+    assert report.check.passed and report.check.summary == "通过"
+    assert report.applications.unclassified == []
+
+
+def test_every_row_and_column_is_in_the_expected_table():
+    assert set(EXPECTED_2026) == {"new", "carried_in", "answered_total", "carried_out",
+                                  *OUTCOME_CODES}
+    assert len(COLUMNS) == 7
+
+
+def test_previous_year_carries_over_what_this_year_carried_in(year_2026, staff):
+    previous = services.get_report(staff["inspector"], 2025)
+    current = services.get_report(staff["inspector"], 2026)
+
+    assert previous.check.passed
+    assert previous.applications.row("carried_out") == current.applications.row("carried_in")
+    # A was answered in 2025; J2's 2025 reply was replaced by its final one in 2026.
+    assert previous.applications.row("grant")[-1] == 1
+
+
+def test_reopened_application_counts_once_with_its_final_outcome(year_2026, staff):
+    report = services.get_report(staff["inspector"], 2026)
+    counted = sum(report.applications.value(code, "total") for code in OUTCOME_CODES)
+    answered_in_2026 = 26  # 21 (D) + B1 B2 B3 + J1 + J2, each once
+    assert counted == answered_in_2026
+
+
+def test_county_report_covers_both_towns(year_2026, staff, orgs):
+    report = services.get_report(staff["county_inspector"], 2026)
+
+    assert report.organization == orgs["county"]
+    assert report.applications.row("new")[-1] == 25 + 1  # G, in 花园乡
+    assert report.applications.row("grant")[-1] == 2 + 1
+    assert report.check.passed
+
+
+def test_department_report_covers_only_what_it_holds(year_2026, staff):
+    report = services.get_report(staff["inspector"], 2026, "shuangta-finance")
+
+    assert report.applications.row("new") == [0, 0, 0, 0, 1, 0, 1]
+    assert report.applications.row("unable-1") == [0, 0, 0, 0, 1, 0, 1]
+    assert report.check.passed
+
+
+def test_empty_year_is_all_zeros_and_balanced(orgs, staff, travel):
+    report = services.get_report(staff["inspector"], 2026)
+
+    for row in EXPECTED_2026:
+        assert report.applications.row(row) == [0] * 7
+    assert report.appeals.all_cells() == [0] * 15
+    assert set(report.manual.values()) == {0}
+    assert report.check.passed
+    assert report.narrative == {"overview": "", "problems": "", "other_matters": ""}
+    assert report.stored is None
+
+
+def test_answer_without_outcome_fails_the_check_and_is_named(applications, staff):
+    applications.receive("X", applications.travel.to(date(2026, 3, 2)), "research")
+    applications.answer("X", "grant", applications.travel.to(date(2026, 3, 3)))
+    inquiry = applications.made["X"]
+    inquiry.outcome = ""  # e.g. an application migrated from the old system
+    db.session.commit()
+
+    report = services.get_report(staff["inspector"], 2026)
+
+    assert not report.check.passed
+    assert [m.column for m in report.check.mismatches] == ["research", "total"]
+    assert "科研机构（一 + 二 = 1，三（七） + 四 = 0）" in report.check.summary
+    assert report.applications.unclassified == [inquiry.number]
+
+
+# --- which report, for whom -----------------------------------------------------------------
+
+def test_reader_of_another_town_cannot_see_this_one(staff, travel):
+    with pytest.raises(PermissionDenied) as error:
+        services.get_report(staff["other_reviewer"], 2026, "shuangta")
+    assert error.value.action == "annual_report.view"  # the error handler audits it
+
+
+def test_other_towns_reviewer_sees_own_town_by_default(staff, orgs, travel):
+    report = services.get_report(staff["other_reviewer"], 2026)
+    assert report.organization == orgs["other_town"]
+
+
+def test_editor_may_not_read_the_report(staff, travel):
+    with pytest.raises(PermissionDenied):
+        services.get_report(staff["editor"], 2026)
+
+
+def test_visible_organizations_follow_the_grants(staff, orgs, travel):
+    slugs = [o.slug for o in services.visible_organizations(staff["inspector"])]
+    assert slugs[0] == "shuangta" and "huayuan" not in slugs and "minquan" not in slugs
+    assert len(services.visible_organizations(staff["county_inspector"])) == 7
+
+
+@pytest.mark.parametrize("year", ["2007", "2028", "20x6", "", "２０２６"])
+def test_year_must_be_a_reportable_year(staff, travel, year):
+    with pytest.raises(ValidationError, match="年度") as error:
+        services.get_report(staff["inspector"], year)
+    assert "2008 年至 2027 年" in error.value.message
+
+
+def test_unknown_organization(staff, travel):
+    with pytest.raises(NotFound):
+        services.get_report(staff["inspector"], 2026, "nowhere")
+
+
+# --- deadline ---------------------------------------------------------------------------------
+
+def test_deadline_is_january_31_of_the_next_year(staff, travel):
+    report = services.get_report(staff["inspector"], 2026)
+    assert report.deadline == date(2027, 1, 31)
+    assert not report.past_deadline and report.days_to_deadline == 16
+
+    travel.to(date(2027, 2, 1))
+    assert services.get_report(staff["inspector"], 2026).past_deadline
+
+
+def test_deadline_is_configurable(app, staff, travel):
+    app.config["ANNUAL_REPORT_DEADLINE"] = "03-15"
+    assert services.get_report(staff["inspector"], 2026).deadline == date(2027, 3, 15)

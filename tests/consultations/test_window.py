@@ -1,0 +1,103 @@
+"""The comment window runs in Beijing time: from 00:00 on the first day through 23:59:59
+on the last. Midnight Beijing is 16:00 UTC the day before, so a boundary computed in UTC
+would be eight hours off."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEvent
+from portal.consultations import queries
+from portal.consultations.models import ConsultationComment, Phase
+from portal.errors import ValidationError
+from portal.extensions import db
+from tests.consultations.conftest import CLOSES, OPENS
+from tests.inquiries.timetravel import beijing
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count()).select_from(ConsultationComment))
+
+
+@pytest.mark.parametrize("moment,phase", [
+    (beijing(date(2026, 11, 30), 23, 59, 59), Phase.UPCOMING),
+    (beijing(OPENS, 0, 0, 0), Phase.OPEN),
+    (beijing(CLOSES, 23, 59, 59), Phase.OPEN),
+    (beijing(date(2026, 12, 16), 0, 0, 0), Phase.CLOSED),
+])
+def test_phase_follows_beijing_days(published_consultation, travel, moment, phase):
+    consultation = published_consultation()
+    travel.set(moment)
+    assert consultation.phase() is phase
+
+
+def test_first_and_last_second_are_accepted(published_consultation, comment, travel):
+    consultation = published_consultation()
+    travel.set(beijing(OPENS, 0, 0, 0))
+    comment(consultation, body="开始第一秒的意见")
+    travel.set(beijing(CLOSES, 23, 59, 59))
+    comment(consultation, body="截止前最后一秒的意见")
+    assert _count() == 2
+
+
+def test_before_the_window_is_refused(published_consultation, comment, travel):
+    consultation = published_consultation()
+    travel.set(beijing(date(2026, 11, 30), 23, 59, 59))
+    with pytest.raises(ValidationError, match="自2026年12月1日开始"):
+        comment(consultation)
+    assert _count() == 0
+
+
+def test_midnight_after_the_last_day_is_refused_with_the_closing_date(
+        published_consultation, comment, travel):
+    consultation = published_consultation()
+    # 2026-12-16 00:00 Beijing is still 2026-12-15 in UTC.
+    travel.set(beijing(date(2026, 12, 16), 0, 0, 0))
+    assert travel.now.date() == CLOSES
+    with pytest.raises(ValidationError, match="已于2026年12月15日截止"):
+        comment(consultation)
+    assert _count() == 0
+
+
+def test_open_list_and_home_page_follow_the_window(client, published_consultation, travel):
+    consultation = published_consultation()
+    travel.set(beijing(date(2026, 11, 30), 23, 59, 59))
+    assert queries.open_consultations() == []
+    assert consultation.title not in client.get("/").get_data(as_text=True)
+    travel.set(beijing(OPENS, 0, 0, 0))
+    assert queries.open_consultations() == [consultation]
+    home = client.get("/").get_data(as_text=True)
+    assert "正在征求意见" in home and consultation.title in home and "2026年12月15日" in home
+    travel.set(beijing(date(2026, 12, 16), 0, 0, 0))
+    assert queries.open_consultations() == []
+    assert consultation in queries.closed_consultations().items
+
+
+def test_late_comment_on_the_page_shows_the_closing_date_and_keeps_the_text(
+        client, published_consultation, travel):
+    consultation = published_consultation()
+    travel.set(beijing(OPENS, 9))
+    page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    assert 'name="body"' in page  # the form is there while the window is open
+    token = page.split('name="submission_token" type="hidden" value="')[1][:32]
+    travel.set(beijing(date(2026, 12, 16), 0, 0, 1))
+    response = client.post(f"/consultations/{consultation.id}",
+                           data={"body": "我的意见晚到了一秒", "submission_token": token,
+                                 "website": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "本次征求意见已于2026年12月15日截止，不再接收意见。" in html
+    assert "我的意见晚到了一秒" in html
+    assert _count() == 0
+    refused = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "consultation.comment_closed")).all()
+    assert len(refused) == 1 and refused[0].result == "rejected"
+
+
+def test_no_comment_form_after_the_window(client, published_consultation, travel):
+    consultation = published_consultation()
+    travel.set(beijing(date(2026, 12, 16), 8))
+    page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
+    assert 'name="body"' not in page
+    assert "征求意见已于 2026年12月15日 结束" in page

@@ -1,0 +1,81 @@
+"""The inspector's figures against the hand-computed year in conftest.py."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.inspection import dashboard
+
+
+def test_totals_and_percentiles(year_of_work, inspector):
+    board = dashboard.timeliness(dashboard.scope_paths(inspector), 2026)
+    total = board.total
+    assert (total.total, total.replied, total.replied_on_time) == (4, 3, 2)
+    assert total.on_time_rate == pytest.approx(2 / 3)
+    assert (total.median_sign_hours, total.p90_sign_hours) == (4, 30)
+    assert (total.median_reply_days, total.p90_reply_days) == (2, 20)
+    assert (total.overdue, total.due_soon) == (1, 0)
+
+
+def test_grouped_by_month_type_organization_and_handler(year_of_work, inspector):
+    tables = dashboard.timeliness(dashboard.scope_paths(inspector), 2026).tables
+    months = {row.label: (row.total, row.on_time_rate) for row in tables["month"]}
+    assert months == {"2026-03": (2, 0.5), "2026-04": (2, 1.0)}
+    types = {row.label: row.total for row in tables["type"]}
+    assert types == {"咨询": 2, "投诉": 1, "求助": 1}
+    orgs = {row.label: row.total for row in tables["organization"]}
+    assert orgs == {"双塔镇": 3, "双塔镇财政所": 1}
+    handlers = {row.label: row.replied for row in tables["handler"]}
+    assert handlers == {"handler": 2, "finance": 1, "未签收": 0}
+
+
+def test_other_towns_inspector_sees_nothing(year_of_work, make_user, orgs):
+    from portal.auth.models import Role
+
+    outsider = make_user("other-jijian", (Role.INSPECTOR, orgs["other_town"]))
+    assert dashboard.timeliness(dashboard.scope_paths(outsider), 2026).total.total == 0
+
+
+def test_dashboard_page_with_chart_and_drill_down(client, login, year_of_work, inspector):
+    login(inspector)
+    page = client.get("/inspect/?year=2026").get_data(as_text=True)
+    assert "66.7%" in page and "<svg" in page and "按月答复按时率" in page
+    assert "2026-03：50%" in page  # the chart's text description
+    drill = client.get("/inspect/inquiries?year=2026&month=2026-03").get_data(as_text=True)
+    assert "A" in drill and year_of_work["B"].number in drill
+    assert year_of_work["C"].number not in drill
+    timeline = client.get(f"/staff/inquiries/{year_of_work['B'].id}").get_data(as_text=True)
+    assert "答复 B" in timeline
+
+
+def test_exports_are_audited_and_open_in_excel(client, login, year_of_work, inspector):
+    login(inspector)
+    response = client.get("/inspect/export/timeliness-month.csv?year=2026")
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[1][0] == "分组" and rows[2][:2] == ["2026-03", "2"]
+    response = client.get("/inspect/export/timeliness-type.xlsx?year=2026")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet["A2"].value == "分组" and sheet.max_row == 2 + 3 + 1
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "inspection.export")).all()
+    assert [e.after["format"] for e in events] == ["csv", "xlsx"]
+    assert client.get("/inspect/export/nothing.csv").status_code == 404
+
+
+def test_inspector_cannot_change_anything_but_supervise(client, login, year_of_work,
+                                                        inspector):
+    login(inspector)
+    inquiry = year_of_work["D"]
+    for path in (f"/staff/inquiries/{inquiry.id}/sign", f"/staff/inquiries/{inquiry.id}/reply",
+                 "/staff/disclosures/new", "/staff/villages/new"):
+        assert client.post(path, data={"text": "x"}).status_code == 403
+    denied = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.result == "denied", AuditEvent.actor_name == "jijian")).all()
+    assert len(denied) == 4

@@ -1,0 +1,69 @@
+"""Recall and ranking on the fixture corpus, the same on SQLite and PostgreSQL."""
+
+import pytest
+
+from portal.disclosures.models import Category
+from portal.extensions import db
+from portal.search import index
+from portal.search.tokens import query_tokens
+from tests.search.corpus import EXPECTED, MOBILE_IN_R1
+
+
+def hits(corpus, query: str, **filters) -> list[str]:
+    page = index.search(index.SearchQuery(tokens=query_tokens(query), size=50, **filters))
+    return [corpus.name_of(hit.kind, hit.ref_id) for hit in page.items]
+
+
+@pytest.mark.parametrize("query", sorted(EXPECTED))
+def test_each_query_finds_exactly_its_documents(corpus, query):
+    assert set(hits(corpus, query)) == EXPECTED[query]
+
+
+def test_title_matches_rank_above_body_matches(corpus):
+    assert hits(corpus, "法治政府") == ["D1", "D6"]
+    found = hits(corpus, "低保")
+    assert found[-1] == "D2"  # only its body says 低保; N1 and R1 have it in the title
+
+
+def test_two_character_words_do_not_match_inside_other_words(corpus, publish):
+    # 最低生活保障 holds the characters 低 and 保 side by side, but not the word 低保.
+    doc = publish("town", "最低生活保障标准调整", "<p>城乡最低生活保障标准提高。</p>",
+                  Category.RESULT)
+    corpus.ids["D9"] = doc.id
+    assert "D9" not in hits(corpus, "低保")
+    assert "D9" in hits(corpus, "最低生活保障")
+
+
+def test_every_query_word_must_occur(corpus):
+    assert hits(corpus, "低保 公示") == ["N1"]
+    assert hits(corpus, "低保 猕猴桃") == []
+
+
+def test_published_replies_are_indexed_masked(corpus):
+    assert hits(corpus, MOBILE_IN_R1) == []
+    row = db.session.execute(db.text(
+        "SELECT body FROM search_documents WHERE kind = 'reply'")).scalar_one()
+    assert MOBILE_IN_R1 not in row and "138****5678" in row
+
+
+def test_filters(corpus, orgs):
+    assert hits(corpus, "低保", kind="notice") == ["N1"]
+    assert hits(corpus, "低保", category="service") == ["D2"]
+    assert hits(corpus, "法治政府", organization=orgs["other_town"]) == ["D6"]
+    assert hits(corpus, "法治政府", organization=orgs["town"]) == ["D1"]
+    assert hits(corpus, "猕猴桃", organization=orgs["finance"]) == ["D5"]
+    assert hits(corpus, "猕猴桃", organization=orgs["office"]) == []
+    assert hits(corpus, "工程项目", village=orgs["village_b"]) == ["N3"]
+    year = index.indexed_years()[0]
+    assert set(hits(corpus, "低保", year=year)) == EXPECTED["低保"]
+    assert hits(corpus, "低保", year=2001) == []
+
+
+def test_pages_cover_every_hit_once(corpus):
+    first = index.search(index.SearchQuery(tokens=["双塔"], size=3))
+    assert first.total > 3
+    seen = []
+    for number in range(1, first.pages + 1):
+        page = index.search(index.SearchQuery(tokens=["双塔"], size=3, page=number))
+        seen += [(hit.kind, hit.ref_id) for hit in page.items]
+    assert len(seen) == len(set(seen)) == first.total
