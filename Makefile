@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
 
-.PHONY: run test test-e2e lint clean
+.PHONY: run test test-e2e screenshots lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: $(VENV)/.installed-test
 test-e2e: $(VENV)/.installed-test
 	bash .ci/chromium.sh
 	PORTAL_E2E=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+## PNGs of the main pages, phone and desktop, into docs/screenshots/
+screenshots: $(VENV)/.installed-test
+	bash .ci/chromium.sh
+	PORTAL_E2E=1 PORTAL_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_screenshots.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests migrations wsgi.py

@@ -99,13 +99,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.inquiries.public_views import bp as inquiries_bp
     from portal.inquiries.staff_views import bp as inquiries_staff_bp
     from portal.inspection.views import bp as inspection_bp
+    from portal.public.preferences import bp as preferences_bp
     from portal.public.views import bp as public_bp
     from portal.staff.views import bp as staff_bp
     from portal.villages.public_views import bp as villages_bp
     from portal.villages.staff_views import bp as villages_staff_bp
     from portal.workdays.views import bp as workdays_bp
 
-    for blueprint in (public_bp, auth_bp, staff_bp, disclosures_public_bp,
+    for blueprint in (public_bp, preferences_bp, auth_bp, staff_bp, disclosures_public_bp,
                       disclosures_staff_bp, workdays_bp, inquiries_bp, inquiries_staff_bp,
                       villages_bp, villages_staff_bp, inspection_bp):
         app.register_blueprint(blueprint)

@@ -34,6 +34,7 @@ INQUIRY_STAFF = frozenset({Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECT
 ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "static": PUBLIC,
     "public.home": PUBLIC,
+    "preferences.elderly_mode": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
     "disclosures.listing": PUBLIC,
