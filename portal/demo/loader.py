@@ -222,7 +222,35 @@ def load_demo() -> list[tuple[str, str, str]]:
     _publish_documents(users, orgs)
     _inquiries(users, orgs)
     _village_notices(users, orgs)
+    _consultation_and_execution(users, orgs)
     return printed
+
+
+def _consultation_and_execution(users, orgs) -> None:
+    """An open consultation on a draft decision, and a task carrying out the 2023 plan."""
+    from datetime import timedelta
+
+    from portal.consultations import services as consultations
+    from portal.execution import progress
+    from portal.execution import services as execution
+
+    editor, reviewer = users["editor"], users["reviewer"]
+    today = local_today()
+    draft = consultations.create_draft(editor, consultations.ConsultationInput(
+        organization=orgs["town"], title="双塔镇农村人居环境整治实施方案（征求意见稿）",
+        draft_html="一、整治目标：2027 年底前实现村庄生活垃圾收运处置全覆盖。\n\n"
+                   "二、主要任务：开展村庄清洁行动，推进农村厕所改造，治理生活污水。",
+        opens_on=today, closes_on=today + timedelta(days=30),
+        summary="为广泛听取群众意见，现将实施方案（征求意见稿）予以公布。",
+        how_to_participate="在本页提交意见，或书面寄送双塔镇党政办公室。"))
+    consultations.publish(reviewer, draft.id)
+    task = execution.create_task(editor, execution.TaskInput(
+        organization=orgs["town"], title="落实2023年政务公开工作计划",
+        description="按计划推进政务公开栏建设和村级事务公开。"))
+    progress.add_milestone(editor, task.id, "各村政务公开栏更新完毕", today + timedelta(days=20))
+    progress.add_update(editor, task.id, progress.UpdateInput(
+        note="已完成 3 个村公开栏的更新。", progress="60"))
+    execution.publish_task(reviewer, task.id)
 
 
 FINANCE_CSV = """双塔村2026年10月财务收支明细

@@ -72,3 +72,10 @@ def test_demo_village_board_has_a_finance_table_and_a_relief_list(runner, client
     assert "双塔村2026年10月财务公开" in board and "公示中" in board
     schedule_missing = client.get("/villages/wangtang/").get_data(as_text=True)
     assert "暂无公开事项" in schedule_missing
+
+
+def test_demo_home_lists_the_open_consultation(runner, client):
+    _load(runner)
+    home = client.get("/").get_data(as_text=True)
+    assert "双塔镇农村人居环境整治实施方案（征求意见稿）" in home
+    assert "落实2023年政务公开工作计划" in client.get("/execution/").get_data(as_text=True)
