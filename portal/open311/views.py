@@ -9,20 +9,18 @@ is answered in GeoReport's error format; refusals worth it (bad keys) are audite
 from __future__ import annotations
 
 import functools
-import hashlib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
-from portal import audit
 from portal.api.resources import REPLY_NUMBER
 from portal.errors import HTTP_MESSAGES, DomainError, NotFound, ValidationError, note_refusal
-from portal.extensions import csrf, db
-from portal.inquiries import submission, tracking
-from portal.inquiries.models import ANSWERED_STATUSES, Inquiry, InquiryType, Status
-from portal.open311 import formats, keys, mapping
+from portal.extensions import csrf
+from portal.inquiries.models import Inquiry, InquiryType, Status
+from portal.open311 import formats, mapping
+from portal.open311 import services as operations
 from portal.ratelimit import limit
 from portal.timeutil import utcnow
 
@@ -31,7 +29,6 @@ csrf.exempt(bp)
 
 FMT = "<any(json, xml):response_format>"
 DEFAULT_WINDOW_DAYS = 90
-MAX_RESULTS = 1000
 MAX_IDS = 50
 NOTICE = "已受理。请将查询码（token）告知留言人，凭查询码可在门户网站查询办理进度。"
 
@@ -68,12 +65,6 @@ def http_error(error: HTTPException):
 def services(response_format: str):
     items = [mapping.service(kind) for kind in mapping.SERVICES]
     return formats.respond(response_format, "services", "service", items)
-
-
-def _published():
-    return sa.select(Inquiry).where(Inquiry.reply_published.is_(True),
-                                    Inquiry.consent_publish.is_(True),
-                                    Inquiry.status.in_(ANSWERED_STATUSES))
 
 
 def _moment(name: str) -> datetime | None:
@@ -124,8 +115,9 @@ def _filters(stmt: sa.Select) -> sa.Select:
 @limit("RATELIMIT_API_READ")
 @georeport
 def requests(response_format: str):
-    stmt = _filters(_published()).order_by(Inquiry.received_at.desc(), Inquiry.id.desc())
-    items = [mapping.service_request(i) for i in db.session.scalars(stmt.limit(MAX_RESULTS))]
+    stmt = _filters(operations.published()).order_by(Inquiry.received_at.desc(),
+                                                   Inquiry.id.desc())
+    items = [mapping.service_request(i) for i in operations.find_requests(stmt)]
     return formats.respond(response_format, "service_requests", "request", items)
 
 
@@ -133,7 +125,7 @@ def requests(response_format: str):
 @limit("RATELIMIT_API_READ")
 @georeport
 def service_request(response_format: str, service_request_id: str):
-    inquiry = db.session.scalar(_published().where(Inquiry.number == service_request_id)) \
+    inquiry = operations.find_request(service_request_id) \
         if REPLY_NUMBER.fullmatch(service_request_id) else None
     if inquiry is None:
         raise NotFound(f"没有受理编号为“{service_request_id[:20]}”的公开留言。")
@@ -141,26 +133,13 @@ def service_request(response_format: str, service_request_id: str):
                            [mapping.service_request(inquiry)])
 
 
-def _submission_token(key_id: int) -> str:
-    """Idempotency: the same Idempotency-Key from the same client is the same inquiry."""
-    given = request.headers.get("Idempotency-Key", "").strip()[:100]
-    if not given:
-        return tracking.new_submission_token()
-    return hashlib.sha256(f"open311:{key_id}:{given}".encode()).hexdigest()[:32]
-
-
 @bp.post(f"/requests.{FMT}")
 @limit("RATELIMIT_OPEN311_SUBMIT")
 @georeport
 def create_request(response_format: str):
-    client = keys.authenticate(request.form.get("api_key"))
-    data = mapping.inquiry_input(request.form)
-    receipt = submission.submit(data, _submission_token(client.id))
-    if not receipt.duplicate:
-        audit.record(None, "open311.request", receipt.inquiry,
-                     after={"client": client.name, "key": client.prefix,
-                            "number": receipt.inquiry.number})
-    db.session.commit()  # the audit event and the key's last use
+    receipt = operations.create_request(
+        request.form.get("api_key"), request.form,
+        request.headers.get("Idempotency-Key", "").strip()[:100])
     item = {"service_request_id": receipt.inquiry.number, "token": receipt.tracking_code,
             "service_notice": NOTICE, "account_id": None}
     return formats.respond(response_format, "service_requests", "request", [item],
