@@ -33,3 +33,8 @@ def attach_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def form_status(form) -> int:
+    """400 when the form is shown again because of errors, else 200."""
+    return 400 if form.errors or form.form_errors else 200

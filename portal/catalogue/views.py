@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from portal.catalogue import queries, services
 from portal.catalogue.forms import EntryForm, GuideForm
 from portal.errors import NotFound, ValidationError
-from portal.forms import attach_error
+from portal.forms import attach_error, form_status
 from portal.organizations.services import get_by_slug
 
 public_bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -88,8 +88,7 @@ def new():
         else:
             flash("目录事项已添加。", "success")
             return redirect(url_for(".staff_listing"), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("catalogue/edit.html", form=form, entry=None), status
+    return render_template("catalogue/edit.html", form=form, entry=None), form_status(form)
 
 
 @staff_bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -105,8 +104,7 @@ def edit(entry_id: int):
         else:
             flash("目录事项已保存。", "success")
             return redirect(url_for(".staff_listing"), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("catalogue/edit.html", form=form, entry=item), status
+    return render_template("catalogue/edit.html", form=form, entry=item), form_status(form)
 
 
 @staff_bp.route("/guide/<org_slug>", methods=["GET", "POST"])
@@ -124,6 +122,5 @@ def edit_guide(org_slug: str):
         else:
             flash("公开指南已保存。", "success")
             return redirect(url_for("catalogue.guide", org_slug=organization.slug), code=303)
-    status = 400 if form.errors or form.form_errors else 200
     return render_template("catalogue/guide_edit.html", form=form,
-                           organization=organization), status
+                           organization=organization), form_status(form)

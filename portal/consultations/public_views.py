@@ -10,7 +10,7 @@ from portal.consultations import participation, queries
 from portal.consultations.forms import CommentForm
 from portal.consultations.models import Adoption
 from portal.errors import ValidationError
-from portal.forms import attach_error
+from portal.forms import attach_error, form_status
 from portal.inquiries import tracking
 from portal.ratelimit import limit
 from portal.timeutil import utcnow
@@ -56,9 +56,8 @@ def detail(consultation_id: int):
                   else "感谢您的意见！意见经审核后在本页公开。", "success")
             return redirect(url_for(".detail", consultation_id=consultation_id,
                                     _anchor="comments"), code=303)
-    status = 400 if form.errors or form.form_errors else 200
     return render_template("consultations/detail.html", c=consultation, form=form,
-                           phase=consultation.phase(), adoptions=Adoption), status
+                           phase=consultation.phase(), adoptions=Adoption), form_status(form)
 
 
 @bp.get("/feed.atom")

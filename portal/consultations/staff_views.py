@@ -19,7 +19,7 @@ from portal.consultations.forms import (
 from portal.consultations.models import Adoption, ConsultationStatus
 from portal.disclosures.queries import editable_organizations
 from portal.errors import Conflict, NotFound, ValidationError, note_refusal
-from portal.forms import ChineseForm, attach_error
+from portal.forms import ChineseForm, attach_error, form_status
 from portal.organizations.services import get_organization
 
 bp = Blueprint("staff_consultations", __name__, url_prefix="/staff/consultations")
@@ -80,8 +80,8 @@ def new():
         else:
             flash("草稿已保存。", "success")
             return redirect(url_for(".show", consultation_id=consultation.id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("consultations/edit.html", form=form, consultation=None), status
+    return (render_template("consultations/edit.html", form=form, consultation=None),
+            form_status(form))
 
 
 @bp.route("/<int:consultation_id>/edit", methods=["GET", "POST"])
@@ -97,9 +97,8 @@ def edit(consultation_id: int):
         else:
             flash("修改已保存。", "success")
             return redirect(url_for(".show", consultation_id=consultation_id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
     return render_template("consultations/edit.html", form=form,
-                           consultation=consultation), status
+                           consultation=consultation), form_status(form)
 
 
 def _render_show(consultation_id: int, status: int = 200):
@@ -197,5 +196,5 @@ def outcome(consultation_id: int):
         else:
             flash("意见采纳情况、合法性审查和集体讨论情况已保存。", "success")
             return redirect(url_for(".show", consultation_id=consultation_id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("consultations/outcome.html", form=form, c=consultation), status
+    return (render_template("consultations/outcome.html", form=form, c=consultation),
+            form_status(form))

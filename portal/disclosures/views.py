@@ -16,7 +16,7 @@ from portal.disclosures.forms import (
 )
 from portal.disclosures.models import Category, Mode, Status, Validity
 from portal.errors import ValidationError, note_refusal
-from portal.forms import attach_error
+from portal.forms import attach_error, form_status
 from portal.organizations.services import get_by_slug, get_organization
 
 public_bp = Blueprint("disclosures", __name__, url_prefix="/disclosures")
@@ -127,8 +127,7 @@ def new():
             _flash_notes(notes)
             flash("草稿已保存。", "success")
             return redirect(url_for(".show", disclosure_id=disclosure.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("disclosures/edit.html", form=form, disclosure=None), status
+    return render_template("disclosures/edit.html", form=form, disclosure=None), form_status(form)
 
 
 @staff_bp.route("/<int:disclosure_id>/edit", methods=["GET", "POST"])
@@ -146,8 +145,8 @@ def edit(disclosure_id: int):
             _flash_notes(notes)
             flash("修改已保存，原内容已存为历史版本。", "success")
             return redirect(url_for(".show", disclosure_id=disclosure_id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("disclosures/edit.html", form=form, disclosure=disclosure), status
+    return (render_template("disclosures/edit.html", form=form, disclosure=disclosure),
+            form_status(form))
 
 
 @staff_bp.get("/<int:disclosure_id>")

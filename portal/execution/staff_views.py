@@ -11,7 +11,7 @@ from portal.disclosures.queries import editable_organizations
 from portal.errors import Conflict, NotFound, ValidationError, note_refusal
 from portal.execution import progress, queries, services
 from portal.execution.forms import DoneForm, MilestoneForm, ReasonForm, TaskForm, UpdateForm
-from portal.forms import ChineseForm, attach_error
+from portal.forms import ChineseForm, attach_error, form_status
 from portal.organizations.services import get_organization
 
 bp = Blueprint("staff_execution", __name__, url_prefix="/staff/execution")
@@ -64,8 +64,7 @@ def new():
         else:
             flash("任务已创建，审核人员发布后公开。", "success")
             return redirect(url_for(".show", task_id=task.id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("execution/edit.html", form=form, task=None), status
+    return render_template("execution/edit.html", form=form, task=None), form_status(form)
 
 
 @bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
@@ -81,8 +80,7 @@ def edit(task_id: int):
         else:
             flash("修改已保存。", "success")
             return redirect(url_for(".show", task_id=task_id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("execution/edit.html", form=form, task=task), status
+    return render_template("execution/edit.html", form=form, task=task), form_status(form)
 
 
 def _render_show(task_id: int, status: int = 200, **forms):

@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 
 from portal.antispam import check_honeypot
 from portal.errors import Conflict, NotFound, ValidationError, note_refusal
-from portal.forms import attach_error
+from portal.forms import attach_error, form_status
 from portal.inquiries import queries, submission, tracking
 from portal.inquiries.forms import (
     TYPE_HELP,
@@ -87,9 +87,8 @@ def new():
             attach_error(form, error)
         else:
             return render_template("inquiries/receipt.html", receipt=receipt)
-    status = 400 if form.errors or form.form_errors else 200
     return render_template("inquiries/new.html", form=form, type_help=TYPE_HELP,
-                           types=[t for t in InquiryType if t.is_public]), status
+                           types=[t for t in InquiryType if t.is_public]), form_status(form)
 
 
 @bp.route("/track", methods=["GET", "POST"])

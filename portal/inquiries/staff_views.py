@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from portal.errors import ValidationError, note_refusal
-from portal.forms import ChineseForm, attach_error
+from portal.forms import ChineseForm, attach_error, form_status
 from portal.inquiries import clocks, extensions, opinion, policy, queries, workflow
 from portal.inquiries.forms import ExtensionForm, OpinionForm
 from portal.inquiries.models import Severity
@@ -202,8 +202,7 @@ def new_opinion():
         else:
             flash("舆情已登记，回应时限开始计算。", "success")
             return redirect(url_for(".show", inquiry_id=item.id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("inquiries/opinion_new.html", form=form), status
+    return render_template("inquiries/opinion_new.html", form=form), form_status(form)
 
 
 def handler_organizations(actor):

@@ -11,7 +11,7 @@ from wtforms.fields import SelectChoice
 from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
 from portal.errors import ValidationError, note_refusal
-from portal.forms import ChineseForm, attach_error
+from portal.forms import ChineseForm, attach_error, form_status
 from portal.inspection import supervision
 from portal.organizations.services import get_organization
 from portal.timeutil import local_today
@@ -78,8 +78,7 @@ def new():
         else:
             flash("草稿已保存。", "success")
             return redirect(url_for(".show", notice_id=notice.id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("villages/edit.html", form=form, notice=None), status
+    return render_template("villages/edit.html", form=form, notice=None), form_status(form)
 
 
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
@@ -95,8 +94,7 @@ def edit(notice_id: int):
         else:
             flash("修改已保存。", "success")
             return redirect(url_for(".show", notice_id=notice_id), code=303)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("villages/edit.html", form=form, notice=notice), status
+    return render_template("villages/edit.html", form=form, notice=notice), form_status(form)
 
 
 def _visible(notice_id: int):
