@@ -45,3 +45,26 @@ def test_boolean_settings_from_environment(monkeypatch):
     assert from_environment()["RATELIMIT_ENABLED"] is False
     monkeypatch.setenv("PORTAL_RATELIMIT_ENABLED", "1")
     assert from_environment()["RATELIMIT_ENABLED"] is True
+
+
+def test_unexpected_error_is_a_chinese_500_page_with_a_way_on(app, client):
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("simulated failure")
+
+    from portal.access import ROUTE_POLICY
+
+    ROUTE_POLICY["boom"] = "public"
+    try:
+        response = client.get("/boom-for-test")
+    finally:
+        ROUTE_POLICY.pop("boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "系统繁忙" in html and "返回首页" in html and "simulated failure" not in html
+
+
+def test_wrong_method_is_a_chinese_405_page(client):
+    response = client.post("/disclosures/")
+    assert response.status_code in (400, 405)
+    assert "请求" in response.get_data(as_text=True)

@@ -9,7 +9,8 @@ PUBLIC = ["/", "/disclosures/", "/disclosures/1", "/disclosures/?category=result
           "/villages/", "/villages/shuangta-cun/", "/villages/shuangta-cun/notices/1",
           "/inquiries/new", "/inquiries/new?type=info_request", "/inquiries/track",
           "/inquiries/replies", "/consultations/", "/execution/", "/catalogue/",
-          "/catalogue/guide/shuangta", "/search?q=低保", "/search?q=", "/feeds/",
+          "/catalogue/guide/shuangta", "/catalogue/entries/1", "/consultations/1",
+          "/execution/1", "/search?q=低保", "/search?q=", "/feeds/",
           "/no/such/page", "/login"]
 STAFF = {"editor": ["/staff/", "/staff/disclosures/", "/staff/disclosures/new",
                     "/staff/disclosures/1"],
