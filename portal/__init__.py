@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from portal.safety import PercentEncodeQuery
+
+    app.wsgi_app = PercentEncodeQuery(app.wsgi_app)
     return app
 
 

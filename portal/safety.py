@@ -1,6 +1,6 @@
 """Small request-safety helpers shared by views."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 def safe_next_url(target: str | None, fallback: str) -> str:
@@ -12,3 +12,20 @@ def safe_next_url(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc:
         return fallback
     return target
+
+
+class PercentEncodeQuery:
+    """WSGI middleware: a query string sent with raw UTF-8 bytes (some command-line tools
+    and old phones do) is percent-encoded before Flask parses it, so "q=低保" means 低保
+    rather than Latin-1 mojibake."""
+
+    SAFE = "=&%+;/?:@,$!*'()~-._"
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            environ["QUERY_STRING"] = quote(query.encode("latin-1"), safe=self.SAFE)
+        return self.app(environ, start_response)

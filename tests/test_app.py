@@ -68,3 +68,21 @@ def test_wrong_method_is_a_chinese_405_page(client):
     response = client.post("/disclosures/")
     assert response.status_code in (400, 405)
     assert "请求" in response.get_data(as_text=True)
+
+
+def test_raw_utf8_query_strings_mean_what_they_say(app):
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path="/disclosures/").get_environ()
+    environ["QUERY_STRING"] = "category=result&x=低保".encode().decode("latin-1")
+    seen = {}
+
+    @app.before_request
+    def capture():
+        from flask import request
+
+        seen["x"] = request.args.get("x")
+
+    captured = []
+    app.wsgi_app(environ, lambda status, headers: captured.append(status))
+    assert seen["x"] == "低保" and captured[0].startswith("200")
