@@ -1,8 +1,10 @@
 """Shared form plumbing: Chinese messages for WTForms' built-in validators."""
 
+from flask import abort, flash, redirect
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from portal.errors import note_refusal
+from portal.errors import ValidationError, note_refusal
 
 
 class ChineseForm(FlaskForm):
@@ -38,3 +40,24 @@ def attach_error(form, error) -> None:
 def form_status(form) -> int:
     """400 when the form is shown again because of errors, else 200."""
     return 400 if form.errors or form.form_errors else 200
+
+
+def run_action(operation, object_id: int, *args, done: str, page_url: str, show,
+               refused: tuple[type[Exception], ...] = (ValidationError,), code: int = 303,
+               **kwargs):
+    """Run a one-button staff action (a form carrying only its CSRF token).
+
+    On success: flash `done` and redirect to `page_url`. On a refusal of a `refused`
+    kind: undo and audit it, flash the reason, and return `show(error)` — the object's
+    page again with the error's status. Anything else reaches the error handlers.
+    """
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(current_user, object_id, *args, **kwargs)
+    except refused as error:
+        note_refusal(error)
+        flash(error.message, "error")
+        return show(error)
+    flash(done, "success")
+    return redirect(page_url, code=code)

@@ -18,8 +18,8 @@ from portal.consultations.forms import (
 )
 from portal.consultations.models import Adoption, ConsultationStatus
 from portal.disclosures.queries import editable_organizations
-from portal.errors import Conflict, NotFound, ValidationError, note_refusal
-from portal.forms import ChineseForm, attach_error, form_status
+from portal.errors import Conflict, NotFound, ValidationError
+from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.organizations.services import get_organization
 
 bp = Blueprint("staff_consultations", __name__, url_prefix="/staff/consultations")
@@ -120,16 +120,10 @@ def show(consultation_id: int):
 
 def _act(consultation_id: int, operation, message: str, *args):
     """Run a one-form operation; a refusal comes back as a message on the page."""
-    if not ChineseForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(current_user, consultation_id, *args)
-    except (ValidationError, Conflict) as error:
-        note_refusal(error)
-        flash(error.message, "error")
-        return _render_show(consultation_id, error.status)
-    flash(message, "success")
-    return redirect(url_for(".show", consultation_id=consultation_id), code=303)
+    return run_action(operation, consultation_id, *args, done=message,
+                      page_url=url_for(".show", consultation_id=consultation_id),
+                      show=lambda error: _render_show(consultation_id, error.status),
+                      refused=(ValidationError, Conflict))
 
 
 @bp.post("/<int:consultation_id>/publish")

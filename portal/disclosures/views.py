@@ -15,8 +15,8 @@ from portal.disclosures.forms import (
     WithdrawForm,
 )
 from portal.disclosures.models import Category, Mode, Status, Validity
-from portal.errors import ValidationError, note_refusal
-from portal.forms import attach_error, form_status
+from portal.errors import ValidationError
+from portal.forms import attach_error, form_status, run_action
 from portal.organizations.services import get_by_slug, get_organization
 
 public_bp = Blueprint("disclosures", __name__, url_prefix="/disclosures")
@@ -175,17 +175,9 @@ def version(disclosure_id: int, number: int):
 
 def _act(disclosure_id: int, operation, message: str, *args):
     """Run a one-button operation; a refused one comes back as a message on the page."""
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        operation(current_user, disclosure_id, *args)
-    except ValidationError as error:
-        note_refusal(error)
-        flash(error.message, "error")
-        return _render_show(disclosure_id, error.status)
-    flash(message, "success")
-    return redirect(url_for(".show", disclosure_id=disclosure_id))
+    return run_action(operation, disclosure_id, *args, done=message,
+                      page_url=url_for(".show", disclosure_id=disclosure_id),
+                      show=lambda error: _render_show(disclosure_id, error.status), code=302)
 
 
 @staff_bp.post("/<int:disclosure_id>/submit")

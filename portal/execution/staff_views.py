@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
 from portal.auth.models import Role
 from portal.disclosures.queries import editable_organizations
-from portal.errors import Conflict, NotFound, ValidationError, note_refusal
+from portal.errors import Conflict, NotFound, ValidationError
 from portal.execution import progress, queries, services
 from portal.execution.forms import DoneForm, MilestoneForm, ReasonForm, TaskForm, UpdateForm
-from portal.forms import ChineseForm, attach_error, form_status
+from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.organizations.services import get_organization
 
 bp = Blueprint("staff_execution", __name__, url_prefix="/staff/execution")
@@ -134,17 +134,10 @@ def add_milestone(task_id: int):
 
 def _act(task_id: int, operation, message: str, *args):
     """Run a one-form operation; a refusal comes back as a message on the page."""
-    form = ChineseForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        operation(current_user, task_id, *args)
-    except (ValidationError, Conflict) as error:
-        note_refusal(error)
-        flash(error.message, "error")
-        return _render_show(task_id, error.status)
-    flash(message, "success")
-    return redirect(url_for(".show", task_id=task_id), code=303)
+    return run_action(operation, task_id, *args, done=message,
+                      page_url=url_for(".show", task_id=task_id),
+                      show=lambda error: _render_show(task_id, error.status),
+                      refused=(ValidationError, Conflict))
 
 
 @bp.post("/<int:task_id>/milestones/<int:milestone_id>/done")

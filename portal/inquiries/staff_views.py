@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from portal.errors import ValidationError, note_refusal
-from portal.forms import ChineseForm, attach_error, form_status
+from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inquiries import clocks, extensions, opinion, policy, queries, workflow
 from portal.inquiries.forms import ExtensionForm, OpinionForm
 from portal.inquiries.models import Severity
@@ -55,16 +55,9 @@ def show(inquiry_id: int):
 
 def _act(inquiry_id: int, operation, message: str, *args, **kwargs):
     """Run one staff action; a refusal comes back on the work order page."""
-    if not ChineseForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(current_user, inquiry_id, *args, **kwargs)
-    except ValidationError as error:
-        note_refusal(error)
-        flash(error.message, "error")
-        return _render_show(inquiry_id, 400)
-    flash(message, "success")
-    return redirect(url_for(".show", inquiry_id=inquiry_id), code=303)
+    return run_action(operation, inquiry_id, *args, done=message,
+                      page_url=url_for(".show", inquiry_id=inquiry_id),
+                      show=lambda error: _render_show(inquiry_id, 400), **kwargs)
 
 
 def _form(name: str) -> str:

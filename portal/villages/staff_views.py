@@ -11,7 +11,7 @@ from wtforms.fields import SelectChoice
 from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
 from portal.errors import ValidationError, note_refusal
-from portal.forms import ChineseForm, attach_error, form_status
+from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inspection import supervision
 from portal.organizations.services import get_organization
 from portal.timeutil import local_today
@@ -123,17 +123,13 @@ def show(notice_id: int):
 
 
 def _act(notice_id: int, operation, message: str, *args):
-    if not ChineseForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(current_user, notice_id, *args)
-    except ValidationError as error:
-        note_refusal(error)
-        flash(error.message, "error")
-        return _render_show(notice_id, error.status, places=getattr(error, "places", None),
-                            problems=getattr(error, "problems", None))
-    flash(message, "success")
-    return redirect(url_for(".show", notice_id=notice_id), code=303)
+    """Run a one-button operation; a refusal shows the places or rows to correct."""
+    return run_action(
+        operation, notice_id, *args, done=message,
+        page_url=url_for(".show", notice_id=notice_id),
+        show=lambda error: _render_show(notice_id, error.status,
+                                        places=getattr(error, "places", None),
+                                        problems=getattr(error, "problems", None)))
 
 
 @bp.post("/<int:notice_id>/submit")
