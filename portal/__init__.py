@@ -27,8 +27,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from portal import headers
     from portal.safety import PercentEncodeQuery
 
+    headers.init_app(app)  # ProxyFix (when configured) wraps the app outermost but one
     app.wsgi_app = PercentEncodeQuery(app.wsgi_app)
     return app
 
@@ -63,9 +65,11 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(app, db.engine)
 
+    from portal.auth import sessions
     from portal.auth.services import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
+    sessions.init_app(app)  # idle and absolute timeouts, before the access policy
     import_models()
 
     # issue 7: the search index follows publications in the same transaction
@@ -96,6 +100,7 @@ def import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.annual_report.views import bp as annual_report_bp
+    from portal.auth.account_views import account_bp, users_bp
     from portal.auth.views import bp as auth_bp
     from portal.disclosures.views import public_bp as disclosures_public_bp
     from portal.disclosures.views import staff_bp as disclosures_staff_bp
@@ -113,6 +118,8 @@ def register_blueprints(app: Flask) -> None:
                       disclosures_staff_bp, workdays_bp, inquiries_bp, inquiries_staff_bp,
                       villages_bp, villages_staff_bp, inspection_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(account_bp)  # one's own password and second factor
+    app.register_blueprint(users_bp)  # administrators' user management
     app.register_blueprint(annual_report_bp)  # 政府信息公开工作年度报告
     register_issue6_blueprints(app)
     register_open_data_blueprints(app)  # issue 7

@@ -7,7 +7,8 @@ message with the matching status code.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 
@@ -89,6 +90,8 @@ def render_error(status: int, message: str | None = None):
     text = message or default
     if wants_json():
         return jsonify(error=title, message=text), status
+    if request_ctx.url_adapter is None:  # an untrusted Host: no links can be built
+        return Response(f"{title}：{text}\n", status, mimetype="text/plain")
     return render_template("errors/error.html", status=status, title=title, message=text), status
 
 

@@ -18,10 +18,13 @@ from flask import g, request_started
 from flask_migrate import upgrade
 
 from portal import create_app
+from portal.auth import totp
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import build_organization
+
+MFA_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 # Browser tests need Chromium and take a while: `make test-e2e` runs them.
@@ -156,6 +159,8 @@ def make_user(app):
         user = User(username=username, display_name=username)
         user.set_password(password)
         user.grants = [RoleGrant(role=role, organization=org) for role, org in grants]
+        if any(role in MFA_ROLES for role, _org in grants):
+            user.totp_secret = totp.new_secret()  # enrolled, as they must be to sign in
         db.session.add(user)
         db.session.commit()
         return user
@@ -171,6 +176,21 @@ def login(client):
         response = client.post("/login", data={"username": user.username,
                                                "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
+        if response.headers["Location"].endswith("/login/verify"):
+            response = client.post("/login/verify", data={"code": next_totp_code(user)})
+            assert response.status_code == 302, response.get_data(as_text=True)
         return response
 
     return do_login
+
+
+def next_totp_code(user: User) -> str:
+    """A code the server will accept for `user`: the current step's, or the next one's when
+    that was used (each step's code is good once). Never the previous step's: the clock
+    may pass a step boundary before the server checks it."""
+    db.session.refresh(user)
+    now = totp.current_step()
+    for step in (now, now + 1):
+        if user.totp_last_step is None or step > user.totp_last_step:
+            return totp.code_at(user.totp_secret, step)
+    raise AssertionError(f"{user.username} signed in more than twice within 30 seconds")

@@ -74,6 +74,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
+    @property
+    def is_locked(self) -> bool:
+        """Locked after repeated failed logins, until `locked_until` passes."""
+        return self.locked_until is not None and self.locked_until > utcnow()
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 

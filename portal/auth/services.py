@@ -1,20 +1,45 @@
-"""Accounts: login, logout, creating users and granting roles."""
+"""Signing in: the password step with its lockout, the second factor, signing out.
+
+Every outcome is audited: each failed attempt, each lockout, each success with the
+factors used. The page never says whether a username exists, except that an account
+locked after repeated failures says so (ASVS 5.0 V6.3 accepts that trade-off: the owner
+must learn why the right password is refused).
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
+from portal.auth import totp
 from portal.auth.models import Role, RoleGrant, User, new_session_token
 from portal.auth.permissions import require
 from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization
-from portal.timeutil import utcnow
+from portal.timeutil import format_local, utcnow
+
+# Checked when the username is unknown, so an unknown name takes as long as a wrong
+# password and timing does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("timing-equaliser", method="pbkdf2:sha256:1000")
 
 
 class AuthenticationFailed(DomainError):
     status = 401
+
+
+class AccountLocked(DomainError):
+    status = 429
+
+    def __init__(self, until):
+        at = format_local(until, "%H:%M")
+        super().__init__(f"连续登录失败次数过多，账号已临时锁定，请于 {at}（北京时间）后再试，"
+                         "或联系管理员解锁。")
+        self.until = until
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -29,29 +54,111 @@ def load_user_from_session(session_id: str) -> User | None:
     return user
 
 
-def authenticate(username: str, password: str) -> User:
-    """Check credentials; record the login or the failed attempt either way.
+def requires_second_factor(user: User) -> bool:
+    """Admins and inspectors must use TOTP; anyone who enrolled uses it too."""
+    required = set(current_app.config["MFA_REQUIRED_ROLES"])
+    return bool(user.totp_secret) or any(role.value in required for role in user.roles)
 
-    Raises AuthenticationFailed with one message for every failure, so the page does not
-    reveal which usernames exist.
+
+def check_password(username: str, password: str) -> User:
+    """The first factor. Returns the user when the password is right and the account is
+    open; the caller then asks for the second factor or calls `complete_login`.
+
+    Raises AccountLocked or AuthenticationFailed (one message for every other failure).
     """
     username = (username or "").strip()
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password or ""):
-        audit.record(None, "auth.login", user, result="failed",
-                     message=f"用户名“{username[:64]}”登录失败")
+    if user is not None and user.active and user.is_locked:
+        audit.record(None, "auth.login", user, result="failed", message="账号锁定期间尝试登录")
         db.session.commit()
+        raise AccountLocked(user.locked_until)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+    if user is None or not user.active or not user.check_password(password or ""):
+        if user is not None and user.active:
+            _count_failure(user, "密码错误")
+        else:
+            audit.record(None, "auth.login", user, result="failed",
+                         message=f"用户名“{username[:64]}”登录失败")
+        db.session.commit()
+        if user is not None and user.is_locked:
+            raise AccountLocked(user.locked_until)
         raise AuthenticationFailed("用户名或密码不正确。")
-    user.last_login_at = utcnow()
-    audit.record(user, "auth.login", user)
-    db.session.commit()
     return user
+
+
+def check_second_factor(user: User, code: str) -> None:
+    """Verify a TOTP code for a user who passed the password step. A wrong code counts
+    towards the lockout like a wrong password. Raises AccountLocked or
+    AuthenticationFailed; on success records the login."""
+    if not user.active:
+        raise AuthenticationFailed("账号已停用。")
+    if user.is_locked:
+        raise AccountLocked(user.locked_until)
+    step = totp.matching_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        _count_failure(user, "动态验证码错误")
+        db.session.commit()
+        if user.is_locked:
+            raise AccountLocked(user.locked_until)
+        raise AuthenticationFailed("动态验证码不正确或已使用，请输入验证器中当前显示的 6 位数字。")
+    user.totp_last_step = step
+    complete_login(user, factors="password+totp")
+
+
+def enroll_second_factor(user: User, secret: str, code: str, *, at_login: bool) -> None:
+    """Bind a TOTP secret to the account once the user proves their app shows its codes.
+    At login this also completes the sign-in. Other sessions end (token rotates)."""
+    step = totp.matching_step(secret, code, None)
+    if step is None:
+        if at_login:
+            _count_failure(user, "绑定动态验证码时输入错误")
+            db.session.commit()
+            if user.is_locked:
+                raise AccountLocked(user.locked_until)
+        raise ValidationError("验证码不正确，请输入验证器中当前显示的 6 位数字。", field="code")
+    user.totp_secret = secret
+    user.totp_last_step = step
+    user.session_token = new_session_token()
+    audit.record(user, "auth.totp_enroll", user)
+    if at_login:
+        complete_login(user, factors="password+totp")
+    else:
+        db.session.commit()
+
+
+def complete_login(user: User, *, factors: str) -> None:
+    user.failed_logins = 0
+    user.last_login_at = utcnow()
+    audit.record(user, "auth.login", user, after={"factors": factors})
+    db.session.commit()
+
+
+def _count_failure(user: User, reason: str) -> None:
+    """One more failure; the threshold-th locks the account (audited separately)."""
+    config = current_app.config
+    user.failed_logins = (user.failed_logins or 0) + 1
+    audit.record(None, "auth.login", user, result="failed",
+                 message=f"{reason}（连续第 {user.failed_logins} 次）")
+    if user.failed_logins >= config["LOGIN_LOCKOUT_THRESHOLD"]:
+        user.locked_until = utcnow() + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+        user.failed_logins = 0
+        audit.record(None, "auth.lockout", user,
+                     after={"locked_until": user.locked_until.isoformat()},
+                     message=f"连续 {config['LOGIN_LOCKOUT_THRESHOLD']} 次登录失败，锁定 "
+                             f"{config['LOGIN_LOCKOUT_MINUTES']} 分钟")
 
 
 def logout(user: User) -> None:
     """End the user's sessions everywhere by rotating the token the cookies carry."""
     user.session_token = new_session_token()
     audit.record(user, "auth.logout", user)
+    db.session.commit()
+
+
+def record_session_end(user: User, reason: str) -> None:
+    """An idle or absolute timeout signed the user out; the server forgets that session."""
+    audit.record(user, "auth.session_expired", user, message=reason)
     db.session.commit()
 
 
@@ -85,6 +192,7 @@ def create_user(actor, *, username: str, display_name: str, password: str,
         require(actor, Role.ADMIN, organization, action="user.create")
     user = User(username=username, display_name=display_name.strip() or username)
     user.set_password(password)
+    user.password_changed_at = utcnow()
     user.grants = [RoleGrant(role=role, organization=org) for role, org in grants]
     db.session.add(user)
     db.session.flush()

@@ -16,5 +16,9 @@ def demo_load_command(if_empty: bool) -> None:
         raise click.ClickException("数据库已有数据；演示数据只能载入空数据库。")
     accounts = load_demo()
     click.echo("已载入演示数据。演示账号（密码随机生成，只显示这一次，请妥善记录）：")
-    for username, password, description in accounts:
+    for username, password, description, secret in accounts:
         click.echo(f"  {username:<12} {password:<20} {description}")
+        if secret:
+            click.echo(f"  {'':<12} {username} 的动态验证码密钥：{secret}")
+    click.echo("管理员和纪检监督账号登录时还须输入动态验证码：把上面的密钥加入手机验证器应用"
+               "（基于时间，6 位），输入它当前显示的数字。")

@@ -10,9 +10,11 @@ import string
 from datetime import date, datetime
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from portal.auth import totp
 from portal.auth.models import Role
 from portal.auth.services import create_user
 from portal.auth.system import SYSTEM
@@ -91,13 +93,20 @@ ACCOUNTS = [
 ]
 
 
-def _create_accounts(orgs: dict[str, Organization]) -> tuple[dict, list[tuple[str, str, str]]]:
+def _create_accounts(orgs: dict[str, Organization]) -> tuple[dict, list[tuple[str, ...]]]:
+    """One account per role. Admin and inspector must sign in with a TOTP code, so the
+    demo binds them to a random secret and prints it for an authenticator app."""
     users, printed = {}, []
     for username, name, role, org_key, description in ACCOUNTS:
         password = random_password()
-        users[username] = create_user(SYSTEM, username=username, display_name=name,
-                                      password=password, grants=[(role, orgs[org_key])])
-        printed.append((username, password, description))
+        user = create_user(SYSTEM, username=username, display_name=name,
+                           password=password, grants=[(role, orgs[org_key])])
+        secret = ""
+        if role.value in current_app.config["MFA_REQUIRED_ROLES"]:
+            secret = user.totp_secret = totp.new_secret()
+            db.session.commit()
+        users[username] = user
+        printed.append((username, password, description, secret))
     return users, printed
 
 
@@ -215,8 +224,9 @@ def _inquiries(users, orgs) -> None:
                         source="短视频平台", source_url="", severity=Severity.GENERAL)
 
 
-def load_demo() -> list[tuple[str, str, str]]:
-    """Load everything; returns (username, password, description) to print once."""
+def load_demo() -> list[tuple[str, str, str, str]]:
+    """Load everything; returns (username, password, description, TOTP secret or "") to
+    print once."""
     orgs = _build_tree()
     users, printed = _create_accounts(orgs)
     _publish_documents(users, orgs)

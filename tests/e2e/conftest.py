@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from portal import PROJECT_ROOT
@@ -19,7 +20,9 @@ from tests.live_server import live_server
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 ACCOUNT = re.compile(r"^\s+(\w+)\s+(\S+)\s+\S+$", re.M)
+TOTP_SECRET = re.compile(r"(\w+) 的动态验证码密钥：([A-Z2-7]+)")
 SERIOUS = {"serious", "critical"}
+TOTP_SECRETS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +40,7 @@ def site(tmp_path_factory):
     loaded = subprocess.run([*flask, "demo-load"], cwd=PROJECT_ROOT, env=env, check=True,
                             capture_output=True, text=True)
     accounts = dict(ACCOUNT.findall(loaded.stdout))
+    TOTP_SECRETS.update(TOTP_SECRET.findall(loaded.stdout))
     server_env = {k: v for k, v in env.items() if k != "PORTAL_DATABASE_URL"}
     with live_server(env["PORTAL_DATABASE_URL"], tmp, workers=2,
                      env=server_env) as (port, _log):
@@ -95,4 +99,9 @@ def login(page, base: str, username: str, password: str) -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/(staff/|login/verify)$"))
+    if page.url.endswith("/login/verify"):  # admin and inspector: the TOTP step
+        assert_accessible(page)
+        page.fill("#code", pyotp.TOTP(TOTP_SECRETS[username]).now())
+        page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r".*/staff/$"))

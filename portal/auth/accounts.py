@@ -1,0 +1,134 @@
+"""A person's own account (password, second factor) and the administrators' user list.
+
+Every change that alters how someone signs in rotates their session token, which ends
+every session they have open anywhere (a replayed cookie is refused by the loader).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import audit
+from portal.auth import services
+from portal.auth.models import Role, User, new_session_token
+from portal.auth.permissions import require
+from portal.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """The signed-in user changes their own password; every other session of theirs ends."""
+    if not user.check_password(current or ""):
+        raise ValidationError("当前密码不正确。", field="current_password",
+                              audit_action="auth.password_change", target=user)
+    services.validate_password(new, user.username)
+    if user.check_password(new):
+        raise ValidationError("新密码不能与当前密码相同。", field="password")
+    user.set_password(new)
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+    audit.record(user, "auth.password_change", user)
+    db.session.commit()
+
+
+def remove_second_factor(user: User, code: str) -> None:
+    """Turn off one's own TOTP, where the roles held do not require it. Needs a current
+    code, so a borrowed unlocked screen is not enough."""
+    if any(role.value in current_app.config["MFA_REQUIRED_ROLES"] for role in user.roles):
+        raise Conflict("您的角色必须使用动态验证码，不能关闭。")
+    if not user.totp_secret:
+        raise Conflict("尚未启用动态验证码。")
+    from portal.auth import totp
+
+    if totp.matching_step(user.totp_secret, code, user.totp_last_step) is None:
+        raise ValidationError("验证码不正确，请输入验证器中当前显示的 6 位数字。", field="code")
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.session_token = new_session_token()
+    audit.record(user, "auth.totp_remove", user)
+    db.session.commit()
+
+
+def password_reminder_due(user: User) -> bool:
+    """等保 asks for periodic change; we remind, never force (see SECURITY.md)."""
+    days = current_app.config["PASSWORD_REMINDER_DAYS"]
+    changed = user.password_changed_at or user.created_at
+    return bool(days) and changed is not None and utcnow() - changed > timedelta(days=days)
+
+
+# -- administration -------------------------------------------------------------------
+
+def _manages(actor, user: User) -> bool:
+    """An admin manages a user when every grant the user holds lies in the admin's subtree
+    (a user without grants only by an admin of a root organization)."""
+    if not actor.has_role(Role.ADMIN):
+        return False
+    if not user.grants:
+        return any(org.parent_id is None for org in actor.organizations_for(Role.ADMIN))
+    return all(actor.has_role(Role.ADMIN, grant.organization) for grant in user.grants)
+
+
+def manageable_users(actor) -> list[User]:
+    require(actor, Role.ADMIN, None, action="user.list")
+    users = db.session.scalars(select(User).order_by(User.username)).all()
+    return [user for user in users if _manages(actor, user)]
+
+
+def get_managed(actor, user_id: int) -> User:
+    require(actor, Role.ADMIN, None, action="user.view")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("没有这个用户。")
+    if not _manages(actor, user):
+        raise PermissionDenied(action="user.view", target=user, actor=actor)
+    return user
+
+
+def set_active(actor, user_id: int, active: bool) -> User:
+    """Disable (every session ends at once) or re-enable an account."""
+    user = get_managed(actor, user_id)
+    if user.id == getattr(actor, "id", None) and not active:
+        raise Conflict("不能停用自己的账号。")
+    before = {"active": user.active}
+    user.active = active
+    user.session_token = new_session_token()
+    audit.record(actor, "user.enable" if active else "user.disable", user,
+                 before=before, after={"active": active})
+    db.session.commit()
+    return user
+
+
+def unlock(actor, user_id: int) -> User:
+    user = get_managed(actor, user_id)
+    before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record(actor, "user.unlock", user, before=before)
+    db.session.commit()
+    return user
+
+
+def reset_second_factor(actor, user_id: int) -> User:
+    """A lost phone: clear the TOTP binding; the user enrolls again at the next login."""
+    user = get_managed(actor, user_id)
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.session_token = new_session_token()
+    audit.record(actor, "user.totp_reset", user)
+    db.session.commit()
+    return user
+
+
+def reset_password(actor, user_id: int, password: str) -> User:
+    user = get_managed(actor, user_id)
+    services.validate_password(password, user.username)
+    user.set_password(password)
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+    audit.record(actor, "user.password_reset", user)
+    db.session.commit()
+    return user

@@ -1,0 +1,97 @@
+"""Security headers, cookie flags, and the settings for running behind nginx."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from portal import PROJECT_ROOT, create_app
+from portal.auth.models import Role
+
+
+def test_every_page_gets_the_security_headers(client):
+    for path in ("/", "/login", "/no/such/page", "/static/css/site.css"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
+                          "script-src 'self'"):
+            assert directive in csp, (path, directive)
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "Strict-Transport-Security" not in response.headers  # plain HTTP: no HSTS
+
+
+def test_no_template_carries_inline_script_or_style():
+    """What the policy forbids must not be in the pages to begin with."""
+    offenders = []
+    for template in Path(PROJECT_ROOT, "templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        if template.name == "document.html":  # a downloaded file, served with its own policy
+            continue
+        if re.search(r"<script(?![^>]*\bsrc=)", text) or re.search(r"\son[a-z]+\s*=", text) \
+                or re.search(r"\sstyle\s*=", text) or "<style" in text \
+                or "javascript:" in text:
+            offenders.append(template.name)
+    assert not offenders
+
+
+def test_staff_pages_and_login_are_never_stored(client, make_user, orgs, login):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    anonymous_home = client.get("/")
+    assert "no-store" not in anonymous_home.headers.get("Cache-Control", "")
+    login(make_user("editor", (Role.EDITOR, orgs["town"])))
+    for path in ("/staff/", "/account/", "/"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def test_session_cookie_is_httponly_and_lax(client, make_user, orgs, login):
+    response = login(make_user("editor", (Role.EDITOR, orgs["town"])))
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_over_tls_hsts_is_sent_and_cookies_are_secure(client, make_user, orgs):
+    make_user("editor", (Role.EDITOR, orgs["town"]))
+    response = client.post("/login", base_url="https://localhost",
+                           data={"username": "editor", "password": "Passw0rd!demo"})
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.fixture
+def proxied(app):
+    """The same database, served as it would be behind one nginx."""
+    behind = create_app({**app.config, "PROXY_FIX_HOPS": 1})
+    with behind.app_context():
+        yield behind.test_client()
+
+
+def test_behind_nginx_the_forwarded_scheme_counts(proxied, client):
+    https = proxied.get("/", headers={"X-Forwarded-Proto": "https",
+                                      "X-Forwarded-For": "203.0.113.9"})
+    assert "Strict-Transport-Security" in https.headers
+    # without PROXY_FIX_HOPS the same header from a client is ignored
+    direct = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in direct.headers
+
+
+def test_trusted_hosts_refuse_other_host_names(app):
+    strict = create_app({**app.config, "TRUSTED_HOSTS": ["gk.minquan.gov.cn"]})
+    with strict.app_context():
+        client = strict.test_client()
+        assert client.get("/", headers={"Host": "gk.minquan.gov.cn"}).status_code == 200
+        refused = client.get("/", headers={"Host": "evil.example"})
+        assert refused.status_code == 400 and "请求有误" in refused.get_data(as_text=True)
+
+
+def test_environment_configures_the_proxy_settings(monkeypatch):
+    from portal.config import from_environment
+
+    monkeypatch.setenv("PORTAL_TRUSTED_HOSTS", "gk.minquan.gov.cn, www.minquan.gov.cn")
+    monkeypatch.setenv("PORTAL_PROXY_FIX_HOPS", "1")
+    found = from_environment()
+    assert found["TRUSTED_HOSTS"] == ["gk.minquan.gov.cn", "www.minquan.gov.cn"]
+    assert found["PROXY_FIX_HOPS"] == 1
