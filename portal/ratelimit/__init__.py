@@ -18,7 +18,7 @@ every `before_request` hook, so `limit()` registers the limit with Flask-Limiter
 leaves the view unwrapped, and `check_view_limits` (registered here) counts it early.
 
 The client is `request.remote_addr`. Behind nginx that is the proxy's address until
-ProxyFix is configured (planned): until then every client shares one counter.
+`PROXY_FIX_HOPS` is set (portal/headers.py), or every client shares one counter.
 """
 
 from __future__ import annotations
