@@ -54,10 +54,11 @@ def load_config(app: Flask, overrides: dict) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import ratelimit
-    from portal.database import configure_engine
+    from portal.database import configure_engine, release_sessions_safely
     from portal.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    release_sessions_safely(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     ratelimit.init_app(app)  # first before_request hook: counts before anything touches the db
     csrf.init_app(app)

@@ -44,3 +44,27 @@ def is_postgresql() -> bool:
     from portal.extensions import db
 
     return db.engine.dialect.name == "postgresql"
+
+
+def release_sessions_safely(app: Flask) -> None:
+    """Close the request's session without letting a dead connection turn a finished
+    page into a 500.
+
+    When PostgreSQL restarts (or drops the connection) after the view has built its
+    response, the ROLLBACK that closing the session sends fails. The response is already
+    right — a read completed, or a write committed — so the failure is logged and the
+    session discarded; the pool replaces the connection (pool_pre_ping). Registered after
+    Flask-SQLAlchemy, so it runs before that extension's own teardown.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.extensions import db
+
+    @app.teardown_appcontext
+    def close_session(_error):
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("database connection lost while closing the session: %s",
+                               error)
+            db.session.registry.clear()

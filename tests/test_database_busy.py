@@ -96,3 +96,21 @@ def test_postgresql_engine_checks_pooled_connections_before_use(tmp_path):
                       "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path)})
     with app.app_context():
         assert db.engine.pool._pre_ping is True
+
+
+def test_connection_lost_while_closing_the_session_still_sends_the_page(
+        app_config, orgs, monkeypatch):
+    """The page was read in full, then the server went away before the session closed
+    (a PostgreSQL restart): the page is still sent, not replaced by a 500."""
+    db.session.commit()
+    fresh = create_app(app_config)  # no app context kept open, so teardown runs per request
+    original_close = sa.orm.Session.close
+
+    def close_on_dead_connection(session):
+        original_close(session)
+        raise sa.exc.OperationalError("ROLLBACK", {}, Exception("terminating connection"))
+
+    monkeypatch.setattr(sa.orm.Session, "close", close_on_dead_connection)
+    response = fresh.test_client().get("/inquiries/new")
+    assert response.status_code == 200
+    assert "我要留言" in response.get_data(as_text=True)

@@ -9,6 +9,7 @@ import html
 import http.client
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
@@ -70,7 +71,10 @@ class Resident:
 
     def fresh_form(self) -> dict | None:
         answer = exchange(self.port, "GET", "/inquiries/new", headers={"Cookie": self.cookie})
-        if answer is None or answer[0] != 200:
+        if answer is None:
+            return None
+        if answer[0] != 200:
+            _busy_or_fail(*answer, "inquiry form")
             return None
         token = TOKEN.search(answer[2])
         assert token, "the inquiry form carries no submission token"
@@ -171,3 +175,39 @@ def report(title: str, **figures) -> None:
     print(f"\n== {title}")
     for name, value in figures.items():
         print(f"   {name.ljust(width)}  {value}")
+
+
+def run_threads(targets) -> list[BaseException]:
+    errors: list[BaseException] = []
+
+    def guarded(target):
+        try:
+            target()
+        except BaseException as error:  # reported by the test, not lost in a thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert not any(thread.is_alive() for thread in threads), "clients hung"
+    return errors
+
+
+def resident_load(resident: Resident, ledger: Ledger, count: int, pause: float = 0.0):
+    """A thread body: `count` inquiries, each on a fresh form (reloaded while the site
+    is unavailable), every outcome noted in `ledger`."""
+
+    def run():
+        for _ in range(count):
+            form = None
+            for _attempt in range(40):
+                form = resident.fresh_form()
+                if form:
+                    break
+                time.sleep(0.25)
+            assert form, "the inquiry form did not load"
+            ledger.note(form, resident.submit(form))
+            time.sleep(pause)
+    return run
