@@ -186,3 +186,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(search_cli)
     app.cli.add_command(open311_cli)
+    from portal.backup.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
