@@ -48,10 +48,19 @@ def restore_command(path: Path, yes: bool, force: bool) -> None:
     if report.missing_files:
         click.echo(f"警告：{len(report.missing_files)} 个附件记录在备份中没有对应文件，"
                    f"如 {report.missing_files[0]}", err=True)
-    if manifest.schema_revision:
-        click.echo(f"备份的表结构版本为 {manifest.schema_revision}；如低于当前版本，请运行 "
-                   "flask --app portal db upgrade。")
+    if manifest.schema_revision != _code_revision():
+        click.echo(f"备份的表结构版本为 {manifest.schema_revision}，当前程序为 {_code_revision()}："
+                   "请运行 flask --app portal db upgrade。")
     if not report.ok:
         click.echo("恢复后的检查未通过。", err=True)
         raise SystemExit(1)
     click.echo("恢复完成。")
+
+
+def _code_revision() -> str:
+    """The newest migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    from portal import PROJECT_ROOT
+
+    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head() or ""
