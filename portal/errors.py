@@ -86,7 +86,10 @@ HTTP_MESSAGES = {
     413: ("上传内容过大", "上传的文件超过了大小限制，请压缩或拆分后重新上传。"),
     429: ("请求过于频繁", "您的操作过于频繁，请稍等几分钟后再试。"),
     500: ("系统繁忙", "服务器暂时出现问题，请稍后再试。问题已记录，我们会尽快处理。"),
-    503: ("系统繁忙", "当前访问人数较多或数据库正在维护，您的操作没有保存。请稍等片刻后重新提交。"),
+    # The work may have committed just before the connection failed (PostgreSQL restart):
+    # say "may not", and let the forms' one-time tokens make a resubmission safe.
+    503: ("系统繁忙",
+          "当前访问人数较多或数据库暂时无法连接，您的操作可能没有完成。请稍等片刻后重新提交。"),
     507: ("存储空间不足", "服务器存储空间不足，文件没有保存。请稍后再试，或联系网站管理员。"),
 }
 # Seconds a client is asked to wait after a 503 (database busy or unreachable).

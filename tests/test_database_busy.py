@@ -68,7 +68,7 @@ def test_submission_while_database_is_locked_gets_503_and_stores_nothing(
     page = response.get_data(as_text=True)
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0
-    assert "系统繁忙" in page and "没有保存" in page
+    assert "系统繁忙" in page and "请稍等片刻后重新提交" in page
     assert _count() == 0
     # Once the lock is gone the same form goes through: the resident's retry works.
     retry = client.post("/inquiries/new", data=FORM)
