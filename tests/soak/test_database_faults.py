@@ -140,6 +140,7 @@ def test_postgresql_restart_under_load_loses_nothing(database_url, tmp_path, org
 
     assert not errors, errors  # no 500, no receipt without a row
     assert busy > 0, "the outage was not seen"
+    assert "500" not in statuses(access_log)
     assert_nothing_lost(found, 4 * 40)
     assert verify.returncode == 0
     assert integrity(database_url) == "n/a"

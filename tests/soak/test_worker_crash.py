@@ -106,6 +106,7 @@ def test_killed_worker_loses_no_acknowledged_write(database_url, tmp_path, orgs,
 
     assert not errors, errors  # a 500, or a 200 without a receipt, raised in a client
     assert killed, "no worker was killed"
+    assert "500" not in statuses(access_log)
     assert_nothing_lost(found, RESIDENTS * PER_RESIDENT)
     assert check in ("ok", "n/a")
     assert verify.returncode == 0, verify.stderr
