@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
 
-.PHONY: run test test-e2e screenshots lint clean
+.PHONY: run test test-e2e soak screenshots lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: $(VENV)/.installed-test
 test-e2e: $(VENV)/.installed-test
 	bash .ci/chromium.sh
 	PORTAL_E2E=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+## Load and fault tests on loopback (killed worker, locked or restarted database, full
+## disk); prints the figures. PostgreSQL scenarios run when PORTAL_TEST_DATABASE_URL is set.
+soak: $(VENV)/.installed-test
+	PORTAL_SOAK=1 $(BIN)/pytest tests/soak -s -p no:randomly $(PYTEST_ARGS)
 
 ## PNGs of the main pages, phone and desktop, into docs/screenshots/
 screenshots: $(VENV)/.installed-test

@@ -43,6 +43,11 @@ def load_config(app: Flask, overrides: dict) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/portal.db"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A connection the server dropped (restart, failover) is replaced before use
+        # instead of failing the next request that draws it from the pool.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = portal_config.persistent_secret_key(app.instance_path)
     if not app.config.get("UPLOAD_FOLDER"):
@@ -51,10 +56,11 @@ def load_config(app: Flask, overrides: dict) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import ratelimit
-    from portal.database import configure_engine
+    from portal.database import configure_engine, release_sessions_safely
     from portal.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    release_sessions_safely(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     ratelimit.init_app(app)  # first before_request hook: counts before anything touches the db
     csrf.init_app(app)
@@ -187,3 +193,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(search_cli)
     app.cli.add_command(open311_cli)
+    from portal.backup.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

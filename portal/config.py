@@ -12,7 +12,9 @@ from typing import ClassVar
 
 class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # derived from instance path when unset
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}  # PostgreSQL adds pool_pre_ping
+    # How long a SQLite writer waits for the lock before the request gets 503 (ms).
+    SQLITE_BUSY_TIMEOUT_MS = 10000
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024  # whole request; per-file limit below
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
@@ -87,6 +89,7 @@ _INT_KEYS = {
     "PASSWORD_REMINDER_DAYS",
     "PROXY_FIX_HOPS",
     "HSTS_MAX_AGE",
+    "SQLITE_BUSY_TIMEOUT_MS",
 }
 _LIST_KEYS = {"TRUSTED_HOSTS", "MFA_REQUIRED_ROLES"}
 

@@ -2,7 +2,9 @@
 
 SQLite is the embedded engine: WAL so readers never wait for the writer, a busy timeout,
 and `BEGIN IMMEDIATE` for transactions that will write, so two writers queue on the lock
-instead of failing half-way with "database is locked". Requests with a safe method (GET,
+instead of failing half-way with "database is locked" (a writer still waiting after
+SQLITE_BUSY_TIMEOUT_MS gets "database is locked", which the error handler answers with
+503 and Retry-After: nothing was written). Requests with a safe method (GET,
 HEAD, OPTIONS) begin deferred read transactions; everything else — form posts, CLI
 commands, services called directly — begins immediate.
 """
@@ -20,6 +22,7 @@ def _wants_write() -> bool:
 def configure_engine(app: Flask, engine) -> None:
     if engine.dialect.name != "sqlite":
         return
+    busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -29,7 +32,7 @@ def configure_engine(app: Flask, engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -41,3 +44,27 @@ def is_postgresql() -> bool:
     from portal.extensions import db
 
     return db.engine.dialect.name == "postgresql"
+
+
+def release_sessions_safely(app: Flask) -> None:
+    """Close the request's session without letting a dead connection turn a finished
+    page into a 500.
+
+    When PostgreSQL restarts (or drops the connection) after the view has built its
+    response, the ROLLBACK that closing the session sends fails. The response is already
+    right — a read completed, or a write committed — so the failure is logged and the
+    session discarded; the pool replaces the connection (pool_pre_ping). Registered after
+    Flask-SQLAlchemy, so it runs before that extension's own teardown.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.extensions import db
+
+    @app.teardown_appcontext
+    def close_session(_error):
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("database connection lost while closing the session: %s",
+                               error)
+            db.session.registry.clear()

@@ -7,7 +7,7 @@ message with the matching status code.
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
@@ -64,6 +64,15 @@ class PermissionDenied(DomainError):
         self.actor = actor
 
 
+class InsufficientStorage(DomainError):
+    """The disk that holds uploads is full: nothing was stored, the sender may retry later."""
+
+    status = 507
+
+    def __init__(self, message: str, *, target: object | None = None):
+        super().__init__(message, audit_action="upload.storage_full", target=target)
+
+
 class InvalidTransition(Conflict):
     def __init__(self, current: str, wanted: str):
         super().__init__(f"当前状态为“{current}”，不能执行“{wanted}”。")
@@ -78,7 +87,17 @@ HTTP_MESSAGES = {
     413: ("上传内容过大", "上传的文件超过了大小限制，请压缩或拆分后重新上传。"),
     429: ("请求过于频繁", "您的操作过于频繁，请稍等几分钟后再试。"),
     500: ("系统繁忙", "服务器暂时出现问题，请稍后再试。问题已记录，我们会尽快处理。"),
+    # The work may have committed just before the connection failed (PostgreSQL restart):
+    # say "may not", and let the forms' one-time tokens make a resubmission safe.
+    503: ("系统繁忙",
+          "当前访问人数较多或数据库暂时无法连接，您的操作可能没有完成。请稍等片刻后重新提交。"),
+    507: ("存储空间不足", "服务器存储空间不足，文件没有保存。请稍后再试，或联系网站管理员。"),
 }
+# Seconds a client is asked to wait after a 503 (database busy or unreachable).
+RETRY_AFTER_SECONDS = 5
+# Shown when even the error page cannot be rendered (its layout reads the signed-in user).
+BARE_PAGE = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
+             "<title>{title}</title><h1>{title}</h1><p>{message}</p></html>")
 
 
 def wants_json() -> bool:
@@ -93,6 +112,31 @@ def render_error(status: int, message: str | None = None):
     if request_ctx.url_adapter is None:  # an untrusted Host: no links can be built
         return Response(f"{title}：{text}\n", status, mimetype="text/plain")
     return render_template("errors/error.html", status=status, title=title, message=text), status
+
+
+def is_database_unavailable(error: Exception) -> bool:
+    """Whether `error` means the database could not serve this request right now: SQLite
+    busy past its timeout, a PostgreSQL lock timeout, deadlock or lost connection, a full
+    connection pool. The request's work was not committed, so retrying is safe."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, OperationalError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def render_unavailable():
+    """503 with Retry-After. Rendering must not fail again on the same database: if the
+    page layout cannot be drawn (it may look up the signed-in user), a bare page is sent."""
+    title, text = HTTP_MESSAGES[503]
+    try:
+        response = make_response(render_error(503))
+    except Exception:
+        response = make_response(BARE_PAGE.format(title=title, message=text), 503)
+        response.mimetype = "text/html"
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def note_refusal(error: DomainError) -> None:
@@ -131,6 +175,19 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        if is_database_unavailable(error):
+            app.logger.warning("database unavailable on %s %s: %s", request.method,
+                               request.path, error)
+            _rollback_quietly(db)
+            return render_unavailable()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)
+
+
+def _rollback_quietly(db) -> None:
+    """Roll back the failed unit of work; on a lost connection that may fail too."""
+    try:
+        db.session.rollback()
+    except Exception:
+        db.session.close()

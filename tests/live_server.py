@@ -27,7 +27,8 @@ REQUEST_SECONDS = 30
 @contextmanager
 def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dict | None = None):
     """gunicorn on the given database; yields (port, access log path). The access log
-    lines read "<worker pid> <status> <method> <path>"."""
+    lines read "<worker pid> <status> <method> <path>"; the master's pid is written to
+    `tmp_path / "gunicorn.pid"` (see `worker_pids`)."""
     port = free_port()
     access_log = tmp_path / "access.log"
     error_log = tmp_path / "error.log"
@@ -40,7 +41,8 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dic
     })
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--access-logfile", str(access_log),
-               "--access-logformat", "%(p)s %(s)s %(m)s %(U)s", "wsgi:app"]
+               "--access-logformat", "%(p)s %(s)s %(m)s %(U)s",
+               "--pid", str(tmp_path / "gunicorn.pid"), "wsgi:app"]
     with error_log.open("wb") as errors:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment,
                                    start_new_session=True, stdout=subprocess.DEVNULL,
@@ -55,6 +57,20 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dic
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=15)
+
+
+def worker_pids(tmp_path: Path) -> list[int]:
+    """The pids of the worker processes of the live server started with `tmp_path`."""
+    master = (tmp_path / "gunicorn.pid").read_text().strip()
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if fields[1] == master:
+            workers.append(int(stat.parent.name))
+    return sorted(workers)
 
 
 def free_port() -> int:

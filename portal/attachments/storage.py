@@ -8,6 +8,9 @@ Decisions:
   path such as `C:\\Users\\张三\\通知.pdf` or `../../通知.pdf` is reduced to its last part
   and accepted: browsers send such names, and the display name never touches the file
   system — files are stored as `<uuid4 hex>.<kind>` in `ab/cd/` shard folders.
+- Files are written to a temporary file in their final folder, fsynced, then renamed into
+  place (and the folder fsynced), so a stored name never points at half a file. A full
+  disk (ENOSPC) removes the temporary file and raises InsufficientStorage (507).
 - `save_upload` only adds the row to the session; the calling service commits. If that
   commit fails, the written file is an orphan nobody links to: harmless, and it can be
   swept by comparing the folder with `stored_files`.
@@ -22,6 +25,7 @@ Decisions:
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import re
@@ -39,7 +43,7 @@ from flask import Response, current_app, send_file
 from werkzeug.datastructures import FileStorage
 
 from portal.attachments.models import StoredFile
-from portal.errors import NotFound, PayloadTooLarge, ValidationError
+from portal.errors import InsufficientStorage, NotFound, PayloadTooLarge, ValidationError
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -85,6 +89,8 @@ _ZIP_MARKERS = (("ofd", "OFD.xml", None),
                 ("xlsx", "xl/workbook.xml", "xl/vbaProject.bin"))
 # Tried in order: a GBK file is hardly ever valid UTF-8, while GB18030 decodes most text.
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+# The upload folder's file system is full (or the account's quota is used up).
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 def detect_kind(handle: IO[bytes]) -> str | None:
@@ -259,15 +265,18 @@ def stored_path(storage_name: str) -> Path:
 
 
 def _write_temp(file: FileStorage, folder: Path, display_name: str) -> tuple[Path, int, str]:
-    """Copy the upload into a temporary file in `folder`; return path, size and sha256.
+    """Copy the upload into a temporary file in `folder` and fsync it; return path, size
+    and sha256.
 
-    The temporary file is removed if anything goes wrong.
+    The temporary file is removed if anything goes wrong. A full disk raises
+    InsufficientStorage (507) instead of the bare OSError.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
-    temp = Path(temp_name)
     digest, size = hashlib.sha256(), 0
+    temp: Path | None = None
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+        temp = Path(temp_name)
         with os.fdopen(handle, "wb") as out:
             for chunk in read_limited(file.stream, display_name):
                 out.write(chunk)
@@ -275,10 +284,32 @@ def _write_temp(file: FileStorage, folder: Path, display_name: str) -> tuple[Pat
                 size += len(chunk)
             out.flush()
             os.fsync(out.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
+    except BaseException as error:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        if _is_disk_full(error):
+            raise _storage_full(display_name) from error
         raise
     return temp, size, digest.hexdigest()
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS
+
+
+def _storage_full(display_name: str) -> InsufficientStorage:
+    current_app.logger.error("upload folder is full; %s not stored", display_name)
+    return InsufficientStorage(f"服务器存储空间不足，附件“{display_name}”没有保存。"
+                               "请稍后再试，或联系网站管理员。")
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable: a crash after the commit must not lose the name."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _check_content(temp: Path, size: int, kind: str, display_name: str) -> None:
@@ -301,7 +332,8 @@ def save_upload(file: FileStorage, uploaded_by: User | None, *,
     `kinds` limits the accepted kinds for this call (e.g. `("xlsx", "csv")` for a table
     import); None accepts DEFAULT_KINDS. Raises ValidationError for a missing, empty,
     disallowed or disguised file (the last two audited as `attachment.reject`) and
-    PayloadTooLarge above ATTACHMENT_MAX_BYTES; nothing is left on disk in either case.
+    PayloadTooLarge above ATTACHMENT_MAX_BYTES and InsufficientStorage when the disk is
+    full; nothing is left on disk in any of these cases.
     ValueError for an unknown kind in `kinds`.
     """
     accepted = allowed_kinds(kinds)
@@ -315,8 +347,12 @@ def save_upload(file: FileStorage, uploaded_by: User | None, *,
     try:
         _check_content(temp, size, kind, display_name)
         os.replace(temp, target)
-    except BaseException:
+        _fsync_folder(target.parent)
+    except BaseException as error:
         temp.unlink(missing_ok=True)
+        if _is_disk_full(error):
+            target.unlink(missing_ok=True)
+            raise _storage_full(display_name) from error
         raise
     stored = StoredFile(storage_name=storage_name, display_name=display_name, kind=kind,
                         content_type=CONTENT_TYPES[kind], size=size, sha256=sha256,

@@ -1,11 +1,14 @@
 """What residents and staff see in the browser."""
 
+import errno
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from portal.attachments.models import StoredFile
 from portal.audit.models import AuditEvent
 from portal.disclosures import services
 from portal.disclosures.models import Category, Disclosure, Status
@@ -279,3 +282,35 @@ def test_harmless_formatting_from_pasted_pages_is_just_cleaned(client, login, st
     assert response.status_code == 302
     doc = db.session.scalars(select(Disclosure)).one()
     assert doc.body_html == "<p><span>通知正文</span></p>"
+
+
+class _DiskFillsUp(io.FileIO):
+    """A file on a disk with room for `room` more bytes: then ENOSPC, as the kernel says."""
+
+    room = 100
+
+    def write(self, data):
+        if self.tell() + len(data) > self.room:
+            super().write(bytes(data)[: self.room - self.tell()])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(data)
+
+
+def test_upload_to_a_full_disk_is_507_and_leaves_no_file_and_no_row(
+        client, login, staff, draft_input, app, monkeypatch):
+    from portal.attachments import storage
+
+    monkeypatch.setattr(storage.os, "fdopen", lambda fd, _mode: _DiskFillsUp(fd, "wb"))
+    draft = services.create_draft(staff["editor"], draft_input())
+    login(staff["editor"])
+    response = client.post(f"/staff/disclosures/{draft.id}/attachments",
+                           data={"files": (io.BytesIO(PDF + b"0" * 4096), "实施方案.pdf")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 507
+    assert "存储空间不足" in page and "实施方案.pdf" in page
+    db.session.expire_all()
+    assert db.session.get(Disclosure, draft.id).attachments == []
+    assert db.session.scalars(select(StoredFile)).all() == []
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    assert [p for p in folder.rglob("*") if p.is_file()] == []

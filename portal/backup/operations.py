@@ -1,0 +1,134 @@
+"""Backup and restore of the whole site: the database and the uploaded files.
+
+Only the server's command line calls these (shell access already means full control,
+so the actor is SYSTEM); both are recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+
+from portal import audit
+from portal.audit.services import verify_chain
+from portal.auth.system import SYSTEM
+from portal.backup.archive import UPLOADS, ArchiveWriter, Manifest, extract, read_verified
+from portal.backup.engines import for_app
+from portal.errors import Conflict, ValidationError
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+def _upload_files(folder: Path) -> list[Path]:
+    """Stored uploads; dot files are half-written temporaries (see attachments.storage)."""
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.rglob("*")
+                  if path.is_file() and not path.name.startswith("."))
+
+
+def create_backup(path: Path) -> Manifest:
+    """Write one archive with a consistent copy of the database, then every uploaded file.
+
+    Works while the site serves. The database is copied first: a file its rows name was
+    written before the row was committed, so it is on disk when the folder is copied.
+    Raises ValidationError for an unusable path, ToolFailed when pg_dump fails.
+    """
+    path = path.resolve()
+    if path.is_dir() or not path.parent.is_dir():
+        raise ValidationError(f"备份文件路径无效：{path}（须为已存在目录中的文件名）。")
+    audit.record(SYSTEM, "system.backup", message=str(path))
+    db.session.commit()
+    database = for_app()
+    writer = ArchiveWriter(path)
+    try:
+        with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as work:
+            copy = Path(work) / database.member
+            facts = database.dump(copy)
+            writer.add_file(database.member, copy)
+        folder = Path(current_app.config["UPLOAD_FOLDER"])
+        for file in _upload_files(folder):
+            writer.add_file(UPLOADS + file.relative_to(folder).as_posix(), file)
+        manifest = Manifest(engine=database.engine, database_member=database.member,
+                            created_at=utcnow().isoformat(),
+                            schema_revision=facts.schema_revision,
+                            audit_head=facts.audit_head, audit_events=facts.audit_events)
+        writer.close(manifest)
+    except BaseException:
+        writer.abort()
+        raise
+    return manifest
+
+
+@dataclass
+class RestoreReport:
+    manifest: Manifest
+    integrity: str = ""
+    audit_ok: bool = False
+    audit_message: str = ""
+    missing_files: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity in ("ok", "不适用（PostgreSQL）") and self.audit_ok
+
+
+def check_archive(path: Path) -> Manifest:
+    """The verified manifest of an archive, refusing one for another engine.
+
+    Raises BadArchive (corrupt, incomplete or foreign file) or Conflict."""
+    manifest = read_verified(path)
+    database = for_app()
+    if manifest.engine != database.engine:
+        raise Conflict(f"备份来自 {manifest.engine} 数据库，当前配置的是 {database.engine}，"
+                       "不能直接恢复。")
+    return manifest
+
+
+def restore_backup(path: Path, *, force: bool = False) -> RestoreReport:
+    """Restore the database and the uploaded files from a verified archive, then check
+    the result: SQLite integrity and the audit chain, which must end at the head the
+    backup recorded. The site must be stopped while this runs.
+
+    Refuses a target database that already holds data unless `force`. Raises BadArchive,
+    Conflict or ToolFailed; nothing is changed when the archive does not verify.
+    """
+    manifest = check_archive(path)
+    database = for_app()
+    if not force and not database.is_empty():
+        raise Conflict("目标数据库中已有数据。确认要用备份覆盖时，请加 --force。")
+    db.session.remove()
+    database.restore(path, manifest)
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    extract(path, manifest, {name: folder / name.removeprefix(UPLOADS)
+                             for name in manifest.upload_members})
+    return _check_restored(manifest, database)
+
+
+def _check_restored(manifest: Manifest, database) -> RestoreReport:
+    from sqlalchemy import select
+
+    from portal.attachments.models import StoredFile
+    from portal.attachments.storage import stored_path
+
+    report = RestoreReport(manifest, integrity=database.integrity())
+    verdict = verify_chain(expect_head=manifest.audit_head)
+    report.audit_ok = verdict.ok and verdict.head == manifest.audit_head
+    if verdict.ok and verdict.head != manifest.audit_head:
+        report.audit_message = f"链头 {verdict.head} 与备份记录的 {manifest.audit_head} 不一致"
+    elif verdict.ok:
+        report.audit_message = f"共 {verdict.count} 条记录，链头 {verdict.head}"
+    else:
+        where = f"#{verdict.first_bad_id}" if verdict.first_bad_id else "链尾"
+        report.audit_message = f"{where}：{verdict.reason}"
+    report.missing_files = [
+        name for name in db.session.scalars(select(StoredFile.storage_name))
+        if not stored_path(name).is_file()]
+    db.session.rollback()
+    if report.ok:
+        audit.record(SYSTEM, "system.restore", message=f"{manifest.created_at}")
+        db.session.commit()
+    return report

@@ -1,0 +1,116 @@
+"""A database that cannot serve a request right now — its write lock held elsewhere past
+the wait limit, or the server gone — answers 503 with Retry-After and a Chinese page,
+never a 500, and nothing of the refused request is stored."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.extensions import db
+from portal.inquiries.models import Inquiry
+from tests.conftest import PG_ADMIN_URL
+
+FORM = {"submission_token": "0123456789abcdef0123456789abcdef", "type": "consult",
+        "place": "town:shuangta", "title": "低保怎么申请", "body": "想问问需要哪些材料。",
+        "contact_name": "王大爷", "contact_phone": "13812345678", "website": ""}
+
+
+@pytest.fixture
+def app_config(app_config):
+    if PG_ADMIN_URL:  # the app gives up waiting for a table lock after half a second
+        app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app_config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"options": "-c lock_timeout=500"}}
+    else:
+        app_config["SQLITE_BUSY_TIMEOUT_MS"] = 300
+    return app_config
+
+
+@contextmanager
+def write_lock_held_elsewhere(database_url: str):
+    """Another connection holds the lock every writer needs until the block ends."""
+    if PG_ADMIN_URL:
+        engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("LOCK TABLE inquiry_sequences IN ACCESS EXCLUSIVE MODE")
+            conn.exec_driver_sql("LOCK TABLE inquiries IN ACCESS EXCLUSIVE MODE")
+            yield
+            conn.exec_driver_sql("ROLLBACK")
+        engine.dispose()
+    else:
+        path = sa.engine.make_url(database_url).database
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+
+
+def _count() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Inquiry))
+
+
+def test_submission_while_database_is_locked_gets_503_and_stores_nothing(
+        client, orgs, database_url):
+    db.session.commit()
+    with write_lock_held_elsewhere(database_url):
+        response = client.post("/inquiries/new", data=FORM)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "系统繁忙" in page and "请稍等片刻后重新提交" in page
+    assert _count() == 0
+    # Once the lock is gone the same form goes through: the resident's retry works.
+    retry = client.post("/inquiries/new", data=FORM)
+    assert retry.status_code == 200 and "您的留言已受理" in retry.get_data(as_text=True)
+    assert _count() == 1
+
+
+def test_lost_database_connection_gets_503_not_500(app, client, monkeypatch):
+    from portal.inquiries import public_views
+
+    def connection_lost():
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(public_views, "_place_choices", connection_lost)
+    response = client.get("/inquiries/new")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "系统繁忙" in response.get_data(as_text=True)
+
+
+def test_postgresql_engine_checks_pooled_connections_before_use(tmp_path):
+    """After a PostgreSQL restart the pool's old connections are dead; each is tested
+    and replaced before a request uses it."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@127.0.0.1:9/x",
+                      "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path)})
+    with app.app_context():
+        assert db.engine.pool._pre_ping is True
+
+
+def test_connection_lost_while_closing_the_session_still_sends_the_page(
+        app_config, orgs, monkeypatch):
+    """The page was read in full, then the server went away before the session closed
+    (a PostgreSQL restart): the page is still sent, not replaced by a 500."""
+    db.session.commit()
+    fresh = create_app(app_config)  # no app context kept open, so teardown runs per request
+    original_close = sa.orm.Session.close
+
+    def close_on_dead_connection(session):
+        original_close(session)
+        raise sa.exc.OperationalError("ROLLBACK", {}, Exception("terminating connection"))
+
+    monkeypatch.setattr(sa.orm.Session, "close", close_on_dead_connection)
+    response = fresh.test_client().get("/inquiries/new")
+    assert response.status_code == 200
+    assert "我要留言" in response.get_data(as_text=True)
