@@ -113,8 +113,10 @@ class Editor:
             {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
         assert status == 302, f"login failed with {status}"
         self.cookie = response.getheader("Set-Cookie", cookie).split(";", 1)[0]
-        _status, _response, page = exchange(port, "GET", "/staff/disclosures/new",
-                                            headers={"Cookie": self.cookie})
+        _status, response, page = exchange(port, "GET", "/staff/disclosures/new",
+                                           headers={"Cookie": self.cookie})
+        # login starts a fresh session, so the form's CSRF token arrives in a new cookie
+        self.cookie = response.getheader("Set-Cookie", self.cookie).split(";", 1)[0]
         self.csrf = html.unescape(CSRF.search(page).group(1))
         self.draft_id: int | None = None
 
