@@ -9,14 +9,32 @@ HEAD, OPTIONS) begin deferred read transactions; everything else — form posts,
 commands, services called directly — begins immediate.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_read_only: ContextVar[bool] = ContextVar("read_only", default=False)
 
 
 def _wants_write() -> bool:
+    if _read_only.get():
+        return False
     return not (has_request_context() and request.method in SAFE_METHODS)
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """For commands that only read (`audit verify`, `audit head`): begin deferred, so a
+    long check on a live SQLite site does not hold the write lock and stall writers."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
 
 
 def configure_engine(app: Flask, engine) -> None:

@@ -114,3 +114,33 @@ def test_connection_lost_while_closing_the_session_still_sends_the_page(
     response = fresh.test_client().get("/inquiries/new")
     assert response.status_code == 200
     assert "我要留言" in response.get_data(as_text=True)
+
+
+@pytest.mark.skipif(bool(PG_ADMIN_URL), reason="SQLite's write lock")
+def test_read_only_commands_leave_the_write_lock_to_the_site(app, runner):
+    """`flask audit verify` on a live site reads inside one deferred transaction, so a
+    resident's submission is not kept waiting for the whole check."""
+    from portal.database import read_only
+
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+
+    def writer_can_start() -> bool:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+    db.session.execute(select(func.count()).select_from(Inquiry))
+    assert not writer_can_start(), "an ordinary command transaction holds the write lock"
+    db.session.rollback()
+    with read_only():
+        db.session.execute(select(func.count()).select_from(Inquiry))
+        assert writer_can_start()
+        db.session.rollback()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "审计链完好" in result.output
