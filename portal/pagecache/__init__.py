@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
+from portal.pagecache import version as content_version
 from portal.pagecache.version import VersionReader, install
 from portal.public.preferences import COOKIE as ELDERLY_COOKIE
 from portal.timeutil import LOCAL_TZ
@@ -107,7 +108,13 @@ class PageStore:
 class _Request:
     key: tuple
     tag: tuple[int, str]
-    last_modified: datetime
+    changed: datetime  # the last public change, or local midnight if later
+
+    @property
+    def last_modified(self) -> datetime:
+        """What we send: never later than now (RFC 9110 §8.8.2.1), even when a burst of
+        changes has pushed `changed` a few seconds ahead."""
+        return min(self.changed, datetime.fromtimestamp(int(content_version.now_epoch()), UTC))
 
 
 def init_app(app: Flask) -> None:
@@ -133,10 +140,9 @@ def _eligible() -> bool:
     return "_flashes" not in session  # a pending message must be rendered, then consumed
 
 
-def _last_modified(changed_epoch: int, now: datetime) -> datetime:
+def _changed(changed_epoch: int, now: datetime) -> datetime:
     midnight = now.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    changed = datetime.fromtimestamp(changed_epoch, UTC)
-    return min(max(changed, midnight.astimezone(UTC)), now.replace(microsecond=0))
+    return max(datetime.fromtimestamp(changed_epoch, UTC), midnight.astimezone(UTC))
 
 
 def serve_from_cache():
@@ -146,17 +152,17 @@ def serve_from_cache():
     state = current_app.extensions["pagecache"][1].read()
     if state is None:
         return None
-    now = datetime.now(UTC)
+    now = datetime.fromtimestamp(content_version.now_epoch(), UTC)
     version, changed_epoch = state
     day = now.astimezone(LOCAL_TZ).date().isoformat()
     key = (request.path, request.query_string, request.cookies.get(ELDERLY_COOKIE) == "1")
-    setattr(g, _STATE, _Request(key, (version, day), _last_modified(changed_epoch, now)))
+    setattr(g, _STATE, _Request(key, (version, day), _changed(changed_epoch, now)))
     entry = _store().get(key, (version, day))
     if entry is None:
         return None
     g.page_cache_hit = True
     return _answer(current_app.response_class(entry.body, content_type=entry.content_type),
-                   entry.etag, g.get(_STATE).last_modified)
+                   entry.etag, g.get(_STATE))
 
 
 def store_and_mark(response):
@@ -170,7 +176,7 @@ def store_and_mark(response):
     entry = Entry(body, response.content_type,
                   '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
     _store().put(state.key, state.tag, entry)
-    return _answer(response, entry.etag, state.last_modified)
+    return _answer(response, entry.etag, state)
 
 
 def _storable(response) -> bool:
@@ -181,23 +187,26 @@ def _storable(response) -> bool:
             and "no-store" not in (response.headers.get("Cache-Control") or ""))
 
 
-def _answer(response, etag: str, last_modified: datetime):
+def _answer(response, etag: str, state: _Request):
     """Set the validators and the policy; turn the response into 304 when the client's
     copy is current (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2)."""
     response.headers["ETag"] = etag
-    response.last_modified = last_modified
+    response.last_modified = state.last_modified
     if "no-store" not in (response.headers.get("Cache-Control") or ""):
         response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Cookie")
-    if _client_copy_current(etag, last_modified):
+    if _client_copy_current(etag, state.changed):
         response.status_code = 304
         response.set_data(b"")
         response.headers.pop("Content-Type", None)
     return response
 
 
-def _client_copy_current(etag: str, last_modified: datetime) -> bool:
+def _client_copy_current(etag: str, changed: datetime) -> bool:
+    """A date is compared with the last change itself: every change moves it at least a
+    second past the one before, and the Last-Modified we sent was never later than it,
+    so a copy from before any change can never pass as current."""
     if request.if_none_match:
         return request.if_none_match.contains_weak(etag.strip('"'))
     since = request.if_modified_since
-    return since is not None and last_modified <= since
+    return since is not None and changed <= since

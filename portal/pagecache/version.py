@@ -52,10 +52,15 @@ def touches_public_content(session: Session) -> bool:
     return any(_is_public(obj) and session.is_modified(obj) for obj in session.dirty)
 
 
+def now_epoch() -> float:
+    """The clock for versions and validators (one place, so tests can move it)."""
+    return time.time()
+
+
 def bump(connection) -> None:
     """Advance the version; `changed_epoch` moves to now, or one second past its last
     value when several changes fall in the same second."""
-    now = int(time.time())
+    now = int(now_epoch())
     result = connection.execute(
         update(_TABLE).where(_TABLE.c.id == SINGLETON_ID).values(
             version=_TABLE.c.version + 1,
