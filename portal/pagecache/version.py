@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 
 from sqlalchemy import case, event, insert, update
 from sqlalchemy.orm import Session
 
 from portal.pagecache.models import SINGLETON_ID, ContentVersion
+from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ def touches_public_content(session: Session) -> bool:
 
 
 def now_epoch() -> float:
-    """The clock for versions and validators (one place, so tests can move it)."""
-    return time.time()
+    """The clock for versions, validators and the cache's day: the application's clock."""
+    return utcnow().timestamp()
 
 
 def bump(connection) -> None:
