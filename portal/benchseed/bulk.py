@@ -7,12 +7,16 @@ afterwards (`finish`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from portal.timeutil import UTCDateTime
 
 CHUNK = 5_000
 
@@ -39,7 +43,10 @@ class Loader:
     def insert(self, table: sa.Table, rows: list[dict], *, progress: bool = False) -> None:
         if not rows:
             return
-        self.conn.execute(sa.insert(table), rows)
+        if self.is_postgresql:
+            self.conn.execute(sa.insert(table), rows)
+        else:
+            _sqlite_executemany(self.conn, table, rows)
         self.touched.add(table)
         if progress:
             self.on_progress(len(rows))
@@ -60,6 +67,51 @@ class Loader:
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
         self.conn.commit()
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite DATETIME text for an aware datetime, stored as naive UTC."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _date_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _json_text(value) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _converter(column: sa.Column):
+    """How a Python value becomes what SQLAlchemy's SQLite dialect would store."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _utc_text
+    if isinstance(kind, sa.Date):
+        return _date_text
+    if isinstance(kind, sa.Boolean):
+        return _flag
+    if isinstance(kind, sa.JSON):
+        return _json_text
+    return None  # str, int, str enums (their values are str) go as they are
+
+
+def _sqlite_executemany(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """The DBAPI's executemany with values converted here: a million rows through
+    SQLAlchemy's per-value bind processing would cost more than the load itself."""
+    names = list(rows[0])
+    convert = [_converter(table.c[name]) for name in names]
+    plan = list(zip(names, convert, strict=True))
+    statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+                 f"VALUES ({', '.join('?' for _ in names)})")
+    conn.exec_driver_sql(statement, [
+        tuple(row[name] if fn is None else fn(row[name]) for name, fn in plan) for row in rows])
 
 
 @contextmanager
