@@ -189,3 +189,6 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(search_cli)
     app.cli.add_command(open311_cli)
+    from portal.benchseed.cli import bench_seed_command
+
+    app.cli.add_command(bench_seed_command)  # load-test data (make bench)
