@@ -10,6 +10,8 @@ content version that invalidates every worker's page cache
 - `ix_inquiries_received` (received_at) and `ix_inquiries_org_received`
   (organization_id, received_at): the inspector's yearly figures by organization.
 - `ix_inquiries_type_received` (type, received_at): the annual report's 依申请公开 rows.
+- `ix_inquiries_published_replies` (reply_published, consent_publish, replied_at, id):
+  the public reply list's keyset pages.
 
 Self-contained: imports no app code.
 
@@ -34,6 +36,8 @@ INDEXES = (
     ("inquiries", "ix_inquiries_received", ["received_at"]),
     ("inquiries", "ix_inquiries_org_received", ["organization_id", "received_at"]),
     ("inquiries", "ix_inquiries_type_received", ["type", "received_at"]),
+    ("inquiries", "ix_inquiries_published_replies",
+     ["reply_published", "consent_publish", "replied_at", "id"]),
 )
 
 

@@ -97,6 +97,8 @@ class Inquiry(db.Model):
         Index("ix_inquiries_received", "received_at"),
         Index("ix_inquiries_org_received", "organization_id", "received_at"),
         Index("ix_inquiries_type_received", "type", "received_at"),
+        Index("ix_inquiries_published_replies", "reply_published", "consent_publish",
+              "replied_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
