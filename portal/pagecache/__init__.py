@@ -53,6 +53,7 @@ CACHED_ENDPOINTS = frozenset({
     "catalogue.listing", "catalogue.entry", "catalogue.guide",
     "feeds.index", "feeds.all_disclosures", "feeds.category", "feeds.organization",
     "feeds.sitemap",
+    "search.results", "inquiries.replies",
 })
 CACHE_CONTROL = "public, no-cache"
 MAX_ENTRIES = 4000

@@ -3,9 +3,11 @@
 Writing: a `before_flush` listener on the application's session bumps the single
 `content_versions` row whenever the flush inserts, changes or deletes anything residents
 can read (disclosures, village notices, consultations, execution tasks, the catalogue,
-organizations, stored files). It runs inside the flush, so the bump commits — or rolls
-back — together with the publication, withdrawal or edit itself, whichever service,
-CLI command or import made it. Over-counting (a draft saved) only costs a cache refill.
+organizations, stored files, and inquiries whose reply is or was published). It runs
+inside the flush, so the bump commits — or rolls back — together with the publication,
+withdrawal or edit itself, whichever service, CLI command or import made it.
+Over-counting (a draft saved) only costs a cache refill. Bulk Core writes that bypass the
+session (the bench seed) must call `bump` themselves or run before the workers start.
 
 Reading: `VersionReader.read()` runs one primary-key SELECT on a connection of its own in
 autocommit mode, so every request sees the latest committed version without opening a
@@ -19,9 +21,10 @@ import logging
 import os
 import threading
 
-from sqlalchemy import case, event, insert, update
+from sqlalchemy import case, event, insert, inspect, update
 from sqlalchemy.orm import Session
 
+from portal.inquiries.models import Inquiry
 from portal.pagecache.models import SINGLETON_ID, ContentVersion
 from portal.timeutil import utcnow
 
@@ -42,7 +45,16 @@ _READ_SQL = f"SELECT version, changed_epoch FROM content_versions WHERE id = {SI
 
 
 def _is_public(obj) -> bool:
+    if isinstance(obj, Inquiry):
+        return _is_published_reply(obj)
     return type(obj).__module__ in PUBLIC_MODULES
+
+
+def _is_published_reply(inquiry: Inquiry) -> bool:
+    """An inquiry shows publicly only as a published reply (list, search); the many
+    changes to other work orders leave the pages alone."""
+    history = inspect(inquiry).attrs.reply_published.history
+    return bool(inquiry.reply_published) or any(history.deleted)
 
 
 def touches_public_content(session: Session) -> bool:

@@ -153,3 +153,21 @@ def test_draft_changes_do_not_leak_into_public_pages(client, published, staff, d
     listing = client.get("/disclosures/").get_data(as_text=True)
     assert "已发布文件" in listing and "尚未审核的草稿" not in listing
     assert doc.status is Status.PUBLISHED
+
+
+def test_search_results_follow_a_withdrawal(client, published, staff):
+    doc = published(title="宅基地审批结果公示")
+    for _ in range(2):
+        assert f"/disclosures/{doc.id}" in client.get("/search?q=宅基地").get_data(as_text=True)
+    services.withdraw(staff["reviewer"], doc.id, "撤回")
+    assert f"/disclosures/{doc.id}" not in client.get("/search?q=宅基地").get_data(as_text=True)
+
+
+def test_a_newly_published_reply_shows_on_the_cached_reply_list(client, answer):
+    answer("村口路灯坏了", "村口路灯不亮。", "已安排维修。")
+    for _ in range(2):
+        assert "村口路灯坏了" in client.get("/inquiries/replies").get_data(as_text=True)
+    answer("低保申请怎么办理", "想问问低保。", "请到村委会领取申请表。")
+    replies = client.get("/inquiries/replies").get_data(as_text=True)
+    assert "低保申请怎么办理" in replies
+    assert "申请怎么办理" in client.get("/search?q=低保").get_data(as_text=True)
