@@ -159,4 +159,7 @@ def roll_up(cells: dict[tuple, Cell], position: int | None, label) -> dict[objec
         row.due_soon += due_soon
         row.sign_hours.extend(cell.sign_hours)
         row.reply_days.extend(cell.reply_days)
+    for row in rows.values():  # sorted once; the median and percentile sorts are then linear
+        row.sign_hours.sort()
+        row.reply_days.sort()
     return rows
