@@ -30,18 +30,22 @@ other code for them (or for any response) is never overridden.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
 from portal.pagecache import version as content_version
+from portal.pagecache.store import (
+    CACHE_CONTROL,
+    Entry,
+    LocalDay,
+    PageStore,
+    http_date_of,
+    validators,
+)
 from portal.pagecache.version import VersionReader, install
-from portal.public.preferences import COOKIE as ELDERLY_COOKIE
-from portal.timeutil import LOCAL_TZ
+from portal.pagecache.wsgi import CANDIDATE, CachedPages, client_copy_current, page_key
 
 CACHED_ENDPOINTS = frozenset({
     "public.home",
@@ -55,67 +59,21 @@ CACHED_ENDPOINTS = frozenset({
     "feeds.sitemap",
     "search.results", "inquiries.replies",
 })
-CACHE_CONTROL = "public, no-cache"
-MAX_ENTRIES = 4000
-MAX_BYTES = 48 * 1024 * 1024  # per worker
 _STATE = "_page_cache"
-
-
-@dataclass(frozen=True)
-class Entry:
-    body: bytes
-    content_type: str
-    etag: str
-
-
-class PageStore:
-    """One worker's entries for one content version and one local day; LRU-bounded."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
-        self._tag: tuple[int, str] | None = None
-        self._bytes = 0
-
-    def get(self, key: tuple, tag: tuple[int, str]) -> Entry | None:
-        with self._lock:
-            if tag != self._tag:
-                return None
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple, tag: tuple[int, str], entry: Entry) -> None:
-        with self._lock:
-            if tag != self._tag:
-                if self._tag is not None and tag < self._tag:
-                    return  # rendered under an older version than the one held now
-                self._entries.clear()
-                self._bytes, self._tag = 0, tag
-            old = self._entries.pop(key, None)
-            self._bytes += len(entry.body) - (len(old.body) if old else 0)
-            self._entries[key] = entry
-            while self._entries and (len(self._entries) > MAX_ENTRIES
-                                     or self._bytes > MAX_BYTES):
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @dataclass(frozen=True)
 class _Request:
     key: tuple
     tag: tuple[int, str]
-    changed: datetime  # the last public change, or local midnight if later
+    changed: int  # epoch seconds of the last public change, or of local midnight if later
+    now: float
 
     @property
-    def last_modified(self) -> datetime:
+    def last_modified(self) -> int:
         """What we send: never later than now (RFC 9110 §8.8.2.1), even when a burst of
         changes has pushed `changed` a few seconds ahead."""
-        return min(self.changed, datetime.fromtimestamp(int(content_version.now_epoch()), UTC))
+        return min(self.changed, int(self.now))
 
 
 def init_app(app: Flask) -> None:
@@ -124,9 +82,11 @@ def init_app(app: Flask) -> None:
     from portal.extensions import db
 
     install(db.session)
-    app.extensions["pagecache"] = (PageStore(), VersionReader(lambda: db.engine))
+    store, reader, today = PageStore(), VersionReader(lambda: db.engine), LocalDay()
+    app.extensions["pagecache"] = (store, reader, today)
     app.before_request(serve_from_cache)
     app.after_request(store_and_mark)
+    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today)
 
 
 def _store() -> PageStore:
@@ -136,34 +96,38 @@ def _store() -> PageStore:
 def _eligible() -> bool:
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
         return False
+    cookies = request.cookies
+    if (current_app.config["SESSION_COOKIE_NAME"] not in cookies
+            and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies):
+        return True  # no session at all: anonymous, and no message waiting
     if current_user.is_authenticated:
         return False
     return "_flashes" not in session  # a pending message must be rendered, then consumed
-
-
-def _changed(changed_epoch: int, now: datetime) -> datetime:
-    midnight = now.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(datetime.fromtimestamp(changed_epoch, UTC), midnight.astimezone(UTC))
 
 
 def serve_from_cache():
     """before_request: answer 304 or the stored page when the current version has one."""
     if not _eligible():
         return None
-    state = current_app.extensions["pagecache"][1].read()
+    store, reader, today = current_app.extensions["pagecache"]
+    state = reader.read()
     if state is None:
         return None
-    now = datetime.fromtimestamp(content_version.now_epoch(), UTC)
+    now = content_version.now_epoch()
     version, changed_epoch = state
-    day = now.astimezone(LOCAL_TZ).date().isoformat()
-    key = (request.path, request.query_string, request.cookies.get(ELDERLY_COOKIE) == "1")
-    setattr(g, _STATE, _Request(key, (version, day), _changed(changed_epoch, now)))
-    entry = _store().get(key, (version, day))
+    day = today.at(now)
+    key = page_key(request.environ, request.cookies)
+    wanted = _Request(key, (version, day.iso), max(changed_epoch, int(day.start)), now)
+    setattr(g, _STATE, wanted)
+    entry = store.get(key, wanted.tag)
     if entry is None:
         return None
     g.page_cache_hit = True
-    return _answer(current_app.response_class(entry.body, content_type=entry.content_type),
-                   entry.etag, g.get(_STATE))
+    headers = validators(entry.etag, wanted.last_modified)
+    if client_copy_current(request.environ, entry.etag, wanted.changed):
+        return current_app.response_class(status=304, headers=headers)
+    return current_app.response_class(entry.body, headers=headers,
+                                      content_type=entry.content_type)
 
 
 def store_and_mark(response):
@@ -177,6 +141,7 @@ def store_and_mark(response):
     entry = Entry(body, response.content_type,
                   '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
     _store().put(state.key, state.tag, entry)
+    request.environ[CANDIDATE] = (state.key, state.tag)  # CachedPages keeps the final headers
     return _answer(response, entry.etag, state)
 
 
@@ -189,25 +154,15 @@ def _storable(response) -> bool:
 
 
 def _answer(response, etag: str, state: _Request):
-    """Set the validators and the policy; turn the response into 304 when the client's
-    copy is current (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2)."""
+    """Set the validators and the policy on a freshly rendered page; turn it into 304
+    when the client's copy is current."""
     response.headers["ETag"] = etag
-    response.last_modified = state.last_modified
+    response.headers["Last-Modified"] = http_date_of(state.last_modified)
     if "no-store" not in (response.headers.get("Cache-Control") or ""):
         response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Cookie")
-    if _client_copy_current(etag, state.changed):
+    if client_copy_current(request.environ, etag, state.changed):
         response.status_code = 304
         response.set_data(b"")
         response.headers.pop("Content-Type", None)
     return response
-
-
-def _client_copy_current(etag: str, changed: datetime) -> bool:
-    """A date is compared with the last change itself: every change moves it at least a
-    second past the one before, and the Last-Modified we sent was never later than it,
-    so a copy from before any change can never pass as current."""
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag.strip('"'))
-    since = request.if_modified_since
-    return since is not None and changed <= since

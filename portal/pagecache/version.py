@@ -100,6 +100,7 @@ class VersionReader:
 
     def __init__(self, engine_of) -> None:
         self._engine_of = engine_of  # called inside a request: the app's engine
+        self._engine = None  # kept, so the WSGI fast path can read without an app context
         self._local = threading.local()
 
     def read(self) -> tuple[int, int] | None:
@@ -122,7 +123,9 @@ class VersionReader:
         if getattr(local, "pid", None) != os.getpid():  # never share one across a fork
             local.connection, local.pid = None, os.getpid()
         if local.connection is None:
-            engine = self._engine_of()
+            if self._engine is None:
+                self._engine = self._engine_of()
+            engine = self._engine
             connection = engine.raw_connection()
             if engine.dialect.name == "postgresql":
                 connection.driver_connection.autocommit = True

@@ -12,6 +12,12 @@ from portal.pagecache import version as content_version
 from portal.villages import services as village_services
 
 
+def run_last(app, hook):
+    """Register an after_request hook that runs after the page cache's own (Flask runs
+    them in reverse order of registration)."""
+    app.after_request_funcs.setdefault(None, []).insert(0, hook)
+
+
 def _etag_and_body(client, url, **kwargs):
     response = client.get(url, **kwargs)
     assert response.status_code == 200
@@ -171,3 +177,42 @@ def test_a_newly_published_reply_shows_on_the_cached_reply_list(client, answer):
     replies = client.get("/inquiries/replies").get_data(as_text=True)
     assert "低保申请怎么办理" in replies
     assert "申请怎么办理" in client.get("/search?q=低保").get_data(as_text=True)
+
+
+def test_a_stored_page_keeps_the_headers_the_application_gave_it(app, client, published):
+    """Pages served before Flask runs replay the headers of the render (security headers
+    added by other code, for instance), with validators of their own."""
+    published(title="文件甲")
+
+    def frame_policy(response):
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    run_last(app, frame_policy)
+
+    first = client.get("/disclosures/")
+    second = client.get("/disclosures/")
+    assert second.get_data() == first.get_data()
+    for response in (first, second):
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert response.headers["Cache-Control"] == "public, no-cache"
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert int(second.headers["Content-Length"]) == len(first.get_data())
+    head = client.head("/disclosures/")
+    assert head.status_code == 200 and head.get_data() == b""
+
+
+def test_a_page_given_a_cookie_by_a_later_hook_is_not_replayed(app, client, published):
+    published(title="文件甲")
+
+    def tag_visitor(response):
+        response.set_cookie("visitor", "1")
+        return response
+
+    run_last(app, tag_visitor)
+
+    client.get("/disclosures/")
+    client.delete_cookie("visitor")
+    again = client.get("/disclosures/")
+    assert "visitor=1" in again.headers.get("Set-Cookie", "")
