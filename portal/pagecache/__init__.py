@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
 from portal.pagecache import version as content_version
+from portal.pagecache.shared import SharedPages
 from portal.pagecache.store import (
     CACHE_CONTROL,
     Entry,
@@ -86,7 +88,17 @@ def init_app(app: Flask) -> None:
     app.extensions["pagecache"] = (store, reader, today)
     app.before_request(serve_from_cache)
     app.after_request(store_and_mark)
-    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today)
+    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, _shared_pages(app))
+
+
+def _shared_pages(app: Flask) -> SharedPages | None:
+    """Files under the instance folder, one folder per database; off with
+    PAGE_CACHE_SHARED = False (e.g. an instance folder on a network share)."""
+    if not app.config.get("PAGE_CACHE_SHARED", True):
+        return None
+    database = hashlib.blake2b(str(app.config["SQLALCHEMY_DATABASE_URI"]).encode(),
+                               digest_size=8).hexdigest()
+    return SharedPages(Path(app.instance_path) / "pagecache" / database)
 
 
 def _store() -> PageStore:

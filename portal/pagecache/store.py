@@ -61,12 +61,15 @@ class PageStore:
                 self._bytes -= len(dropped.body)
 
     def complete(self, key: tuple, tag: tuple[int, str],
-                 headers: tuple[tuple[str, str], ...]) -> None:
-        """Record the finished response's headers for an entry stored under `tag`."""
+                 headers: tuple[tuple[str, str], ...]) -> Entry | None:
+        """Record the finished response's headers for an entry stored under `tag`;
+        returns the finished entry."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and tag == self._tag and entry.headers is None:
-                self._entries[key] = replace(entry, headers=headers)
+                entry = self._entries[key] = replace(entry, headers=headers)
+                return entry
+            return None
 
     def discard(self, key: tuple) -> None:
         with self._lock:

@@ -103,6 +103,11 @@ class VersionReader:
         self._engine = None  # kept, so the WSGI fast path can read without an app context
         self._local = threading.local()
 
+    @property
+    def ready(self) -> bool:
+        """Whether a request has already given us the engine (the WSGI fast path cannot)."""
+        return self._engine is not None
+
     def read(self) -> tuple[int, int] | None:
         """The current version, or None when it cannot be read (then nothing is cached)."""
         try:

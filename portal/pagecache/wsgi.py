@@ -46,14 +46,26 @@ def client_copy_current(environ, etag: str, changed: int) -> bool:
     return moment is not None and changed <= moment.timestamp()
 
 
+# Where cacheable pages live; only these are looked up in the shared files.
+PUBLIC_PREFIXES = ("/disclosures/", "/villages/", "/consultations/", "/execution/",
+                   "/catalogue/", "/feeds/", "/search", "/inquiries/replies")
+
+
+def _may_be_stored(path: str) -> bool:
+    return path in ("/", "/sitemap.xml") or path.startswith(PUBLIC_PREFIXES)
+
+
 class CachedPages:
-    def __init__(self, app, store, reader, today) -> None:
+    def __init__(self, app, store, reader, today, shared=None) -> None:
         self.app, self.store, self.reader, self.today = app, store, reader, today
+        self.shared = shared
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_COOKIE" not in environ:
             key = page_key(environ)
-            if self.store.has_complete(key):
+            if self.store.has_complete(key) or (
+                    self.shared is not None and self.reader.ready
+                    and _may_be_stored(key[0])):
                 answer = self._answer(environ, key)
                 if answer is not None:
                     status, headers, body = answer
@@ -70,7 +82,12 @@ class CachedPages:
         version, changed_epoch = state
         now = content_version.now_epoch()
         day = self.today.at(now)
-        entry = self.store.get(key, (version, day.iso))
+        tag = (version, day.iso)
+        entry = self.store.get(key, tag)
+        if (entry is None or entry.headers is None) and self.shared is not None:
+            entry = self.shared.get(key, tag)  # rendered by another worker
+            if entry is not None:
+                self.store.put(key, tag, entry)
         if entry is None or entry.headers is None:
             return None
         changed = max(changed_epoch, int(day.start))
@@ -89,9 +106,11 @@ class CachedPages:
                 if "set-cookie" in names or "no-store" in names.get("cache-control", ""):
                     self.store.discard(key)
                 elif status.startswith("200"):
-                    self.store.complete(key, tag, tuple(
+                    entry = self.store.complete(key, tag, tuple(
                         (name, value) for name, value in headers
                         if name.lower() not in _OWN))
+                    if entry is not None and self.shared is not None:
+                        self.shared.put(key, tag, entry)
             return start_response(status, headers, exc_info)
 
         return finish
