@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, literal, tuple_
 
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -77,16 +77,20 @@ def keyset_page(stmt: Select, moment_col, id_col, request: PageRequest,
     """One page of `stmt` (not yet ordered) newest first by (moment_col, id_col)."""
     newest_first = (moment_col.desc(), id_col.desc())
     key = tuple_(moment_col, id_col)
+
+    def at(cursor: Cursor):  # bound with the columns' own types (UTC on both engines)
+        return tuple_(literal(cursor.moment, moment_col.type), literal(cursor.id, id_col.type))
+
     if request.before:
         cursor = Cursor.decode(request.before)
-        rows = _fetch(stmt.where(key > tuple_(cursor.moment, cursor.id))
+        rows = _fetch(stmt.where(key > at(cursor))
                       .order_by(moment_col.asc(), id_col.asc()), size)
         more_before = len(rows) > size
         items = list(reversed(rows[:size]))
         return _page(items, moment_col, id_col, more_after=True, more_before=more_before)
     if request.after:
         cursor = Cursor.decode(request.after)
-        rows = _fetch(stmt.where(key < tuple_(cursor.moment, cursor.id))
+        rows = _fetch(stmt.where(key < at(cursor))
                       .order_by(*newest_first), size)
         return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
                      more_before=True)

@@ -33,7 +33,7 @@ MICROS_PER_SECOND = 1_000_000
 def local_day(column):
     """'YYYY-MM-DD' of a UTC timestamp column, in Beijing time."""
     if is_postgresql():
-        return sa.func.to_char(column + sa.text("interval '8 hours'"), "YYYY-MM-DD")
+        return sa.func.to_char(column + sa.literal_column("interval '8 hours'"), "YYYY-MM-DD")
     return sa.func.date(column, "+8 hours")
 
 
