@@ -111,6 +111,8 @@ class CachedPages:
                         if name.lower() not in _OWN))
                     if entry is not None and self.shared is not None:
                         self.shared.put(key, tag, entry)
+            if exc_info is None:  # the argument is optional (PEP 3333): pass it only if given
+                return start_response(status, headers)
             return start_response(status, headers, exc_info)
 
         return finish
