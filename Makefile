@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
 
-.PHONY: run test test-e2e soak screenshots lint clean
+.PHONY: run test test-e2e soak screenshots lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,17 @@ screenshots: $(VENV)/.installed-test
 	bash .ci/chromium.sh
 	PORTAL_E2E=1 PORTAL_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_screenshots.py
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed-run
+
+## Load test on loopback (wrk and nginx from Debian when missing); writes bench/RESULTS.md.
+## BENCH_SIZES (default "medium large"), BENCH_DURATION (default 10 s per page): see bench/run.py
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(BIN)/ruff check portal tests migrations wsgi.py bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_access_policy(app)
+    register_page_cache(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -98,6 +99,7 @@ def import_models() -> None:
     import portal.inspection.models
     import portal.open311.models  # issue 7: Open311 API keys
     import portal.organizations.models
+    import portal.pagecache.models  # content version for cached public pages
     import portal.ratelimit.models
     import portal.search.models  # issue 7: search index
     import portal.villages.models
@@ -163,6 +165,13 @@ def register_access_policy(app: Flask) -> None:
     register(app)
 
 
+def register_page_cache(app: Flask) -> None:
+    """Cached public pages with ETag/Last-Modified; after the access policy."""
+    from portal import pagecache
+
+    pagecache.init_app(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from portal.errors import register_errorhandlers as register
 
@@ -197,3 +206,6 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from portal.benchseed.cli import bench_seed_command
+
+    app.cli.add_command(bench_seed_command)  # load-test data (make bench)

@@ -99,6 +99,7 @@ class Disclosure(db.Model):
     __table_args__ = (
         Index("ix_disclosures_public_listing", "status", "category", "published_at"),
         Index("ix_disclosures_org_status", "organization_id", "status"),
+        Index("ix_disclosures_status_published", "status", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

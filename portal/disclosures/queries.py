@@ -15,6 +15,7 @@ from portal.disclosures.models import Category, Disclosure, DisclosureAttachment
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization
+from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import LOCAL_TZ
 
 STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
@@ -86,7 +87,9 @@ def _in_org_subtree(org: Organization):
 
 
 def public_listing(*, category: Category | None = None, organization: Organization | None = None,
-                   year: int | None = None, page: int = 1, size: int = 20) -> Page:
+                   year: int | None = None, page: PageRequest | None = None,
+                   size: int = 20) -> KeysetPage:
+    """Published disclosures newest first, one keyset page (`portal.paging`)."""
     stmt = select(Disclosure).where(Disclosure.status == Status.PUBLISHED)
     if category is not None:
         stmt = stmt.where(Disclosure.category == category)
@@ -96,8 +99,7 @@ def public_listing(*, category: Category | None = None, organization: Organizati
         start = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
         end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
         stmt = stmt.where(Disclosure.published_at >= start, Disclosure.published_at < end)
-    stmt = stmt.order_by(Disclosure.published_at.desc(), Disclosure.id.desc())
-    return paginate(stmt, page, size)
+    return keyset_page(stmt, Disclosure.published_at, Disclosure.id, page or PageRequest(), size)
 
 
 def latest_by_category(limit: int = 6) -> dict[Category, list[Disclosure]]:

@@ -18,6 +18,7 @@ from portal.disclosures.models import Category, Mode, Status, Validity
 from portal.errors import ValidationError
 from portal.forms import attach_error, form_status, run_action
 from portal.organizations.services import get_by_slug, get_organization
+from portal.paging import PageRequest
 
 public_bp = Blueprint("disclosures", __name__, url_prefix="/disclosures")
 staff_bp = Blueprint("staff_disclosures", __name__, url_prefix="/staff/disclosures")
@@ -41,7 +42,7 @@ def listing():
     organization = get_by_slug(org_slug) if org_slug else None
     page = queries.public_listing(
         category=Category(category) if category else None, organization=organization,
-        year=_int_arg("year"), page=_int_arg("page") or 1,
+        year=_int_arg("year"), page=PageRequest.from_args(request.args),
         size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/list.html", page=page, category=category,
                            organization=organization, years=queries.publication_years(),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role
 from portal.auth.permissions import require_any
@@ -45,7 +46,10 @@ def get_for_staff(actor, task_id: int) -> ExecutionTask:
 def public_tasks() -> list[ExecutionTask]:
     """Published top-level tasks, newest first."""
     stmt = select(ExecutionTask).where(ExecutionTask.is_public,
-                                       ExecutionTask.parent_id.is_(None))
+                                       ExecutionTask.parent_id.is_(None)).options(
+        # what the list shows of each task, loaded for all tasks at once
+        selectinload(ExecutionTask.milestones), selectinload(ExecutionTask.decision),
+        selectinload(ExecutionTask.children, recursion_depth=4))
     return list(db.session.scalars(stmt.order_by(ExecutionTask.published_at.desc(),
                                                  ExecutionTask.id.desc())))
 

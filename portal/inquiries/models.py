@@ -94,6 +94,11 @@ class Inquiry(db.Model):
     __table_args__ = (
         Index("ix_inquiries_org_status_due", "organization_id", "status", "reply_due_at"),
         Index("ix_inquiries_handler_status", "handler_id", "status"),
+        Index("ix_inquiries_received", "received_at"),
+        Index("ix_inquiries_org_received", "organization_id", "received_at"),
+        Index("ix_inquiries_type_received", "type", "received_at"),
+        Index("ix_inquiries_published_replies", "reply_published", "consent_publish",
+              "replied_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

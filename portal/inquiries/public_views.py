@@ -21,6 +21,7 @@ from portal.inquiries.forms import (
 )
 from portal.inquiries.models import InquiryType, Rating
 from portal.organizations.services import get_by_slug, towns_with_villages
+from portal.paging import PageRequest
 from portal.privacy import mask
 from portal.ratelimit import limit
 
@@ -178,8 +179,5 @@ def forget():
 
 @bp.get("/replies")
 def replies():
-    page_number = request.args.get("page", "1")
-    if not page_number.isdigit() or len(page_number) > 6:
-        abort(400)
-    page = queries.published_replies(page=int(page_number))
+    page = queries.published_replies(page=PageRequest.from_args(request.args))
     return render_template("inquiries/replies.html", page=page, mask=mask)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role
 from portal.disclosures.queries import Page, paginate
@@ -20,6 +21,7 @@ from portal.inquiries.models import (
     Status,
 )
 from portal.organizations.models import Organization
+from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import utcnow
 
 QUEUES = {
@@ -97,13 +99,14 @@ def queue_counts(actor) -> dict[str, int]:
     return counts
 
 
-def published_replies(page: int = 1, size: int = 20) -> Page:
-    """Answered inquiries whose authors consented and whose replies staff published."""
+def published_replies(page: PageRequest | None = None, size: int = 20) -> KeysetPage:
+    """Answered inquiries whose authors consented and whose replies staff published,
+    newest reply first, one keyset page (`portal.paging`)."""
     stmt = (select(Inquiry)
             .where(Inquiry.reply_published.is_(True), Inquiry.consent_publish.is_(True),
                    Inquiry.status.in_(ANSWERED_STATUSES))
-            .order_by(Inquiry.replied_at.desc(), Inquiry.id.desc()))
-    return paginate(stmt, page, size)
+            .options(selectinload(Inquiry.reply_organization)))
+    return keyset_page(stmt, Inquiry.replied_at, Inquiry.id, page or PageRequest(), size)
 
 
 def open_inquiries() -> list[Inquiry]:

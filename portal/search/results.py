@@ -11,8 +11,8 @@ from flask import current_app, url_for
 from markupsafe import Markup
 
 from portal.extensions import db
-from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
 from portal.organizations.models import Organization, OrgKind
+from portal.paging import Cursor
 from portal.search.backends import documents
 from portal.search.documents import (
     CATEGORY_LABELS,
@@ -24,8 +24,6 @@ from portal.search.documents import (
 from portal.search.highlight import mark, snippet
 from portal.search.index import Hit, indexed_years
 
-# portal.inquiries.queries.published_replies pages by 20 (its default, used by the list).
-REPLIES_PAGE_SIZE = 20
 SUGGESTIONS = ("低保", "宅基地", "工程项目", "财务公开", "法治政府", "征地补偿")
 
 
@@ -40,17 +38,12 @@ class Result:
     published_at: datetime
 
 
-def _reply_page(inquiry_id: int) -> int:
-    """The page of the public reply list that shows this reply (newest first)."""
-    reply = db.session.get(Inquiry, inquiry_id)
-    if reply is None or reply.replied_at is None:
-        return 1
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(Inquiry).where(
-        Inquiry.reply_published.is_(True), Inquiry.consent_publish.is_(True),
-        Inquiry.status.in_(ANSWERED_STATUSES),
-        sa.or_(Inquiry.replied_at > reply.replied_at,
-               sa.and_(Inquiry.replied_at == reply.replied_at, Inquiry.id > reply.id))))
-    return (before or 0) // REPLIES_PAGE_SIZE + 1
+def _reply_url(hit: Hit) -> str:
+    """The public reply list starting at this reply (newest first, keyset-paged), so the
+    link needs no count of the replies before it. The cursor sits just above the reply:
+    its own reply time and the next id."""
+    start = Cursor(hit.published_at, hit.ref_id + 1).encode()
+    return url_for("inquiries.replies", after=start, _anchor=f"reply-{hit.ref_id}")
 
 
 def _url(hit: Hit, organizations: dict[int, Organization]) -> str:
@@ -59,8 +52,7 @@ def _url(hit: Hit, organizations: dict[int, Organization]) -> str:
     if hit.kind == NOTICE:
         return url_for("villages.notice", slug=organizations[hit.village_id].slug,
                        notice_id=hit.ref_id)
-    page = _reply_page(hit.ref_id)
-    return url_for("inquiries.replies", page=page if page > 1 else None)
+    return _reply_url(hit)
 
 
 def present(hits: list[Hit], tokens: list[str]) -> list[Result]:

@@ -78,6 +78,7 @@ class VillageNotice(db.Model):
     __tablename__ = "village_notices"
     __table_args__ = (
         Index("ix_village_notices_board", "village_id", "status", "published_at"),
+        Index("ix_village_notices_board_keyset", "village_id", "status", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 
 from portal.attachments.storage import send_stored_file
 from portal.organizations.services import towns_with_villages
+from portal.paging import PageRequest
 from portal.villages import queries
 from portal.villages.models import NoticeCategory
 from portal.villages.poster import qr_svg
@@ -35,7 +36,7 @@ def board(slug: str):
     if category and category not in {c.value for c in NoticeCategory}:
         abort(400)
     page = queries.board(village, category=NoticeCategory(category) if category else None,
-                         year=_small_int("year"), page=_small_int("page") or 1,
+                         year=_small_int("year"), page=PageRequest.from_args(request.args),
                          size=current_app.config["PAGE_SIZE"])
     return render_template("villages/board.html", village=village, page=page,
                            category=category, categories=list(NoticeCategory))

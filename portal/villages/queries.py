@@ -11,6 +11,7 @@ from portal.disclosures.queries import Page, paginate
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
+from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import LOCAL_TZ
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
 
@@ -27,8 +28,9 @@ def get_village(slug: str) -> Organization:
 
 
 def board(village: Organization, *, category: NoticeCategory | None = None,
-          year: int | None = None, page: int = 1, size: int = 20) -> Page:
-    """Published notices of one village, newest first."""
+          year: int | None = None, page: PageRequest | None = None,
+          size: int = 20) -> KeysetPage:
+    """Published notices of one village, newest first, one keyset page."""
     stmt = select(VillageNotice).where(VillageNotice.village_id == village.id,
                                        VillageNotice.status == NoticeStatus.PUBLISHED)
     if category is not None:
@@ -36,8 +38,8 @@ def board(village: Organization, *, category: NoticeCategory | None = None,
     if year is not None:
         stmt = stmt.where(VillageNotice.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
                           VillageNotice.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ))
-    stmt = stmt.order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc())
-    return paginate(stmt, page, size)
+    return keyset_page(stmt, VillageNotice.published_at, VillageNotice.id,
+                       page or PageRequest(), size)
 
 
 def latest(village: Organization, limit: int = 20) -> list[VillageNotice]:

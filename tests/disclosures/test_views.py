@@ -3,6 +3,7 @@
 import errno
 import io
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -52,9 +53,31 @@ def test_list_paginates(client, published, app):
     for n in range(22):
         published(title=f"文件{n:02d}")
     first = client.get("/disclosures/").get_data(as_text=True)
+    assert "文件21" in first and "文件02" in first and "文件01" not in first
+    assert "上一页" not in first
+    following = re.search(r'href="([^"]+)" rel="next">下一页', first).group(1)
+    second = client.get(unescape(following)).get_data(as_text=True)
+    assert "文件01" in second and "文件00" in second and "文件02" not in second
+    assert "下一页" not in second
+    back = re.search(r'href="([^"]+)" rel="prev">上一页', second).group(1)
+    again = client.get(unescape(back)).get_data(as_text=True)
+    assert "文件21" in again and "文件02" in again and "文件01" not in again
+
+
+def test_old_page_number_links_still_work(client, published, app):
+    app.config["PAGE_SIZE"] = 20
+    for n in range(22):
+        published(title=f"文件{n:02d}")
     second = client.get("/disclosures/?page=2").get_data(as_text=True)
-    assert "共 22 条" in first and "文件21" in first and "文件00" not in first
     assert "文件00" in second and "文件21" not in second
+    assert client.get("/disclosures/?page=99").status_code == 200
+
+
+@pytest.mark.parametrize("cursor", ["after=abc", "before=1.x", "after=" + "9" * 40 + ".1"])
+def test_list_rejects_forged_cursors_with_400(client, cursor):
+    response = client.get("/disclosures/?" + cursor)
+    assert response.status_code == 400
+    assert "翻页参数无效" in response.get_data(as_text=True)
 
 
 def test_detail_has_gov_metadata_table_and_meta_tags(client, published):

@@ -15,6 +15,7 @@ import pytest
 from portal.auth.models import Role
 from portal.inquiries import workflow
 from portal.inquiries.models import InquiryType
+from tests.disclosures.conftest import draft_input, published, staff  # noqa: F401
 from tests.inquiries.conftest import (  # noqa: F401 (fixtures shared with the queue tests)
     application_input,
     handlers,

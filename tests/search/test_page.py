@@ -1,6 +1,9 @@
 """The /search page: results, snippets, filters, help for empty queries and misses, and
 input no visitor should be able to turn into an error."""
 
+import re
+from html import unescape
+
 import pytest
 
 from portal.disclosures.models import Category
@@ -12,8 +15,16 @@ def test_results_are_highlighted_and_linked(client, corpus):
     assert "<mark>低保</mark>" in page
     assert f'href="/disclosures/{corpus.ids["D2"]}"' in page
     assert f'href="/villages/shuangta-cun/notices/{corpus.ids["N1"]}"' in page
-    assert 'href="/inquiries/replies"' in page
     assert 'name="robots" content="noindex"' in page
+
+
+def test_a_reply_hit_opens_the_reply_list_at_that_reply(client, corpus):
+    page = client.get("/search?q=低保").get_data(as_text=True)
+    link = re.search(r'href="(/inquiries/replies\?after=[^"]+)"', page).group(1)
+    replies = client.get(unescape(link).split("#")[0]).get_data(as_text=True)
+    reply_id = re.search(r"#reply-(\d+)", link).group(1)
+    first = re.search(r'<article class="card qa" id="reply-(\d+)"', replies).group(1)
+    assert first == reply_id
 
 
 def test_attachment_matches_show_the_attachment_text(client, corpus):

@@ -1,0 +1,207 @@
+"""bench/RESULTS.md: the machine, the settings, a table per size, the ceilings, growth
+from 10k to 100k disclosures, and each target met or missed (and by how much)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+
+PAGE_LABELS = {
+    "home": "首页 /", "list": "公开信息列表 /disclosures/", "detail": "公开信息详情",
+    "search": "搜索 /search", "village": "村务公开栏", "dashboard": "纪检监督首页 /inspect/",
+    "annual_report": "年度报告 /inspect/annual-report/<年>",
+}
+SIZE_LABELS = {"tiny": "tiny", "small": "small（1 千条公开信息 / 1 万件留言）",
+               "medium": "medium（1 万 / 10 万）", "large": "large（10 万 / 100 万）"}
+THROUGHPUT_PAGES = ("home", "list", "detail", "village")
+TARGET_SIZE = "large"
+
+
+def nginx_conf(port: int, root: Path, prefix: Path, workers: int) -> str:
+    return f"""worker_processes {workers};
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/nginx-body;
+    proxy_temp_path {prefix}/nginx-proxy;
+    fastcgi_temp_path {prefix}/nginx-fastcgi;
+    uwsgi_temp_path {prefix}/nginx-uwsgi;
+    scgi_temp_path {prefix}/nginx-scgi;
+    types {{ text/html html; }}
+    sendfile on;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location = / {{ try_files /index.html =404; }}
+    }}
+}}
+"""
+
+
+def _command_version(*command: str) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return "?"
+    return (done.stdout + done.stderr).strip().splitlines()[0] if (done.stdout + done.stderr) \
+        else "?"
+
+
+def machine() -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")
+    memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
+                   .splitlines() if line.startswith("MemTotal")), 0)
+    commit = _command_version("git", "rev-parse", "--short", "HEAD")
+    versions = ", ".join(f"{name} {metadata.version(name)}"
+                         for name in ("Flask", "SQLAlchemy", "gunicorn", "Jinja2"))
+    return [
+        f"- 日期：{time.strftime('%Y-%m-%d %H:%M %Z')}；代码版本 `{commit}`",
+        f"- 机器：{os.cpu_count()} 核 {cpu}；内存 {memory / 1024 / 1024:.1f} GB；"
+        f"{platform.system()} {platform.release()}",
+        f"- 负载（开始测量时 1 分钟平均）：{os.getloadavg()[0]:.1f}",
+        f"- 软件：Python {platform.python_version()}，SQLite {sqlite3.sqlite_version}，{versions}；"
+        f"{_command_version('wrk', '-v')}；{_command_version('nginx', '-v')}",
+    ]
+
+
+def _share(value: float, ceiling: float) -> float:
+    return value / ceiling if ceiling else 0.0
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _page_rows(result: dict) -> list[str]:
+    framework = result["ceilings"]["framework"]["rps"]
+    nginx = result["ceilings"]["nginx"]["rps"]
+    rows = ["| 页面 | 请求/秒 | p50 ms | p95 ms | p99 ms | 占框架上限 | 占 nginx 上限 "
+            "| 非 200 / 错误 |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, m in result["pages"].items():
+        rows.append(f"| {PAGE_LABELS[name]} | {m['rps']:,.0f} | {_ms(m['p50'])} | "
+                    f"{_ms(m['p95'])} | {_ms(m['p99'])} | {_share(m['rps'], framework):.0%} | "
+                    f"{_share(m['rps'], nginx):.1%} | {m['non200']} / {m['errors']} |")
+    ceilings = result["ceilings"]
+    for label, m in (("上限：最简 Flask 应用（同一 gunicorn 配置）", ceilings["framework"]),
+                     ("上限：nginx 静态文件", ceilings["nginx"])):
+        rows.append(f"| {label} | {m['rps']:,.0f} | {_ms(m['p50'])} | {_ms(m['p95'])} | "
+                    f"{_ms(m['p99'])} | | | {m['non200']} / {m['errors']} |")
+    return rows
+
+
+def _size_section(result: dict) -> list[str]:
+    s, mem = result["submissions"], result["memory_kb"]
+    lines = [f"## {SIZE_LABELS.get(result['size'], result['size'])}", "", *_page_rows(result), ""]
+    lines.append(
+        f"- 留言提交：{s['accepted']} 件成功，{s['per_second']:.1f} 件/秒"
+        f"（{s['seconds']:.1f} 秒），库中新增 {s['rows']} 行，丢失 {s['lost']}，"
+        f"被拒 {s['refused']}，连接错误 {s['errors']}；"
+        f"提交 p50 {_ms(s['p50'])} ms、p99 {_ms(s['p99'])} ms"
+        + (f"；样例：{'; '.join(s['samples'])}" if s["samples"] else ""))
+    lines.append("- gunicorn worker 峰值内存（VmHWM）：" + "、".join(
+        f"{kb / 1024:.0f} MB" for kb in mem))
+    return [*lines, ""]
+
+
+def _growth(results: dict[str, dict]) -> dict[str, tuple[float, float]]:
+    if "medium" not in results or "large" not in results:
+        return {}
+    small, big = results["medium"]["pages"], results["large"]["pages"]
+    return {name: (big[name]["p50"] / small[name]["p50"], big[name]["p99"] / small[name]["p99"])
+            for name in big if name in small}
+
+
+def _growth_section(growth: dict) -> list[str]:
+    if not growth:
+        return ["## 1 万 → 10 万条公开信息的延迟增长", "", "本次只测了一个规模，未计算。", ""]
+    rows = ["## 1 万 → 10 万条公开信息的延迟增长（large ÷ medium）", "",
+            "| 页面 | p50 增长 | p99 增长 |", "| --- | ---: | ---: |"]
+    rows += [f"| {PAGE_LABELS[name]} | {p50:.2f}× | {p99:.2f}× |"
+             for name, (p50, p99) in growth.items()]
+    return [*rows, ""]
+
+
+def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str]]:
+    """(target, measured, met, shortfall) at the large size (or the largest measured)."""
+    size = TARGET_SIZE if TARGET_SIZE in results else list(results)[-1]
+    result = results[size]
+    pages, framework = result["pages"], result["ceilings"]["framework"]["rps"]
+    rows = []
+
+    def latency(name: str, label: str, key: str, limit: float) -> None:
+        value = pages[name][key]
+        ok = 0 < value <= limit
+        gap = "" if ok else f"超出 {_ms(value - limit)} ms（{value / limit:.1f}×）" if value \
+            else "没有完成的请求"
+        rows.append((f"{label} {key} ≤ {limit:g} ms", f"{_ms(value)} ms", ok, gap))
+
+    for name in THROUGHPUT_PAGES:
+        share = _share(pages[name]["rps"], framework)
+        gap = "" if share >= 0.8 else (
+            f"差 {0.8 - share:.0%}（需提高到 {0.8 / share:.1f} 倍）" if share else "没有完成的请求")
+        rows.append((f"{PAGE_LABELS[name]} ≥ 80% 框架上限请求/秒", f"{share:.0%}", share >= 0.8,
+                     gap))
+        latency(name, PAGE_LABELS[name], "p99", 100)
+    latency("search", PAGE_LABELS["search"], "p95", 50)
+    latency("dashboard", PAGE_LABELS["dashboard"], "p99", 300)
+    latency("annual_report", PAGE_LABELS["annual_report"], "p99", 2000)
+    s = result["submissions"]
+    ok = s["per_second"] >= 100 and s["lost"] == 0 and s["refused"] == 0 and s["errors"] == 0
+    rows.append(("留言提交 ≥ 100 件/秒且零丢失",
+                 f"{s['per_second']:.1f} 件/秒，丢失 {s['lost']}，被拒 {s['refused']}，"
+                 f"错误 {s['errors']}",
+                 ok, "" if ok else (f"差 {100 - s['per_second']:.1f} 件/秒"
+                                    if s["per_second"] < 100 else "有丢失或失败")))
+    peak = max(result["memory_kb"], default=0) / 1024
+    rows.append(("worker 峰值内存 ≤ 150 MB", f"{peak:.0f} MB", peak <= 150,
+                 "" if peak <= 150 else f"超出 {peak - 150:.0f} MB"))
+    for name, (p50, _p99) in _growth(results).items():
+        rows.append((f"{PAGE_LABELS[name]} 延迟增长（p50）≤ 1.5×", f"{p50:.2f}×", p50 <= 1.5,
+                     "" if p50 <= 1.5 else f"超出 {p50 - 1.5:.2f}×"))
+    return rows
+
+
+def render(results: list[dict], settings: dict) -> str:
+    by_size = {r["size"]: r for r in results}
+    size = TARGET_SIZE if TARGET_SIZE in by_size else results[-1]["size"]
+    lines = ["# 压测结果（`make bench`）", "",
+             "由 `make bench` 生成（`bench/run.py`）。本文件每次运行都会重写。", "", *machine(), "",
+             f"- 设置：gunicorn {settings['workers']} 个同步 worker"
+             "（2 × 核数 + 1，与 `make run` 相同：同步 worker 在等待 SQLite 时让出 CPU，"
+             "多一个 worker 补上空档）；"
+             f"wrk {settings['wrk_threads']} 线程、{settings['connections']} 个连接，"
+             f"每个页面预热 {settings['warmup']} 秒后测 {settings['duration']} 秒；"
+             "详情、搜索、村务公开栏的请求分散到多个 id、词和村（`bench/paths.lua`）；"
+             "纪检页面用经登录表单（含动态验证码步骤）登录的纪检账号会话；"
+             f"留言提交由 {settings['submitters']} 个并发“群众”经公开表单完成"
+             "（每次重新取表单、CSRF 与一次性提交令牌，蜜罐字段留空），限流关闭"
+             "（`PORTAL_RATELIMIT_ENABLED=0`），事后按标题数库中行数核对丢失。",
+             "- 压测程序与服务在同一台机器上运行（wrk、提交客户端也占 CPU）；"
+             "机器与他人共用时数字偏低且波动大。",
+             "- 延迟目标未注明分位时按 p99 计；64 个连接下排队时间计入延迟。", ""]
+    for result in results:
+        lines += _size_section(result)
+    lines += _growth_section(_growth(by_size))
+    lines += [f"## 目标（按 {SIZE_LABELS.get(size, size)} 计）", "",
+              "| 目标 | 实测 | 是否达到 | 差距 |", "| --- | --- | --- | --- |"]
+    lines += [f"| {t} | {m} | {'达到' if ok else '未达到'} | {gap} |"
+              for t, m, ok, gap in targets(by_size)]
+    return "\n".join(lines) + "\n"
+
+
+def summary(results: list[dict]) -> str:
+    by_size = {r["size"]: r for r in results}
+    met = targets(by_size)
+    missed = [t for t, _m, ok, _g in met if not ok]
+    return f"targets met: {len(met) - len(missed)}/{len(met)}" + (
+        "; missed: " + "; ".join(missed) if missed else "")

@@ -1,0 +1,165 @@
+"""The dashboard's timeliness figures, computed from one lean query.
+
+The database does the per-row work: the work order's group keys, its local (Beijing)
+received and replied days, the sign-for time in whole microseconds, and whether it is
+overdue or due soon right now (the rules of `portal.inquiries.clocks`, written as SQL).
+Python then only counts, into one cell per (organization, handler, type, month), and rolls
+the cells up into the four tables; the reply time in working days is the difference of two
+positions in a table of working days built once per call. So the figures equal those of
+`portal.inspection.stats` over every work order's ORM object, exactly, at a fraction of
+the cost (no objects, no per-row calendar walk).
+
+Beijing time is UTC+8 with no daylight saving since 1991, so local days are taken as
+UTC + 8 hours on both engines.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.database import is_postgresql
+from portal.extensions import db
+from portal.inquiries import clocks
+from portal.inquiries.models import RUNNING_STATUSES, Inquiry, InquiryType
+from portal.inquiries.models import Status as InquiryStatus
+from portal.inspection.stats import Timeliness
+from portal.workdays.calendar import current_calendar
+
+MICROS_PER_SECOND = 1_000_000
+
+
+def local_day(column):
+    """'YYYY-MM-DD' of a UTC timestamp column, in Beijing time."""
+    if is_postgresql():
+        return sa.func.to_char(column + sa.literal_column("interval '8 hours'"), "YYYY-MM-DD")
+    return sa.func.date(column, "+8 hours")
+
+
+def micros_between(later, earlier):
+    """Whole microseconds from `earlier` to `later` (exact integers on both engines)."""
+    if is_postgresql():
+        return sa.cast(sa.extract("epoch", later - earlier) * MICROS_PER_SECOND, sa.BigInteger)
+    seconds = (sa.cast(sa.func.strftime("%s", later), sa.Integer)
+               - sa.cast(sa.func.strftime("%s", earlier), sa.Integer))
+    # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff"; the fraction starts at character 21.
+    fraction = (sa.cast(sa.func.coalesce(sa.func.substr(later, 21, 6), "0"), sa.Integer)
+                - sa.cast(sa.func.coalesce(sa.func.substr(earlier, 21, 6), "0"), sa.Integer))
+    return seconds * MICROS_PER_SECOND + fraction
+
+
+def overdue_condition(now: datetime):
+    """`clocks.is_overdue` as SQL: running (paused statuses never are), and past the
+    sign-for deadline while unsigned, or past the reply deadline."""
+    unsigned = Inquiry.status.in_((InquiryStatus.RECEIVED, InquiryStatus.RETURNED))
+    return sa.and_(Inquiry.status.in_(RUNNING_STATUSES), sa.or_(
+        sa.and_(unsigned, Inquiry.sign_due_at.is_not(None), Inquiry.sign_due_at < now),
+        sa.and_(Inquiry.reply_due_at.is_not(None), Inquiry.reply_due_at < now)))
+
+
+def due_soon_condition(now: datetime):
+    """`clocks.is_due_soon` as SQL: running, not overdue, reply due by the type's cutoff."""
+    by_type = [sa.and_(Inquiry.type == kind,
+                       Inquiry.reply_due_at <= clocks.due_soon_cutoff(kind, now))
+               for kind in InquiryType]
+    return sa.and_(Inquiry.status.in_(RUNNING_STATUSES), Inquiry.reply_due_at.is_not(None),
+                   sa.not_(overdue_condition(now)), sa.or_(*by_type))
+
+
+def _flag(condition):
+    return sa.case((condition, 1), else_=0)
+
+
+def lean_rows(where: list, now: datetime):
+    """(organization_id, handler_id, type, received day, replied day, sign micros,
+    signed on time, replied on time, overdue, due soon) per work order."""
+    stmt = sa.select(
+        Inquiry.organization_id, Inquiry.handler_id, sa.type_coerce(Inquiry.type, sa.String),
+        local_day(Inquiry.received_at), local_day(Inquiry.replied_at),
+        micros_between(Inquiry.signed_at, Inquiry.received_at),
+        _flag(Inquiry.signed_on_time.is_(True)), _flag(Inquiry.replied_on_time.is_(True)),
+        _flag(overdue_condition(now)), _flag(due_soon_condition(now)),
+    ).where(*where)
+    return db.session.execute(stmt)
+
+
+def working_day_positions(first: date, last: date) -> dict[str, int]:
+    """'YYYY-MM-DD' → working days in (first, day], for every day in [first, last]; so
+    `positions[b] - positions[a]` is `working_days_between(a, b)`."""
+    calendar = current_calendar()
+    positions, count, day = {}, 0, first
+    while day <= last:
+        if day > first and calendar.is_working_day(day):
+            count += 1
+        positions[day.isoformat()] = count
+        day += timedelta(days=1)
+    return positions
+
+
+class Cell:
+    """Counts and values of one (organization, handler, type, month) combination."""
+
+    __slots__ = ("counts", "reply_days", "sign_hours")
+
+    def __init__(self) -> None:
+        # total, signed, signed on time, replied, replied on time, overdue, due soon
+        self.counts = [0, 0, 0, 0, 0, 0, 0]
+        self.sign_hours: list[float] = []
+        self.reply_days: list[float] = []
+
+
+def tally(rows, positions_for) -> dict[tuple, Cell]:
+    """Cells of lean rows; `positions_for(first_day, last_day)` gives working-day
+    positions (computed once, for the days the rows span)."""
+    rows = list(rows)
+    cells: dict[tuple, Cell] = {}
+    if not rows:
+        return cells
+    received_days = {row[3] for row in rows}
+    replied_days = {row[4] for row in rows} - {None}
+    days = received_days | replied_days
+    positions = positions_for(date.fromisoformat(min(days)), date.fromisoformat(max(days)))
+    for org_id, handler_id, kind, received, replied, micros, s_ok, r_ok, late, soon in rows:
+        key = (org_id, handler_id or 0, kind, received[:7])
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = Cell()
+        counts = cell.counts
+        counts[0] += 1
+        counts[2] += s_ok
+        counts[4] += r_ok
+        counts[5] += late
+        counts[6] += soon
+        if micros is not None:
+            counts[1] += 1
+            cell.sign_hours.append((micros / MICROS_PER_SECOND) / 3600)
+        if replied is not None:
+            counts[3] += 1
+            cell.reply_days.append(float(max(0, positions[replied] - positions[received])))
+    return cells
+
+
+def roll_up(cells: dict[tuple, Cell], position: int | None, label) -> dict[object, Timeliness]:
+    """Figures per value of one key of the cells (`position` None: one overall row)."""
+    rows: dict[object, Timeliness] = {}
+    for key, cell in cells.items():
+        value = None if position is None else key[position]
+        row = rows.get(value)
+        if row is None:
+            row = rows[value] = Timeliness(label=label(value))
+        (total, signed, signed_on_time, replied, replied_on_time, overdue,
+         due_soon) = cell.counts
+        row.total += total
+        row.signed += signed
+        row.signed_on_time += signed_on_time
+        row.replied += replied
+        row.replied_on_time += replied_on_time
+        row.overdue += overdue
+        row.due_soon += due_soon
+        row.sign_hours.extend(cell.sign_hours)
+        row.reply_days.extend(cell.reply_days)
+    for row in rows.values():  # sorted once; the median and percentile sorts are then linear
+        row.sign_hours.sort()
+        row.reply_days.sort()
+    return rows

@@ -1,0 +1,180 @@
+"""Rendered public pages, cached per worker and revalidated by every client and proxy.
+
+What is cached: anonymous GET/HEAD requests of the endpoints in `CACHED_ENDPOINTS`, when
+the rendered response is a plain 200 that carries no CSRF token, consumed no flash
+message and sets no cookie. The key is path + query string + the 适老化 cookie
+(`portal.public.preferences.COOKIE`), since the page differs with it.
+
+Invalidation across gunicorn workers: each worker keeps its own entries, tagged with the
+content version (`portal.pagecache.version`) they were rendered under; every request
+reads the current version (one primary-key SELECT) and a worker drops all its entries the
+moment the version moves. The version is bumped in the same transaction as every
+publish, withdraw or edit of anything public, so no worker serves a withdrawn document
+once the withdrawal has committed. Entries also lapse at local midnight, because some
+pages depend on the date (公示期, open consultations).
+
+HTTP caching policy (the headers on every page this module handles):
+- `ETag` is a hash of the body; `Last-Modified` is the last public change, or local
+  midnight if later (date-dependent pages). `If-None-Match` (preferred) or
+  `If-Modified-Since` that still match are answered 304 without rendering.
+- `Cache-Control: public, no-cache`: a reverse proxy (nginx `proxy_cache` with
+  `proxy_cache_revalidate on`) and browsers may keep a copy but must revalidate it with
+  us before every reuse. A withdrawn document then answers 404, never a stale 304, so no
+  cache in front of us can show it. No `max-age`, no `stale-*` directives, for that reason.
+- `Vary: Cookie`: signed-in staff, and the 适老化 mode, see different pages. A proxy
+  should also bypass its cache when the session cookie is present.
+Signed-in users' responses are never touched here, so a `Cache-Control: no-store` set by
+other code for them (or for any response) is never overridden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+
+from portal.pagecache import version as content_version
+from portal.pagecache.shared import SharedPages
+from portal.pagecache.store import (
+    CACHE_CONTROL,
+    Entry,
+    LocalDay,
+    PageStore,
+    http_date_of,
+    validators,
+)
+from portal.pagecache.version import VersionReader, install
+from portal.pagecache.wsgi import CANDIDATE, CachedPages, client_copy_current, page_key
+
+CACHED_ENDPOINTS = frozenset({
+    "public.home",
+    "disclosures.listing", "disclosures.detail",
+    "villages.index", "villages.board", "villages.notice", "villages.poster", "villages.feed",
+    # Not consultations.detail: its comment form carries a per-visit submission token.
+    "consultations.listing", "consultations.feed",
+    "execution.listing", "execution.detail",
+    "catalogue.listing", "catalogue.entry", "catalogue.guide",
+    "feeds.index", "feeds.all_disclosures", "feeds.category", "feeds.organization",
+    "feeds.sitemap",
+    "search.results", "inquiries.replies",
+})
+_STATE = "_page_cache"
+
+
+@dataclass(frozen=True)
+class _Request:
+    key: tuple
+    tag: tuple[int, str]
+    changed: int  # epoch seconds of the last public change, or of local midnight if later
+    now: float
+
+    @property
+    def last_modified(self) -> int:
+        """What we send: never later than now (RFC 9110 §8.8.2.1), even when a burst of
+        changes has pushed `changed` a few seconds ahead."""
+        return min(self.changed, int(self.now))
+
+
+def init_app(app: Flask) -> None:
+    """Bump the content version with public changes; serve and store public pages.
+    Register after the access policy, so a cached page is served only where it allows."""
+    from portal.extensions import db
+
+    install(db.session)
+    store, reader, today = PageStore(), VersionReader(lambda: db.engine), LocalDay()
+    app.extensions["pagecache"] = (store, reader, today)
+    app.before_request(serve_from_cache)
+    app.after_request(store_and_mark)
+    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, _shared_pages(app))
+
+
+def _shared_pages(app: Flask) -> SharedPages | None:
+    """Files under the instance folder, one folder per database; off with
+    PAGE_CACHE_SHARED = False (e.g. an instance folder on a network share)."""
+    if not app.config.get("PAGE_CACHE_SHARED", True):
+        return None
+    database = hashlib.blake2b(str(app.config["SQLALCHEMY_DATABASE_URI"]).encode(),
+                               digest_size=8).hexdigest()
+    return SharedPages(Path(app.instance_path) / "pagecache" / database)
+
+
+def _store() -> PageStore:
+    return current_app.extensions["pagecache"][0]
+
+
+def _eligible() -> bool:
+    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
+        return False
+    cookies = request.cookies
+    if (current_app.config["SESSION_COOKIE_NAME"] not in cookies
+            and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies):
+        return True  # no session at all: anonymous, and no message waiting
+    if current_user.is_authenticated:
+        return False
+    return "_flashes" not in session  # a pending message must be rendered, then consumed
+
+
+def serve_from_cache():
+    """before_request: answer 304 or the stored page when the current version has one."""
+    if not _eligible():
+        return None
+    store, reader, today = current_app.extensions["pagecache"]
+    state = reader.read()
+    if state is None:
+        return None
+    now = content_version.now_epoch()
+    version, changed_epoch = state
+    day = today.at(now)
+    key = page_key(request.environ, request.cookies)
+    wanted = _Request(key, (version, day.iso), max(changed_epoch, int(day.start)), now)
+    setattr(g, _STATE, wanted)
+    entry = store.get(key, wanted.tag)
+    if entry is None:
+        return None
+    g.page_cache_hit = True
+    headers = validators(entry.etag, wanted.last_modified)
+    if client_copy_current(request.environ, entry.etag, wanted.changed):
+        return current_app.response_class(status=304, headers=headers)
+    return current_app.response_class(entry.body, headers=headers,
+                                      content_type=entry.content_type)
+
+
+def store_and_mark(response):
+    """after_request: keep a cacheable page and give it its validators and policy."""
+    state: _Request | None = g.pop(_STATE, None)
+    if state is None or g.pop("page_cache_hit", False):
+        return response
+    if not _storable(response):
+        return response
+    body = response.get_data()
+    entry = Entry(body, response.content_type,
+                  '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
+    _store().put(state.key, state.tag, entry)
+    request.environ[CANDIDATE] = (state.key, state.tag)  # CachedPages keeps the final headers
+    return _answer(response, entry.etag, state)
+
+
+def _storable(response) -> bool:
+    return (response.status_code == 200 and not response.direct_passthrough
+            and not response.is_streamed and "Set-Cookie" not in response.headers
+            and not session.modified
+            and current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g
+            and "no-store" not in (response.headers.get("Cache-Control") or ""))
+
+
+def _answer(response, etag: str, state: _Request):
+    """Set the validators and the policy on a freshly rendered page; turn it into 304
+    when the client's copy is current."""
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date_of(state.last_modified)
+    if "no-store" not in (response.headers.get("Cache-Control") or ""):
+        response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.add("Cookie")
+    if client_copy_current(request.environ, etag, state.changed):
+        response.status_code = 304
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+    return response

@@ -1,0 +1,24 @@
+"""The public content version: one row, bumped in the same transaction as every change to
+anything residents can read."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+SINGLETON_ID = 1
+
+
+class ContentVersion(db.Model):
+    """`version` grows by one with every committed change to public content.
+    `changed_epoch` (UTC seconds since 1970, strictly increasing from one version to the
+    next) is the Last-Modified of public pages; whole seconds because HTTP dates have no
+    finer grain, and strictly increasing so two changes in one second never share one."""
+
+    __tablename__ = "content_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+    changed_epoch: Mapped[int] = mapped_column(BigInteger, default=0)

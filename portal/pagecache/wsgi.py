@@ -1,0 +1,118 @@
+"""The fast path: stored pages for cookie-less GET/HEAD, answered before Flask runs.
+
+A visitor without any cookie is anonymous, has no pending message and no 适老化 mode, so
+the only question is whether this worker holds a finished page for the path and query
+under the current content version. If so it is replayed with the exact headers the
+application gave it when it was rendered (security headers included), fresh validators
+and a 304 where the client's copy is current. Anything else — a cookie, another method,
+a page not stored yet — goes to Flask, whose `serve_from_cache` hook handles the rest.
+
+The WSGI layer also finishes what the Flask hook starts: a page stored by `store_and_mark`
+gets its final headers here, and is dropped if a later hook gave it a cookie or
+`no-store`.
+"""
+
+from __future__ import annotations
+
+from portal.pagecache import version as content_version
+from portal.public.preferences import COOKIE as ELDERLY_COOKIE
+
+CANDIDATE = "portal.pagecache.candidate"
+# Headers recomputed for every answer, or set by the server.
+_OWN = frozenset({"content-length", "date", "etag", "last-modified", "cache-control",
+                  "vary", "server", "connection", "transfer-encoding"})
+
+
+def page_key(environ, cookies=None) -> tuple:
+    """What a stored page is filed under: path, query string, 适老化 mode."""
+    elderly = bool(cookies) and cookies.get(ELDERLY_COOKIE) == "1"
+    return (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), elderly)
+
+
+def client_copy_current(environ, etag: str, changed: int) -> bool:
+    """If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2). A date is compared
+    with the last change itself: every change moves it at least a second past the one
+    before, and the Last-Modified we sent was never later than it, so a copy from before
+    any change can never pass as current."""
+    from werkzeug.http import parse_date, parse_etags
+
+    match = environ.get("HTTP_IF_NONE_MATCH")
+    if match:
+        return parse_etags(match).contains_weak(etag.strip('"'))
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if not since:
+        return False
+    moment = parse_date(since)
+    return moment is not None and changed <= moment.timestamp()
+
+
+# Where cacheable pages live; only these are looked up in the shared files.
+PUBLIC_PREFIXES = ("/disclosures/", "/villages/", "/consultations/", "/execution/",
+                   "/catalogue/", "/feeds/", "/search", "/inquiries/replies")
+
+
+def _may_be_stored(path: str) -> bool:
+    return path in ("/", "/sitemap.xml") or path.startswith(PUBLIC_PREFIXES)
+
+
+class CachedPages:
+    def __init__(self, app, store, reader, today, shared=None) -> None:
+        self.app, self.store, self.reader, self.today = app, store, reader, today
+        self.shared = shared
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_COOKIE" not in environ:
+            key = page_key(environ)
+            if self.store.has_complete(key) or (
+                    self.shared is not None and self.reader.ready
+                    and _may_be_stored(key[0])):
+                answer = self._answer(environ, key)
+                if answer is not None:
+                    status, headers, body = answer
+                    start_response(status, headers)
+                    return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return self.app(environ, self._finishing(environ, start_response))
+
+    def _answer(self, environ, key):
+        from portal.pagecache.store import validators
+
+        state = self.reader.read()
+        if state is None:
+            return None
+        version, changed_epoch = state
+        now = content_version.now_epoch()
+        day = self.today.at(now)
+        tag = (version, day.iso)
+        entry = self.store.get(key, tag)
+        if (entry is None or entry.headers is None) and self.shared is not None:
+            entry = self.shared.get(key, tag)  # rendered by another worker
+            if entry is not None:
+                self.store.put(key, tag, entry)
+        if entry is None or entry.headers is None:
+            return None
+        changed = max(changed_epoch, int(day.start))
+        fresh = list(validators(entry.etag, min(changed, int(now))).items())
+        if client_copy_current(environ, entry.etag, changed):
+            return "304 NOT MODIFIED", fresh, b""
+        headers = [*entry.headers, *fresh, ("Content-Length", str(len(entry.body)))]
+        return "200 OK", headers, entry.body
+
+    def _finishing(self, environ, start_response):
+        def finish(status, headers, exc_info=None):
+            candidate = environ.get(CANDIDATE)
+            if candidate is not None:
+                key, tag = candidate
+                names = {name.lower(): value for name, value in headers}
+                if "set-cookie" in names or "no-store" in names.get("cache-control", ""):
+                    self.store.discard(key)
+                elif status.startswith("200"):
+                    entry = self.store.complete(key, tag, tuple(
+                        (name, value) for name, value in headers
+                        if name.lower() not in _OWN))
+                    if entry is not None and self.shared is not None:
+                        self.shared.put(key, tag, entry)
+            if exc_info is None:  # the argument is optional (PEP 3333): pass it only if given
+                return start_response(status, headers)
+            return start_response(status, headers, exc_info)
+
+        return finish

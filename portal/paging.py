@@ -1,0 +1,118 @@
+"""Keyset pagination for the public lists that grow without bound (五公开 list, village
+boards): the next page starts after the last row shown, so page 5,000 costs what page 1
+costs and needs no COUNT(*) over the whole table.
+
+Lists are ordered newest first by (a timestamp, id). A cursor names one row as
+``<microseconds since 1970 UTC>.<id>``; ``?after=`` shows the rows after it (下一页),
+``?before=`` the rows before it (上一页). An old ``?page=N`` link still works: it is
+answered with OFFSET, and its links continue by cursor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, literal, tuple_
+
+from portal.errors import ValidationError
+from portal.extensions import db
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_OFFSET_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class Cursor:
+    moment: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{(self.moment - EPOCH) // timedelta(microseconds=1)}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """Raises ValidationError (400) for anything that is not a cursor we made."""
+        micros, _, row_id = text.partition(".")
+        if not (micros.lstrip("-").isdigit() and row_id.isdigit()
+                and len(micros) <= 20 and len(row_id) <= 12):
+            raise ValidationError("翻页参数无效，请从第一页重新浏览。")
+        return cls(EPOCH + timedelta(microseconds=int(micros)), int(row_id))
+
+
+@dataclass
+class KeysetPage:
+    items: list
+    next_cursor: str | None
+    prev_cursor: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.prev_cursor is not None
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What the visitor asked for: a cursor either way, or an old page number."""
+
+    after: str | None = None
+    before: str | None = None
+    number: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> PageRequest:
+        number = args.get("page", "")
+        if number and (not number.isdigit() or int(number) > MAX_OFFSET_PAGE):
+            raise ValidationError("页码应为不大于 100000 的正整数。")
+        return cls(after=args.get("after") or None, before=args.get("before") or None,
+                   number=int(number) if number else None)
+
+
+def keyset_page(stmt: Select, moment_col, id_col, request: PageRequest,
+                size: int) -> KeysetPage:
+    """One page of `stmt` (not yet ordered) newest first by (moment_col, id_col)."""
+    newest_first = (moment_col.desc(), id_col.desc())
+    key = tuple_(moment_col, id_col)
+
+    def at(cursor: Cursor):  # bound with the columns' own types (UTC on both engines)
+        return tuple_(literal(cursor.moment, moment_col.type), literal(cursor.id, id_col.type))
+
+    if request.before:
+        cursor = Cursor.decode(request.before)
+        rows = _fetch(stmt.where(key > at(cursor))
+                      .order_by(moment_col.asc(), id_col.asc()), size)
+        more_before = len(rows) > size
+        items = list(reversed(rows[:size]))
+        return _page(items, moment_col, id_col, more_after=True, more_before=more_before)
+    if request.after:
+        cursor = Cursor.decode(request.after)
+        rows = _fetch(stmt.where(key < at(cursor))
+                      .order_by(*newest_first), size)
+        return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
+                     more_before=True)
+    offset = (max(1, request.number or 1) - 1) * size
+    rows = _fetch(stmt.order_by(*newest_first).offset(offset), size)
+    return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
+                 more_before=offset > 0)
+
+
+def _fetch(stmt: Select, size: int) -> list:
+    return list(db.session.scalars(stmt.limit(size + 1)))
+
+
+def _cursor_of(item, moment_col, id_col) -> str:
+    return Cursor(getattr(item, moment_col.key), getattr(item, id_col.key)).encode()
+
+
+def _page(items: list, moment_col, id_col, *, more_after: bool,
+          more_before: bool) -> KeysetPage:
+    if not items:
+        return KeysetPage([], None, None)
+    return KeysetPage(
+        items,
+        _cursor_of(items[-1], moment_col, id_col) if more_after else None,
+        _cursor_of(items[0], moment_col, id_col) if more_before else None)
