@@ -95,3 +95,21 @@ def test_environment_configures_the_proxy_settings(monkeypatch):
     found = from_environment()
     assert found["TRUSTED_HOSTS"] == ["gk.minquan.gov.cn", "www.minquan.gov.cn"]
     assert found["PROXY_FIX_HOPS"] == 1
+
+
+def test_a_forged_host_cannot_poison_the_page_cache(client):
+    """Pages with absolute links (sitemap, feeds) rendered for one Host are never served
+    to a request for another: the stored page is filed under host and scheme too."""
+    poisoned = client.get("/sitemap.xml", headers={"Host": "evil.example"})
+    assert poisoned.status_code == 200 and "evil.example" in poisoned.get_data(as_text=True)
+    honest = client.get("/sitemap.xml")
+    assert "evil.example" not in honest.get_data(as_text=True)
+
+
+def test_trusted_hosts_hold_for_pages_already_cached(app):
+    strict = create_app({**app.config, "TRUSTED_HOSTS": ["gk.minquan.gov.cn"]})
+    with strict.app_context():
+        client = strict.test_client()
+        for _ in range(2):  # the second request would come from the page cache
+            assert client.get("/", headers={"Host": "gk.minquan.gov.cn"}).status_code == 200
+        assert client.get("/", headers={"Host": "evil.example"}).status_code == 400

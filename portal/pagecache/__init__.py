@@ -88,7 +88,8 @@ def init_app(app: Flask) -> None:
     app.extensions["pagecache"] = (store, reader, today)
     app.before_request(serve_from_cache)
     app.after_request(store_and_mark)
-    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, _shared_pages(app))
+    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, _shared_pages(app),
+                               trusted_hosts=app.config.get("TRUSTED_HOSTS"))
 
 
 def _shared_pages(app: Flask) -> SharedPages | None:

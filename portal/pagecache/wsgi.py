@@ -23,10 +23,17 @@ _OWN = frozenset({"content-length", "date", "etag", "last-modified", "cache-cont
                   "vary", "server", "connection", "transfer-encoding"})
 
 
+def request_host(environ) -> str:
+    return environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+
+
 def page_key(environ, cookies=None) -> tuple:
-    """What a stored page is filed under: path, query string, 适老化 mode."""
+    """What a stored page is filed under: scheme and host (the sitemap and feeds carry
+    absolute links, so a page rendered for a forged Host must never reach anyone else),
+    path, query string, 适老化 mode."""
     elderly = bool(cookies) and cookies.get(ELDERLY_COOKIE) == "1"
-    return (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), elderly)
+    return (environ.get("wsgi.url_scheme", "http"), request_host(environ).lower(),
+            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), elderly)
 
 
 def client_copy_current(environ, etag: str, changed: int) -> bool:
@@ -56,16 +63,26 @@ def _may_be_stored(path: str) -> bool:
 
 
 class CachedPages:
-    def __init__(self, app, store, reader, today, shared=None) -> None:
+    def __init__(self, app, store, reader, today, shared=None,
+                 trusted_hosts: list[str] | None = None) -> None:
         self.app, self.store, self.reader, self.today = app, store, reader, today
         self.shared = shared
+        self.trusted_hosts = trusted_hosts
+
+    def _host_allowed(self, environ) -> bool:
+        """With TRUSTED_HOSTS set, another Host goes to Flask, which refuses it (400)."""
+        from werkzeug.sansio.utils import host_is_trusted
+
+        return self.trusted_hosts is None or host_is_trusted(request_host(environ),
+                                                             self.trusted_hosts)
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_COOKIE" not in environ:
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_COOKIE" not in environ \
+                and self._host_allowed(environ):
             key = page_key(environ)
             if self.store.has_complete(key) or (
                     self.shared is not None and self.reader.ready
-                    and _may_be_stored(key[0])):
+                    and _may_be_stored(key[2])):
                 answer = self._answer(environ, key)
                 if answer is not None:
                     status, headers, body = answer
