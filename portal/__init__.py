@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, config or {})
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_access_policy(app)
@@ -45,6 +46,13 @@ def load_config(app: Flask, overrides: dict) -> None:
         app.config["SECRET_KEY"] = portal_config.persistent_secret_key(app.instance_path)
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before any blueprint: routes bind their converters when they are added."""
+    from portal.safety import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter
 
 
 def register_extensions(app: Flask) -> None:

@@ -2,6 +2,10 @@
 
 from urllib.parse import quote, urlsplit
 
+from werkzeug.routing import IntegerConverter
+
+from portal.validation import DATABASE_INT_MAX
+
 
 def safe_next_url(target: str | None, fallback: str) -> str:
     """Only same-site absolute paths ("/staff/…"); anything with a scheme, a host, a
@@ -12,6 +16,15 @@ def safe_next_url(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc:
         return fallback
     return target
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in every route: a number above what a database integer column holds
+    matches no route (404) instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", DATABASE_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class PercentEncodeQuery:

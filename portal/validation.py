@@ -21,6 +21,19 @@ UNDECODABLE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
+# The largest id a PostgreSQL `integer` column holds; nine digits always fit below it.
+DATABASE_INT_MAX = 2**31 - 1
+NUMBER_DIGITS = 9
+
+
+def is_number(value: str | None, *, max_digits: int = NUMBER_DIGITS) -> bool:
+    """Whether a query or form value is a plain number that fits a database integer: ASCII
+    digits only, at most `max_digits` of them. Use it instead of `str.isdigit()`, which
+    also says yes to "²" and "١" (int() refuses the first), and to ten thousand digits
+    (int() refuses those, and a database column cannot hold them)."""
+    return bool(value) and len(value) <= max_digits and value.isascii() and value.isdigit()
+
+
 def text(value: str | None, *, field: str, label: str, max_length: int,
          required: bool = True, multiline: bool = False) -> str:
     """Trimmed text, or ValidationError naming the problem and the field."""

@@ -7,6 +7,7 @@ import time
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from wtforms.fields import SelectChoice
 
+from portal import validation
 from portal.antispam import check_honeypot
 from portal.errors import Conflict, NotFound, ValidationError, note_refusal
 from portal.forms import attach_error, form_status
@@ -179,7 +180,7 @@ def forget():
 @bp.get("/replies")
 def replies():
     page_number = request.args.get("page", "1")
-    if not page_number.isdigit() or len(page_number) > 6:
+    if not validation.is_number(page_number, max_digits=6):
         abort(400)
     page = queries.published_replies(page=int(page_number))
     return render_template("inquiries/replies.html", page=page, mask=mask)
