@@ -49,10 +49,12 @@ def load_config(app: Flask, overrides: dict) -> None:
 
 
 def register_url_converters(app: Flask) -> None:
-    """Before any blueprint: routes bind their converters when they are added."""
-    from portal.safety import DatabaseIntConverter
+    """Before any blueprint: routes bind their converters when they are added. Also the
+    request class whose form parser keeps a body with stray non-UTF-8 bytes."""
+    from portal.safety import DatabaseIntConverter, PortalRequest
 
     app.url_map.converters["int"] = DatabaseIntConverter
+    app.request_class = PortalRequest
 
 
 def register_extensions(app: Flask) -> None:

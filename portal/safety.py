@@ -1,7 +1,9 @@
 """Small request-safety helpers shared by views."""
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
+from flask import Request
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 from portal.validation import DATABASE_INT_MAX
@@ -30,7 +32,8 @@ class DatabaseIntConverter(IntegerConverter):
 class PercentEncodeQuery:
     """WSGI middleware: a query string sent with raw UTF-8 bytes (some command-line tools
     and old phones do) is percent-encoded before Flask parses it, so "q=低保" means 低保
-    rather than Latin-1 mojibake."""
+    rather than Latin-1 mojibake. A NUL (raw or %00) means nothing in any parameter and
+    PostgreSQL refuses it in text, so it is dropped here, once for every view."""
 
     SAFE = "=&%+;/?:@,$!*'()~-._"
 
@@ -38,7 +41,28 @@ class PercentEncodeQuery:
         self.app = app
 
     def __call__(self, environ, start_response):
-        query = environ.get("QUERY_STRING", "")
+        query = environ.get("QUERY_STRING", "").replace("\x00", "")
         if not query.isascii():
-            environ["QUERY_STRING"] = quote(query.encode("latin-1"), safe=self.SAFE)
+            query = quote(query.encode("latin-1"), safe=self.SAFE)
+        while "%00" in query:  # "%%0000" would leave a new "%00" after one pass
+            query = query.replace("%00", "")
+        environ["QUERY_STRING"] = query
         return self.app(environ, start_response)
+
+
+class LenientFormDataParser(FormDataParser):
+    """A url-encoded body with raw bytes that are not UTF-8 (browsers never send one,
+    broken clients do) keeps its fields: the bytes stay as %XX escapes, which the field
+    checks refuse with a message, instead of Werkzeug dropping the whole form and the
+    person's other input with it. Raw UTF-8 (curl --data-raw) reads as typed."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        # Quoting changes nothing that parse_qsl would read differently, but leaves
+        # only ASCII, so decoding can no longer fail.
+        text = quote(stream.read(), safe=PercentEncodeQuery.SAFE)
+        items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+        return stream, self.cls(items), self.cls()
+
+
+class PortalRequest(Request):
+    form_data_parser_class = LenientFormDataParser

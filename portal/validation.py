@@ -1,4 +1,23 @@
-"""Checks on what residents type: clear Chinese messages naming the field."""
+"""Checks on what residents type: clear Chinese messages naming the field.
+
+Decisions on invisible characters — NUL and the other C0/C1 controls, the bidi embeddings,
+overrides and isolates (U+202A–U+202E, U+2066–U+2069), and U+FFFD or a %XX escape left by
+bytes that were not UTF-8 — per kind of field:
+- Plain text a person types (titles, names, reasons, comments; one line or several) is
+  refused with a message naming the field (`text`, and `ChineseForm` for every text field
+  of every form), so the person sees what happened and nothing is half-saved. Tab and line
+  breaks are allowed where the field has several lines. A hidden override makes
+  "发票‮fdp.exe" read as "发票exe.pdf" to the next reader; a NUL breaks PostgreSQL.
+- Rich text (bodies of disclosures, village notices, consultations: `RichTextField`) has
+  controls and bidi marks stripped: they come invisibly with text pasted from Word or a web
+  page, and the author could not find them to delete. Broken encoding is still refused.
+- Query strings: a NUL is dropped before parsing (`portal.safety.PercentEncodeQuery`);
+  the search box strips the rest (`portal.search.params`); other parameters are checked
+  by their views (`is_number`, choices) and a bad one is a 400.
+- Upload file names: controls and bidi marks are stripped from the display name
+  (`portal.attachments.storage`); the stored name is generated.
+- Passwords are taken as typed: never shown, only hashed.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +53,26 @@ def is_number(value: str | None, *, max_digits: int = NUMBER_DIGITS) -> bool:
     return bool(value) and len(value) <= max_digits and value.isascii() and value.isdigit()
 
 
+def character_problem(value: str, *, label: str, multiline: bool) -> str | None:
+    """The message for broken encoding or invisible control characters in plain text,
+    or None when there is neither."""
+    if "\ufffd" in value or UNDECODABLE.search(value):
+        return f"{label}中含有无法识别的字符（可能是编码错误），请删除后重新输入。"
+    for char in value:
+        if (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROL) \
+                or char in _BIDI or (not multiline and char in "\n\r"):
+            return f"{label}中含有不可见的控制字符，请删除后重新输入。"
+    return None
+
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(_BIDI)) + "]")
+
+
+def strip_invisible(value: str | None) -> str | None:
+    """Rich text without control characters (tab and line breaks stay) and bidi marks."""
+    return _INVISIBLE.sub("", value) if value else value
+
+
 def text(value: str | None, *, field: str, label: str, max_length: int,
          required: bool = True, multiline: bool = False) -> str:
     """Trimmed text, or ValidationError naming the problem and the field."""
@@ -42,13 +81,8 @@ def text(value: str | None, *, field: str, label: str, max_length: int,
         if required:
             raise ValidationError(f"请填写{label}。", field=field)
         return ""
-    if "\ufffd" in value or UNDECODABLE.search(value):
-        raise ValidationError(f"{label}中含有无法识别的字符（可能是编码错误），请删除后重新输入。",
-                              field=field)
-    for char in value:
-        if (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROL) \
-                or char in _BIDI or (not multiline and char in "\n\r"):
-            raise ValidationError(f"{label}中含有不可见的控制字符，请删除后重新输入。", field=field)
+    if problem := character_problem(value, label=label, multiline=multiline):
+        raise ValidationError(problem, field=field)
     if len(value) > max_length:
         raise ValidationError(f"{label}不能超过 {max_length} 个字（现有 {len(value)} 个字）。",
                               field=field)
