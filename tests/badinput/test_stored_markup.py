@@ -23,7 +23,7 @@ TYPED = {"title", "body", "summary", "name", "display_name", "note", "text", "re
          "how_to_participate", "short_window_reason", "discussion_meeting", "legality_reviewer",
          "office", "hours", "how_to_apply", "remedies", "channels", "audience", "manner",
          "time_limit", "party", "source_url", "legal_representative", "reply_text"}
-HOSTILE = "".join(XSS)
+HOSTILE = "".join(XSS)  # longest payloads last, so short columns still get several
 # Responses a browser renders as markup. JSON (the API) carries text as data: a client that
 # puts it into a page must escape it, as the portal's own pages do.
 MARKUP = {"text/html", "application/xhtml+xml", "application/atom+xml", "application/xml",
@@ -37,6 +37,19 @@ def _typed_columns(table: sa.Table) -> list[sa.Column]:
             and (column.name in TYPED or column.name.endswith("_html"))]
 
 
+def _hostile(column: sa.Column) -> str:
+    """As many whole payloads as the column holds (room left for a row id)."""
+    if column.name.endswith("_html"):
+        return clean_html(HOSTILE)
+    room = (column.type.length or 100_000) - 10
+    text = ""
+    for payload in XSS:
+        if len(text) + len(payload) > room:
+            break
+        text += payload
+    return text
+
+
 def _make_everything_hostile() -> list[str]:
     touched = []
     for table in db.metadata.sorted_tables:
@@ -45,8 +58,7 @@ def _make_everything_hostile() -> list[str]:
             continue
         # The row id at the end keeps unique columns (目录事项 names) unique.
         suffix = sa.cast(table.c.id, sa.String) if "id" in table.c else sa.literal("")
-        values = {c.name: sa.literal(clean_html(HOSTILE) if c.name.endswith("_html")
-                                     else HOSTILE) + suffix for c in columns}
+        values = {c.name: sa.literal(_hostile(c)) + suffix for c in columns}
         db.session.execute(table.update().values(**values))
         touched += [f"{table.name}.{c.name}" for c in columns]
     db.session.commit()
