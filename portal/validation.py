@@ -1,8 +1,9 @@
 """Checks on what residents type: clear Chinese messages naming the field.
 
 Decisions on invisible characters — NUL and the other C0/C1 controls, the bidi embeddings,
-overrides and isolates (U+202A–U+202E, U+2066–U+2069), and U+FFFD or a %XX escape left by
-bytes that were not UTF-8 — per kind of field:
+overrides and isolates (U+202A–U+202E, U+2066–U+2069), and U+FFFD, which is what bytes
+that were not UTF-8 become in a form body (portal.safety.LenientFormDataParser) — per kind
+of field:
 - Plain text a person types (titles, names, reasons, comments; one line or several) is
   refused with a message naming the field (`text`, and `ChineseForm` for every text field
   of every form), so the person sees what happened and nothing is half-saved. Tab and line
@@ -11,9 +12,9 @@ bytes that were not UTF-8 — per kind of field:
 - Rich text (bodies of disclosures, village notices, consultations: `RichTextField`) has
   controls and bidi marks stripped: they come invisibly with text pasted from Word or a web
   page, and the author could not find them to delete. Broken encoding is still refused.
-- Query strings: a NUL is dropped before parsing (`portal.safety.PercentEncodeQuery`);
-  the search box strips the rest (`portal.search.params`); other parameters are checked
-  by their views (`is_number`, choices) and a bad one is a 400.
+- Query strings: the search box strips them (`portal.search.params`, there is no form to
+  show a message on); every other parameter is checked by its view (`is_number`, choices,
+  slugs) and a bad one is a 400 (or 404 for a slug that names nothing).
 - Upload file names: controls and bidi marks are stripped from the display name
   (`portal.attachments.storage`); the stored name is generated.
 - Passwords are taken as typed: never shown, only hashed.
@@ -34,8 +35,9 @@ CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 _ALLOWED_CONTROL = {"\n", "\r", "\t"}
-# Werkzeug keeps bytes that are not valid UTF-8 as their %XX escapes; a resident never
-# types a percent sign followed by a high byte, so this is a broken or hostile client.
+# In a query string Werkzeug keeps bytes that are not valid UTF-8 as their %XX escapes
+# (the search box drops them). Form bodies read them as U+FFFD (portal.safety), so a
+# typed "%E4%BD%A0" in a pasted link stays text.
 UNDECODABLE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
@@ -56,7 +58,7 @@ def is_number(value: str | None, *, max_digits: int = NUMBER_DIGITS) -> bool:
 def character_problem(value: str, *, label: str, multiline: bool) -> str | None:
     """The message for broken encoding or invisible control characters in plain text,
     or None when there is neither."""
-    if "\ufffd" in value or UNDECODABLE.search(value):
+    if "\ufffd" in value:
         return f"{label}中含有无法识别的字符（可能是编码错误），请删除后重新输入。"
     for char in value:
         if (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROL) \

@@ -271,3 +271,24 @@ def test_form_with_bad_input(app, client_for, url_values, case):
                 *check_undecodable_bytes(submit), *check_length(submit), *check_script(submit)]
 
     assert not problems, f"{case.endpoint} {case.field}:\n" + "\n".join(problems)
+
+
+def _case(endpoint: str, field: str) -> Case:
+    return next(c for c in CASES if (c.endpoint, c.field) == (endpoint, field))
+
+
+@pytest.mark.parametrize("case, value", [
+    (_case("staff_inquiries.new_opinion", "title"),
+     "见 https://weibo.com/search?q=%E4%BD%8E%E4%BF%9D 的报道"),
+    (_case("staff_disclosures.new", "body_html"),
+     '<p>详见<a href="https://www.gov.cn/%E6%94%BF%E7%AD%96/">政策</a></p>'),
+], ids=["opinion-title", "disclosure-body"])
+def test_percent_encoded_links_are_text_not_broken_encoding(app, client_for, url_values,
+                                                           case, value):
+    """A pasted link keeps its %XX escapes: only bytes that were not UTF-8 are refused."""
+    submit = Submitter(app, case, client_for, url_values)
+
+    response = submit.post(value, keep="保留的内容")
+
+    assert _saved(response), response.get_data(as_text=True)[:300]
+    assert "%E4%BD%8E%E4%BF%9D" in submit.shown() or "%E6%94%BF%E7%AD%96" in submit.shown()
