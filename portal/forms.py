@@ -25,7 +25,8 @@ class PlainText:
 
     def __call__(self, form, field) -> None:
         value = field.data if isinstance(field.data, str) else ""
-        label = field.label.text if field.label else field.name
+        # The label as the page shows it, without a note such as "（选填）".
+        label = (field.label.text if field.label else field.name).split("（")[0].strip("：: ")
         if problem := validation.character_problem(value, label=label,
                                                    multiline=self.multiline):
             raise FieldError(problem)
