@@ -8,7 +8,7 @@ of field:
   refused with a message naming the field (`text`, and `ChineseForm` for every text field
   of every form), so the person sees what happened and nothing is half-saved. Tab and line
   breaks are allowed where the field has several lines. A hidden override makes
-  "发票‮fdp.exe" read as "发票exe.pdf" to the next reader; a NUL breaks PostgreSQL.
+  "发票<U+202E>fdp.exe" read as "发票exe.pdf" to the next reader; a NUL breaks PostgreSQL.
 - Rich text (bodies of disclosures, village notices, consultations: `RichTextField`) has
   controls and bidi marks stripped: they come invisibly with text pasted from Word or a web
   page, and the author could not find them to delete. Broken encoding is still refused.
