@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
 
-.PHONY: run test test-e2e soak screenshots lint clean bench
+.PHONY: run test test-e2e soak screenshots lint security clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench: $(VENV)/.installed-bench
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests migrations wsgi.py bench
+
+## bandit, medium and high severity; justified exceptions are listed in docs/bandit.md
+security: $(VENV)/.installed-test
+	$(BIN)/bandit -r portal -ll -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

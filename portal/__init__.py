@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, config or {})
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_access_policy(app)
@@ -53,6 +54,15 @@ def load_config(app: Flask, overrides: dict) -> None:
         app.config["SECRET_KEY"] = portal_config.persistent_secret_key(app.instance_path)
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before any blueprint: routes bind their converters when they are added. Also the
+    request class whose form parser keeps a body with stray non-UTF-8 bytes."""
+    from portal.safety import DatabaseIntConverter, PortalRequest
+
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.request_class = PortalRequest
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,14 +1,40 @@
-"""Shared form plumbing: Chinese messages for WTForms' built-in validators."""
+"""Shared form plumbing: Chinese messages for WTForms' built-in validators, and one rule
+for invisible characters in every text field (see the decisions in portal/validation.py)."""
 
 from flask import abort, flash, redirect
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import ValidationError as FieldError
 
+from portal import validation
 from portal.errors import ValidationError, note_refusal
 
 
+class RichTextField(TextAreaField):
+    """A body of rich text (HTML or plain paragraphs): control characters and bidi marks
+    pasted along with it are stripped rather than refused."""
+
+
+class PlainText:
+    """Refuses broken encoding and invisible control characters in a plain-text field,
+    naming the field; line breaks and tabs only in multi-line fields."""
+
+    def __init__(self, multiline: bool):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        value = field.data if isinstance(field.data, str) else ""
+        # The label as the page shows it, without a note such as "（选填）".
+        label = (field.label.text if field.label else field.name).split("（")[0].strip("：: ")
+        if problem := validation.character_problem(value, label=label,
+                                                   multiline=self.multiline):
+            raise FieldError(problem)
+
+
 class ChineseForm(FlaskForm):
-    """A FlaskForm whose built-in messages ("Not a valid date value") come out in Chinese."""
+    """A FlaskForm whose built-in messages ("Not a valid date value") come out in Chinese,
+    and whose text fields refuse (plain text) or strip (rich text) invisible characters."""
 
     class Meta:
         locales = ("zh_CN", "zh")
@@ -17,6 +43,16 @@ class ChineseForm(FlaskForm):
             from wtforms.i18n import get_translations
 
             return get_translations(self.locales)
+
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, RichTextField):
+                field.filters = (*field.filters, validation.strip_invisible)
+                field.validators = [*field.validators, PlainText(multiline=True)]
+            elif isinstance(field, StringField) and not isinstance(field, PasswordField):
+                multiline = isinstance(field, TextAreaField)
+                field.validators = [*field.validators, PlainText(multiline=multiline)]
+            return field
 
 
 def first_error(form) -> str | None:

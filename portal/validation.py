@@ -1,4 +1,24 @@
-"""Checks on what residents type: clear Chinese messages naming the field."""
+"""Checks on what residents type: clear Chinese messages naming the field.
+
+Decisions on invisible characters — NUL and the other C0/C1 controls, the bidi embeddings,
+overrides and isolates (U+202A–U+202E, U+2066–U+2069), and U+FFFD, which is what bytes
+that were not UTF-8 become in a form body (portal.safety.LenientFormDataParser) — per kind
+of field:
+- Plain text a person types (titles, names, reasons, comments; one line or several) is
+  refused with a message naming the field (`text`, and `ChineseForm` for every text field
+  of every form), so the person sees what happened and nothing is half-saved. Tab and line
+  breaks are allowed where the field has several lines. A hidden override makes
+  "发票<U+202E>fdp.exe" read as "发票exe.pdf" to the next reader; a NUL breaks PostgreSQL.
+- Rich text (bodies of disclosures, village notices, consultations: `RichTextField`) has
+  controls and bidi marks stripped: they come invisibly with text pasted from Word or a web
+  page, and the author could not find them to delete. Broken encoding is still refused.
+- Query strings: the search box strips them (`portal.search.params`, there is no form to
+  show a message on); every other parameter is checked by its view (`is_number`, choices,
+  slugs) and a bad one is a 400 (or 404 for a slug that names nothing).
+- Upload file names: controls and bidi marks are stripped from the display name
+  (`portal.attachments.storage`); the stored name is generated.
+- Passwords are taken as typed: never shown, only hashed.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +35,44 @@ CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 _ALLOWED_CONTROL = {"\n", "\r", "\t"}
-# Werkzeug keeps bytes that are not valid UTF-8 as their %XX escapes; a resident never
-# types a percent sign followed by a high byte, so this is a broken or hostile client.
+# In a query string Werkzeug keeps bytes that are not valid UTF-8 as their %XX escapes
+# (the search box drops them). Form bodies read them as U+FFFD (portal.safety), so a
+# typed "%E4%BD%A0" in a pasted link stays text.
 UNDECODABLE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+# The largest id a PostgreSQL `integer` column holds; nine digits always fit below it.
+DATABASE_INT_MAX = 2**31 - 1
+NUMBER_DIGITS = 9
+
+
+def is_number(value: str | None, *, max_digits: int = NUMBER_DIGITS) -> bool:
+    """Whether a query or form value is a plain number that fits a database integer: ASCII
+    digits only, at most `max_digits` of them. Use it instead of `str.isdigit()`, which
+    also says yes to "²" and "١" (int() refuses the first), and to ten thousand digits
+    (int() refuses those, and a database column cannot hold them)."""
+    return bool(value) and len(value) <= max_digits and value.isascii() and value.isdigit()
+
+
+def character_problem(value: str, *, label: str, multiline: bool) -> str | None:
+    """The message for broken encoding or invisible control characters in plain text,
+    or None when there is neither."""
+    if "\ufffd" in value:
+        return f"{label}中含有无法识别的字符（可能是编码错误），请删除后重新输入。"
+    for char in value:
+        if (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROL) \
+                or char in _BIDI or (not multiline and char in "\n\r"):
+            return f"{label}中含有不可见的控制字符，请删除后重新输入。"
+    return None
+
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(_BIDI)) + "]")
+
+
+def strip_invisible(value: str | None) -> str | None:
+    """Rich text without control characters (tab and line breaks stay) and bidi marks."""
+    return _INVISIBLE.sub("", value) if value else value
 
 
 def text(value: str | None, *, field: str, label: str, max_length: int,
@@ -29,13 +83,8 @@ def text(value: str | None, *, field: str, label: str, max_length: int,
         if required:
             raise ValidationError(f"请填写{label}。", field=field)
         return ""
-    if "\ufffd" in value or UNDECODABLE.search(value):
-        raise ValidationError(f"{label}中含有无法识别的字符（可能是编码错误），请删除后重新输入。",
-                              field=field)
-    for char in value:
-        if (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROL) \
-                or char in _BIDI or (not multiline and char in "\n\r"):
-            raise ValidationError(f"{label}中含有不可见的控制字符，请删除后重新输入。", field=field)
+    if problem := character_problem(value, label=label, multiline=multiline):
+        raise ValidationError(problem, field=field)
     if len(value) > max_length:
         raise ValidationError(f"{label}不能超过 {max_length} 个字（现有 {len(value)} 个字）。",
                               field=field)

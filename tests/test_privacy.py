@@ -291,3 +291,54 @@ def test_text_without_findings_round_trips(text):
 def test_text_without_digits_is_never_touched(text):
     """Chinese, astral characters (𠀀), punctuation and letters come through unchanged."""
     assert scan(text) == [] and mask(text) == text
+
+
+# --- Generated values in random Chinese text ------------------------------------------------
+
+# Chinese filler: common and astral-plane ideographs (𠀀, 𪚥) and full-width punctuation, no
+# digits or letters, so a generated value cannot run on into its neighbours.
+chinese = st.text(
+    alphabet=st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+                       st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),
+                       st.sampled_from("，。：；、（）“”　 \n")),
+    max_size=12)
+PROVINCES = ["11", "12", "13", "31", "32", "41", "44", "46", "50", "54", "65", "71", "81", "82"]
+generated_ids = st.builds(
+    lambda province, rest, born, sequence: id_number(province + rest, born.strftime("%Y%m%d"),
+                                                     sequence),
+    st.sampled_from(PROVINCES), st.from_regex(r"[0-9]{4}", fullmatch=True),
+    st.dates(min_value=datetime(1900, 1, 1).date(), max_value=datetime(2020, 12, 31).date()),
+    st.from_regex(r"[0-9]{3}", fullmatch=True))
+generated_mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+# UnionPay cards: 16 or 19 digits (18 could also be a valid ID number; then the ID wins).
+generated_cards = st.one_of(st.from_regex(r"62[0-9]{13}", fullmatch=True),
+                            st.from_regex(r"62[0-9]{16}", fullmatch=True)).map(card_number)
+generated = st.one_of(st.tuples(st.just(ID), generated_ids),
+                      st.tuples(st.just(MOBILE), generated_mobiles),
+                      st.tuples(st.just(CARD), generated_cards))
+
+
+@settings(max_examples=200, deadline=None)
+@given(chinese, st.lists(st.tuples(generated, chinese), min_size=1, max_size=4))
+def test_generated_values_in_chinese_text_are_found_and_masked(lead, values):
+    # Two values written back to back are one longer run of digits; keep them apart.
+    text = lead + "".join(value + (filler or "，") for (_kind, value), filler in values)
+
+    findings = scan(text)
+    assert [(f.kind, f.text) for f in findings] == [value for value, _filler in values]
+    masked = mask(text)
+    for (_kind, value), _filler in values:
+        assert value not in masked
+    assert scan(masked) == []
+    assert masked.replace("*", "").count("\n") == text.count("\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(chinese, st.from_regex(r"[0-9]{1,10}", fullmatch=True)), max_size=6),
+       chinese)
+def test_chinese_text_with_short_numbers_is_left_unchanged(parts, tail):
+    """Dates, amounts and counts (fewer than 11 digits) between Chinese words are no finding."""
+    text = "".join(words + (number if words else "") for words, number in parts) + tail
+
+    assert scan(text) == []
+    assert mask(text) == text

@@ -39,6 +39,14 @@ MXSS_PAYLOADS = [
     "<xmp><img src=x onerror=alert(1)></xmp>",
     "<textarea><img src=x onerror=alert(1)></textarea>",
     "<title><img src=x onerror=alert(1)></title>",
+    # bleach advisories: CVE-2020-6802 (noscript), CVE-2020-6816 (math/svg + style),
+    # CVE-2021-23980 (svg/math + p + style, comments inside style).
+    "<noscript><style></noscript><img src=x onerror=alert(1)>",
+    "<math><style><img src=x onerror=alert(1)></style></math>",
+    "<svg><style><img src=x onerror=alert(1)></style></svg>",
+    "<math></p><style><!--</style><img src/onerror=alert(1)>",
+    "<svg></p><title><!--</title><img src/onerror=alert(1)>",
+    "<svg><p><style><img src=x onerror=alert(1)></style></p></svg>",
 ]
 
 
@@ -308,3 +316,16 @@ def test_find_unsafe_names_what_would_run(html_text, found):
 ])
 def test_find_unsafe_leaves_ordinary_markup_alone(html_text):
     assert find_unsafe(html_text) == []
+
+
+# Arbitrary Unicode (controls, astral-plane characters, lone brackets) between the markup.
+mixed = st.lists(st.one_of(markup, st.text(max_size=12)), max_size=5).map("".join)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed)
+def test_arbitrary_text_with_markup_is_cleaned_safely_and_stably(source):
+    once = clean_html(source)
+
+    assert_safe(once)
+    assert clean_html(once) == once

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal import validation
 from portal.annual_report import appeals, services
 from portal.annual_report.export import template_context
 from portal.annual_report.forms import AppealForm, AppealUpdateForm, ReportForm
@@ -117,7 +118,7 @@ def add_appeal(year: int):
 def update_appeal(year: int):
     form = AppealUpdateForm()
     appeal_id = request.form.get("appeal_id", "")
-    if not form.validate_on_submit() or not appeal_id.isdigit():
+    if not form.validate_on_submit() or not validation.is_number(appeal_id):
         flash("提交的内容有误：请选择结果，日期按 年-月-日 填写。", "error")
         return _render_appeals(year, status=400)
     try:

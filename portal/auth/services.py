@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import audit
+from portal import audit, validation
 from portal.auth import totp
 from portal.auth.models import Role, RoleGrant, User, new_session_token
 from portal.auth.permissions import require
@@ -46,7 +46,7 @@ def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login loader: the cookie holds "<id>:<session token>"; a rotated token
     (after logout, password change or disabling) no longer matches."""
     user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not validation.is_number(user_id) or not token:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_token != token:

@@ -110,7 +110,7 @@ def whole_number(value: str | int | None, *, field: str, label: str, low: int,
     """An integer typed into a form, or ValidationError saying what is allowed."""
     text = str(value if value is not None else "").strip()
     message = f"{label}请填写 {low} 到 {high} 之间的整数。"
-    if not text.lstrip("-").isdigit() or len(text) > 8:
+    if not validation.is_number(text.removeprefix("-"), max_digits=8):
         raise ValidationError(message, field=field)
     number = int(text)
     if not low <= number <= high:

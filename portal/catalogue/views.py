@@ -7,6 +7,7 @@ from dataclasses import fields
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal import validation
 from portal.catalogue import queries, services
 from portal.catalogue.forms import EntryForm, GuideForm
 from portal.errors import NotFound, ValidationError
@@ -30,7 +31,7 @@ def _scope():
 
 def _page_arg() -> int:
     value = request.args.get("page", "1")
-    if not value.isdigit() or len(value) > 6:
+    if not validation.is_number(value, max_digits=6):
         abort(400)
     return int(value)
 

@@ -3,7 +3,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
 from portal.consultations.models import Adoption
-from portal.forms import ChineseForm
+from portal.forms import ChineseForm, RichTextField
 
 
 class ConsultationForm(ChineseForm):
@@ -14,7 +14,7 @@ class ConsultationForm(ChineseForm):
                         "（征求意见稿）》公开征求意见的公告")
     summary = TextAreaField("起草说明",
                             description="制定的必要性、主要内容和需要重点听取意见的问题。")
-    draft_html = TextAreaField("征求意见稿",
+    draft_html = RichTextField("征求意见稿",
                                description="可直接输入文字（空行分段），或粘贴简单 HTML。")
     opens_on = DateField("征求意见开始日期", validators=[Optional()],
                          description="北京时间当日 0 时开始。")

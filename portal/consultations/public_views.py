@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
+from portal import validation
 from portal.antispam import check_honeypot
 from portal.consultations import participation, queries
 from portal.consultations.forms import CommentForm
@@ -21,7 +22,7 @@ bp = Blueprint("consultations", __name__, url_prefix="/consultations")
 
 def _page_arg() -> int:
     value = request.args.get("page", "1")
-    if not value.isdigit() or len(value) > 6:
+    if not validation.is_number(value, max_digits=6):
         abort(400)
     return int(value)
 

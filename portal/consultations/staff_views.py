@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
+from portal import validation
 from portal.consultations import moderation, queries, services
 from portal.consultations.forms import (
     AdoptionForm,
@@ -27,7 +28,7 @@ bp = Blueprint("staff_consultations", __name__, url_prefix="/staff/consultations
 
 def _page_arg() -> int:
     value = request.args.get("page", "1")
-    if not value.isdigit() or len(value) > 6:
+    if not validation.is_number(value, max_digits=6):
         abort(400)
     return int(value)
 

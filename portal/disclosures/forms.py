@@ -4,7 +4,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.disclosures.models import TOPICS, Category, Mode, Validity
-from portal.forms import ChineseForm
+from portal.forms import ChineseForm, RichTextField
 
 
 class DisclosureForm(ChineseForm):
@@ -14,7 +14,7 @@ class DisclosureForm(ChineseForm):
                            validators=[DataRequired("请选择公开类别。")])
     title = StringField("标题", validators=[DataRequired("请填写标题。"),
                                           Length(max=200, message="标题不能超过 200 个字。")])
-    body_html = TextAreaField("正文", description="可直接输入文字（空行分段），或粘贴简单 HTML。")
+    body_html = RichTextField("正文", description="可直接输入文字（空行分段），或粘贴简单 HTML。")
     word_file = FileField("从 Word 导入正文", description="上传 .docx 文件，将替换上方正文。",
                           validators=[FileAllowed(["docx"], "只能导入 .docx 格式的 Word 文件。")])
     doc_number = StringField("发文字号", validators=[Length(max=100)],

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import audit
+from portal import audit, validation
 from portal.attachments.services import save_uploads
 from portal.attachments.word import import_docx
 from portal.auth.models import Role
@@ -64,11 +64,15 @@ class DisclosureInput:
     catalogue_entry_id: int | None = None  # issue 6: 公开目录事项
 
 
+OPTIONAL_TEXT = (("doc_number", "发文字号", 100), ("keywords", "主题词", 200),
+                 ("source", "信息来源", 100), ("supersedes_index", "替代的文件（索引号）", 40))
+
+
 def _validate(data: DisclosureInput, current_catalogue_entry: int | None = None) -> None:
-    if not data.title.strip():
-        raise ValidationError("请填写标题。", field="title")
-    if len(data.title) > 200:
-        raise ValidationError("标题不能超过 200 个字。", field="title")
+    data.title = validation.text(data.title, field="title", label="标题", max_length=200)
+    for name, label, limit in OPTIONAL_TEXT:
+        setattr(data, name, validation.text(getattr(data, name), field=name, label=label,
+                                            max_length=limit, required=False))
     if data.topic not in TOPICS:
         raise ValidationError("请选择主题分类。", field="topic")
     today = local_now().date()

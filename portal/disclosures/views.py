@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
+from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.catalogue import queries as catalogue_queries  # issue 6
 from portal.disclosures import queries, services
@@ -28,7 +29,7 @@ def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     if not value:
         return None
-    if not value.isdigit() or len(value) > 6:
+    if not validation.is_number(value, max_digits=6):
         abort(400, f"参数 {name} 应为数字。")
     return int(value)
 

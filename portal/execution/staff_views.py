@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
+from portal import validation
 from portal.auth.models import Role
 from portal.disclosures.queries import editable_organizations
 from portal.errors import Conflict, NotFound, ValidationError
@@ -32,7 +33,7 @@ def _form(task=None) -> TaskForm:
         if task is not None:
             form.organization.data = task.organization_id
             form.decision_index.data = task.decision.index_number if task.decision else ""
-        elif request.args.get("parent", "").isdigit():
+        elif validation.is_number(request.args.get("parent")):
             form.parent.data = int(request.args["parent"])
     form.organization.choices = [SelectChoice(o.id, o.full_name)
                                  for o in editable_organizations(current_user)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal import validation
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inquiries import clocks, extensions, opinion, policy, queries, workflow
@@ -25,7 +26,7 @@ def queue():
     if name not in queries.QUEUES:
         abort(400)
     page_arg = request.args.get("page", "1")
-    if not page_arg.isdigit() or len(page_arg) > 6:
+    if not validation.is_number(page_arg, max_digits=6):
         abort(400)
     page = queries.queue(current_user, name, descending=request.args.get("sort") == "desc",
                          page=int(page_arg), size=current_app.config["PAGE_SIZE"])
@@ -86,7 +87,7 @@ def note(inquiry_id: int):
 @login_required
 def transfer(inquiry_id: int):
     target_id = _form("target")
-    if not target_id.isdigit():
+    if not validation.is_number(target_id):
         return _act(inquiry_id, _refuse, "", "请选择转办单位。")
     return _act(inquiry_id, workflow.transfer, "已转办。", get_organization(int(target_id)),
                 _form("reason"))
@@ -169,7 +170,7 @@ def close(inquiry_id: int):
 @login_required
 def milestone(inquiry_id: int):
     disclosure = _form("disclosure_id").strip()
-    if disclosure and not disclosure.isdigit():
+    if disclosure and not validation.is_number(disclosure):
         return _act(inquiry_id, _refuse, "", "公开信息编号应为数字。")
     return _act(inquiry_id, opinion.record_milestone, "已记录。", _form("milestone"),
                 disclosure_id=int(disclosure) if disclosure else None, note=_form("note"))
@@ -219,7 +220,8 @@ def update_sla(policy_id: int):
         abort(400)
     amount = _form("amount")
     try:
-        policy.update_policy(current_user, policy_id, int(amount) if amount.isdigit() else -1)
+        policy.update_policy(current_user, policy_id,
+                             int(amount) if validation.is_number(amount) else -1)
     except ValidationError as error:
         note_refusal(error)
         flash(error.message, "error")

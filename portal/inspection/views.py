@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal import validation
 from portal.audit.services import head_hash, verify_chain
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm
@@ -26,7 +27,7 @@ def _year() -> int:
     value = request.args.get("year", "")
     if not value:
         return local_today().year
-    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+    if not validation.is_number(value, max_digits=4) or not 2000 <= int(value) <= 2100:
         abort(400)
     return int(value)
 
@@ -55,7 +56,7 @@ def inquiries():
     for name in ("organization_id", "handler_id"):
         value = request.args.get(name, "")
         if value:
-            if not value.isdigit():
+            if not validation.is_number(value):
                 abort(400)
             filters[name] = int(value)
     kind = request.args.get("type", "")

@@ -25,6 +25,10 @@ def get_organization(org_id: int) -> Organization:
 
 
 def get_by_slug(slug: str) -> Organization:
+    """Return the organization with this slug or raise NotFound. Anything that cannot be a
+    slug (a NUL from a URL, which PostgreSQL refuses in a query) is not looked up."""
+    if not SLUG_RE.fullmatch(slug or ""):
+        raise NotFound("找不到该单位。")
     org = db.session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
         raise NotFound("找不到该单位。")

@@ -53,7 +53,8 @@ def mark(text: str, tokens: list[str]) -> Markup:
         out.append(f"<mark>{escape(found.group())}</mark>")
         position = found.end()
     out.append(str(escape(text[position:])))
-    return Markup("".join(out))
+    # Every piece was escaped above; only the <mark> tags are ours.
+    return Markup("".join(out))  # nosec B704
 
 
 def snippet(body: str, attachment_text: str, tokens: list[str],
@@ -65,7 +66,8 @@ def snippet(body: str, attachment_text: str, tokens: list[str],
         found = pattern.search(text) if pattern is not None and text else None
         if found is not None:
             start = max(0, found.start() - CONTEXT_BEFORE)
-            return Markup(escape(prefix)) + _window(text, start, width, tokens)
+            # escape() already returns Markup; the wrapper only fixes the type.
+            return Markup(escape(prefix)) + _window(text, start, width, tokens)  # nosec B704
     return _window(body or attachment_text, 0, width, tokens)
 
 
@@ -73,4 +75,5 @@ def _window(text: str, start: int, width: int, tokens: list[str]) -> Markup:
     end = min(len(text), start + width)
     lead = "…" if start > 0 else ""
     tail = "…" if end < len(text) else ""
-    return Markup(lead) + mark(text[start:end], tokens) + Markup(tail)
+    # lead and tail are our own constants ("…" or ""); mark() escapes the text.
+    return Markup(lead) + mark(text[start:end], tokens) + Markup(tail)  # nosec B704

@@ -1,9 +1,9 @@
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
-from portal.forms import ChineseForm
+from portal.forms import ChineseForm, RichTextField
 from portal.villages.models import NoticeCategory
 
 
@@ -12,7 +12,7 @@ class NoticeForm(ChineseForm):
     category = SelectField("类别", choices=[SelectChoice(c.value, c.label) for c in NoticeCategory],
                            validate_choice=False)
     title = StringField("标题")
-    body_html = TextAreaField("公开内容", description="可直接输入文字（空行分段）。"
+    body_html = RichTextField("公开内容", description="可直接输入文字（空行分段）。"
                               "姓名可以公开，身份证号、手机号、银行卡号须打码。")
     period_start = DateField("公开期间：自",
                              validators=[InputRequired("请填写公开期间的开始日期。")],

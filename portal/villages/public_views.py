@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.organizations.services import towns_with_villages
 from portal.paging import PageRequest
@@ -19,7 +20,7 @@ def _small_int(name: str) -> int | None:
     value = request.args.get(name, "")
     if not value:
         return None
-    if not value.isdigit() or len(value) > 6:
+    if not validation.is_number(value, max_digits=6):
         abort(400)
     return int(value)
 

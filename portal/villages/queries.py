@@ -11,6 +11,7 @@ from portal.disclosures.queries import Page, paginate
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
+from portal.organizations.services import SLUG_RE
 from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import LOCAL_TZ
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
@@ -20,8 +21,11 @@ STAFF_ROLES = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER, Role.
 
 
 def get_village(slug: str) -> Organization:
+    """The village with this slug, or NotFound; a value that cannot be a slug (a NUL from
+    a URL, which PostgreSQL refuses in a query) is not looked up."""
     village = db.session.scalar(select(Organization).where(
-        Organization.slug == slug, Organization.kind == OrgKind.VILLAGE))
+        Organization.slug == slug, Organization.kind == OrgKind.VILLAGE)) \
+        if SLUG_RE.fullmatch(slug or "") else None
     if village is None:
         raise NotFound("找不到该村。")
     return village

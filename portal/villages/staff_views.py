@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
+from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
 from portal.errors import ValidationError, note_refusal
@@ -53,7 +54,7 @@ def listing():
     if status and status not in {s.value for s in NoticeStatus}:
         abort(400)
     page_arg = request.args.get("page", "1")
-    if not page_arg.isdigit() or len(page_arg) > 6:
+    if not validation.is_number(page_arg, max_digits=6):
         abort(400)
     return render_template(
         "villages/staff_list.html", statuses=list(NoticeStatus), status=status,
@@ -219,7 +220,7 @@ def set_rule():
         abort(400)
     try:
         village_id, grace = request.form.get("village", ""), request.form.get("grace_days", "")
-        if not village_id.isdigit() or not grace.isdigit():
+        if not validation.is_number(village_id) or not validation.is_number(grace):
             raise ValidationError("请选择村并填写宽限天数。")
         try:
             category = NoticeCategory(request.form.get("category", ""))

@@ -77,7 +77,7 @@ def test_honeypot_is_refused_and_audited(client, open_consultation):
 @pytest.mark.parametrize("changes,message", [
     ({"body": ""}, "请填写意见内容。"),
     ({"body": "长" * 3001}, "意见内容不能超过 3000 个字（现有 3001 个字）。"),
-    ({"body": "含有\x00空字符"}, "意见内容中含有不可见的控制字符"),
+    ({"body": "含有\x00空字符"}, "您的意见中含有不可见的控制字符"),  # the form's label
     ({"contact": "12345"}, "联系方式请填写手机号、带区号的固定电话或电子邮箱"),
     ({"name": "名\u202e字"}, "姓名中含有不可见的控制字符"),
 ])
