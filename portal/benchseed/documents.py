@@ -62,10 +62,10 @@ class SearchWriter:
     def flush(self) -> None:
         self.loader.insert(SearchDocument.__table__, self.rows)
         if self.loader.is_postgresql:
-            statement = sa.text(f"INSERT INTO {VECTOR_TABLE} (document_id, vector) "
+            statement = sa.text(f"INSERT INTO {VECTOR_TABLE} (document_id, vector) "  # nosec B608
                                 f"VALUES (:id, {PostgresBackend._VECTOR})")
         else:
-            statement = sa.text(f"INSERT INTO {FTS_TABLE} (rowid, title, body, attachments) "
+            statement = sa.text(f"INSERT INTO {FTS_TABLE} (rowid, title, body, attachments) "  # nosec B608
                                 "VALUES (:id, :title, :body, :attachments)")
         self.loader.execute_many(statement, self.tokens)
         self.rows, self.tokens = [], []
