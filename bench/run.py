@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from datetime import date
@@ -165,7 +166,13 @@ def drain(port: int) -> None:
     """Wait until the requests wrk left queued are served: sync workers still answer every
     connection in the listen queue after wrk has gone, and the next measurement would pay
     for them. The queue is first in, first out, so one answered request means it is empty."""
-    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=600).read()
+    for _attempt in range(60):  # slow pages at 64 connections can take many minutes
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60).read()
+            return
+        except (TimeoutError, urllib.error.URLError):
+            continue
+    raise RuntimeError("the server did not catch up within an hour")
 
 
 def measure(port: int, paths: list[str], cookie: str = "") -> dict:
