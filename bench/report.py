@@ -86,16 +86,18 @@ def _page_rows(result: dict) -> list[str]:
     framework = result["ceilings"]["framework"]["rps"]
     nginx = result["ceilings"]["nginx"]["rps"]
     rows = ["| 页面 | 请求/秒 | p50 ms | p95 ms | p99 ms | 占框架上限 | 占 nginx 上限 "
-            "| 非 200 / 错误 |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            "| 非 200 / 错误 | worker 峰值内存 |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, m in result["pages"].items():
         rows.append(f"| {PAGE_LABELS[name]} | {m['rps']:,.0f} | {_ms(m['p50'])} | "
                     f"{_ms(m['p95'])} | {_ms(m['p99'])} | {_share(m['rps'], framework):.0%} | "
-                    f"{_share(m['rps'], nginx):.1%} | {m['non200']} / {m['errors']} |")
+                    f"{_share(m['rps'], nginx):.1%} | {m['non200']} / {m['errors']} | "
+                    f"{m.get('memory_mb', 0):.0f} MB |")
     ceilings = result["ceilings"]
     for label, m in (("上限：最简 Flask 应用（同一 gunicorn 配置）", ceilings["framework"]),
                      ("上限：nginx 静态文件", ceilings["nginx"])):
         rows.append(f"| {label} | {m['rps']:,.0f} | {_ms(m['p50'])} | {_ms(m['p95'])} | "
-                    f"{_ms(m['p99'])} | | | {m['non200']} / {m['errors']} |")
+                    f"{_ms(m['p99'])} | | | {m['non200']} / {m['errors']} | |")
     return rows
 
 
@@ -108,7 +110,8 @@ def _size_section(result: dict) -> list[str]:
         f"被拒 {s['refused']}，连接错误 {s['errors']}；"
         f"提交 p50 {_ms(s['p50'])} ms、p99 {_ms(s['p99'])} ms"
         + (f"；样例：{'; '.join(s['samples'])}" if s["samples"] else ""))
-    lines.append("- gunicorn worker 峰值内存（VmHWM）：" + "、".join(
+    lines.append("- gunicorn worker 峰值内存（VmHWM；每个页面各用一个新启动的 gunicorn，"
+                 "这里是峰值最高的那次的各 worker）：" + "、".join(
         f"{kb / 1024:.0f} MB" for kb in mem))
     return [*lines, ""]
 
@@ -186,6 +189,8 @@ def render(results: list[dict], settings: dict) -> str:
              f"留言提交由 {settings['submitters']} 个并发“群众”经公开表单完成"
              "（每次重新取表单、CSRF 与一次性提交令牌，蜜罐字段留空），限流关闭"
              "（`PORTAL_RATELIMIT_ENABLED=0`），事后按标题数库中行数核对丢失。",
+             "- 每个页面（及留言提交）各用一个新启动的 gunicorn：先预热再测量，测完立即停止，"
+             "排队未处理的请求不会拖慢下一个页面；wrk 只统计测量时段内完成的请求。",
              "- 压测程序与服务在同一台机器上运行（wrk、提交客户端也占 CPU）；"
              "机器与他人共用时数字偏低且波动大。",
              "- 延迟目标未注明分位时按 p99 计；64 个连接下排队时间计入延迟。", ""]
