@@ -70,7 +70,7 @@ class SearchWriter:
 
     def flush(self) -> None:
         self.loader.insert(SearchDocument.__table__, self.rows)
-        if self.loader.is_postgresql:
+        if self.loader.is_postgresql:  # the same weighted vector PostgresBackend.write makes
             statement = sa.text(f"INSERT INTO {VECTOR_TABLE} (document_id, vector) "
                                 f"VALUES (:id, {PostgresBackend._VECTOR})")
         else:
