@@ -95,18 +95,18 @@ def _page_rows(result: dict) -> list[str]:
     framework = result["ceilings"]["framework"]["rps"]
     nginx = result["ceilings"]["nginx"]["rps"]
     rows = ["| 页面 | 请求/秒 | p50 ms | p95 ms | p99 ms | 占框架上限 | 占 nginx 上限 "
-            "| 非 200 / 错误 | worker 峰值内存 |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            "| 非 200 / 错误 | worker 峰值内存 | 单独一次请求 ms |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, m in result["pages"].items():
         rows.append(f"| {PAGE_LABELS[name]} | {m['rps']:,.0f} | {_cell(m, 'p50')} | "
                     f"{_cell(m, 'p95')} | {_cell(m, 'p99')} | {_share(m['rps'], framework):.0%} | "
                     f"{_share(m['rps'], nginx):.1%} | {m['non200']} / {m['errors']} | "
-                    f"{m.get('memory_mb', 0):.0f} MB |")
+                    f"{m.get('memory_mb', 0):.0f} MB | {_ms(m.get('alone_ms', 0))} |")
     ceilings = result["ceilings"]
     for label, m in (("上限：最简 Flask 应用（同一 gunicorn 配置）", ceilings["framework"]),
                      ("上限：nginx 静态文件", ceilings["nginx"])):
         rows.append(f"| {label} | {m['rps']:,.0f} | {_ms(m['p50'])} | {_ms(m['p95'])} | "
-                    f"{_ms(m['p99'])} | | | {m['non200']} / {m['errors']} | |")
+                    f"{_ms(m['p99'])} | | | {m['non200']} / {m['errors']} | | |")
     return rows
 
 
@@ -214,7 +214,8 @@ def render(results: list[dict], settings: dict) -> str:
              "（每次重新取表单、CSRF 与一次性提交令牌，蜜罐字段留空），限流关闭"
              "（`PORTAL_RATELIMIT_ENABLED=0`），事后按标题数库中行数核对丢失。",
              "- 每个页面（及留言提交）各用一个新启动的 gunicorn：先预热再测量，测完立即停止，"
-             "排队未处理的请求不会拖慢下一个页面；wrk 只统计测量时段内完成的请求。",
+             "排队未处理的请求不会拖慢下一个页面；wrk 只统计测量时段内完成的请求。"
+             "“单独一次请求”是服务刚启动、没有其他负载时该页面第一个请求的用时（含冷启动）。",
              "- 压测程序与服务在同一台机器上运行（wrk、提交客户端也占 CPU）；"
              "机器与他人共用时数字偏低且波动大。",
              "- 延迟目标未注明分位时按 p99 计；64 个连接下排队时间计入延迟。", ""]
