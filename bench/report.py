@@ -82,6 +82,10 @@ def _ms(value: float) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
+def _rps(value: float) -> str:
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
+
+
 def _incomplete(m: dict) -> bool:
     """No request finished while wrk measured (its latencies are then a lower bound)."""
     return bool(m.get("incomplete")) or m.get("requests") == 0
@@ -98,7 +102,7 @@ def _page_rows(result: dict) -> list[str]:
             "| 非 200 / 错误 | worker 峰值内存 | 单独一次请求 ms |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, m in result["pages"].items():
-        rows.append(f"| {PAGE_LABELS[name]} | {m['rps']:,.0f} | {_cell(m, 'p50')} | "
+        rows.append(f"| {PAGE_LABELS[name]} | {_rps(m['rps'])} | {_cell(m, 'p50')} | "
                     f"{_cell(m, 'p95')} | {_cell(m, 'p99')} | {_share(m['rps'], framework):.0%} | "
                     f"{_share(m['rps'], nginx):.1%} | {m['non200']} / {m['errors']} | "
                     f"{m.get('memory_mb', 0):.0f} MB | {_ms(m.get('alone_ms', 0))} |")
