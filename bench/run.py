@@ -121,18 +121,20 @@ def wait_ready(port: int, process: subprocess.Popen, seconds: float = 90) -> Non
 
 
 @contextmanager
-def serve(command: list[str], port: int, env: dict | None = None, log_name: str = "server"):
-    """Start a server in its own process group; stop that group (and only it) afterwards."""
-    with (DATA / f"{log_name}.log").open("wb") as errors:
+def serve(command: list[str], port: int, env: dict | None = None, log_name: str = "server",
+          stop: signal.Signals = signal.SIGQUIT):
+    """Start a server in its own process group; stop that group (and only it) afterwards,
+    at once (gunicorn's SIGQUIT): requests still queued are dropped, not served."""
+    with (DATA / f"{log_name}.log").open("ab") as errors:
         process = subprocess.Popen(command, cwd=ROOT, env=env or dict(os.environ),
                                    start_new_session=True, stdout=errors, stderr=errors)
     try:
         wait_ready(port, process)
         yield process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, stop)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=20)
@@ -156,25 +158,20 @@ def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = No
     line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
     raw = json.loads(line.removeprefix("BENCH_JSON "))
     latency = {k: v / 1000 for k, v in raw["latency_us"].items()}
+    incomplete = raw["requests"] == 0
+    if incomplete:  # nothing finished in time: the duration is a lower bound on latency
+        latency = {k: seconds * 1000.0 for k in latency}
     errors = sum(raw["errors"].values())
     return dict(rps=raw["requests"] / (raw["duration_us"] / 1e6), requests=raw["requests"],
-                non200=raw["non200"], errors=errors, **latency)
-
-
-def drain(port: int) -> None:
-    """Wait until the requests wrk left queued are served: sync workers still answer every
-    connection in the listen queue after wrk has gone, and the next measurement would pay
-    for them. The queue is first in, first out, so one answered request means it is empty."""
-    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=600).read()
+                non200=raw["non200"], errors=errors, incomplete=incomplete, **latency)
 
 
 def measure(port: int, paths: list[str], cookie: str = "") -> dict:
+    """Warm up, then measure. Each measurement has a server of its own (see `run_size`), so
+    requests wrk leaves queued never slow down the next page."""
     if SETTINGS["warmup"]:
         wrk(port, paths, cookie, duration=SETTINGS["warmup"])
-        drain(port)
-    result = wrk(port, paths, cookie)
-    drain(port)
-    return result
+    return wrk(port, paths, cookie)
 
 
 def worker_memory(master: int) -> list[int]:
@@ -204,13 +201,18 @@ def targets_of(db: Path) -> dict:
                         "LIMIT 1").fetchone()[0]
     secret = conn.execute("SELECT totp_secret FROM users WHERE username = 'inspector'"
                           ).fetchone()[0]
-    conn.close()
     from urllib.parse import quote
 
-    from portal.benchseed.text import SUBJECTS, TOWN_NAMES
+    from portal.benchseed.text import SUBJECTS
 
-    words = [*SUBJECTS, *TOWN_NAMES[:10], "低保", "宅基地", "政务公开 工作计划", "财务公开",
-             "高标准农田", "医疗保险 缴费"]
+    # A mix of what people type: topics found in many documents, place names found in a
+    # few, and whole titles (every word must match).
+    words = [*SUBJECTS[:20], *(name for name, in conn.execute(
+        "SELECT name FROM organizations WHERE kind = 'village' ORDER BY random() LIMIT 20")),
+        *(title for title, in conn.execute(
+            "SELECT title FROM disclosures WHERE status = 'published' "
+            "ORDER BY random() LIMIT 20"))]
+    conn.close()
     categories = ("decision", "execution", "management", "service", "result")
     return dict(
         county=county, town=town, secret=secret, pages={
@@ -228,34 +230,58 @@ def targets_of(db: Path) -> dict:
 SIGNED_IN = ("dashboard", "annual_report")
 
 
-def preflight(port: int, pages: dict, cookie: str) -> None:
-    """Every URL kind answers 200 before it is measured (a redirect would measure nothing)."""
+def preflight(port: int, pages: dict, cookie: str) -> dict[str, float]:
+    """Every URL kind answers 200 before it is measured (a redirect would measure nothing).
+    Returns each one's time alone on the server, in ms: for pages too slow to finish under
+    wrk's load, the one figure there is."""
+    alone = {}
     for name, paths in pages.items():
-        browser = client.Browser(port)
+        browser = client.Browser(port, timeout=900)
         if name in SIGNED_IN:
             browser.cookies.update(dict(part.split("=", 1) for part in cookie.split("; ")))
+        started = time.monotonic()
         status, _headers, _text = browser.request("GET", paths[0])
+        alone[name] = (time.monotonic() - started) * 1000
         if status != 200:
             raise RuntimeError(f"{name} {paths[0]} answered HTTP {status}")
+        log(f"  {name}: {alone[name]:,.0f} ms alone (first request)")
+    return alone
+
+
+@contextmanager
+def portal(db: Path, name: str):
+    port = free_port()
+    with serve(gunicorn("wsgi:app", port), port, portal_env(db), f"portal-{name}") as server:
+        yield port, server
 
 
 def run_size(size: str) -> dict:
     db = working_copy(seeded_database(size))
     targets = targets_of(db)
-    port = free_port()
-    result: dict = {"size": size, "pages": {}}
-    with serve(gunicorn("wsgi:app", port), port, portal_env(db), f"portal-{size}") as server:
-        inspector = client.login(port, "inspector", PASSWORD, targets["secret"])
-        cookie = inspector.cookie_header
-        preflight(port, targets["pages"], cookie)
+    result: dict = {"size": size, "pages": {}, "memory_kb": []}
+    with portal(db, size) as (port, _server):
+        cookie = client.login(port, "inspector", PASSWORD, targets["secret"]).cookie_header
+        alone = preflight(port, targets["pages"], cookie)
         home = client.Browser(port).request("GET", "/")[2].encode("utf-8")
-        for name, paths in targets["pages"].items():
-            log(f"{size}: {name} ({len(paths)} URL{'s' if len(paths) > 1 else ''})")
+    for name, paths in targets["pages"].items():
+        log(f"{size}: {name} ({len(paths)} URL{'s' if len(paths) > 1 else ''})")
+        with portal(db, size) as (port, server):
             result["pages"][name] = measure(port, paths, cookie if name in SIGNED_IN else "")
+            result["pages"][name]["alone_ms"] = alone[name]
+            _note_memory(result, name, worker_memory(server.pid))
+    with portal(db, size) as (port, server):
         result["submissions"] = submissions(port, db, targets["town"])
-        result["memory_kb"] = worker_memory(server.pid)
+        _note_memory(result, "submissions", worker_memory(server.pid))
     result["ceilings"] = ceilings(home)
     return result
+
+
+def _note_memory(result: dict, name: str, peaks: list[int]) -> None:
+    """Keep each page's worst worker, and the workers of the worst run overall."""
+    if name in result["pages"]:
+        result["pages"][name]["memory_mb"] = max(peaks, default=0) / 1024
+    if max(peaks, default=0) > max(result["memory_kb"], default=0):
+        result["memory_kb"] = peaks
 
 
 def submissions(port: int, db: Path, town: str) -> dict:
@@ -289,18 +315,27 @@ def ceilings(home: bytes) -> dict:
     conf = DATA / "nginx.conf"
     conf.write_text(report.nginx_conf(port, static, DATA, CORES), encoding="utf-8")
     log("ceiling: nginx static file")
-    with serve(["nginx", "-c", str(conf), "-p", str(DATA)], port, log_name="nginx"):
+    with serve(["nginx", "-c", str(conf), "-p", str(DATA)], port, log_name="nginx",
+               stop=signal.SIGTERM):
         machine = measure(port, ["/"])
     return dict(framework=framework, nginx=machine)
 
 
 def main() -> int:
-    subprocess.run(["bash", str(ROOT / "bench" / "install.sh")], check=True)
+    """Measure and report; with --render-only, report the last measurement again."""
+    saved = DATA / "results.json"
     started = time.monotonic()
-    results = [run_size(size) for size in SETTINGS["sizes"]]
+    if "--render-only" in sys.argv:
+        run = json.loads(saved.read_text(encoding="utf-8"))
+    else:
+        subprocess.run(["bash", str(ROOT / "bench" / "install.sh")], check=True)
+        run = dict(settings=SETTINGS, sizes=[])
+        for size in SETTINGS["sizes"]:
+            run["sizes"].append(run_size(size))
+            saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+    results = run["sizes"]
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "bench" / "RESULTS.md"))
-    output.write_text(report.render(results, SETTINGS), encoding="utf-8")
-    (DATA / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    output.write_text(report.render(results, run["settings"]), encoding="utf-8")
     log(f"done in {time.monotonic() - started:.0f} s; report in {output}")
     print(report.summary(results))
     return 0

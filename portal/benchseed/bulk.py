@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from itertools import islice
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -74,46 +75,49 @@ def _utc_text(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite DATETIME text for an aware datetime, stored as naive UTC."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _date_text(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _flag(value: bool | None) -> int | None:
-    return None if value is None else int(value)
-
-
 def _json_text(value) -> str | None:
-    return None if value is None else json.dumps(value)
+    if value is None:
+        return None
+    return "[]" if value == [] else json.dumps(value)
 
 
 def _converter(column: sa.Column):
-    """How a Python value becomes what SQLAlchemy's SQLite dialect would store."""
+    """How a Python value becomes what SQLAlchemy's SQLite dialect would store. Booleans
+    need nothing: sqlite3 stores True and False as 1 and 0."""
     kind = column.type
     if isinstance(kind, UTCDateTime):
         return _utc_text
     if isinstance(kind, sa.Date):
         return _date_text
-    if isinstance(kind, sa.Boolean):
-        return _flag
     if isinstance(kind, sa.JSON):
         return _json_text
-    return None  # str, int, str enums (their values are str) go as they are
+    return None  # str, int, bool, str enums (their values are str) go as they are
 
 
 def _sqlite_executemany(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
     """The DBAPI's executemany with values converted here: a million rows through
     SQLAlchemy's per-value bind processing would cost more than the load itself."""
     names = list(rows[0])
-    convert = [_converter(table.c[name]) for name in names]
-    plan = list(zip(names, convert, strict=True))
+    values = [list(row) for row in map(itemgetter(*names), rows)] if len(names) > 1 \
+        else [[row[names[0]]] for row in rows]
+    for position, name in enumerate(names):
+        convert = _converter(table.c[name])
+        if convert is not None:
+            for row in values:
+                row[position] = convert(row[position])
     # table and column names from our metadata; every value is a bound parameter
     statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "  # nosec B608
                  f"VALUES ({', '.join('?' for _ in names)})")
-    conn.exec_driver_sql(statement, [
-        tuple(row[name] if fn is None else fn(row[name]) for name, fn in plan) for row in rows])
+    conn.exec_driver_sql(statement, [tuple(row) for row in values])
 
 
 @contextmanager

@@ -116,7 +116,7 @@ def add_posting_rules(loader: Loader, tree: County, active_from: date) -> None:
     loader.insert(table, [dict(row, id=first + n) for n, row in enumerate(rows)])
 
 
-# (key, username, display name, role, on the county?, description)
+# (key, username, display name, role, description); every grant is on the county.
 ACCOUNTS = (
     ("admin", "admin", "系统管理员", Role.ADMIN, "县级系统管理员"),
     ("editor", "editor", "贾凤丽", Role.EDITOR, "县信息编辑（全县）"),

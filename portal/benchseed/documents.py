@@ -46,6 +46,7 @@ class SearchWriter:
     next_id: int
     rows: list[dict] = field(default_factory=list)
     tokens: list[dict] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
 
     def add(self, *, kind: str, ref_id: int, title: str, body: str, body_tokens: str,
             category: str, organization_id: int, village_id: int | None,
@@ -56,12 +57,20 @@ class SearchWriter:
             attachment_text="", attachment_key="", category=category,
             organization_id=organization_id, village_id=village_id,
             published_at=published_at, year=to_local(published_at).year, indexed_at=now))
-        self.tokens.append(dict(id=doc_id, title=index_text(title[:300]), body=body_tokens,
-                                attachments=""))
+        self.tokens.append(dict(id=doc_id, title=self.title_tokens(title[:300]),
+                                body=body_tokens, attachments=""))
+
+    def title_tokens(self, title: str) -> str:
+        """Inquiry titles come from a pool: each is cut once."""
+        if title not in self.titles:
+            if len(self.titles) > 50_000:
+                self.titles.clear()
+            self.titles[title] = index_text(title)
+        return self.titles[title]
 
     def flush(self) -> None:
         self.loader.insert(SearchDocument.__table__, self.rows)
-        if self.loader.is_postgresql:
+        if self.loader.is_postgresql:  # the same weighted vector PostgresBackend.write makes
             statement = sa.text(f"INSERT INTO {VECTOR_TABLE} (document_id, vector) "  # nosec B608
                                 f"VALUES (:id, {PostgresBackend._VECTOR})")
         else:

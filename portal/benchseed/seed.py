@@ -44,8 +44,9 @@ def database_is_empty() -> bool:
 
 
 def free_tag() -> str:
-    """"" on an empty database; otherwise a suffix ("-2", "-3" …) that no county slug or
-    username uses yet, so a forced second seed sits beside the first."""
+    """A suffix for slugs and usernames: empty on an empty database, otherwise the first of
+    "-2", "-3" … that no county slug or username uses yet, so a forced second seed sits
+    beside the first."""
     tag, number = "", 1
     while db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
             User.username == f"admin{tag}")) or db.session.scalar(

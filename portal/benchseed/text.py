@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 from portal.privacy import mask
-from portal.search.tokens import _is_han, index_tokens, normalize
+from portal.search.tokens import _is_han, index_tokens, normalize  # the tokenizer's own test
 
 TOWN_NAMES = ("城关镇", "双塔镇", "花园乡", "王桥镇", "白云乡", "北关镇", "程庄镇", "老颜集乡",
               "人和镇", "龙塘镇", "孙六镇", "伯党乡", "野岗镇", "胡集乡", "林七乡", "褚庙乡")
