@@ -136,6 +136,8 @@ class InquirySeeder:
             id=row_id, number=number, type=kind, title=title.text, body=body.text,
             organization_id=town.id, village_id=village.id if village else None,
             tracking_hash=f"{rng.getrandbits(256):064x}", received_at=received,
+            # every web form carries a one-time token, as a resident's would
+            submission_key=f"{rng.getrandbits(128):032x}" if kind is not T.OPINION else None,
             clock_start_on=to_local(received).date(),
             sign_clock_start_on=to_local(received).date())
         if kind is T.OPINION:

@@ -124,7 +124,10 @@ def next_number() -> str:
 
 
 def _existing(key: str) -> Inquiry | None:
-    return db.session.scalar(select(Inquiry).where(Inquiry.submission_key == key))
+    """By the unique index alone: joined with the eager loads, SQLite's planner may pick a
+    full scan when most rows have no key (statistics of a NULL-heavy unique index)."""
+    inquiry_id = db.session.scalar(select(Inquiry.id).where(Inquiry.submission_key == key))
+    return db.session.get(Inquiry, inquiry_id) if inquiry_id is not None else None
 
 
 def submit(data: InquiryInput, submission_token: str) -> Receipt:
