@@ -17,6 +17,7 @@ from sqlalchemy import Select, literal, tuple_
 
 from portal.errors import ValidationError
 from portal.extensions import db
+from portal.validation import is_number
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_OFFSET_PAGE = 100_000
@@ -66,7 +67,7 @@ class PageRequest:
     @classmethod
     def from_args(cls, args) -> PageRequest:
         number = args.get("page", "")
-        if number and (not number.isdigit() or int(number) > MAX_OFFSET_PAGE):
+        if number and (not is_number(number, max_digits=6) or int(number) > MAX_OFFSET_PAGE):
             raise ValidationError("页码应为不大于 100000 的正整数。")
         return cls(after=args.get("after") or None, before=args.get("before") or None,
                    number=int(number) if number else None)

@@ -93,6 +93,7 @@ NO_TEXT_FIELDS = {
     "staff_inquiries.correction_received", "staff_inquiries.update_sla",
     "open311_keys.revoke", "workdays.remove_override", "workdays.unconfirm_year",
     "annual_report.export", "inspection.supervise_village",
+    "users.enable", "users.disable", "users.unlock", "users.reset_totp",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
@@ -109,6 +110,8 @@ SAME_PATH = {
     "inspection.supervise_inquiry", "inspection.answer", "annual_report.save",
     "annual_report.add_appeal", "annual_report.update_appeal", "workdays.confirm_year",
     "open311.create_request",
+    "auth.verify", "auth.enroll", "account.password", "account.enroll", "account.remove_totp",
+    "users.new", "users.reset_password",
 }
 
 
