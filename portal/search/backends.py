@@ -20,6 +20,8 @@ from sqlalchemy.engine import Connection
 from portal.search.models import FTS_TABLE, VECTOR_TABLE, SearchDocument
 
 documents = SearchDocument.__table__
+# How many of the newest matches an unfiltered SQLite query ranks by score.
+RANK_WINDOW = 3000
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class Match:
 
 class SQLiteBackend:
     fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+    # Without filters, FTS5 alone counts and ranks (see `count_alone`, `page_alone`):
+    # joining every match to search_documents first cost 60-110 ms for a common word
+    # over 100,000 documents, against 5-30 ms.
+    ranks_alone = True
 
     def write(self, conn: Connection, doc_id: int, title: str, body: str,
               attachments: str) -> None:
@@ -50,7 +56,7 @@ class SQLiteBackend:
                      [{"id": doc_id} for doc_id in doc_ids])
 
     def match(self, tokens: list[str]) -> Match:
-        phrase = " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+        phrase = self._phrase(tokens)
         table = sa.literal_column(FTS_TABLE)
         return Match(
             target=documents.join(self.fts, self.fts.c.rowid == documents.c.id),
@@ -59,7 +65,52 @@ class SQLiteBackend:
                                 sa.literal_column("1.0")))
 
 
+    @staticmethod
+    def _phrase(tokens: list[str]) -> str:
+        return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+
+    def count_alone(self, conn: Connection, tokens: list[str]) -> int:
+        # FTS_TABLE is a module constant; the query words are a bound parameter.
+        return conn.execute(sa.text(
+            f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"),  # nosec B608
+            {"q": self._phrase(tokens)}).scalar_one()
+
+    def page_alone(self, conn: Connection, tokens: list[str], limit: int, offset: int,
+                   total: int) -> list[tuple[int, float]]:
+        """(document id, score) of one page. The newest RANK_WINDOW matches come first,
+        best first (on equal score the later indexed); older matches follow, newest
+        first. Scoring every match of a common word (tens of thousands of documents)
+        took 50-100 ms; scoring the newest few thousand takes a few, and for a word that
+        common a resident wants the recent documents anyway."""
+        q = self._phrase(tokens)
+        # FTS_TABLE is a module constant; every value is a bound parameter.
+        floor = 0
+        if total > RANK_WINDOW:
+            floor = conn.execute(sa.text(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q "  # nosec B608
+                "ORDER BY rowid DESC LIMIT 1 OFFSET :last"),
+                {"q": q, "last": RANK_WINDOW - 1}).scalar_one()
+        page: list[tuple[int, float]] = []
+        if offset < RANK_WINDOW:
+            page += [(row[0], row[1]) for row in conn.execute(sa.text(
+                f"SELECT rowid, -bm25({FTS_TABLE}, 10.0, 2.0, 1.0) FROM {FTS_TABLE} "  # nosec B608
+                f"WHERE {FTS_TABLE} MATCH :q AND rowid >= :floor "
+                f"ORDER BY bm25({FTS_TABLE}, 10.0, 2.0, 1.0), rowid DESC "
+                "LIMIT :limit OFFSET :offset"),
+                {"q": q, "floor": floor, "limit": limit, "offset": offset})]
+        if floor and len(page) < limit:
+            page += [(row[0], row[1]) for row in conn.execute(sa.text(
+                f"SELECT rowid, -bm25({FTS_TABLE}, 10.0, 2.0, 1.0) FROM {FTS_TABLE} "  # nosec B608
+                f"WHERE {FTS_TABLE} MATCH :q AND rowid < :floor ORDER BY rowid DESC "
+                "LIMIT :limit OFFSET :offset"),
+                {"q": q, "floor": floor, "limit": limit - len(page),
+                 "offset": max(0, offset - RANK_WINDOW)})]
+        return page
+
+
 class PostgresBackend:
+    ranks_alone = False
+
     vectors = sa.table(VECTOR_TABLE, sa.column("document_id", sa.Integer),
                        sa.column("vector"))
     _VECTOR = ("setweight(to_tsvector('simple'::regconfig, :title), 'A') || "

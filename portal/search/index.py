@@ -135,8 +135,11 @@ def search(query: SearchQuery) -> Page:
     """
     if not query.tokens:
         return Page([], 1, query.size, 0)
-    match = _backend(db.session).match(query.tokens)
-    where = [match.condition, *_filters(query)]
+    backend, filters = _backend(db.session), _filters(query)
+    if backend.ranks_alone and not filters:
+        return _search_alone(backend, query)
+    match = backend.match(query.tokens)
+    where = [match.condition, *filters]
     total = db.session.scalar(sa.select(sa.func.count()).select_from(match.target)
                               .where(*where)) or 0
     number = max(1, min(query.page, -(-total // query.size) or 1))
@@ -147,6 +150,22 @@ def search(query: SearchQuery) -> Page:
                       documents.c.id.desc())
             .limit(query.size).offset((number - 1) * query.size))
     hits = [Hit(**row._mapping) for row in db.session.execute(stmt)]
+    return Page(hits, number, query.size, total)
+
+
+def _search_alone(backend, query: SearchQuery) -> Page:
+    """An unfiltered query: the engine counts and ranks by itself; only the page's own
+    documents are then read."""
+    conn = db.session.connection()
+    total = backend.count_alone(conn, query.tokens)
+    number = max(1, min(query.page, -(-total // query.size) or 1))
+    scored = backend.page_alone(conn, query.tokens, query.size, (number - 1) * query.size,
+                                total)
+    columns = [documents.c[name] for name in Hit.__annotations__ if name != "score"]
+    rows = {row.id: row for row in db.session.execute(
+        sa.select(*columns).where(documents.c.id.in_([doc_id for doc_id, _ in scored])))}
+    hits = [Hit(**rows[doc_id]._mapping, score=score) for doc_id, score in scored
+            if doc_id in rows]
     return Page(hits, number, query.size, total)
 
 

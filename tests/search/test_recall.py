@@ -67,3 +67,22 @@ def test_pages_cover_every_hit_once(corpus):
         page = index.search(index.SearchQuery(tokens=["双塔"], size=3, page=number))
         seen += [(hit.kind, hit.ref_id) for hit in page.items]
     assert len(seen) == len(set(seen)) == first.total
+
+
+def test_a_common_word_ranks_the_newest_matches_then_lists_the_older(corpus, publish,
+                                                                      monkeypatch):
+    """Past RANK_WINDOW matches (SQLite), the newest window is ranked by score and the
+    older matches follow newest first; paging still shows every hit exactly once."""
+    from portal.search import backends
+
+    if not backends.SQLiteBackend.ranks_alone or db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's unfiltered path")
+    total = index.search(index.SearchQuery(tokens=["双塔"], size=50)).total
+    newest = publish("town", "双塔镇双塔村双塔路双塔桥工程", "<p>双塔。</p>", Category.RESULT)
+    monkeypatch.setattr(backends, "RANK_WINDOW", 2)
+    seen = []
+    for number in range(1, total + 2):
+        page = index.search(index.SearchQuery(tokens=["双塔"], size=1, page=number))
+        seen += [(hit.kind, hit.ref_id) for hit in page.items]
+    assert len(seen) == len(set(seen)) == total + 1
+    assert seen[0] == ("disclosure", newest.id)  # in the window and the best title match
