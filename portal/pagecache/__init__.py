@@ -102,6 +102,15 @@ def _shared_pages(app: Flask) -> SharedPages | None:
     return SharedPages(Path(app.instance_path) / "pagecache" / database)
 
 
+def content_state() -> tuple | None:
+    """(database, public-content version) for caching things derived from public content
+    (the search filters); None when the version cannot be read."""
+    state = current_app.extensions["pagecache"][1].read()
+    if state is None:
+        return None
+    return (current_app.config["SQLALCHEMY_DATABASE_URI"], state[0])
+
+
 def _store() -> PageStore:
     return current_app.extensions["pagecache"][0]
 

@@ -86,3 +86,19 @@ def test_a_common_word_ranks_the_newest_matches_then_lists_the_older(corpus, pub
         seen += [(hit.kind, hit.ref_id) for hit in page.items]
     assert len(seen) == len(set(seen)) == total + 1
     assert seen[0] == ("disclosure", newest.id)  # in the window and the best title match
+
+
+def test_filter_choices_follow_a_publication(client, corpus, publish, orgs):
+    """The organizations offered as filters are kept per content version, so the first
+    document of an office shows up in the list at once."""
+    from portal.organizations.models import OrgKind
+    from portal.organizations.services import build_organization
+
+    orgs["agri"] = build_organization(name="农业服务中心", slug="shuangta-agri",
+                                      kind=OrgKind.DEPARTMENT, parent=orgs["town"])
+    db.session.commit()
+    before = client.get("/search?q=低保").get_data(as_text=True)
+    assert 'value="shuangta-agri"' not in before
+    publish("agri", "农业服务中心低保政策解读", "<p>低保政策。</p>", Category.RESULT)
+    after = client.get("/search?q=低保").get_data(as_text=True)
+    assert 'value="shuangta-agri"' in after
