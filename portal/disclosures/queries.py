@@ -14,7 +14,7 @@ from portal.auth.permissions import require_any
 from portal.disclosures.models import Category, Disclosure, DisclosureAttachment, Status
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.organizations.models import Organization
+from portal.organizations.models import Organization, OrgChoice
 from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import LOCAL_TZ
 
@@ -113,6 +113,14 @@ def latest_by_category(limit: int = 6) -> dict[Category, list[Disclosure]]:
 
 
 def publication_years() -> list[int]:
+    """Years with a published disclosure, newest first; kept per public-content version
+    (a scan of every publication, 28 ms at 100,000)."""
+    from portal.pagecache import per_content_version
+
+    return per_content_version("disclosures.years", _publication_years)
+
+
+def _publication_years() -> list[int]:
     year = extract("year", Disclosure.published_at)
     rows = db.session.execute(select(year).where(Disclosure.status == Status.PUBLISHED)
                               .group_by(year).order_by(year.desc()))
@@ -165,11 +173,18 @@ def editable_organizations(actor) -> list[Organization]:
     return list(db.session.scalars(stmt.order_by(Organization.path)))
 
 
-def publishing_organizations() -> list[Organization]:
-    """Organizations with at least one published disclosure, for the public filter."""
+def publishing_organizations() -> list[OrgChoice]:
+    """Organizations with at least one published disclosure, for the public filter and
+    the feeds; kept per public-content version (60 ms at 100,000 publications)."""
+    from portal.pagecache import per_content_version
+
+    return per_content_version("disclosures.publishers", _publishing_organizations)
+
+
+def _publishing_organizations() -> list[OrgChoice]:
     ids = select(Disclosure.organization_id).where(Disclosure.status == Status.PUBLISHED)
     stmt = select(Organization).where(Organization.id.in_(ids)).order_by(Organization.path)
-    return list(db.session.scalars(stmt))
+    return [OrgChoice.of(org) for org in db.session.scalars(stmt)]
 
 
 def successor_of(disclosure: Disclosure) -> Disclosure | None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,3 +88,18 @@ class Organization(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"
+
+
+@dataclass(frozen=True)
+class OrgChoice:
+    """What a filter list or link shows of an organization, as plain data that may be kept
+    beyond the session that read it."""
+
+    id: int
+    slug: str
+    full_name: str
+    publisher_name: str
+
+    @classmethod
+    def of(cls, org: Organization) -> OrgChoice:
+        return cls(org.id, org.slug, org.full_name, org.publisher_name)

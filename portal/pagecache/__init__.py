@@ -111,6 +111,24 @@ def content_state() -> tuple | None:
     return (current_app.config["SQLALCHEMY_DATABASE_URI"], state[0])
 
 
+_derived: dict[tuple, object] = {}
+
+
+def per_content_version(name: str, compute):
+    """`compute()`, kept until public content changes: for what every public page reads
+    and only publications change (the filters' organizations and years). The result must
+    be plain data, not ORM objects, since it outlives the session that read it."""
+    state = content_state()
+    if state is None:
+        return compute()
+    key = (name, *state)
+    if key not in _derived:
+        for stale in [k for k in _derived if k[:2] == key[:2]]:
+            del _derived[stale]
+        _derived[key] = compute()
+    return _derived[key]
+
+
 def _store() -> PageStore:
     return current_app.extensions["pagecache"][0]
 

@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from markupsafe import Markup
 
 from portal.extensions import db
-from portal.organizations.models import Organization, OrgKind
+from portal.organizations.models import Organization, OrgChoice, OrgKind
 from portal.paging import Cursor
 from portal.search.backends import documents
 from portal.search.documents import (
@@ -70,30 +70,13 @@ def present(hits: list[Hit], tokens: list[str]) -> list[Result]:
             for hit in hits]
 
 
-@dataclass(frozen=True)
-class Choice:
-    id: int
-    slug: str
-    full_name: str
-
-
-_choices_cache: dict[tuple, dict] = {}
-
-
 def filter_choices() -> dict:
     """Options for the filter form, kept per public-content version: reading which
     organizations, villages and years have documents scans the whole index (12 ms at
     100,000 documents), and it changes only when public content does."""
-    from portal.pagecache import content_state
+    from portal.pagecache import per_content_version
 
-    state = content_state()
-    if state is not None and state in _choices_cache:
-        return _choices_cache[state]
-    choices = _filter_choices()
-    if state is not None:
-        _choices_cache.clear()
-        _choices_cache[state] = choices
-    return choices
+    return per_content_version("search.filter_choices", _filter_choices)
 
 
 def _filter_choices() -> dict:
@@ -110,8 +93,8 @@ def _filter_choices() -> dict:
         .order_by(Organization.path)))
     return {"kinds": KIND_LABELS, "categories": {KIND_LABELS[k]: v
                                                   for k, v in KIND_CATEGORIES.items()},
-            "organizations": [Choice(o.id, o.slug, o.full_name) for o in organizations],
-            "villages": [Choice(v.id, v.slug, v.full_name) for v in villages],
+            "organizations": [OrgChoice.of(o) for o in organizations],
+            "villages": [OrgChoice.of(v) for v in villages],
             "years": indexed_years()}
 
 
