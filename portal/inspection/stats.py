@@ -115,3 +115,28 @@ def overall(records: Iterable[Record], label: str = "合计") -> Timeliness:
     for record in records:
         add(row, record)
     return row
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A `Timeliness` row with its rates, medians and percentiles worked out once: what
+    the dashboard keeps, without the value lists behind it."""
+
+    label: str
+    total: int
+    replied: int
+    replied_on_time: int
+    signed: int
+    signed_on_time: int
+    overdue: int
+    due_soon: int
+    on_time_rate: float | None
+    sign_on_time_rate: float | None
+    median_sign_hours: float | None
+    p90_sign_hours: float | None
+    median_reply_days: float | None
+    p90_reply_days: float | None
+
+    @classmethod
+    def of(cls, row: Timeliness) -> Figures:
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
