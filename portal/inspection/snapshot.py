@@ -92,12 +92,12 @@ def current_version() -> int:
 
 @dataclass(frozen=True)
 class Snapshot:
-    version: int
+    version: object
     computed_at: datetime
     valid_until: datetime
     value: object
 
-    def serves(self, version: int, now: datetime) -> bool:
+    def serves(self, version, now: datetime) -> bool:
         return self.version == version and self.computed_at <= now < self.valid_until
 
 
@@ -109,7 +109,7 @@ class SnapshotStore:
         self._lock = threading.Lock()
         self._limit = limit
 
-    def get(self, key: tuple, version: int, now: datetime):
+    def get(self, key: tuple, version, now: datetime):
         with self._lock:
             snapshot = self._items.get(key)
             if snapshot is None or not snapshot.serves(version, now):
@@ -129,8 +129,19 @@ class SnapshotStore:
             self._items.clear()
 
 
-def cached(key: tuple, compute):
-    """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored.
+def public_version() -> int:
+    """The committed public content version (portal.pagecache), in this transaction."""
+    from portal.extensions import db
+    from portal.pagecache.models import SINGLETON_ID
+
+    value = db.session.scalar(select(ContentVersion.version).where(
+        ContentVersion.id == SINGLETON_ID))
+    return value or 0
+
+
+def cached(key: tuple, compute, *, public: bool = False):
+    """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored. With
+    `public`, the value also depends on public content, so both versions must match.
     Outside an application that set up a store, always computes."""
     from flask import current_app, has_app_context
 
@@ -138,7 +149,7 @@ def cached(key: tuple, compute):
     store = current_app.extensions.get("dashboard_snapshots") if has_app_context() else None
     if store is None:
         return compute(now)[0]
-    version = current_version()
+    version = (current_version(), public_version()) if public else current_version()
     value = store.get(key, version, now)
     if value is None:
         value, valid_until = compute(now)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from portal import create_app, timeutil
+from portal.auth.models import Role
 from portal.extensions import db
 from portal.inquiries import opinion, workflow
 from portal.inquiries.models import Severity
@@ -123,3 +124,29 @@ def test_a_change_through_another_instance_is_seen(year_of_work, paths, app_conf
         db.session.remove()
         db.engine.dispose()
     assert after.total.total == before.total.total + 1
+
+
+def test_late_list_follows_publications_and_the_day(published, staff, draft_input, make_user,
+                                                    orgs, travel):
+    from datetime import timedelta
+
+    from portal.disclosures import services
+    from portal.inspection import lists
+    from portal.timeutil import local_today
+
+    inspector = make_user("jijian-late", (Role.INSPECTOR, orgs["town"]))
+    paths = dashboard.scope_paths(inspector)
+    draft = services.create_draft(staff["editor"], draft_input(
+        title="将要逾期", formed_on=local_today() - timedelta(days=40)))
+    year = draft.publish_due.year
+
+    def fresh_ids():
+        return [d.id for d in dashboard.late_disclosures(paths, year)]
+
+    assert [d.id for d in lists.late_disclosures(paths, year)] == fresh_ids() == [draft.id]
+    days_before = lists.late_disclosures(paths, year)[0].days_late
+    travel.advance(days=1)  # a new Beijing day: one more day late, no database change
+    assert lists.late_disclosures(paths, year)[0].days_late == days_before + 1
+    late = published(title="迟发的文件", formed_on=local_today() - timedelta(days=60))
+    assert sorted(d.id for d in lists.late_disclosures(paths, year)) == sorted(fresh_ids())
+    assert late.id in [d.id for d in lists.late_disclosures(paths, late.publish_due.year)]
