@@ -113,9 +113,8 @@ def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, date
     handler_name = {i: u.display_name for i, u in handlers.items()} | {0: "未签收"}
     labels = {"organization": org_name.__getitem__, "handler": handler_name.__getitem__,
               "type": lambda value: InquiryType(value).label, "month": str}
-    tables = {name: [Figures.of(row) for row in sorted(
-                  aggregates.roll_up(cells, position, labels[name]).values(),
-                  key=lambda row: row.label)]
+    tables = {name: sorted(aggregates.roll_up(cells, position, labels[name]).values(),
+                           key=lambda row: row.label)
               for position, name in enumerate(("organization", "handler", "type", "month"))}
     total = aggregates.roll_up(cells, None, lambda _value: "合计").get(None)
     keys = {
@@ -124,7 +123,7 @@ def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, date
         "type": {t.label: t.value for t in InquiryType},
         "month": {key[3]: key[3] for key in cells},
     }
-    board = Dashboard(year, Figures.of(total or Timeliness(label="合计")), tables, keys)
+    board = Dashboard(year, total or Figures.of(Timeliness(label="合计")), tables, keys)
     return board, valid_until
 
 
