@@ -50,7 +50,7 @@ def _is_dependency(obj, *, modified: bool = False) -> bool:
     from portal.auth.models import User
 
     if isinstance(obj, User):  # logins change users all the time; only the name is shown
-        return not modified or bool(inspect(obj).attrs.display_name.history.deleted)
+        return not modified or inspect(obj).attrs.display_name.history.has_changes()
     return False
 
 
@@ -70,15 +70,26 @@ def bump(connection) -> None:
         connection.execute(insert(_TABLE).values(id=WORK_ORDERS_ID, version=1, changed_epoch=0))
 
 
+_UNCOMMITTED = "work_orders_changed"  # session.info: this transaction bumped the version
+
+
 def on_before_flush(session: Session, _flush_context, _instances) -> None:
     if touches_work_orders(session):
         bump(session.connection())
+        session.info[_UNCOMMITTED] = True
+
+
+def on_transaction_over(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
 
 
 def install(target) -> None:
     """Listen on `target` (the application's scoped session); idempotent."""
-    if not event.contains(target, "before_flush", on_before_flush):
-        event.listen(target, "before_flush", on_before_flush)
+    for name, listener in (("before_flush", on_before_flush),
+                           ("after_commit", on_transaction_over),
+                           ("after_rollback", on_transaction_over)):
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)
 
 
 def current_version() -> int:
@@ -148,6 +159,10 @@ def cached(key: tuple, compute, *, public: bool = False):
     now = utcnow()
     store = current_app.extensions.get("dashboard_snapshots") if has_app_context() else None
     if store is None:
+        return compute(now)[0]
+    from portal.extensions import db
+
+    if db.session.info.get(_UNCOMMITTED):  # figures with changes that may yet roll back
         return compute(now)[0]
     version = (current_version(), public_version()) if public else current_version()
     value = store.get(key, version, now)

@@ -150,3 +150,26 @@ def test_late_list_follows_publications_and_the_day(published, staff, draft_inpu
     late = published(title="迟发的文件", formed_on=local_today() - timedelta(days=60))
     assert sorted(d.id for d in lists.late_disclosures(paths, year)) == sorted(fresh_ids())
     assert late.id in [d.id for d in lists.late_disclosures(paths, late.publish_due.year)]
+
+
+def test_a_rename_of_a_reloaded_handler_shows(year_of_work, paths, handlers):
+    served_equals_fresh(paths)
+    handler = handlers["finance_handler"]
+    db.session.expire(handler)  # as after a commit: the old name is not loaded
+    handler.display_name = "财政所王出纳"
+    db.session.commit()
+    labels = [row.label for row in served_equals_fresh(paths).tables["handler"]]
+    assert "财政所王出纳" in labels
+
+
+def test_figures_seen_inside_an_uncommitted_change_are_not_kept(year_of_work, paths, submit,
+                                                                handlers):
+    e = submit(title="E").inquiry
+    e.organization_id = year_of_work["C"].organization_id  # moved, then rolled back
+    db.session.flush()
+    moved = dashboard.timeliness(paths, 2026)
+    db.session.rollback()
+    # The next commit gets the version number the rolled-back change had taken.
+    workflow.add_note(handlers["handler"], e.id, "已联系群众")
+    after = served_equals_fresh(paths)
+    assert after.tables["organization"] != moved.tables["organization"]
