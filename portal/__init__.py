@@ -94,6 +94,11 @@ def register_extensions(app: Flask) -> None:
 
     search.init_app(app)
 
+    # the inspector's dashboard snapshots follow changes to work orders
+    from portal.inspection import snapshot
+
+    snapshot.init_app(app)
+
 
 def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""

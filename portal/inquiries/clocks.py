@@ -182,10 +182,18 @@ def is_overdue(inquiry: Inquiry, now: datetime) -> bool:
     return inquiry.reply_due_at is not None and now > inquiry.reply_due_at
 
 
+DUE_SOON_HOURS = timedelta(hours=2)  # for clocks without a working-day warning (舆情)
+
+
+def due_soon_days(inquiry_type: InquiryType) -> int:
+    """Working days of warning before the reply deadline; 0: `DUE_SOON_HOURS` instead."""
+    return policy(inquiry_type, "due_soon") if inquiry_type.is_public else 0
+
+
 def due_soon_cutoff(inquiry_type: InquiryType, now: datetime) -> datetime:
-    days = policy(inquiry_type, "due_soon") if inquiry_type.is_public else 0
+    days = due_soon_days(inquiry_type)
     if not days:
-        return now + timedelta(hours=2)
+        return now + DUE_SOON_HOURS
     return end_of_day(add_working_days(local_day(now), days))
 
 

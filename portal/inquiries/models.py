@@ -87,6 +87,13 @@ class Rating(enum.StrEnum):
         return {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}[self.value]
 
 
+# Everything the inspector's yearly figures read, so they come from the index alone and
+# never from the wide rows (portal.inspection.aggregates).
+DASHBOARD_COLUMNS = ("organization_id", "received_at", "handler_id", "type", "status",
+                     "signed_at", "replied_at", "signed_on_time", "replied_on_time",
+                     "sign_due_at", "reply_due_at")
+
+
 class Inquiry(db.Model):
     """One work order: a resident's message or application, or a logged 舆情 item."""
 
@@ -99,6 +106,7 @@ class Inquiry(db.Model):
         Index("ix_inquiries_type_received", "type", "received_at"),
         Index("ix_inquiries_published_replies", "reply_published", "consent_publish",
               "replied_at", "id"),
+        Index("ix_inquiries_dashboard", *DASHBOARD_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

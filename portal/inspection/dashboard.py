@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import or_, select
@@ -14,10 +14,10 @@ from portal.disclosures.models import Disclosure
 from portal.disclosures.models import Status as DisclosureStatus
 from portal.extensions import db
 from portal.inquiries.models import Inquiry, InquiryType
-from portal.inspection import aggregates
-from portal.inspection.stats import Timeliness
+from portal.inspection import aggregates, snapshot
+from portal.inspection.stats import Figures, Timeliness
 from portal.organizations.models import Organization, OrgKind
-from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
+from portal.timeutil import LOCAL_TZ, local_today, to_local
 
 INSPECT_ROLES = (Role.INSPECTOR, Role.ADMIN)
 GROUPINGS = {"organization": "按单位", "handler": "按承办人", "type": "按类型",
@@ -75,25 +75,37 @@ def _month(inquiry: Inquiry) -> str:
     return to_local(inquiry.received_at).strftime("%Y-%m")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dashboard:
     year: int
-    total: Timeliness
-    tables: dict[str, list[Timeliness]]
+    total: Figures
+    tables: dict[str, list[Figures]]
     keys: dict[str, dict[str, object]]  # label → filter value, for drill-down links
 
 
 def timeliness(paths: list[str], year: int) -> Dashboard:
     """On-time rates, counts, medians and 90th percentiles for the work orders received in
     the year under the paths: overall and by organization, handler, type and month.
-    One query does the per-row work (`portal.inspection.aggregates`)."""
-    now = utcnow()
+    Served from this process's snapshot while that is exactly what `compute` would give
+    now (`portal.inspection.snapshot`)."""
+    return snapshot.cached((tuple(sorted(set(paths))), year),
+                           lambda now: compute(paths, year, now))
+
+
+def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, datetime]:
+    """The figures as of `now`, and the first instant at which time alone could change
+    them. One query does the per-row work (`portal.inspection.aggregates`)."""
     cells: dict[tuple, aggregates.Cell] = {}
+    valid_until = next_local_midnight(now)
     if paths:
         start, end = year_bounds(year)
-        cells = aggregates.tally(aggregates.lean_rows(
-            [in_scope(Inquiry.organization_id, paths), Inquiry.received_at >= start,
-             Inquiry.received_at < end], now), aggregates.working_day_positions)
+        where = [in_scope(Inquiry.organization_id, paths), Inquiry.received_at >= start,
+                 Inquiry.received_at < end]
+        cells = aggregates.tally(aggregates.lean_rows(where, now),
+                                 aggregates.working_day_positions)
+        change = aggregates.next_change(where, now)
+        if change is not None:
+            valid_until = min(valid_until, change)
     organizations = _by_id(Organization, {key[0] for key in cells},
                            selectinload(Organization.parent))
     handlers = _by_id(User, {key[1] for key in cells} - {0})
@@ -111,7 +123,14 @@ def timeliness(paths: list[str], year: int) -> Dashboard:
         "type": {t.label: t.value for t in InquiryType},
         "month": {key[3]: key[3] for key in cells},
     }
-    return Dashboard(year, total or Timeliness(label="合计"), tables, keys)
+    board = Dashboard(year, total or Figures.of(Timeliness(label="合计")), tables, keys)
+    return board, valid_until
+
+
+def next_local_midnight(now: datetime) -> datetime:
+    """The next Beijing midnight after `now`, as an aware UTC datetime."""
+    following = to_local(now).date() + timedelta(days=1)
+    return datetime.combine(following, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def _by_id(model, ids: set[int], *options) -> dict:

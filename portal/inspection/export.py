@@ -14,10 +14,9 @@ from portal import audit
 from portal.auth.permissions import require_any
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.inspection import dashboard, supervision
-from portal.inspection.stats import Timeliness
+from portal.inspection import dashboard, lists, supervision
+from portal.inspection.stats import Figures
 from portal.timeutil import format_local
-from portal.villages.schedule import lapses_for
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -38,7 +37,7 @@ def _number(value: float | None, digits: int = 1):
     return "" if value is None else round(value, digits)
 
 
-def timeliness_rows(rows: list[Timeliness]) -> list[list]:
+def timeliness_rows(rows: list[Figures]) -> list[list]:
     return [[r.label, r.total, r.signed, r.signed_on_time, r.replied, r.replied_on_time,
              "" if r.on_time_rate is None else f"{r.on_time_rate:.1%}",
              _number(r.median_sign_hours), _number(r.p90_sign_hours),
@@ -59,13 +58,13 @@ def build(name: str, paths: list[str], year: int) -> Table:
     if name == "late-disclosures":
         rows = [[d.title, d.publisher_name, d.formed_on.isoformat(), d.publish_due.isoformat(),
                  format_local(d.first_published_at) or "未发布", d.days_late]
-                for d in dashboard.late_disclosures(paths, year)]
+                for d in lists.late_disclosures(paths, year)]
         return Table(f"{year}年超期公开的政府信息", ["标题", "发布机构", "信息形成日期",
                                                   "应公开日期", "实际发布", "超期天数"], rows)
     if name == "village-lapses":
         rows = [[lapse.village.name, lapse.category.label, lapse.subject, lapse.due.isoformat(),
                  lapse.kind.label, lapse.days]
-                for lapse in lapses_for(dashboard.villages_for(paths))]
+                for lapse in lists.village_lapses(paths)]
         return Table("村务未按期公开",
                      ["村", "类别", "期间/事项", "应公开日期", "情况", "天数"], rows)
     if name == "supervision":

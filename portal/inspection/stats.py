@@ -11,22 +11,31 @@ from dataclasses import dataclass, field
 def percentile(values: list[float], fraction: float) -> float | None:
     """Nearest-rank percentile (the value at rank ⌈p·n⌉), as statistics bureaus report
     it: always one of the observed values. None for no values."""
-    if not values:
-        return None
     ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
+    return percentile_of(len(ordered), fraction, ordered.__getitem__)
 
 
 def median(values: list[float]) -> float | None:
     """The middle value (mean of the two middle ones for an even count)."""
-    if not values:
-        return None
     ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    return median_of(len(ordered), ordered.__getitem__)
+
+
+def percentile_of(count: int, fraction: float, nth: Callable[[int], float]) -> float | None:
+    """`percentile` of `count` ordered values, the i-th (from 0) given by `nth(i)`."""
+    if not count:
+        return None
+    return nth(max(1, math.ceil(fraction * count)) - 1)
+
+
+def median_of(count: int, nth: Callable[[int], float]) -> float | None:
+    """`median` of `count` ordered values, the i-th (from 0) given by `nth(i)`."""
+    if not count:
+        return None
+    middle = count // 2
+    if count % 2:
+        return nth(middle)
+    return (nth(middle - 1) + nth(middle)) / 2
 
 
 @dataclass
@@ -115,3 +124,28 @@ def overall(records: Iterable[Record], label: str = "合计") -> Timeliness:
     for record in records:
         add(row, record)
     return row
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A `Timeliness` row with its rates, medians and percentiles worked out once: what
+    the dashboard keeps, without the value lists behind it."""
+
+    label: str
+    total: int
+    replied: int
+    replied_on_time: int
+    signed: int
+    signed_on_time: int
+    overdue: int
+    due_soon: int
+    on_time_rate: float | None
+    sign_on_time_rate: float | None
+    median_sign_hours: float | None
+    p90_sign_hours: float | None
+    median_reply_days: float | None
+    p90_reply_days: float | None
+
+    @classmethod
+    def of(cls, row: Timeliness) -> Figures:
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})

@@ -13,12 +13,11 @@ from portal.audit.services import head_hash, verify_chain
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm
 from portal.inquiries.models import InquiryType
-from portal.inspection import dashboard, export, supervision
+from portal.inspection import dashboard, export, lists, supervision
 from portal.inspection.charts import rate_bars
 from portal.safety import safe_next_url
 from portal.timeutil import local_today, utcnow
 from portal.villages.queries import get_village
-from portal.villages.schedule import lapses_for
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspect")
 
@@ -42,8 +41,7 @@ def index():
     return render_template(
         "inspection/index.html", year=year, board=board, groupings=dashboard.GROUPINGS,
         chart=rate_bars(months, f"{year}年按月答复按时率"),
-        late=dashboard.late_disclosures(paths, year),
-        lapses=lapses_for(dashboard.villages_for(paths)),
+        late=lists.late_disclosures(paths, year), lapses=lists.village_lapses(paths),
         notices=supervision.notices_in(paths, year), today=local_today())
 
 

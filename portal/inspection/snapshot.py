@@ -1,0 +1,179 @@
+"""The inspector's dashboard, kept per process while it is still exactly right.
+
+The figures change for two reasons only:
+- a committed change to what they are computed from: work orders (and their SLA
+  policies), organizations, handlers' display names, the working-day calendar's
+  overrides. A `before_flush` listener bumps the work-order version (row
+  `WORK_ORDERS_ID` of `content_versions`) in the same transaction as such a change,
+  whichever service, CLI command or import made it;
+- time: a running work order becomes overdue when now passes its sign-for or reply
+  deadline, and 舆情 items become due soon two hours before theirs; the day-based due-soon
+  cutoff moves only when the Beijing day changes.
+
+A snapshot is therefore stored with the version it was computed under, the instant it was
+computed and the first instant at which a figure could change with no database change
+(`valid_until`, found in SQL together with the figures). It is served only for the same
+version while `computed_at <= now < valid_until`, so what it shows is always what a fresh
+computation would show. Each worker process fills its own store.
+
+The version is read in the request's own transaction before the figures are computed, so
+a snapshot stored under version N never lacks a change committed as N.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from portal.pagecache.models import ContentVersion
+from portal.timeutil import utcnow
+
+WORK_ORDERS_ID = 2  # row 1 is the public content version (portal.pagecache.version)
+# Model modules the figures are computed from.
+DEPENDENT_MODULES = frozenset({
+    "portal.inquiries.models",
+    "portal.organizations.models",
+    "portal.workdays.models",
+})
+MAX_SNAPSHOTS = 64
+_TABLE = ContentVersion.__table__
+
+
+def _is_dependency(obj, *, modified: bool = False) -> bool:
+    if type(obj).__module__ in DEPENDENT_MODULES:
+        return True
+    from portal.auth.models import User
+
+    if isinstance(obj, User):  # logins change users all the time; only the name is shown
+        return not modified or inspect(obj).attrs.display_name.history.has_changes()
+    return False
+
+
+def touches_work_orders(session: Session) -> bool:
+    if any(_is_dependency(obj) for obj in session.new) or any(
+            _is_dependency(obj) for obj in session.deleted):
+        return True
+    return any(_is_dependency(obj, modified=True) and session.is_modified(obj)
+               for obj in session.dirty)
+
+
+def bump(connection) -> None:
+    """Advance the work-order version (creating its row on a bare schema)."""
+    result = connection.execute(update(_TABLE).where(_TABLE.c.id == WORK_ORDERS_ID).values(
+        version=_TABLE.c.version + 1))
+    if result.rowcount == 0:
+        connection.execute(insert(_TABLE).values(id=WORK_ORDERS_ID, version=1, changed_epoch=0))
+
+
+_UNCOMMITTED = "work_orders_changed"  # session.info: this transaction bumped the version
+
+
+def on_before_flush(session: Session, _flush_context, _instances) -> None:
+    if touches_work_orders(session):
+        bump(session.connection())
+        session.info[_UNCOMMITTED] = True
+
+
+def on_transaction_over(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
+
+
+def install(target) -> None:
+    """Listen on `target` (the application's scoped session); idempotent."""
+    for name, listener in (("before_flush", on_before_flush),
+                           ("after_commit", on_transaction_over),
+                           ("after_rollback", on_transaction_over)):
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)
+
+
+def current_version() -> int:
+    """The committed work-order version, read in the current transaction."""
+    from portal.extensions import db
+
+    value = db.session.scalar(select(ContentVersion.version).where(
+        ContentVersion.id == WORK_ORDERS_ID))
+    return value or 0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: object
+    computed_at: datetime
+    valid_until: datetime
+    value: object
+
+    def serves(self, version, now: datetime) -> bool:
+        return self.version == version and self.computed_at <= now < self.valid_until
+
+
+class SnapshotStore:
+    """A small thread-safe LRU of snapshots, one per key (scope paths, year)."""
+
+    def __init__(self, limit: int = MAX_SNAPSHOTS) -> None:
+        self._items: OrderedDict[tuple, Snapshot] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get(self, key: tuple, version, now: datetime):
+        with self._lock:
+            snapshot = self._items.get(key)
+            if snapshot is None or not snapshot.serves(version, now):
+                return None
+            self._items.move_to_end(key)
+            return snapshot.value
+
+    def put(self, key: tuple, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._items[key] = snapshot
+            self._items.move_to_end(key)
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def public_version() -> int:
+    """The committed public content version (portal.pagecache), in this transaction."""
+    from portal.extensions import db
+    from portal.pagecache.models import SINGLETON_ID
+
+    value = db.session.scalar(select(ContentVersion.version).where(
+        ContentVersion.id == SINGLETON_ID))
+    return value or 0
+
+
+def cached(key: tuple, compute, *, public: bool = False):
+    """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored. With
+    `public`, the value also depends on public content, so both versions must match.
+    Outside an application that set up a store, always computes."""
+    from flask import current_app, has_app_context
+
+    now = utcnow()
+    store = current_app.extensions.get("dashboard_snapshots") if has_app_context() else None
+    if store is None:
+        return compute(now)[0]
+    from portal.extensions import db
+
+    if db.session.info.get(_UNCOMMITTED):  # figures with changes that may yet roll back
+        return compute(now)[0]
+    version = (current_version(), public_version()) if public else current_version()
+    value = store.get(key, version, now)
+    if value is None:
+        value, valid_until = compute(now)
+        store.put(key, Snapshot(version, now, valid_until, value))
+    return value
+
+
+def init_app(app) -> None:
+    from portal.extensions import db
+
+    install(db.session)
+    app.extensions["dashboard_snapshots"] = SnapshotStore()
