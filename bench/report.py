@@ -22,6 +22,9 @@ THROUGHPUT_PAGES = ("home", "list", "detail", "village")
 TARGET_SIZE = "large"
 
 
+NOTES = Path(__file__).resolve().parent / "NOTES.md"
+
+
 def nginx_conf(port: int, root: Path, prefix: Path, workers: int) -> str:
     return f"""worker_processes {workers};
 daemon off;
@@ -230,6 +233,8 @@ def render(results: list[dict], settings: dict) -> str:
               "| 目标 | 实测 | 是否达到 | 差距 |", "| --- | --- | --- | --- |"]
     lines += [f"| {t} | {m} | {'达到' if ok else '未达到'} | {gap} |"
               for t, m, ok, gap in targets(by_size)]
+    if NOTES.exists():  # the written explanation of misses, kept beside the generated figures
+        lines += ["", NOTES.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 

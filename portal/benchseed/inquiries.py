@@ -136,8 +136,9 @@ class InquirySeeder:
             id=row_id, number=number, type=kind, title=title.text, body=body.text,
             organization_id=town.id, village_id=village.id if village else None,
             tracking_hash=f"{rng.getrandbits(256):064x}", received_at=received,
-            # every web form carries a one-time token, as a resident's would
-            submission_key=f"{rng.getrandbits(128):032x}" if kind is not T.OPINION else None,
+            # every web form carries a one-time token, as a resident's would (derived from
+            # the id, so the random stream, and with it the rest of the seed, is unchanged)
+            submission_key=f"seed-{row_id:026d}" if kind is not T.OPINION else None,
             clock_start_on=to_local(received).date(),
             sign_clock_start_on=to_local(received).date())
         if kind is T.OPINION:
