@@ -31,6 +31,14 @@ TRACK_SECONDS = 30 * 60
 
 
 def _place_choices() -> list[SelectChoice]:
+    """Every town and village, kept until public content (organizations among it) changes:
+    read and built on each form shown and each form received before."""
+    from portal.pagecache import per_content_version
+
+    return per_content_version("inquiries.places", _read_place_choices)
+
+
+def _read_place_choices() -> list[SelectChoice]:
     choices = [SelectChoice("", "请选择乡镇或村")]
     for town, villages in towns_with_villages():
         choices.append(SelectChoice(f"town:{town.slug}", f"{town.name}（不指定村）",

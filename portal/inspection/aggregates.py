@@ -69,26 +69,19 @@ def due_soon_condition(now: datetime):
                    sa.not_(overdue_condition(now)), sa.or_(*by_type))
 
 
-def next_change(where: list, now: datetime) -> datetime | None:
-    """The first instant after `now` at which a work order matching `where` could become
-    overdue or due soon with no change in the database: the earliest sign-for deadline of
-    an unsigned order, reply deadline, or start of an hour-based due-soon window still
-    ahead. (Day-based due-soon cutoffs move only at Beijing midnight.) Slightly early is
-    harmless: the answer only bounds how long computed figures may be reused."""
-    unsigned = Inquiry.status.in_((InquiryStatus.RECEIVED, InquiryStatus.RETURNED))
-    hourly = [kind for kind in InquiryType if not clocks.due_soon_days(kind)]
-    window = clocks.DUE_SOON_HOURS
-    row = db.session.execute(sa.select(
-        sa.func.min(sa.case((sa.and_(unsigned, Inquiry.sign_due_at >= now),
-                             Inquiry.sign_due_at))),
-        sa.func.min(sa.case((Inquiry.reply_due_at >= now, Inquiry.reply_due_at))),
-        sa.func.min(sa.case((sa.and_(Inquiry.type.in_(hourly),
-                                     Inquiry.reply_due_at >= now + window),
-                             Inquiry.reply_due_at))),
-    ).where(*where, Inquiry.status.in_(RUNNING_STATUSES))).one()
-    sign_due, reply_due, hourly_due = row
-    candidates = [sign_due, reply_due, hourly_due and hourly_due - window]
-    return min((moment for moment in candidates if moment is not None), default=None)
+def clock_counts(where: list, now: datetime) -> list[tuple]:
+    """(organization_id, handler_id or 0, type, received month, overdue, due soon) per
+    group of running work orders matching `where`: the part of the figures that time
+    changes, read from the running orders alone."""
+    month = sa.func.substr(local_day(Inquiry.received_at), 1, 7)
+    handler = sa.func.coalesce(Inquiry.handler_id, 0)
+    kind = sa.type_coerce(Inquiry.type, sa.String)
+    stmt = (sa.select(Inquiry.organization_id, handler, kind, month,
+                      sa.func.sum(_flag(overdue_condition(now))),
+                      sa.func.sum(_flag(due_soon_condition(now))))
+            .where(*where, Inquiry.status.in_(RUNNING_STATUSES))
+            .group_by(Inquiry.organization_id, handler, kind, month))
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def _flag(condition):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from portal.inquiries.models import Inquiry, InquiryType
 from portal.inspection import aggregates, snapshot
 from portal.inspection.stats import Figures, Timeliness
 from portal.organizations.models import Organization, OrgKind
-from portal.timeutil import LOCAL_TZ, local_today, to_local
+from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 
 INSPECT_ROLES = (Role.INSPECTOR, Role.ADMIN)
 GROUPINGS = {"organization": "按单位", "handler": "按承办人", "type": "按类型",
@@ -86,10 +86,38 @@ class Dashboard:
 def timeliness(paths: list[str], year: int) -> Dashboard:
     """On-time rates, counts, medians and 90th percentiles for the work orders received in
     the year under the paths: overall and by organization, handler, type and month.
-    Served from this process's snapshot while that is exactly what `compute` would give
-    now (`portal.inspection.snapshot`)."""
-    return snapshot.cached((tuple(sorted(set(paths))), year),
-                           lambda now: compute(paths, year, now))
+
+    Two parts. What only a database change can alter (counts, rates, medians,
+    percentiles) is served from this process's snapshot while the work-order version is
+    unchanged (`portal.inspection.snapshot`). What the clock alters — how many running
+    orders are overdue or due soon right now — is counted afresh on every request, over
+    the running orders only (a few thousand, not the year's hundreds of thousands). With a
+    county's deadlines passing every few seconds, keeping them in the snapshot made it
+    expire almost at once."""
+    board = snapshot.cached((tuple(sorted(set(paths))), year),
+                            lambda now: compute(paths, year, now))
+    return with_clock_counts(board, paths, year, utcnow())
+
+
+def with_clock_counts(board: Dashboard, paths: list[str], year: int,
+                      now: datetime) -> Dashboard:
+    """`board` with every row's overdue and due-soon counts as of `now`."""
+    live: list[tuple] = []
+    if paths:
+        start, end = year_bounds(year)
+        live = aggregates.clock_counts([in_scope(Inquiry.organization_id, paths),
+                                        Inquiry.received_at >= start,
+                                        Inquiry.received_at < end], now)
+
+    def counted(fig: Figures, position: int | None, value) -> Figures:
+        rows = [row for row in live if position is None or row[position] == value]
+        return replace(fig, overdue=sum(row[4] for row in rows),
+                       due_soon=sum(row[5] for row in rows))
+
+    tables = {name: [counted(fig, position, board.keys[name].get(fig.label))
+                     for fig in board.tables[name]]
+              for position, name in enumerate(("organization", "handler", "type", "month"))}
+    return Dashboard(board.year, counted(board.total, None, None), tables, board.keys)
 
 
 def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, datetime]:
@@ -103,9 +131,6 @@ def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, date
                  Inquiry.received_at < end]
         cells = aggregates.tally(aggregates.lean_rows(where, now),
                                  aggregates.working_day_positions)
-        change = aggregates.next_change(where, now)
-        if change is not None:
-            valid_until = min(valid_until, change)
     organizations = _by_id(Organization, {key[0] for key in cells},
                            selectinload(Organization.parent))
     handlers = _by_id(User, {key[1] for key in cells} - {0})

@@ -37,6 +37,7 @@ WORK_ORDERS_ID = 2  # row 1 is the public content version (portal.pagecache.vers
 # Model modules the figures are computed from.
 DEPENDENT_MODULES = frozenset({
     "portal.inquiries.models",
+    "portal.annual_report.models",  # the registered 复议/诉讼 cases of the annual report
     "portal.organizations.models",
     "portal.workdays.models",
 })
