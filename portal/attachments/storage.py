@@ -303,7 +303,7 @@ def _storage_full(display_name: str) -> InsufficientStorage:
                                "请稍后再试，或联系网站管理员。")
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the rename itself durable: a crash after the commit must not lose the name."""
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -347,7 +347,7 @@ def save_upload(file: FileStorage, uploaded_by: User | None, *,
     try:
         _check_content(temp, size, kind, display_name)
         os.replace(temp, target)
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
     except BaseException as error:
         temp.unlink(missing_ok=True)
         if _is_disk_full(error):

@@ -6,14 +6,13 @@ from flask_login import current_user, login_required
 from portal.auth import accounts, services, sessions, totp
 from portal.auth.forms import CodeForm, NewUserForm, PasswordChangeForm, ResetPasswordForm
 from portal.auth.models import Role
+from portal.auth.views import ENROLL_SECRET, enrollment_page
 from portal.errors import Conflict, ValidationError
 from portal.forms import attach_error, form_status, run_action
 from portal.organizations.services import all_organizations, get_organization
-from portal.villages.poster import qr_svg
 
 account_bp = Blueprint("account", __name__, url_prefix="/account")
 users_bp = Blueprint("users", __name__, url_prefix="/staff/users")
-ENROLL_SECRET = "totp_enroll_secret"
 
 
 @account_bp.get("/")
@@ -63,9 +62,7 @@ def enroll():
             sessions.start(user)
             flash("动态验证码已启用，其他设备上的登录已全部退出。", "success")
             return redirect(url_for("account.overview"))
-    return render_template("auth/enroll.html", form=form, user=user, secret=secret,
-                           qr=qr_svg(totp.provisioning_uri(user.username, secret)),
-                           at_login=False), form_status(form)
+    return enrollment_page(form, user, secret, at_login=False)
 
 
 @account_bp.post("/totp/remove")

@@ -82,9 +82,7 @@ def enroll():
         else:
             flash("动态验证码已绑定。以后登录时请输入验证器中的 6 位数字。", "success")
             return _signed_in(user, sessions.pending_next(url_for("staff.home")))
-    return render_template("auth/enroll.html", form=form, user=user, secret=secret,
-                           qr=qr_svg(totp.provisioning_uri(user.username, secret)),
-                           at_login=True), form_status(form)
+    return enrollment_page(form, user, secret, at_login=True)
 
 
 @bp.post("/logout")
@@ -94,6 +92,13 @@ def logout():
     sessions.end()
     flash("您已安全退出。", "info")
     return redirect(url_for("public.home"))
+
+
+def enrollment_page(form, user, secret: str, *, at_login: bool):
+    """The QR code and the code field for binding an authenticator app."""
+    return render_template("auth/enroll.html", form=form, user=user, secret=secret,
+                           qr=qr_svg(totp.provisioning_uri(user.username, secret)),
+                           at_login=at_login), form_status(form)
 
 
 def _signed_in(user, target: str):

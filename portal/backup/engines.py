@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from portal.attachments.storage import fsync_folder
 from portal.audit.models import GENESIS_HASH
 from portal.backup.archive import BadArchive, Manifest, extract
 from portal.errors import DomainError
@@ -55,14 +56,6 @@ def _facts(run) -> Snapshot:
     head = run(FACT_QUERIES["head"]) or run(FACT_QUERIES["checkpoint"]) or GENESIS_HASH
     return Snapshot(schema_revision=run(FACT_QUERIES["revision"]) or "", audit_head=head,
                     audit_events=int(run(FACT_QUERIES["events"]) or 0))
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class SqliteDatabase:
@@ -105,7 +98,7 @@ class SqliteDatabase:
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             os.replace(temp, self.path)
-            _fsync_folder(self.path.parent)
+            fsync_folder(self.path.parent)
         finally:
             temp.unlink(missing_ok=True)
 
