@@ -7,7 +7,7 @@ nowhere and styles from our own /static only (ASVS 5.0 V3.4; 等保 8.1.4.4).
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -53,7 +53,7 @@ def add_security_headers(response):
     for name, value in ALWAYS.items():
         response.headers.setdefault(name, value)
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    max_age = _config("HSTS_MAX_AGE")
+    max_age = current_app.config["HSTS_MAX_AGE"]
     if request.is_secure and max_age:
         response.headers.setdefault("Strict-Transport-Security",
                                     f"max-age={max_age}; includeSubDomains")
@@ -62,12 +62,6 @@ def add_security_headers(response):
         response.headers["Pragma"] = "no-cache"
         response.vary.add("Cookie")
     return response
-
-
-def _config(name: str):
-    from flask import current_app
-
-    return current_app.config[name]
 
 
 def init_app(app: Flask) -> None:

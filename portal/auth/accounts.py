@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal import audit
-from portal.auth import services
+from portal.auth import services, totp
 from portal.auth.models import Role, User, new_session_token
 from portal.auth.permissions import require
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -42,8 +42,6 @@ def remove_second_factor(user: User, code: str) -> None:
         raise Conflict("您的角色必须使用动态验证码，不能关闭。")
     if not user.totp_secret:
         raise Conflict("尚未启用动态验证码。")
-    from portal.auth import totp
-
     if totp.matching_step(user.totp_secret, code, user.totp_last_step) is None:
         raise ValidationError("验证码不正确，请输入验证器中当前显示的 6 位数字。", field="code")
     user.totp_secret = None

@@ -109,15 +109,25 @@ def with_clock_counts(board: Dashboard, paths: list[str], year: int,
                                         Inquiry.received_at >= start,
                                         Inquiry.received_at < end], now)
 
-    def counted(fig: Figures, position: int | None, value) -> Figures:
-        rows = [row for row in live if position is None or row[position] == value]
-        return replace(fig, overdue=sum(row[4] for row in rows),
-                       due_soon=sum(row[5] for row in rows))
+    # (overdue, due soon) summed per value of each key, in one pass over the groups
+    sums: list[dict] = [{}, {}, {}, {}]
+    overall = [0, 0]
+    for row in live:
+        overall[0] += row[4]
+        overall[1] += row[5]
+        for position in range(4):
+            pair = sums[position].setdefault(row[position], [0, 0])
+            pair[0] += row[4]
+            pair[1] += row[5]
 
-    tables = {name: [counted(fig, position, board.keys[name].get(fig.label))
+    def counted(fig: Figures, pair) -> Figures:
+        overdue, due_soon = pair or (0, 0)
+        return replace(fig, overdue=overdue, due_soon=due_soon)
+
+    tables = {name: [counted(fig, sums[position].get(board.keys[name].get(fig.label)))
                      for fig in board.tables[name]]
               for position, name in enumerate(("organization", "handler", "type", "month"))}
-    return Dashboard(board.year, counted(board.total, None, None), tables, board.keys)
+    return Dashboard(board.year, counted(board.total, overall), tables, board.keys)
 
 
 def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, datetime]:

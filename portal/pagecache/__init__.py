@@ -33,7 +33,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from portal.pagecache import version as content_version
@@ -104,11 +104,16 @@ def _shared_pages(app: Flask) -> SharedPages | None:
 
 def content_state() -> tuple | None:
     """(database, public-content version) for caching things derived from public content
-    (the search filters); None when the version cannot be read."""
+    (the search filters); None when the version cannot be read. A read-only request reads
+    it once however many lists it shows; a write re-reads, since it may publish."""
+    memo = has_request_context() and request.method in ("GET", "HEAD")
+    if memo and "content_state" in g:
+        return g.content_state
     state = current_app.extensions["pagecache"][1].read()
-    if state is None:
-        return None
-    return (current_app.config["SQLALCHEMY_DATABASE_URI"], state[0])
+    found = None if state is None else (current_app.config["SQLALCHEMY_DATABASE_URI"], state[0])
+    if memo:
+        g.content_state = found
+    return found
 
 
 _derived: dict[tuple, object] = {}
