@@ -29,7 +29,7 @@ run: $(VENV)/.installed-run
 
 ## Run the test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
 test: $(VENV)/.installed-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 ## Browser tests in Debian's Chromium (installed by .ci/chromium.sh when missing)
 test-e2e: $(VENV)/.installed-test
