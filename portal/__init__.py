@@ -144,6 +144,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)  # one's own password and second factor
     app.register_blueprint(users_bp)  # administrators' user management
     app.register_blueprint(annual_report_bp)  # 政府信息公开工作年度报告
+    from portal.audit.views import bp as refusals_bp
+
+    app.register_blueprint(refusals_bp)  # anonymous refusals, counted
     register_issue6_blueprints(app)
     register_open_data_blueprints(app)  # issue 7
 

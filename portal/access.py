@@ -51,6 +51,7 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "users.enable": ADMINS,
     "users.unlock": ADMINS,
     "users.reset_totp": ADMINS,
+    "refusals.listing": ADMINS,
     "disclosures.listing": PUBLIC,
     "disclosures.detail": PUBLIC,
     "disclosures.attachment": PUBLIC,

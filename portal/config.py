@@ -53,10 +53,15 @@ class Defaults:
     PAGE_SIZE = 20
     # 政府信息公开工作年度报告 for year Y is due on this day of Y+1 (MM-DD).
     ANNUAL_REPORT_DEADLINE = "01-31"
-    # werkzeug's strongest default. The test suite lowers it for speed only.
-    PASSWORD_HASH_METHOD = "scrypt"
+    # argon2id at OWASP's parameters (portal/auth/passwords.py); older hashes are replaced
+    # at their owner's next login. The test suite lowers it for speed only.
+    PASSWORD_HASH_METHOD = "argon2id"
     # 审计记录保留期（天）；数据库本身拒绝删除 185 天以内的记录。
     AUDIT_RETENTION_DAYS = 185
+    # Anonymous refusals (bad tokens, keys, limits) are counted per source and ten-minute
+    # window; at most this many of them per window also become audit events.
+    REFUSAL_AUDIT_PER_WINDOW = 30
+    REFUSAL_RETENTION_DAYS = 185
 
     # 频率限制：按客户端地址计数，计数存于本库 rate_limit_counters 表，所有 worker 共享。
     RATELIMIT_ENABLED = True
@@ -77,6 +82,8 @@ ENV_PREFIX = "PORTAL_"
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE"}
 _INT_KEYS = {
     "AUDIT_RETENTION_DAYS",
+    "REFUSAL_AUDIT_PER_WINDOW",
+    "REFUSAL_RETENTION_DAYS",
     "MAX_CONTENT_LENGTH",
     "ATTACHMENT_MAX_BYTES",
     "DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS",

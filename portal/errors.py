@@ -64,6 +64,15 @@ class PermissionDenied(DomainError):
         self.actor = actor
 
 
+class RateLimited(DomainError):
+    """Too many requests from one client; the limiter answers, this records it."""
+
+    status = 429
+
+    def __init__(self):
+        super().__init__(HTTP_MESSAGES[429][1], audit_action="ratelimit.exceeded")
+
+
 class InsufficientStorage(DomainError):
     """The disk that holds uploads is full: nothing was stored, the sender may retry later."""
 
@@ -171,6 +180,8 @@ def register_errorhandlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         if error.code == 413:
             note_refusal(PayloadTooLarge("上传内容超过大小限制。"))
+        elif error.code == 429:
+            note_refusal(RateLimited())
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

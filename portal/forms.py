@@ -66,6 +66,7 @@ def attach_error(form, error) -> None:
     """Show a service's ValidationError next to the field it names (or atop the form),
     after undoing the refused work and auditing the attempt where that matters."""
     note_refusal(error)
+    form.refusal_status = error.status
     field = getattr(form, error.field, None) if error.field else None
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, error.message]
@@ -74,8 +75,11 @@ def attach_error(form, error) -> None:
 
 
 def form_status(form) -> int:
-    """400 when the form is shown again because of errors, else 200."""
-    return 400 if form.errors or form.form_errors else 200
+    """The refusal's status when a service refused the form (409 for a conflict …), 400
+    when the form is shown again because of other errors, else 200."""
+    if not (form.errors or form.form_errors):
+        return 200
+    return getattr(form, "refusal_status", None) or 400
 
 
 def run_action(operation, object_id: int, *args, done: str, page_url: str, show,

@@ -79,7 +79,7 @@ def _issue6_samples(orgs, author, reviewer) -> dict:
         closes_on=today + timedelta(days=30)))
     consultations.publish(reviewer, consultation.id)
     comment = participation.submit_comment(consultation.id, participation.CommentInput(
-        body="矩阵意见"), tracking.new_submission_token()).comment
+        body="矩阵意见"), tracking.new_submission_token("comment")).comment
     task = execution.create_task(author, execution.TaskInput(organization=orgs["town"],
                                                              title="矩阵任务"))
     milestone = progress.add_milestone(author, task.id, "矩阵节点", today)

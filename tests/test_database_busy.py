@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
+from portal.inquiries import tracking
 from portal.inquiries.models import Inquiry
 from tests.conftest import PG_ADMIN_URL
 
-FORM = {"submission_token": "0123456789abcdef0123456789abcdef", "type": "consult",
+FORM = {"type": "consult",
         "place": "town:shuangta", "title": "低保怎么申请", "body": "想问问需要哪些材料。",
         "contact_name": "王大爷", "contact_phone": "13812345678", "website": ""}
 
@@ -64,14 +65,15 @@ def test_submission_while_database_is_locked_gets_503_and_stores_nothing(
         client, orgs, database_url):
     db.session.commit()
     with write_lock_held_elsewhere(database_url):
-        response = client.post("/inquiries/new", data=FORM)
+        form = {**FORM, "submission_token": tracking.new_submission_token()}
+        response = client.post("/inquiries/new", data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0
     assert "系统繁忙" in page and "请稍等片刻后重新提交" in page
     assert _count() == 0
     # Once the lock is gone the same form goes through: the resident's retry works.
-    retry = client.post("/inquiries/new", data=FORM)
+    retry = client.post("/inquiries/new", data=form)
     assert retry.status_code == 200 and "您的留言已受理" in retry.get_data(as_text=True)
     assert _count() == 1
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -62,3 +62,23 @@ class AuditCheckpoint(db.Model):
     purged_count: Mapped[int]
     purged_before: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_name: Mapped[str] = mapped_column(String(64), default="")
+
+
+class RefusalTally(db.Model):
+    """How often one source was refused for one reason in one ten-minute window."""
+
+    __tablename__ = "refusal_tallies"
+    __table_args__ = (UniqueConstraint("window_start", "source", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(default=1)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_path: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(String(200), default="")
+    # The audit event of the window's first refusal, if one was written. No foreign key:
+    # purging old audit events must not depend on these statistics.
+    audit_event_id: Mapped[int | None]

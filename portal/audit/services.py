@@ -92,7 +92,9 @@ def record(actor, action: str, obj=None, *, before: dict | None = None,
 
 
 def record_failure(error: DomainError) -> None:
-    """Record a refused attempt in its own transaction (the work itself was rolled back)."""
+    """Record a refused attempt in its own transaction (the work itself was rolled back).
+    A refusal of someone not signed in is counted rather than chained
+    (`portal.audit.refusals`), so anonymous clients cannot flood the log."""
     if not error.audited:
         return
     actor = error.actor if isinstance(error, PermissionDenied) and error.actor else None
@@ -100,6 +102,11 @@ def record_failure(error: DomainError) -> None:
         actor = current_user
     result = "denied" if isinstance(error, PermissionDenied) else "rejected"
     action = error.action or (request.endpoint if has_request_context() else "") or "unknown"
+    if actor is None and has_request_context():
+        from portal.audit import refusals
+
+        refusals.note(action, result, error.message, error.target)
+        return
     record(actor, action, error.target, result=result, message=error.message)
     db.session.commit()
 

@@ -35,6 +35,10 @@ def password():
         try:
             accounts.change_password(user, current=form.current_password.data,
                                      new=form.password.data)
+        except services.AccountLocked as error:
+            sessions.end()
+            flash(error.message, "error")
+            return redirect(url_for("auth.login"), code=303)
         except ValidationError as error:
             attach_error(form, error)
         else:

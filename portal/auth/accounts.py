@@ -21,10 +21,20 @@ from portal.timeutil import utcnow
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
-    """The signed-in user changes their own password; every other session of theirs ends."""
+    """The signed-in user changes their own password; every other session of theirs ends.
+
+    A wrong current password counts towards the lockout like a failed login (someone at
+    an unlocked screen must not guess it at leisure); the attempt that locks the account
+    also ends all its sessions. Raises ValidationError or AccountLocked.
+    """
     if not user.check_password(current or ""):
-        raise ValidationError("当前密码不正确。", field="current_password",
-                              audit_action="auth.password_change", target=user)
+        services.count_failure(user, "修改密码时当前密码错误")
+        if user.is_locked:
+            user.session_token = new_session_token()
+        db.session.commit()
+        if user.is_locked:
+            raise services.AccountLocked(user.locked_until)
+        raise ValidationError("当前密码不正确。", field="current_password")
     services.validate_password(new, user.username)
     if user.check_password(new):
         raise ValidationError("新密码不能与当前密码相同。", field="password")

@@ -4,12 +4,11 @@ import enum
 import secrets
 from datetime import datetime
 
-from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.auth import passwords
 from portal.db_types import str_enum
 from portal.extensions import db
 from portal.organizations.models import Organization
@@ -83,11 +82,10 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.verify(self.password_hash, password)
 
     def has_role(self, role: Role | str, organization: Organization | None = None) -> bool:
         """True when a grant of `role` covers `organization` (any organization if None)."""

@@ -12,20 +12,16 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit, validation
-from portal.auth import totp
+from portal.audit import refusals
+from portal.auth import passwords, totp
 from portal.auth.models import Role, RoleGrant, User, new_session_token
 from portal.auth.permissions import require
 from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization
 from portal.timeutil import format_local, utcnow
-
-# Checked when the username is unknown, so an unknown name takes as long as a wrong
-# password and timing does not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("timing-equaliser", method="pbkdf2:sha256:1000")
 
 
 class AuthenticationFailed(DomainError):
@@ -64,27 +60,43 @@ def check_password(username: str, password: str) -> User:
     """The first factor. Returns the user when the password is right and the account is
     open; the caller then asks for the second factor or calls `complete_login`.
 
-    Raises AccountLocked or AuthenticationFailed (one message for every other failure).
+    Every path verifies one password hash with the configured method (a decoy for an
+    unknown name), so timing does not tell which accounts exist. A right password whose
+    hash has outdated parameters is rehashed. Raises AccountLocked or AuthenticationFailed
+    (one message for every other failure).
     """
     username = (username or "").strip()
+    password = password or ""
     user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        passwords.verify_decoy(password)
+        right = False
+    else:
+        right = user.check_password(password)
     if user is not None and user.active and user.is_locked:
         audit.record(None, "auth.login", user, result="failed", message="账号锁定期间尝试登录")
         db.session.commit()
         raise AccountLocked(user.locked_until)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-    if user is None or not user.active or not user.check_password(password or ""):
-        if user is not None and user.active:
-            _count_failure(user, "密码错误")
-        else:
-            audit.record(None, "auth.login", user, result="failed",
-                         message=f"用户名“{username[:64]}”登录失败")
+    if user is None or not user.active or not right:
+        _refuse_password(user, username)
+    if passwords.needs_rehash(user.password_hash):
+        user.set_password(password)
+        audit.record(user, "auth.password_rehash", user)
         db.session.commit()
-        if user is not None and user.is_locked:
-            raise AccountLocked(user.locked_until)
-        raise AuthenticationFailed("用户名或密码不正确。")
     return user
+
+
+def _refuse_password(user: User | None, username: str):
+    if user is None:  # counted, not chained: anyone can send made-up names
+        refusals.note("auth.login", "failed", f"用户名“{username[:64]}”登录失败")
+    elif user.active:
+        count_failure(user, "密码错误")
+    else:
+        audit.record(None, "auth.login", user, result="failed", message="已停用的账号尝试登录")
+    db.session.commit()
+    if user is not None and user.is_locked:
+        raise AccountLocked(user.locked_until)
+    raise AuthenticationFailed("用户名或密码不正确。")
 
 
 def check_second_factor(user: User, code: str) -> None:
@@ -97,7 +109,7 @@ def check_second_factor(user: User, code: str) -> None:
         raise AccountLocked(user.locked_until)
     step = totp.matching_step(user.totp_secret, code, user.totp_last_step)
     if step is None:
-        _count_failure(user, "动态验证码错误")
+        count_failure(user, "动态验证码错误")
         db.session.commit()
         if user.is_locked:
             raise AccountLocked(user.locked_until)
@@ -112,7 +124,7 @@ def enroll_second_factor(user: User, secret: str, code: str, *, at_login: bool) 
     step = totp.matching_step(secret, code, None)
     if step is None:
         if at_login:
-            _count_failure(user, "绑定动态验证码时输入错误")
+            count_failure(user, "绑定动态验证码时输入错误")
             db.session.commit()
             if user.is_locked:
                 raise AccountLocked(user.locked_until)
@@ -134,7 +146,7 @@ def complete_login(user: User, *, factors: str) -> None:
     db.session.commit()
 
 
-def _count_failure(user: User, reason: str) -> None:
+def count_failure(user: User, reason: str) -> None:
     """One more failure; the threshold-th locks the account (audited separately)."""
     config = current_app.config
     user.failed_logins = (user.failed_logins or 0) + 1

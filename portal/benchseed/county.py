@@ -8,9 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
-from werkzeug.security import generate_password_hash
-
+from portal.auth import passwords
 from portal.auth.models import Role, RoleGrant, User, new_session_token
 from portal.benchseed import text
 from portal.benchseed.bulk import Loader, next_id
@@ -139,8 +137,7 @@ def create_accounts(loader: Loader, tree: County, password: str, tag: str,
                     now: datetime) -> None:
     """The named accounts on the county, plus one handler per town (who signs for that
     town's inquiries). Every account has the same password; the hash is computed once."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    password_hash = generate_password_hash(password, method=method)
+    password_hash = passwords.hash_password(password)
     users, grants = User.__table__, RoleGrant.__table__
     user_id, grant_id = next_id(loader.conn, users), next_id(loader.conn, grants)
     user_rows, grant_rows = [], []

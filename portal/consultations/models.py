@@ -159,6 +159,7 @@ class ConsultationComment(db.Model):
                                                   default=CommentStatus.PENDING)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    submission_digest: Mapped[str | None] = mapped_column(String(64))
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderation_reason: Mapped[str] = mapped_column(String(500), default="")

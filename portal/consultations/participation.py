@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from portal.consultations.models import (
     Phase,
 )
 from portal.consultations.queries import get_public
-from portal.errors import ValidationError
+from portal.errors import Conflict, ValidationError
 from portal.extensions import db
 from portal.inquiries import tracking
 from portal.timeutil import utcnow
@@ -84,34 +85,43 @@ def _existing(key: str) -> ConsultationComment | None:
         ConsultationComment.submission_key == key))
 
 
+def _replayed(existing: ConsultationComment, digest: str) -> CommentReceipt:
+    """The same comment sent again is the comment already received; a used token with
+    other content (or for another consultation) is refused."""
+    if existing.submission_digest is None or not hmac.compare_digest(
+            existing.submission_digest, digest):
+        raise Conflict(tracking.REPLAYED_TOKEN, field=tracking.TOKEN_FIELD,
+                       audit_action="consultation.token_replay")
+    return CommentReceipt(existing, duplicate=True)
+
+
 def submit_comment(consultation_id: int, data: CommentInput,
                    submission_token: str) -> CommentReceipt:
     """Receive a resident's comment, pending moderation. Anyone may call it.
 
-    Idempotent per form: the same `submission_token` returns the comment already
-    received. Raises NotFound or ValidationError (late or early comments are audited).
+    `submission_token` must be one this server issued for the comment form. Idempotent per
+    form: the same token with the same text returns the comment already received; with
+    other text it is refused (Conflict). Raises NotFound or ValidationError (late or early
+    comments are audited).
     """
     consultation = get_public(consultation_id)
-    if not submission_token or len(submission_token) != 32:
-        raise ValidationError("表单已失效，请刷新页面后重新填写。")
-    key = tracking.submission_key(submission_token)
+    key = tracking.submission_key(tracking.redeem(submission_token, "comment"))
+    clean = _clean(data)
+    digest = tracking.content_digest({"consultation": consultation.id, **vars(clean)})
     existing = _existing(key)
     if existing is not None:
-        if existing.consultation_id != consultation.id:
-            raise ValidationError("表单已失效，请刷新页面后重新填写。")
-        return CommentReceipt(existing, duplicate=True)
+        return _replayed(existing, digest)
     check_window(consultation)
-    clean = _clean(data)
     comment = ConsultationComment(consultation=consultation, body=clean.body,
                                   commenter_name=clean.name, contact=clean.contact,
                                   status=CommentStatus.PENDING, submission_key=key,
-                                  submitted_at=utcnow())
+                                  submission_digest=digest, submitted_at=utcnow())
     db.session.add(comment)
     try:
         db.session.flush()
     except IntegrityError:  # the same form, submitted concurrently, won the race
         db.session.rollback()
-        return CommentReceipt(_existing(key), duplicate=True)
+        return _replayed(_existing(key), digest)
     audit.record(None, "consultation.comment", comment,
                  after={"consultation": consultation.id, "status": "pending"})
     db.session.commit()

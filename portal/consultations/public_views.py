@@ -10,7 +10,7 @@ from portal.antispam import check_honeypot
 from portal.consultations import participation, queries
 from portal.consultations.forms import CommentForm
 from portal.consultations.models import Adoption
-from portal.errors import ValidationError
+from portal.errors import Conflict, ValidationError
 from portal.forms import attach_error, form_status
 from portal.inquiries import tracking
 from portal.ratelimit import limit
@@ -42,7 +42,7 @@ def detail(consultation_id: int):
     consultation = queries.get_public(consultation_id)
     form = CommentForm()
     if request.method == "GET":
-        form.submission_token.data = tracking.new_submission_token()
+        form.submission_token.data = tracking.new_submission_token("comment")
     elif form.validate_on_submit():
         data = participation.CommentInput(body=form.body.data or "", name=form.name.data or "",
                                           contact=form.contact.data or "")
@@ -50,7 +50,8 @@ def detail(consultation_id: int):
             check_honeypot(form.website.data)
             receipt = participation.submit_comment(consultation_id, data,
                                                    form.submission_token.data or "")
-        except ValidationError as error:
+        except (ValidationError, Conflict) as error:
+            tracking.renew_if_refused(form, error, "comment")
             attach_error(form, error)
         else:
             flash("这条意见已经收到，无需重复提交。" if receipt.duplicate

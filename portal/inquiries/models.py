@@ -124,6 +124,8 @@ class Inquiry(db.Model):
     reply_published: Mapped[bool] = mapped_column(default=False)
     tracking_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What was submitted under that key: a replay with other content is refused.
+    submission_digest: Mapped[str | None] = mapped_column(String(64))
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sign_days: Mapped[int] = mapped_column(default=1)

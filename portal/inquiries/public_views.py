@@ -92,7 +92,8 @@ def new():
         try:
             check_honeypot(form.website.data)
             receipt = submission.submit(_input(form), form.submission_token.data or "")
-        except ValidationError as error:
+        except (ValidationError, Conflict) as error:
+            tracking.renew_if_refused(form, error, "inquiry")
             attach_error(form, error)
         else:
             return render_template("inquiries/receipt.html", receipt=receipt)

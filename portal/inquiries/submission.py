@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -131,26 +132,32 @@ def _existing(key: str) -> Inquiry | None:
 
 
 def submit(data: InquiryInput, submission_token: str) -> Receipt:
-    """Receive a resident's inquiry (受理). Anyone may call it.
+    """Receive a resident's inquiry from the web form (受理). Anyone may call it.
 
-    Idempotent per form: the same `submission_token` (a double click, a retry after a
-    time-out) returns the inquiry already received, with the same tracking code.
-    Raises ValidationError.
+    `submission_token` must be one this server issued for the inquiry form
+    (`tracking.redeem`). Idempotent per form: the same token with the same content (a
+    double click, a retry after a time-out) returns the inquiry already received, with the
+    same tracking code; with other content it is refused. Raises ValidationError.
     """
-    if not submission_token or len(submission_token) != 32:
-        raise ValidationError("表单已失效，请刷新页面后重新填写。")
-    key = tracking.submission_key(submission_token)
-    code = tracking.code_for(submission_token)
+    return receive(data, tracking.redeem(submission_token, "inquiry"))
+
+
+def receive(data: InquiryInput, material: str) -> Receipt:
+    """Receive an inquiry whose submission token (web) or idempotency key (Open311) stands
+    for `material`; see `submit`. Raises ValidationError, or Conflict for a replay."""
+    _validate(data)
+    key = tracking.submission_key(material)
+    code = tracking.code_for(material)
+    digest = tracking.content_digest(_content(data))
     existing = _existing(key)
     if existing is not None:
-        return Receipt(existing, code, duplicate=True)
-    _validate(data)
-    inquiry = _build(data, key, code)
+        return _replayed(existing, digest, code)
+    inquiry = _build(data, key, code, digest)
     try:
         db.session.flush()
     except IntegrityError:  # the same form, submitted concurrently, won the race
         db.session.rollback()
-        return Receipt(_existing(key), code, duplicate=True)
+        return _replayed(_existing(key), digest, code)
     audit.record(None, "inquiry.submit", inquiry,
                  after={"number": inquiry.number, "type": inquiry.type.value,
                         "organization": inquiry.organization.slug})
@@ -158,14 +165,33 @@ def submit(data: InquiryInput, submission_token: str) -> Receipt:
     return Receipt(inquiry, code)
 
 
-def _build(data: InquiryInput, key: str, code: str) -> Inquiry:
+def _content(data: InquiryInput) -> dict:
+    fields = {name: getattr(data, name) for name in
+              ("title", "body", "contact_name", "contact_phone", "consent_publish")}
+    fields.update(type=data.type.value, organization=data.organization.id,
+                  village=data.village.id if data.village else None,
+                  application=vars(data.application) if data.application else None)
+    return fields
+
+
+def _replayed(existing: Inquiry, digest: str, code: str) -> Receipt:
+    """The earlier receipt for a resubmission of the same content; anything else that
+    carries a used token is refused, and the earlier case is never shown."""
+    if existing.submission_digest is None or not hmac.compare_digest(
+            existing.submission_digest, digest):
+        raise Conflict(tracking.REPLAYED_TOKEN, field=tracking.TOKEN_FIELD,
+                       audit_action="inquiry.token_replay")
+    return Receipt(existing, code, duplicate=True)
+
+
+def _build(data: InquiryInput, key: str, code: str, digest: str) -> Inquiry:
     now = utcnow()
     inquiry = Inquiry(
         number=next_number(), type=data.type, status=Status.RECEIVED, title=data.title,
         body=data.body, contact_name=data.contact_name, contact_phone=data.contact_phone,
         organization=data.organization, village=data.village,
         consent_publish=data.consent_publish, tracking_hash=tracking.code_hash(code),
-        submission_key=key, received_at=now,
+        submission_key=key, submission_digest=digest, received_at=now,
     )
     if data.type is InquiryType.INFO_REQUEST:
         inquiry.application = InfoApplication(**vars(data.application))

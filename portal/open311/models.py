@@ -6,6 +6,7 @@ Keys are long random strings, so a plain hash is enough (nothing to brute-force)
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -25,6 +26,9 @@ class ApiKey(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Scopes the client's Idempotency-Keys: known to no client, not even this one.
+    idempotency_secret: Mapped[str] = mapped_column(
+        String(64), default=lambda: secrets.token_hex(32))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 
 import sqlalchemy as sa
 
@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.inquiries import submission, tracking
 from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
 from portal.open311 import keys, mapping
+from portal.open311.models import ApiKey
 
 MAX_RESULTS = 1000
 
@@ -30,19 +31,21 @@ def find_request(number: str) -> Inquiry | None:
     return db.session.scalar(published().where(Inquiry.number == number))
 
 
-def _submission_token(key_id: int, idempotency_key: str) -> str:
-    """The same Idempotency-Key from the same client is the same inquiry."""
+def _material(client: ApiKey, idempotency_key: str) -> str:
+    """The same Idempotency-Key from the same client is the same inquiry; no other client
+    (and no web form) can name it, since it is scoped by the key's own secret."""
     if not idempotency_key:
-        return tracking.new_submission_token()
-    return hashlib.sha256(f"open311:{key_id}:{idempotency_key}".encode()).hexdigest()[:32]
+        idempotency_key = f"auto:{secrets.token_hex(16)}"
+    return tracking.api_material(client.id, client.idempotency_secret, idempotency_key)
 
 
 def create_request(api_key: str | None, form, idempotency_key: str) -> submission.Receipt:
     """Create an inquiry for an API client (key issued by an admin). Raises the key's
-    authentication error (401) or ValidationError listing the malformed fields."""
+    authentication error (401), ValidationError listing the malformed fields, or Conflict
+    when the Idempotency-Key was used before for other content."""
     client = keys.authenticate(api_key)
     data = mapping.inquiry_input(form)
-    receipt = submission.submit(data, _submission_token(client.id, idempotency_key))
+    receipt = submission.receive(data, _material(client, idempotency_key))
     if not receipt.duplicate:
         audit.record(None, "open311.request", receipt.inquiry,
                      after={"client": client.name, "key": client.prefix,

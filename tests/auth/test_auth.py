@@ -133,7 +133,7 @@ def test_system_actor_passes_checks_and_is_named_in_audit(orgs):
     assert last_event().actor_name == "system"
 
 
-def test_production_hashing_is_scrypt(app_config, orgs):
+def test_production_hashing_is_argon2id_at_owasp_parameters(app_config, orgs):
     from portal import create_app
 
     config = {k: v for k, v in app_config.items() if k != "PASSWORD_HASH_METHOD"}
@@ -141,4 +141,6 @@ def test_production_hashing_is_scrypt(app_config, orgs):
     with strong.app_context():
         user = User(username="x", display_name="x")
         user.set_password("Strong.pass1")
-        assert user.password_hash.startswith("scrypt:")
+        # OWASP Password Storage Cheat Sheet: argon2id, m ≥ 19 MiB, t ≥ 2, p = 1.
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert user.check_password("Strong.pass1") and not user.check_password("strong.pass1")

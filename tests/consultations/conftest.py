@@ -71,7 +71,7 @@ def comment():
     def run(consultation, body="建议垃圾收运每周至少两次。", name="", contact="", token=None):
         receipt = participation.submit_comment(
             consultation.id, participation.CommentInput(body=body, name=name, contact=contact),
-            token or tracking.new_submission_token())
+            token or tracking.new_submission_token("comment"))
         return receipt.comment
 
     return run

@@ -13,7 +13,7 @@ from portal.extensions import db
 from tests.consultations.conftest import OPENS
 from tests.inquiries.timetravel import beijing
 
-TOKEN = re.compile(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"')
+TOKEN = re.compile(r'name="submission_token" type="hidden" value="([0-9a-f.]+)"')
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def server(database_url, tmp_path, orgs):
 
 
 def _form(page: str, csrf: str, **changes) -> str:
-    token = re.search(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"', page)
+    token = re.search(r'name="submission_token" type="hidden" value="([0-9a-f.]+)"', page)
     data = {"csrf_token": csrf, "submission_token": token.group(1), "type": "consult",
             "place": "town:shuangta", "title": "同时点了两次", "body": "网络慢，我又点了一次提交。",
             "contact_name": "张三", "contact_phone": "13812345678", "website": ""}

@@ -15,7 +15,7 @@ CODE = re.compile(r'class="tracking-code"[^>]*>([0-9A-Z-]{19})<')
 
 def form_page(client, query=""):
     html = client.get("/inquiries/new" + query).get_data(as_text=True)
-    token = re.search(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"', html)
+    token = re.search(r'name="submission_token" type="hidden" value="([0-9a-f.]+)"', html)
     return html, token.group(1)
 
 

@@ -18,7 +18,7 @@ from tests.live_server import REQUEST_SECONDS, form_session
 
 CODE = re.compile(r'class="tracking-code"[^>]*>([0-9A-Z-]{19})<')
 NUMBER = re.compile(r"<dt>受理编号</dt><dd>([0-9-]+)</dd>")
-TOKEN = re.compile(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"')
+TOKEN = re.compile(r'name="submission_token" type="hidden" value="([0-9a-f.]+)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ACK, BUSY, DOUBT = "acknowledged", "busy", "in doubt"
 
