@@ -24,7 +24,7 @@ from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
 from portal.organizations.models import Organization
 from portal.search.backends import backend_for, documents
 from portal.search.documents import DISCLOSURE, NOTICE, REPLY, Entry, entry_for
-from portal.search.extract import extract_text
+from portal.attachments.text import extract_text
 from portal.search.tokens import index_text
 from portal.timeutil import to_local, utcnow
 from portal.villages.models import NoticeStatus, VillageNotice

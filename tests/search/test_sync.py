@@ -96,12 +96,12 @@ def test_reply_leaves_the_index_when_reopened(corpus):
 
 
 def test_a_broken_attachment_never_blocks_publication(corpus, publish, caplog, monkeypatch):
-    from portal.search import extract
+    from portal.attachments import text as extract
 
     # Alembic's logging setup in the migrated template disables loggers made before it.
     monkeypatch.setattr(extract.log, "disabled", False)
     broken = FileStorage(io.BytesIO(b"%PDF-1.4\n this is not really a pdf"), "坏文件.pdf")
-    with caplog.at_level(logging.WARNING, logger="portal.search.extract"):
+    with caplog.at_level(logging.WARNING, logger="portal.attachments.text"):
         doc = publish("town", "关于危房改造补助的公告", "<p>见附件。</p>", Category.SERVICE,
                       [broken])
     assert doc.status is Status.PUBLISHED

@@ -3,7 +3,7 @@
 import io
 import zipfile
 
-from portal.search import extract
+from portal.attachments import text as extract
 from portal.search.highlight import mark, snippet
 from portal.search.tokens import index_tokens, query_tokens
 from tests.search.corpus import chinese_pdf, docx_bytes, xlsx_bytes
