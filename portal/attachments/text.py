@@ -4,8 +4,8 @@ it is in the file: for the search index and for the personal-data scan.
 Pieces: a PDF page ("第 3 页"), a DOCX paragraph or table cell ("第 12 段"), a spreadsheet
 cell ("工作表“名单”第 5 行 C 列", "第 5 行 C 列" for CSV). A spreadsheet cell's text is
 read together with its column's heading (the first row with two or more filled cells):
-"银行账号：6222…" — a column headed 身份证号 or 银行账号 is what tells a bare number for what
-it is.
+"银行账号：6222…" (`Piece.in_context`) — a column headed 身份证号 or 银行账号 is what tells a
+bare number for what it is.
 
 Bounded, because it runs while staff wait: a file larger than `MAX_FILE_BYTES`, an
 archive that expands past `MAX_EXPANDED_BYTES`, more than the caller's character limit or
@@ -48,10 +48,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Piece:
-    """Some text and where it is in the file, in words a clerk can follow."""
+    """Some text and where it is in the file, in words a clerk can follow; a spreadsheet
+    cell also carries its column's heading."""
 
     where: str
     text: str
+    heading: str = ""
+
+    @property
+    def in_context(self) -> str:
+        """The text as the scan reads it: "银行账号：6222…"."""
+        return f"{self.heading}：{self.text}" if self.heading else self.text
 
 
 @dataclass
@@ -115,9 +122,9 @@ def _cells(rows: Iterator[tuple], where: Callable[[int, int], str]) -> Iterator[
         texts = ["" if value is None else str(value).strip() for value in row]
         for column, value in enumerate(texts, start=1):
             if value:
-                heading = headings.get(column)
-                text = f"{heading}：{value}" if heading and heading != value else value
-                yield Piece(where(row_number, column), text)
+                heading = headings.get(column, "")
+                yield Piece(where(row_number, column), value,
+                            heading if heading != value else "")
         if not headings and sum(1 for value in texts if value) >= 2:
             headings = {column: value for column, value in enumerate(texts, start=1) if value}
 
@@ -197,7 +204,7 @@ def _collect(pieces: Iterator[Piece], name: str, max_chars: int) -> Reading:
         for piece in pieces:
             text = " ".join(piece.text.split())
             if text:
-                reading.pieces.append(Piece(piece.where, text))
+                reading.pieces.append(Piece(piece.where, text, piece.heading))
                 total += len(text) + 1
             if total >= max_chars:
                 reading.complete, reading.problem = False, "文字过多，只读取了一部分"
