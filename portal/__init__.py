@@ -115,6 +115,7 @@ def import_models() -> None:
     import portal.open311.models  # issue 7: Open311 API keys
     import portal.organizations.models
     import portal.pagecache.models  # content version for cached public pages
+    import portal.personal_data.models
     import portal.ratelimit.models
     import portal.search.models  # issue 7: search index
     import portal.villages.models

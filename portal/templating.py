@@ -50,5 +50,8 @@ def register(app: Flask) -> None:
         # corpus in tests/badinput checks no stored script comes back on any page).
         return Markup(value or "")  # nosec B704
 
+    from portal.personal_data.files import is_public
+
+    app.jinja_env.tests["public_file"] = is_public
     app.jinja_env.globals.update(site_name=app.config["SITE_NAME"],
                                  disclosure_categories=list(Category))

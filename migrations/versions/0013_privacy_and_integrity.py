@@ -6,6 +6,9 @@
   secret no client knows; existing keys get a fresh random one.
 - `refusal_tallies`: anonymous refusals counted per source, kind and ten-minute window
   instead of one audit event each (portal/audit/refusals.py).
+- `stored_files.privacy_*`: the personal-data scan's verdict per file; files stored before
+  are `unchecked` and never served publicly until `flask attachments rescan` reads them.
+- `privacy_clearances`: suspected numbers a person checked and cleared, as keyed hashes.
 
 Self-contained: imports no app code.
 
@@ -47,6 +50,35 @@ def upgrade():
                             name="uq_refusal_tallies_window_start_source_kind"),
     )
     op.create_index("ix_refusal_tallies_window_start", "refusal_tallies", ["window_start"])
+    _add_file_privacy()
+
+
+def _add_file_privacy():
+    with op.batch_alter_table("stored_files") as batch:
+        batch.add_column(sa.Column("privacy_state", sa.String(16), nullable=False,
+                                   server_default="unchecked"))
+        batch.add_column(sa.Column("privacy_places", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("privacy_note", sa.String(16), nullable=False,
+                                   server_default=""))
+        batch.add_column(sa.Column("privacy_checked_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("privacy_confirmed_by_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("privacy_confirmed_at", sa.DateTime(), nullable=True))
+        batch.create_foreign_key("fk_stored_files_privacy_confirmed_by_id_users", "users",
+                                 ["privacy_confirmed_by_id"], ["id"])
+    op.create_table(
+        "privacy_clearances",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("object_type", sa.String(40), nullable=False),
+        sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("value_hash", sa.String(64), nullable=False),
+        sa.Column("cleared_by_id", sa.Integer(), nullable=False),
+        sa.Column("cleared_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["cleared_by_id"], ["users.id"],
+                                name="fk_privacy_clearances_cleared_by_id_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_privacy_clearances"),
+        sa.UniqueConstraint("object_type", "object_id", "value_hash",
+                            name="uq_privacy_clearances_object_type_object_id_value_hash"),
+    )
 
 
 def _add_idempotency_secrets():
@@ -63,6 +95,13 @@ def _add_idempotency_secrets():
 
 
 def downgrade():
+    op.drop_table("privacy_clearances")
+    with op.batch_alter_table("stored_files") as batch:
+        batch.drop_constraint("fk_stored_files_privacy_confirmed_by_id_users",
+                              type_="foreignkey")
+        for name in ("privacy_confirmed_at", "privacy_confirmed_by_id", "privacy_checked_at",
+                     "privacy_note", "privacy_places", "privacy_state"):
+            batch.drop_column(name)
     op.drop_index("ix_refusal_tallies_window_start", table_name="refusal_tallies")
     op.drop_table("refusal_tallies")
     with op.batch_alter_table("open311_api_keys") as batch:

@@ -4,9 +4,7 @@ form, its downloads, and the 行政复议、行政诉讼 register. `?org=<slug>`
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import validation
@@ -14,6 +12,7 @@ from portal.annual_report import appeals, services
 from portal.annual_report.export import template_context
 from portal.annual_report.forms import AppealForm, AppealUpdateForm, ReportForm
 from portal.annual_report.models import AppealResult
+from portal.attachments.storage import download_response
 from portal.errors import ValidationError, note_refusal
 from portal.forms import attach_error
 from portal.timeutil import local_today
@@ -72,12 +71,7 @@ def export(year: int):
     """A download; POST because every export is written to the audit log."""
     file = services.export_report(current_user, year, _org(),
                                   request.form.get("format", "xlsx"))
-    response = Response(file.content, mimetype=file.mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=file.fallback_name,
-                         **{"filename*": f"UTF-8''{quote(file.filename)}"})
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download_response(file.content, file.mimetype, file.filename, file.fallback_name)
 
 
 def _render_appeals(year: int, form: AppealForm | None = None, status: int = 200):

@@ -14,6 +14,7 @@ from portal.attachments.models import StoredFile
 from portal.disclosures.models import Disclosure
 from portal.inquiries.models import Inquiry
 from portal.organizations.models import Organization
+from portal.personal_data.files import is_public
 from portal.privacy import mask
 from portal.timeutil import to_local
 from portal.villages.models import VillageNotice
@@ -61,7 +62,7 @@ def disclosure(d: Disclosure) -> dict:
         "attachments": [_file(link.file, public_url("disclosures.attachment",
                                                     disclosure_id=d.id,
                                                     file_id=link.stored_file_id))
-                        for link in d.attachments],
+                        for link in d.attachments if is_public(link.file)],
         "url": public_url("disclosures.detail", disclosure_id=d.id),
     }
 
@@ -70,11 +71,13 @@ def _finance(notice: VillageNotice) -> dict | None:
     table = notice.finance_table
     if table is None:
         return None
-    return {"total_income": amount(table.total_income),
+    files = {fmt: public_url("villages.finance_file", slug=notice.village.slug,
+                             notice_id=notice.id, fmt=fmt) for fmt in ("xlsx", "csv")}
+    return {"files": files, "total_income": amount(table.total_income),
             "total_expense": amount(table.total_expense),
-            "rows": [{"date": day(row.entry_date), "item": row.item,
+            "rows": [{"date": day(row.entry_date), "item": mask(row.item),
                       "income": amount(row.income), "expense": amount(row.expense),
-                      "note": row.note} for row in table.rows]}
+                      "note": mask(row.note)} for row in table.rows]}
 
 
 def notice(n: VillageNotice) -> dict:
@@ -91,7 +94,7 @@ def notice(n: VillageNotice) -> dict:
         "attachments": [_file(link.file, public_url("villages.file", slug=slug,
                                                     notice_id=n.id,
                                                     file_id=link.stored_file_id))
-                        for link in n.attachments],
+                        for link in n.attachments if is_public(link.file)],
         "url": public_url("villages.notice", slug=slug, notice_id=n.id),
     }
 

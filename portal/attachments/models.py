@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -24,3 +24,12 @@ class StoredFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The personal-data scan's verdict (portal.attachments.privacy): unchecked, clean,
+    # found, unreadable or confirmed; the places found (masked), and who confirmed.
+    privacy_state: Mapped[str] = mapped_column(String(16), default="unchecked",
+                                               server_default="unchecked")
+    privacy_places: Mapped[list | None] = mapped_column(JSON)
+    privacy_note: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    privacy_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    privacy_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    privacy_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

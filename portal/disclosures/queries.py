@@ -74,9 +74,13 @@ def get_for_staff(actor, disclosure_id: int) -> Disclosure:
 
 
 def public_attachment(disclosure_id: int, file_id: int) -> DisclosureAttachment:
+    """An attachment of a public document that the public may download: checked clean
+    for personal data, or by a person (portal.personal_data.files)."""
+    from portal.personal_data.files import is_public
+
     disclosure = get_public(disclosure_id)
     for link in disclosure.attachments:
-        if link.stored_file_id == file_id:
+        if link.stored_file_id == file_id and is_public(link.file):
             return link
     raise NotFound("找不到该附件。")
 

@@ -13,10 +13,12 @@ from werkzeug.datastructures import FileStorage
 
 from portal import audit, validation
 from portal.attachments.services import save_uploads
+from portal.attachments.storage import discard_file
 from portal.attachments.word import import_docx
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
 from portal.catalogue.services import check_entry_choice  # issue 6
+from portal.disclosures import privacy
 from portal.disclosures.models import (
     TOPICS,
     Category,
@@ -34,6 +36,7 @@ from portal.disclosures.timeliness import publish_deadline
 from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization
+from portal.personal_data import files as file_scan
 from portal.sanitize import clean_html, find_unsafe, text_to_html
 from portal.sequences import next_value
 from portal.timeutil import local_now, to_local, utcnow
@@ -116,15 +119,15 @@ def snapshot(disclosure: Disclosure) -> dict:
     }
 
 
-def _jsonable_snapshot(disclosure: Disclosure) -> dict:
+def snapshot_json(disclosure: Disclosure) -> dict:
     return {k: (v.isoformat() if isinstance(v, date) else v)
             for k, v in snapshot(disclosure).items()}
 
 
-def _keep_version(actor, disclosure: Disclosure) -> None:
+def keep_version(actor, disclosure: Disclosure) -> None:
     db.session.add(DisclosureVersion(
         disclosure=disclosure, number=disclosure.version,
-        snapshot=_jsonable_snapshot(disclosure), edited_by_id=getattr(actor, "id", None),
+        snapshot=snapshot_json(disclosure), edited_by_id=getattr(actor, "id", None),
         was_published=disclosure.status is Status.PUBLISHED,
     ))
     disclosure.version += 1
@@ -177,7 +180,7 @@ def create_draft(actor, data: DisclosureInput, notes: list[str] | None = None) -
     _apply(disclosure, data, notes)
     db.session.add(disclosure)
     db.session.flush()
-    audit.record(actor, "disclosure.create", disclosure, after=_jsonable_snapshot(disclosure))
+    audit.record(actor, "disclosure.create", disclosure, after=snapshot_json(disclosure))
     db.session.commit()
     return disclosure
 
@@ -199,13 +202,15 @@ def update(actor, disclosure_id: int, data: DisclosureInput,
     if disclosure.status is Status.PUBLISHED and data.organization != disclosure.organization:
         raise ValidationError("已发布文件不能更换发布机构。", field="organization")
     _validate(data, disclosure.catalogue_entry_id)
-    before = _jsonable_snapshot(disclosure)
-    _keep_version(actor, disclosure)
+    before = snapshot_json(disclosure)
+    keep_version(actor, disclosure)
     disclosure.supersedes = _supersedes(data) if disclosure.status is Status.DRAFT \
         else disclosure.supersedes
     _apply(disclosure, data, notes)
+    if disclosure.status is Status.PUBLISHED:
+        privacy.require_clean(disclosure)
     audit.record(actor, "disclosure.update", disclosure, before=before,
-                 after=_jsonable_snapshot(disclosure))
+                 after=snapshot_json(disclosure))
     db.session.commit()
     return disclosure
 
@@ -217,6 +222,7 @@ def submit(actor, disclosure_id: int) -> Disclosure:
             target=disclosure)
     if not disclosure.body_html.strip() and not disclosure.attachments:
         raise ValidationError("正文和附件不能都为空，请填写正文或上传附件后再提交。")
+    privacy.require_clean(disclosure)
     _transition(actor, disclosure, Status.DRAFT, Status.SUBMITTED, "disclosure.submit")
     db.session.commit()
     return disclosure
@@ -247,6 +253,7 @@ def approve(actor, disclosure_id: int, comment: str = "") -> Disclosure:
                                    action="disclosure.approve", target=disclosure, actor=actor)
     else:
         raise InvalidTransition(disclosure.status.label, "审核通过")
+    privacy.require_clean(disclosure)
     db.session.add(DisclosureReview(disclosure=disclosure, step=step, reviewer_id=actor.id,
                                     approved=True, comment=comment.strip()[:1000],
                                     version=disclosure.version))
@@ -296,6 +303,7 @@ def publish(actor, disclosure_id: int, *, published_at: datetime | None = None) 
                 action="disclosure.publish", target=disclosure)
     if disclosure.status is not Status.APPROVED:
         raise InvalidTransition(disclosure.status.label, "发布")
+    privacy.require_clean(disclosure)
     when = _publication_time(actor, disclosure, published_at)
     if disclosure.index_number is None:
         disclosure.index_number = allocate_index_number(disclosure.organization,
@@ -363,9 +371,13 @@ def _transition(actor, disclosure: Disclosure, expected: Status, target: Status,
                  after={"status": target.value, **(extra or {})}, message=message)
 
 
-def add_attachments(actor, disclosure_id: int, files: list[FileStorage]) -> Disclosure:
-    """Attach files (checked by content). Requires `editor`; on a published document the
-    previous state is kept as a version. Nothing is saved if any file is refused."""
+def add_attachments(actor, disclosure_id: int, files: list[FileStorage], *,
+                    confirmed: bool = False) -> Disclosure:
+    """Attach files (checked by content and scanned for personal data). Requires `editor`;
+    on a published document the previous state is kept as a version, and a file that holds
+    personal data or was not checked is refused. With `confirmed` the editor records that
+    they checked the files no machine can read (images, scans; audited). Nothing is saved
+    if any file is refused."""
     disclosure = get_disclosure(disclosure_id)
     require(actor, Role.EDITOR, disclosure.organization, action="attachment.upload",
             target=disclosure)
@@ -377,14 +389,26 @@ def add_attachments(actor, disclosure_id: int, files: list[FileStorage]) -> Disc
     if len(disclosure.attachments) + len(files) > MAX_ATTACHMENTS:
         raise ValidationError(f"每条信息最多 {MAX_ATTACHMENTS} 个附件。", field="files")
     if disclosure.status is Status.PUBLISHED:
-        _keep_version(actor, disclosure)
+        keep_version(actor, disclosure)
     position = len(disclosure.attachments)
-    for offset, stored in enumerate(save_uploads(files, uploaded_by=actor)):
+    saved = save_uploads(files, uploaded_by=actor)
+    for offset, stored in enumerate(saved):
+        file_scan.check(stored)
         disclosure.attachments.append(
             DisclosureAttachment(file=stored, position=position + offset))
         audit.record(actor, "attachment.upload", disclosure,
                      after={"file": stored.display_name, "kind": stored.kind,
-                            "size": stored.size, "sha256": stored.sha256})
+                            "size": stored.size, "sha256": stored.sha256,
+                            "privacy": stored.privacy_state})
+        if confirmed and stored.privacy_state == file_scan.PrivacyState.UNREADABLE:
+            file_scan.confirm(actor, stored, disclosure)
+    if disclosure.status is Status.PUBLISHED:
+        try:
+            privacy.require_clean(disclosure)
+        except ValidationError:
+            for stored in saved:  # refused: nothing of it stays, on disk either
+                discard_file(stored)
+            raise
     disclosure.updated_at = utcnow()
     db.session.commit()
     return disclosure
@@ -401,7 +425,7 @@ def remove_attachment(actor, disclosure_id: int, file_id: int) -> Disclosure:
     if link is None:
         raise ValidationError("该附件不属于此信息。")
     if disclosure.status is Status.PUBLISHED:
-        _keep_version(actor, disclosure)
+        keep_version(actor, disclosure)
     disclosure.attachments.remove(link)
     audit.record(actor, "attachment.remove", disclosure,
                  before={"file": link.file.display_name})

@@ -7,7 +7,7 @@ from wtforms.fields import SelectChoice
 from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.catalogue import queries as catalogue_queries  # issue 6
-from portal.disclosures import queries, services
+from portal.disclosures import privacy, queries, services
 from portal.disclosures.forms import (
     ActionForm,
     AttachmentForm,
@@ -16,10 +16,11 @@ from portal.disclosures.forms import (
     WithdrawForm,
 )
 from portal.disclosures.models import Category, Mode, Status, Validity
-from portal.errors import ValidationError
+from portal.errors import Conflict, ValidationError
 from portal.forms import attach_error, form_status, run_action
 from portal.organizations.services import get_by_slug, get_organization
 from portal.paging import PageRequest
+from portal.personal_data import files as file_scan
 
 public_bp = Blueprint("disclosures", __name__, url_prefix="/disclosures")
 staff_bp = Blueprint("staff_disclosures", __name__, url_prefix="/staff/disclosures")
@@ -157,12 +158,15 @@ def show(disclosure_id: int):
     return _render_show(disclosure_id)
 
 
-def _render_show(disclosure_id: int, status: int = 200):
+def _render_show(disclosure_id: int, status: int = 200, places: list[str] | None = None):
     disclosure = queries.get_for_staff(current_user, disclosure_id)
     return render_template("disclosures/staff_show.html", d=disclosure,
                            action_form=ActionForm(), review_form=ReviewForm(),
                            withdraw_form=WithdrawForm(), attachment_form=AttachmentForm(),
-                           two_steps=queries.review_steps() == 2), status
+                           two_steps=queries.review_steps() == 2,
+                           places=places if places is not None else privacy.places(disclosure),
+                           clearable=privacy.has_only_suspected(disclosure),
+                           file_states=file_scan), status
 
 
 @staff_bp.get("/<int:disclosure_id>/versions/<int:number>")
@@ -175,11 +179,13 @@ def version(disclosure_id: int, number: int):
     return render_template("disclosures/version.html", d=disclosure, version=kept)
 
 
-def _act(disclosure_id: int, operation, message: str, *args):
+def _act(disclosure_id: int, operation, message: str, *args, **kwargs):
     """Run a one-button operation; a refused one comes back as a message on the page."""
     return run_action(operation, disclosure_id, *args, done=message,
                       page_url=url_for(".show", disclosure_id=disclosure_id),
-                      show=lambda error: _render_show(disclosure_id, error.status), code=302)
+                      show=lambda error: _render_show(disclosure_id, error.status,
+                                                      getattr(error, "places", None)),
+                      refused=(ValidationError, Conflict), code=302, **kwargs)
 
 
 @staff_bp.post("/<int:disclosure_id>/submit")
@@ -216,8 +222,27 @@ def withdraw(disclosure_id: int):
 @staff_bp.post("/<int:disclosure_id>/attachments")
 @login_required
 def upload(disclosure_id: int):
-    return _act(disclosure_id, services.add_attachments, "附件已上传。",
-                request.files.getlist("files"))
+    return _act(disclosure_id, services.add_attachments, "附件已上传并完成个人信息检查。",
+                request.files.getlist("files"), confirmed=bool(request.form.get("confirmed")))
+
+
+@staff_bp.post("/<int:disclosure_id>/attachments/<int:file_id>/confirm")
+@login_required
+def confirm_attachment(disclosure_id: int, file_id: int):
+    return _act(disclosure_id, privacy.confirm_attachment, "已记录人工核对结果。", file_id)
+
+
+@staff_bp.post("/<int:disclosure_id>/mask")
+@login_required
+def mask(disclosure_id: int):
+    return _act(disclosure_id, privacy.mask_personal_data, "个人信息已打码。")
+
+
+@staff_bp.post("/<int:disclosure_id>/clear-suspected")
+@login_required
+def clear_suspected(disclosure_id: int):
+    return _act(disclosure_id, privacy.clear_suspected,
+                "已记录：疑似号码经人工核对不是个人信息。")
 
 
 @staff_bp.post("/<int:disclosure_id>/attachments/<int:file_id>/delete")

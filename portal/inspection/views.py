@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import validation
+from portal.attachments.storage import download_response
 from portal.audit.services import head_hash, verify_chain
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm
@@ -74,10 +74,7 @@ def inquiries():
 @login_required
 def download(name: str, fmt: str):
     content, mimetype, filename = export.export(current_user, name, _year(), fmt)
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"export.{fmt}\"; filename*=UTF-8''{quote(filename)}")
-    return response
+    return download_response(content, mimetype, filename)
 
 
 @bp.get("/audit")

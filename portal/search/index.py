@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.attachments.text import extract_text
 from portal.disclosures.models import PUBLIC_STATUSES, Disclosure
 from portal.disclosures.queries import Page
 from portal.extensions import db
@@ -24,7 +25,6 @@ from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
 from portal.organizations.models import Organization
 from portal.search.backends import backend_for, documents
 from portal.search.documents import DISCLOSURE, NOTICE, REPLY, Entry, entry_for
-from portal.attachments.text import extract_text
 from portal.search.tokens import index_text
 from portal.timeutil import to_local, utcnow
 from portal.villages.models import NoticeStatus, VillageNotice

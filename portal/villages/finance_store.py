@@ -12,6 +12,8 @@ from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
+from portal.personal_data import files as file_scan
+from portal.personal_data import texts as personal_data
 from portal.privacy import mask, scan
 from portal.timeutil import utcnow
 from portal.villages.models import (
@@ -73,16 +75,6 @@ def import_finance(actor, notice_id: int, file: FileStorage | None) -> VillageNo
     return notice
 
 
-def finance_places(table: FinanceTable) -> list[str]:
-    places = []
-    for row in table.rows:
-        for column, text in (("摘要", row.item), ("备注", row.note)):
-            for finding in scan(text):
-                places.append(f"财务表第 {row.position + 1} 条“{column}”：{finding.kind.label}"
-                              f"“{finding.text}”")
-    return places
-
-
 def mask_personal_data(actor, notice_id: int) -> int:
     """Mask every ID, mobile and bank-card number in the draft (138****1234,
     410421********1234). Returns how many were masked. Requires `village_clerk`."""
@@ -105,8 +97,15 @@ def mask_personal_data(actor, notice_id: int) -> int:
     return count
 
 
-def add_attachments(actor, notice_id: int, files: list[FileStorage]) -> VillageNotice:
-    """Attach scans or documents (checked by content). Requires `village_clerk`."""
+def add_attachments(actor, notice_id: int, files: list[FileStorage], *,
+                    confirmed: bool = False) -> VillageNotice:
+    """Attach scans or documents (checked by content). Requires `village_clerk`.
+
+    Every file is scanned for personal data as it is attached (portal.personal_data.files);
+    with `confirmed` the clerk records, for files that cannot be read automatically
+    (images, scans), that they checked them (已人工核对，不含个人敏感信息; audited).
+    Findings do not refuse the upload: they are listed on the notice and block submission.
+    """
     notice = _draft_for_clerk(actor, notice_id, "attachment.upload")
     files = [f for f in files if f and f.filename]
     if not files:
@@ -115,9 +114,55 @@ def add_attachments(actor, notice_id: int, files: list[FileStorage]) -> VillageN
         raise ValidationError(f"每个公开事项最多 {MAX_ATTACHMENTS} 个附件。", field="files")
     position = len(notice.attachments)
     for offset, stored in enumerate(save_uploads(files, uploaded_by=actor)):
+        file_scan.check(stored)
         notice.attachments.append(NoticeAttachment(file=stored, position=position + offset))
         audit.record(actor, "attachment.upload", notice,
-                     after={"file": stored.display_name, "sha256": stored.sha256})
+                     after={"file": stored.display_name, "sha256": stored.sha256,
+                            "privacy": stored.privacy_state})
+        if confirmed and stored.privacy_state == file_scan.PrivacyState.UNREADABLE:
+            file_scan.confirm(actor, stored, notice)
     notice.updated_at = utcnow()
     db.session.commit()
     return notice
+
+
+def _attachment(notice: VillageNotice, file_id: int):
+    link = next((a for a in notice.attachments if a.stored_file_id == file_id), None)
+    if link is None:
+        raise ValidationError("该附件不属于此公开事项。")
+    return link
+
+
+def confirm_attachment(actor, notice_id: int, file_id: int) -> VillageNotice:
+    """The clerk confirms they checked an attachment that could not be read automatically
+    (or holds only suspected numbers) and it holds no personal data. Requires
+    `village_clerk`; audited. Raises Conflict for a file with definite findings."""
+    notice = _draft_for_clerk(actor, notice_id, "attachment.privacy_confirm")
+    file_scan.confirm(actor, _attachment(notice, file_id).file, notice)
+    db.session.commit()
+    return notice
+
+
+def remove_attachment(actor, notice_id: int, file_id: int) -> VillageNotice:
+    """Take an attachment off a draft (e.g. to upload a masked copy). Requires
+    `village_clerk`; the file stays on record in the audit log."""
+    notice = _draft_for_clerk(actor, notice_id, "attachment.remove")
+    link = _attachment(notice, file_id)
+    keep_version(actor, notice)
+    notice.attachments.remove(link)
+    audit.record(actor, "attachment.remove", notice, before={"file": link.file.display_name})
+    notice.updated_at = utcnow()
+    db.session.commit()
+    return notice
+
+
+def clear_suspected(actor, notice_id: int) -> int:
+    """The clerk confirms that the suspected numbers left in the draft's text (a mistyped
+    ID number, an account number that fails its check) are nobody's personal data.
+    Requires `village_clerk`; audited. Returns how many were cleared."""
+    from portal.villages.services import text_fields
+
+    notice = _draft_for_clerk(actor, notice_id, "personal_data.clear_suspected")
+    count = personal_data.clear_suspected(actor, notice, text_fields(notice))
+    db.session.commit()
+    return count

@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from portal import validation
-from portal.attachments.storage import send_stored_file
+from portal.attachments.storage import download_response, send_stored_file
 from portal.organizations.services import towns_with_villages
 from portal.paging import PageRequest
-from portal.villages import queries
+from portal.personal_data import files as file_scan
+from portal.villages import finance_export, queries
 from portal.villages.models import NoticeCategory
 from portal.villages.poster import qr_svg
 
@@ -61,15 +62,26 @@ def poster(slug: str, notice_id: int):
 
 @bp.get("/<slug>/notices/<int:notice_id>/files/<int:file_id>")
 def file(slug: str, notice_id: int, file_id: int):
+    """An attachment the public may download: checked clean, or by a person. The finance
+    table's original upload is never among them."""
     village = queries.get_village(slug)
     item = queries.get_public(village, notice_id)
-    files = [a.file for a in item.attachments]
-    if item.finance_table is not None:
-        files.append(item.finance_table.source_file)
-    stored = next((f for f in files if f.id == file_id), None)
+    stored = next((link.file for link in item.attachments if link.stored_file_id == file_id
+                   and file_scan.is_public(link.file)), None)
     if stored is None:
         abort(404)
     return send_stored_file(stored)
+
+
+@bp.get("/<slug>/notices/<int:notice_id>/finance.<any(xlsx, csv):fmt>")
+def finance_file(slug: str, notice_id: int, fmt: str):
+    """The income/expense table as a file, regenerated from the masked rows."""
+    village = queries.get_village(slug)
+    item = queries.get_public(village, notice_id)
+    if item.finance_table is None:
+        abort(404)
+    content, mimetype, name = finance_export.statement_file(item, fmt)
+    return download_response(content, mimetype, name)
 
 
 @bp.get("/<slug>/feed.atom")

@@ -13,7 +13,8 @@ from portal.auth.permissions import require
 from portal.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
-from portal.privacy import scan
+from portal.personal_data import texts as personal_data
+from portal.personal_data.texts import TextField
 from portal.sanitize import clean_html, find_unsafe, html_to_text, text_to_html
 from portal.timeutil import local_today, utcnow
 from portal.villages.models import NoticeCategory, NoticeStatus, NoticeVersion, VillageNotice
@@ -36,15 +37,6 @@ class NoticeInput:
     window_start: date | None = None
     window_end: date | None = None
     window_working_days: int | None = None
-
-
-class PersonalDataFound(ValidationError):
-    """Publishing is blocked until the listed places are masked."""
-
-    def __init__(self, places: list[str], target=None):
-        super().__init__(f"发现 {len(places)} 处未打码的个人信息，打码后才能提交。",
-                         audit_action="village_notice.personal_data", target=target)
-        self.places = places
 
 
 def get_notice(notice_id: int) -> VillageNotice:
@@ -154,18 +146,58 @@ def update(actor, notice_id: int, data: NoticeInput) -> VillageNotice:
     return notice
 
 
-def personal_data_places(notice: VillageNotice) -> list[str]:
-    """Every unmasked ID, mobile or bank-card number, with where it is."""
-    places = []
-    for where, text in (("标题", notice.title), ("正文", html_to_text(notice.body_html))):
-        for finding in scan(text):
-            context = text[max(0, finding.start - 8):finding.end + 8]
-            places.append(f"{where}：{finding.kind.label}“{finding.text}”（…{context}…）")
-    if notice.finance_table is not None:
-        from portal.villages.finance_store import finance_places
+def text_fields(notice: VillageNotice) -> list[TextField]:
+    """Everything of the notice's own text the public will read: title, body, and the
+    摘要 and 备注 of every finance row."""
+    fields = [TextField("标题", notice.title), TextField("正文", html_to_text(notice.body_html))]
+    for row in notice.finance_table.rows if notice.finance_table is not None else []:
+        fields += [TextField(f"财务表第 {row.position + 1} 条“摘要”", row.item),
+                   TextField(f"财务表第 {row.position + 1} 条“备注”", row.note)]
+    return fields
 
-        places += finance_places(notice.finance_table)
-    return places
+
+def public_files(notice: VillageNotice) -> list:
+    """The files the public may download once the notice is up (the finance source file
+    never is: the public gets a table regenerated from the masked rows)."""
+    return [link.file for link in notice.attachments]
+
+
+def personal_data_places(notice: VillageNotice) -> list[str]:
+    """Every unmasked ID, mobile or bank number with where it is, and every attachment
+    that holds personal data or still needs a person's check."""
+    return personal_data.places(notice, text_fields(notice), public_files(notice))
+
+
+def require_clean(notice: VillageNotice) -> None:
+    personal_data.require_clean(notice, text_fields(notice), public_files(notice))
+
+
+def has_only_suspected(notice: VillageNotice) -> bool:
+    """Whether what blocks the text is only suspected numbers a person may clear."""
+    found = personal_data.findings(notice, text_fields(notice))
+    return bool(found) and all(finding.suspected for _field, finding in found)
+
+
+def staff_download(actor, notice_id: int, file_id: int):
+    """An attachment or the finance table's original upload, for staff who may see the
+    notice; recorded in the audit log (the original may hold personal data). Raises
+    PermissionDenied or NotFound."""
+    from portal.auth.permissions import require_any
+    from portal.villages.queries import STAFF_ROLES
+
+    notice = get_notice(notice_id)
+    require_any(actor, STAFF_ROLES, notice.village, action="village_notice.file_download",
+                target=notice)
+    files = [link.file for link in notice.attachments]
+    if notice.finance_table is not None:
+        files.append(notice.finance_table.source_file)
+    stored = next((f for f in files if f.id == file_id), None)
+    if stored is None:
+        raise NotFound("该附件不属于此公开事项。")
+    audit.record(actor, "village_notice.file_download", notice,
+                 after={"file": stored.display_name, "sha256": stored.sha256})
+    db.session.commit()
+    return stored
 
 
 def _transition(actor, notice: VillageNotice, expected: tuple[NoticeStatus, ...],
@@ -189,9 +221,7 @@ def submit(actor, notice_id: int) -> VillageNotice:
     if not html_to_text(notice.body_html) and notice.finance_table is None \
             and not notice.attachments:
         raise ValidationError("正文、财务表和附件不能都为空。")
-    places = personal_data_places(notice)
-    if places:
-        raise PersonalDataFound(places, target=notice)
+    require_clean(notice)
     _transition(actor, notice, (NoticeStatus.DRAFT,), NoticeStatus.AWAITING_SIGNOFF,
                 "village_notice.submit", "提交监委会签署")
     db.session.commit()
@@ -205,6 +235,7 @@ def sign_off(actor, notice_id: int, note: str = "") -> VillageNotice:
     require(actor, Role.VILLAGE_SUPERVISOR, notice.village, action="village_notice.sign_off",
             target=notice)
     _not_author(actor, notice, "village_notice.sign_off")
+    require_clean(notice)
     note = validation.text(note, field="note", label="签署意见", max_length=500, required=False,
                            multiline=True)
     notice.signed_off_by_id = actor.id
@@ -246,9 +277,7 @@ def approve(actor, notice_id: int) -> VillageNotice:
     require(actor, Role.REVIEWER, notice.village, action="village_notice.approve",
             target=notice)
     _not_author(actor, notice, "village_notice.approve")
-    places = personal_data_places(notice)
-    if places:
-        raise PersonalDataFound(places, target=notice)
+    require_clean(notice)
     notice.approved_by_id = actor.id
     notice.published_at = utcnow()
     _transition(actor, notice, (NoticeStatus.AWAITING_APPROVAL,), NoticeStatus.PUBLISHED,

@@ -11,10 +11,11 @@ from wtforms.fields import SelectChoice
 from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
-from portal.errors import ValidationError, note_refusal
+from portal.errors import Conflict, ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inspection import supervision
 from portal.organizations.services import get_organization
+from portal.personal_data import files as file_scan
 from portal.timeutil import local_today
 from portal.villages import finance_store, queries, rules, schedule, services
 from portal.villages.forms import FinanceImportForm, NoticeForm
@@ -114,7 +115,8 @@ def _render_show(notice_id: int, status: int = 200, places: list[str] | None = N
                            finance_form=FinanceImportForm(formdata=None),
                            places=places if places is not None
                            else services.personal_data_places(notice),
-                           problems=problems or []), status
+                           clearable=services.has_only_suspected(notice),
+                           file_states=file_scan, problems=problems or []), status
 
 
 @bp.get("/<int:notice_id>")
@@ -123,14 +125,15 @@ def show(notice_id: int):
     return _render_show(notice_id)
 
 
-def _act(notice_id: int, operation, message: str, *args):
+def _act(notice_id: int, operation, message: str, *args, **kwargs):
     """Run a one-button operation; a refusal shows the places or rows to correct."""
     return run_action(
-        operation, notice_id, *args, done=message,
+        operation, notice_id, *args, done=message, refused=(ValidationError, Conflict),
         page_url=url_for(".show", notice_id=notice_id),
         show=lambda error: _render_show(notice_id, error.status,
                                         places=getattr(error, "places", None),
-                                        problems=getattr(error, "problems", None)))
+                                        problems=getattr(error, "problems", None)),
+        **kwargs)
 
 
 @bp.post("/<int:notice_id>/submit")
@@ -180,21 +183,35 @@ def finance(notice_id: int):
 @bp.post("/<int:notice_id>/attachments")
 @login_required
 def attachments(notice_id: int):
-    return _act(notice_id, finance_store.add_attachments, "附件已上传。",
-                request.files.getlist("files"))
+    return _act(notice_id, finance_store.add_attachments, "附件已上传并完成个人信息检查。",
+                request.files.getlist("files"), confirmed=bool(request.form.get("confirmed")))
+
+
+@bp.post("/<int:notice_id>/attachments/<int:file_id>/confirm")
+@login_required
+def confirm_attachment(notice_id: int, file_id: int):
+    return _act(notice_id, finance_store.confirm_attachment, "已记录人工核对结果。", file_id)
+
+
+@bp.post("/<int:notice_id>/attachments/<int:file_id>/remove")
+@login_required
+def remove_attachment(notice_id: int, file_id: int):
+    return _act(notice_id, finance_store.remove_attachment, "附件已删除。", file_id)
+
+
+@bp.post("/<int:notice_id>/clear-suspected")
+@login_required
+def clear_suspected(notice_id: int):
+    return _act(notice_id, finance_store.clear_suspected,
+                "已记录：疑似号码经人工核对不是个人信息。")
 
 
 @bp.get("/<int:notice_id>/files/<int:file_id>")
 @login_required
 def staff_file(notice_id: int, file_id: int):
-    notice = _visible(notice_id)
-    files = [a.file for a in notice.attachments]
-    if notice.finance_table is not None:
-        files.append(notice.finance_table.source_file)
-    stored = next((f for f in files if f.id == file_id), None)
-    if stored is None:
-        abort(404)
-    return send_stored_file(stored)
+    """Staff download of an attachment or of the finance table's original upload, which
+    may hold personal data the public never sees: each download is audited."""
+    return send_stored_file(services.staff_download(current_user, notice_id, file_id))
 
 
 @bp.get("/schedule")

@@ -9,6 +9,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.services import verify_chain
 from portal.errors import InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
+from portal.personal_data.texts import PersonalDataFound
 from portal.villages import finance_store, services
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
 
@@ -66,7 +67,7 @@ def test_unmasked_personal_data_blocks_submission_with_places(village_staff, not
     body = "低保初审名单：张三，身份证号 41042119900101123X，电话 13812345678。"
     notice = services.create_draft(village_staff["clerk_a"], notice_input(
         category=NoticeCategory.RELIEF, body_html=body))
-    with pytest.raises(services.PersonalDataFound) as blocked:
+    with pytest.raises(PersonalDataFound) as blocked:
         services.submit(village_staff["clerk_a"], notice.id)
     places = blocked.value.places
     assert len(places) == 2
