@@ -1,15 +1,16 @@
 """Every CSV and XLSX file the portal writes, written so that opening it runs nothing.
 
-Excel and WPS treat a cell that starts with `=`, `+`, `-` or `@` as a formula (in a CSV,
-also one that starts with a tab or a carriage return, which split it), and a formula can
-fetch URLs or start programs (CSV injection, CWE-1236). Following OWASP's guidance, a text
-cell whose first character — or first after leading whitespace — is one of those, or their
-full-width or small forms (＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, which Chinese input methods type and WPS
-folds), gets a leading single quote: it then shows as text, and stays text when edited.
+Excel and WPS treat a cell that starts with `=`, `+`, `-` or `@` as a formula, and a formula
+can fetch URLs or start programs (CSV injection, CWE-1236); OWASP and ASVS 5.0 (V1.2.10) also
+list a leading tab, carriage return and NUL. Following that guidance, a text cell whose first
+character — or first after leading whitespace — is one of those, or the full-width or small
+form of a sign (＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫, what a Chinese input method types, and which a
+spreadsheet may take for the ASCII sign), gets a leading single quote: it then shows as
+text, and stays text when edited.
 
 Only text is changed. Numbers (int, float, Decimal), dates, booleans and None are written as
 they are, so a negative number stays a number; a rate is a `Percent`, a number in XLSX with a
-percent format and "85.0%" in CSV. In XLSX every text cell is also typed as a string, never
+percent format and "85.7%" in CSV. In XLSX every text cell is also typed as a string, never
 a formula, and characters XML cannot hold are dropped first.
 
 CSV is UTF-8 with a BOM (so Excel reads Chinese correctly) and CRLF line ends. Nothing else
@@ -34,7 +35,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠﹦﹢﹣﹫")
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\0＝＋－＠﹦﹢﹣﹫")
 PASS_THROUGH = (int, float, Decimal, date, time)  # bool is an int; datetime a date
 PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -17,9 +17,9 @@ from portal.spreadsheet import Percent, Table, csv_bytes, neutralize, xlsx_bytes
 
 # What Excel and WPS read as the start of a formula (or of a cell split into one), in ASCII,
 # full-width and small forms.
-TRIGGERS = set("=+-@\t\r＝＋－＠﹦﹢﹣﹫")
+TRIGGERS = set("=+-@\t\r\0＝＋－＠﹦﹢﹣﹫")
 HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "＝1+1",
-           " =1+1", "\u3000＠A1", "\n-1", "﹦1"]
+           " =1+1", "\u3000＠A1", "\n-1", "﹦1", "\0=1"]
 
 
 def looks_like_formula(text: str) -> bool:
@@ -61,10 +61,10 @@ def test_no_neutralized_text_looks_like_a_formula(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(sorted(TRIGGERS - set("\t\r"))), st.text(alphabet=" \u3000\n", max_size=3),
-       st.text(max_size=10))
+@given(st.sampled_from(sorted(TRIGGERS - set("\t\r\0"))),
+       st.text(alphabet=" \u3000\n", max_size=3), st.text(max_size=10))
 def test_a_trigger_after_any_leading_whitespace_is_neutralized(trigger, blank, rest):
-    """Tab and CR count only first: after other blanks they are blanks themselves."""
+    """Tab, CR and NUL count only first (after other blanks, tab and CR are blanks too)."""
     assert neutralize(blank + trigger + rest) == "'" + blank + trigger + rest
 
 
