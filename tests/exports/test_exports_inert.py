@@ -34,7 +34,7 @@ from portal.inspection import export
 from tests.annual_report.conftest import read_xlsx
 from tests.exports.conftest import HOSTILE, YEAR
 
-TRIGGERS = set("=+-@\t\r＝＋－＠﹦﹢﹣﹫")
+TRIGGERS = set("=+-@\t\r\0＝＋－＠﹦﹢﹣﹫")
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 SPREADSHEETS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument"
                                            ".spreadsheetml.sheet"}
@@ -208,6 +208,22 @@ def test_every_export_is_inert(app, client, login, hostile_world, inspector):
             assert any(text.startswith("'") for text in texts), f"{what}.{fmt}: no user text"
         _assert_numbers(what, fmt, response.data)
     assert _lines("'" + text for text in HOSTILE) <= seen
+
+
+def test_annual_report_command_writes_the_same_inert_files(runner, hostile_world, tmp_path):
+    """`flask annual-report` is the one export without a route."""
+    for fmt in SPREADSHEETS:
+        target = tmp_path / f"report.{fmt}"
+        result = runner.invoke(args=["annual-report", str(YEAR), "--format", fmt,
+                                     "--org", hostile_world["town"].slug, "-o", str(target)])
+        assert result.exit_code == 0, result.output
+        data = target.read_bytes()
+        if fmt == "csv":
+            assert not _csv_problems(_csv_rows(data))
+        else:
+            assert not _xlsx_problems(openpyxl.load_workbook(io.BytesIO(data)))
+            assert "'" + HOSTILE[0] in _texts(fmt, data)  # a narrative line, quoted
+        _assert_numbers("annual-report", fmt, data)
 
 
 def test_late_disclosure_titles_arrive_whole_and_quoted(client, login, hostile_world,
