@@ -1,18 +1,17 @@
 """The report as files: XLSX in the layout of 国办公开办函〔2021〕30号, CSV with one figure a
 line, and a standalone HTML page (the same markup as the web page, without the site around
-it). Pure rendering: the services check permission and audit the export."""
+it). Pure rendering: the services check permission and audit the export. The spreadsheets
+are written through `portal.spreadsheet`, so no text of the report runs as a formula."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TYPE_CHECKING
 
 from flask import render_template
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from portal import spreadsheet
 from portal.annual_report.figures import (
     APPEAL_COLUMN_LABELS,
     APPLICANT_COLUMNS,
@@ -53,29 +52,28 @@ def to_html(report: Report) -> bytes:
 
 # --- CSV --------------------------------------------------------------------------------------
 
-def csv_rows(report: Report) -> list[list[str]]:
-    rows = [["表", "项目", "列", "数值"]]
+def csv_rows(report: Report) -> list[list]:
+    """One figure a line, the figure as a number."""
+    rows: list[list] = [["表", "项目", "列", "数值"]]
     for block in PROACTIVE_BLOCKS:
         for label, keys in block.rows:
-            rows += [["二", f"{block.provision}·{label}", heading, str(report.manual[key])]
+            rows += [["二", f"{block.provision}·{label}", heading, report.manual[key]]
                      for key, heading in zip(keys, block.headings, strict=True)]
     for laid in application_layout():
         spec = laid.spec
         name = "·".join(part for part in (spec.section, spec.group, spec.label) if part)
         rows += [["三", name, COLUMN_LABELS[column],
-                  str(report.applications.value(spec.key, column))] for column in COLUMNS]
+                  report.applications.value(spec.key, column)] for column in COLUMNS]
     rows.append(["三", "勾稽关系校验", "", report.check.summary])
     for kind in AppealKind:
-        rows += [["四", kind.label, heading, str(value)]
+        rows += [["四", kind.label, heading, value]
                  for heading, value in zip(APPEAL_COLUMN_LABELS, report.appeals.cells(kind),
                                            strict=True)]
     return rows
 
 
 def to_csv(report: Report) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(csv_rows(report))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM lets Excel read UTF-8
+    return spreadsheet.csv_bytes(csv_rows(report))
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -95,9 +93,7 @@ class _Sheet:
 
     def cell(self, row: int, col: int, value, *, to: tuple[int, int] | None = None,
              head: bool = False, boxed: bool = True, wrap: bool = True):
-        cell = self.sheet.cell(row=row, column=col, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # text typed as "=…" stays text, never a formula
+        cell = spreadsheet.put(self.sheet, row, col, value)
         last_row, last_col = to or (row, col)
         if (last_row, last_col) != (row, col):
             self.sheet.merge_cells(start_row=row, start_column=col, end_row=last_row,
@@ -196,9 +192,8 @@ def _appeals(out: _Sheet, report: Report) -> None:
 
 
 def to_xlsx(report: Report) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "年度报告"
+    writer = spreadsheet.XlsxWriter()
+    sheet = writer.sheet("年度报告")
     for col, width in zip(range(1, WIDE + 1), (18, 18, 34, *([10] * (WIDE - 3))), strict=True):
         sheet.column_dimensions[get_column_letter(col)].width = width
     out = _Sheet(sheet)
@@ -223,6 +218,4 @@ def to_xlsx(report: Report) -> bytes:
         out.paragraphs(report.narrative[key])
     out.gap()
     out.line(f"生成时间：{format_local(report.generated_at)}（北京时间）")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return writer.to_bytes()

@@ -1,21 +1,19 @@
-"""Dashboard tables as CSV (UTF-8 with BOM, so Excel shows Chinese correctly) and XLSX.
-Every export is itself an audit event."""
+"""Dashboard tables as CSV and XLSX, written by `portal.spreadsheet` (so nothing typed into
+the portal runs as a formula when the file is opened). Every export is itself an audit
+event."""
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import partial
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from portal import audit
+from portal import audit, spreadsheet
 from portal.auth.permissions import require_any
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.inspection import dashboard, lists, supervision
 from portal.inspection.stats import Figures
+from portal.spreadsheet import Percent, Table
 from portal.timeutil import format_local
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -24,86 +22,69 @@ TIMELINESS_HEADERS = ["分组", "件数", "已签收", "按时签收", "已答�
                       "签收用时中位数（小时）", "签收用时 90 分位（小时）",
                       "答复用时中位数（工作日）", "答复用时 90 分位（工作日）",
                       "当前超期", "即将到期"]
+SUPERVISION_HEADERS = ["督办事项", "被督办单位", "督办人", "督办时间", "答复期限", "答复时间",
+                       "答复情况", "督办要求", "答复内容"]
 
 
-@dataclass
-class Table:
-    title: str
-    headers: list[str]
-    rows: list[list]
-
-
-def _number(value: float | None, digits: int = 1):
-    return "" if value is None else round(value, digits)
+def _number(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def timeliness_rows(rows: list[Figures]) -> list[list]:
     return [[r.label, r.total, r.signed, r.signed_on_time, r.replied, r.replied_on_time,
-             "" if r.on_time_rate is None else f"{r.on_time_rate:.1%}",
+             None if r.on_time_rate is None else Percent(r.on_time_rate),
              _number(r.median_sign_hours), _number(r.p90_sign_hours),
              _number(r.median_reply_days), _number(r.p90_reply_days), r.overdue, r.due_soon]
             for r in rows]
 
 
+def _timeliness(grouping: str, paths: list[str], year: int) -> Table:
+    board = dashboard.timeliness(paths, year)
+    rows = timeliness_rows([*board.tables[grouping], board.total])
+    return Table(f"{year}年留言办理时效（{dashboard.GROUPINGS[grouping]}）",
+                 TIMELINESS_HEADERS, rows)
+
+
+def _late_disclosures(paths: list[str], year: int) -> Table:
+    rows = [[d.title, d.publisher_name, d.formed_on, d.publish_due,
+             format_local(d.first_published_at) or "未发布", d.days_late]
+            for d in lists.late_disclosures(paths, year)]
+    return Table(f"{year}年超期公开的政府信息", ["标题", "发布机构", "信息形成日期",
+                                              "应公开日期", "实际发布", "超期天数"], rows)
+
+
+def _village_lapses(paths: list[str], year: int) -> Table:
+    rows = [[lapse.village.name, lapse.category.label, lapse.subject, lapse.due,
+             lapse.kind.label, lapse.days]
+            for lapse in lists.village_lapses(paths)]
+    return Table("村务未按期公开", ["村", "类别", "期间/事项", "应公开日期", "情况", "天数"], rows)
+
+
+def _supervision(paths: list[str], year: int) -> Table:
+    rows = [[n.subject, n.organization.full_name, n.issued_by.display_name,
+             format_local(n.issued_at), n.answer_due_on, format_local(n.answered_at) or "未答复",
+             {True: "按时", False: "超期", None: "超期未答复" if n.is_overdue else "待答复"}[
+                 n.answered_on_time], n.content, n.answer]
+            for n in supervision.notices_in(paths, year)]
+    return Table(f"{year}年督办情况", SUPERVISION_HEADERS, rows)
+
+
+BUILDERS: dict[str, Callable[[list[str], int], Table]] = {
+    **{f"timeliness-{grouping}": partial(_timeliness, grouping)
+       for grouping in dashboard.GROUPINGS},
+    "late-disclosures": _late_disclosures,
+    "village-lapses": _village_lapses,
+    "supervision": _supervision,
+}
+TABLE_NAMES = tuple(BUILDERS)
+
+
 def build(name: str, paths: list[str], year: int) -> Table:
-    """The named dashboard table, computed afresh (exports never trust a cached page)."""
-    if name.startswith("timeliness-"):
-        grouping = name.removeprefix("timeliness-")
-        if grouping not in dashboard.GROUPINGS:
-            raise NotFound("没有这张表。")
-        board = dashboard.timeliness(paths, year)
-        rows = timeliness_rows([*board.tables[grouping], board.total])
-        return Table(f"{year}年留言办理时效（{dashboard.GROUPINGS[grouping]}）",
-                     TIMELINESS_HEADERS, rows)
-    if name == "late-disclosures":
-        rows = [[d.title, d.publisher_name, d.formed_on.isoformat(), d.publish_due.isoformat(),
-                 format_local(d.first_published_at) or "未发布", d.days_late]
-                for d in lists.late_disclosures(paths, year)]
-        return Table(f"{year}年超期公开的政府信息", ["标题", "发布机构", "信息形成日期",
-                                                  "应公开日期", "实际发布", "超期天数"], rows)
-    if name == "village-lapses":
-        rows = [[lapse.village.name, lapse.category.label, lapse.subject, lapse.due.isoformat(),
-                 lapse.kind.label, lapse.days]
-                for lapse in lists.village_lapses(paths)]
-        return Table("村务未按期公开",
-                     ["村", "类别", "期间/事项", "应公开日期", "情况", "天数"], rows)
-    if name == "supervision":
-        rows = [[n.subject, n.organization.full_name, n.issued_by.display_name,
-                 format_local(n.issued_at), n.answer_due_on.isoformat(),
-                 format_local(n.answered_at) or "未答复",
-                 {True: "按时", False: "超期", None: "超期未答复" if n.is_overdue else "待答复"}[
-                     n.answered_on_time]]
-                for n in supervision.notices_in(paths, year)]
-        return Table(f"{year}年督办情况", ["督办事项", "被督办单位", "督办人", "督办时间",
-                                         "答复期限", "答复时间", "答复情况"], rows)
-    raise NotFound("没有这张表。")
-
-
-def to_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([table.title])
-    writer.writerow(table.headers)
-    writer.writerows(table.rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def to_xlsx(table: Table) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "数据"
-    sheet.append([table.title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(table.headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append(row)
-    for column, header in zip(sheet.columns, table.headers, strict=False):
-        sheet.column_dimensions[column[0].column_letter].width = max(10, len(header) * 2)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """The named dashboard table, computed afresh (exports never trust a cached page).
+    Raises NotFound for a name not in TABLE_NAMES."""
+    if name not in BUILDERS:
+        raise NotFound("没有这张表。")
+    return BUILDERS[name](paths, year)
 
 
 def export(actor, name: str, year: int, fmt: str) -> tuple[bytes, str, str]:
@@ -113,7 +94,7 @@ def export(actor, name: str, year: int, fmt: str) -> tuple[bytes, str, str]:
     if fmt not in FORMATS:
         raise NotFound("只能导出 CSV 或 XLSX。")
     table = build(name, dashboard.scope_paths(actor), year)
-    content = to_csv(table) if fmt == "csv" else to_xlsx(table)
+    content = spreadsheet.table_csv(table) if fmt == "csv" else spreadsheet.xlsx_bytes(table)
     audit.record(actor, "inspection.export", None,
                  after={"table": name, "year": year, "format": fmt, "rows": len(table.rows)})
     db.session.commit()

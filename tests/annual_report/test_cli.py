@@ -80,5 +80,6 @@ def test_narrative_that_looks_like_a_formula_stays_text(staff, runner, tmp_path)
     assert run(runner, "2026", "--format", "xlsx", "--org", "shuangta",
                "-o", str(target)).exit_code == 0
     _three, _four, sheet = read_xlsx(target.read_bytes())
-    cell = next(c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(\"x\")")
+    cell = next(c for row in sheet.iter_rows() for c in row
+                if c.value == "'=HYPERLINK(\"x\")")
     assert cell.data_type == "s"
