@@ -7,20 +7,31 @@ Decisions:
 - Three kinds: 18-digit resident ID numbers (GB 11643: MOD 11-2 check digit, a real birth
   date from 1900-01-01 to today in Asia/Shanghai, a real province code), mainland mobile
   numbers (1[3-9] and nine digits) and bank-card numbers (16-19 digits passing Luhn).
-- Residents type on phones, so full-width digits, Ｘ, ＋, － and the ideographic space count
-  as their ASCII forms for detection; every such character maps to exactly one character,
-  so offsets stay those of the original text. Masked forms are always ASCII.
-- Accepted groupings: ID numbers contiguous or 6-8-4 with single spaces; mobiles 3-4-4 with
-  one kind of separator (space or hyphen) throughout, optionally after +86, 86 or 0086;
-  cards contiguous or in groups of four (a last group of 1-3 digits allowed), one separator
-  throughout. Landlines (0370-1234567, 010-12345678) never match: no 11 digits after 1[3-9].
-- A value embedded in a longer run of digits or ASCII letters (order numbers, hashes) is not
-  a finding, nor is a grouped value whose grouping carries on (`1234 5678 9012 3456 7890`).
-  A digit-only value that fails its check (Luhn, MOD 11-2) is not a finding either; dates
-  and amounts such as 20230101 are far shorter than 11 digits and never match.
-- `*` counts as part of a value: already-masked text (`138****1234`) is never a finding, and
-  since every masked form starts with a digit and ends with a digit or X, the text next to
-  it can only become less of a match: `scan(mask(text)) == []` after a single pass.
+- Residents type on phones, so full-width digits, Ｘ, ＋, the ideographic and no-break spaces
+  and the dashes －, U+2010-U+2015 (en and em dash among them) and U+2212 count as their
+  ASCII forms (space, hyphen) for detection; every such character maps to exactly one
+  character, so offsets stay those of the original text. Masked forms are always ASCII.
+- The text is read as runs of digit groups, each group joined to the next by exactly one
+  separator: a space or a dash of any width (these are the two kinds of separator). A value
+  is either one group on its own (contiguous) or a whole grouping: two to five groups joined
+  by one kind of separator throughout. Accepted groupings: ID numbers 6-8-4, 6-4-4-4,
+  3-3-4-4-4 and 4-4-4-4-2; mobiles 3-4-4, 3-8 and 4-3-4, optionally after a group 86 or
+  0086 (with or without +), which may also precede an 11-digit group; cards 4-4-4-4 and
+  4-4-4-4 plus a last group of 1-3 digits. Landlines (0370-1234567, 010-12345678) never
+  match: no 11 digits starting 1[3-9]; dates (2023-01-01) and amounts (1,234.56) are
+  groupings of none of these shapes.
+- A group touching ASCII letters or other digits (order numbers, hashes) is not a value. A
+  grouping is not one either when it carries on with its own kind of separator
+  (`1234 5678 9012 3456 7890`, `1 138 1234 5678`); a number joined to it by the other kind
+  does not carry it on (`2023-01-01 138 1234 5678` is a date and a mobile: the group 01
+  joined by a dash on one side and a space on the other may belong to either grouping).
+- A digit-only value that fails its check (Luhn, MOD 11-2) is not a finding; dates and
+  amounts such as 20230101 are far shorter than 11 digits and never match.
+- `*` marks the masked part of a value: a group touching `*` never belongs to a grouping,
+  and on its own it is a finding only when it is a whole value (`**13812345678`). Every
+  masked form starts with at most six digits and ends with at most four, so already-masked
+  text (`138****1234`) is never a finding, and the text next to a masked value can only
+  become less of a match: `scan(mask(text)) == []` after a single pass.
 - Overlaps: the earliest and then longest candidate wins; on an equal span an ID number beats
   a bank card, which beats a mobile (an ID that happens to pass Luhn is still an ID).
 """
@@ -28,24 +39,31 @@ Decisions:
 from __future__ import annotations
 
 import enum
+import itertools
 import re
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
+SPACES = "\u3000\u00a0"
+DASHES = "－\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 # One character for one character, so match offsets are offsets into the original text.
 _NORMALIZE = str.maketrans(
-    "０１２３４５６７８９Ｘｘ＋－\u3000", "0123456789Xx+- "
+    "０１２３４５６７８９Ｘｘ＋" + SPACES + DASHES,
+    "0123456789Xx+" + " " * len(SPACES) + "-" * len(DASHES),
 )
-_NOT_AFTER = r"(?<![0-9A-Za-z*])"
-_NOT_BEFORE = r"(?![0-9A-Za-z*])"
-# Grouped values must not continue (or start) a grouping: no "digit, separator" next to them.
-_GROUP_NOT_AFTER = _NOT_AFTER + r"(?<![0-9][ -])"
-_GROUP_NOT_BEFORE = _NOT_BEFORE + r"(?![ -][0-9])"
-_MOBILE_PREFIX = r"(?:(?:\+|00)?86[ -]?)?"
+# A run of digit groups, each joined to the next by a single separator.
+_RUN = re.compile(r"[0-9]+[Xx]?(?:[ -][0-9]+[Xx]?)*+")
+_GROUP = re.compile(r"[0-9]+[Xx]?")
+# Digits or letters right next to a group make it part of a code (order numbers, hashes).
+_CODE_CHARS = frozenset(string.ascii_letters + string.digits)
+# Stars next to a group make it the visible part of a masked value.
+_MASKED_CHARS = _CODE_CHARS | {"*"}
+MAX_GROUPS = 5
 
 PROVINCE_CODES = frozenset(
     [*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55),
@@ -85,6 +103,7 @@ class Finding:
     end: int
     text: str
     masked: str
+    suspected: bool = False
 
 
 def id_check_char(first17: str) -> str:
@@ -121,56 +140,50 @@ def is_valid_id_number(value: str) -> bool:
     return id_check_char(value[:17]) == value[17].upper()
 
 
-def _digits(matched: str) -> str:
-    """The normalized value without separators or the +86 prefix of a mobile number."""
-    return re.sub(r"[^0-9X]", "", matched.upper())
+def _judge_id_number(value: str, text: str, start: int) -> bool | None:
+    return False if is_valid_id_number(value) else None
 
 
-def _mobile_digits(matched: str) -> str:
-    return _digits(matched)[-11:]
+def _judge_mobile(value: str, text: str, start: int) -> bool | None:
+    return False if re.fullmatch(r"(?:0086|86)?1[3-9][0-9]{9}", value) else None
+
+
+def _judge_card(value: str, text: str, start: int) -> bool | None:
+    return False if value.isdigit() and luhn_valid(value) else None
+
+
+def _whole(value: str) -> str:
+    return value
 
 
 @dataclass(frozen=True)
-class _Pattern:
+class _Form:
+    """How one kind of value is written: its groupings (sizes of the digit groups) and a
+    judge telling from the value whether it is one (False), a suspected one (True), or
+    not one at all (None)."""
+
     kind: PersonalDataKind
-    regex: re.Pattern[str]
-    value: Callable[[str], str]
-    valid: Callable[[str], bool]
+    groupings: frozenset[tuple[int, ...]]
+    judge: Callable[[str, str, int], bool | None]
+    value: Callable[[str], str] = _whole
 
 
-def _always(value: str) -> bool:
-    return True
-
-
-def _pattern(
-    kind: PersonalDataKind,
-    body: str,
-    *,
-    grouped: bool,
-    valid: Callable[[str], bool] = _always,
-    value: Callable[[str], str] = _digits,
-) -> _Pattern:
-    """A pattern whose group 1 is a candidate, tried at every position of the text."""
-    before, after = (_GROUP_NOT_AFTER, _GROUP_NOT_BEFORE) if grouped else (_NOT_AFTER, _NOT_BEFORE)
-    # A capturing lookahead consumes nothing, so finditer yields overlapping candidates too.
-    return _Pattern(kind, re.compile(f"{before}(?=({body}){after})"), value, valid)
-
-
-_PATTERNS = (
-    _pattern(PersonalDataKind.ID_NUMBER, r"[1-9][0-9]{16}[0-9Xx]",
-             grouped=False, valid=is_valid_id_number),
-    _pattern(PersonalDataKind.ID_NUMBER, r"[1-9][0-9]{5} [0-9]{8} [0-9]{3}[0-9Xx]",
-             grouped=True, valid=is_valid_id_number),
-    _pattern(PersonalDataKind.MOBILE, _MOBILE_PREFIX + r"1[3-9][0-9]{9}",
-             grouped=False, value=_mobile_digits),
-    _pattern(PersonalDataKind.MOBILE, _MOBILE_PREFIX + r"1[3-9][0-9]([ -])[0-9]{4}\2[0-9]{4}",
-             grouped=True, value=_mobile_digits),
-    _pattern(PersonalDataKind.BANK_CARD, r"[0-9]{16,19}",
-             grouped=False, valid=luhn_valid),
-    _pattern(PersonalDataKind.BANK_CARD,
-             r"[0-9]{4}([ -])[0-9]{4}\2[0-9]{4}\2[0-9]{4}(?:\2[0-9]{1,3})?",
-             grouped=True, valid=luhn_valid),
+_MOBILE_BODIES = ((11,), (3, 4, 4), (3, 8), (4, 3, 4))
+# In order of precedence when one span could be either.
+_FORMS = (
+    _Form(PersonalDataKind.ID_NUMBER,
+          frozenset([(18,), (6, 8, 4), (6, 4, 4, 4), (3, 3, 4, 4, 4), (4, 4, 4, 4, 2)]),
+          _judge_id_number),
+    _Form(PersonalDataKind.BANK_CARD,
+          frozenset([*((size,) for size in range(16, 20)), (4, 4, 4, 4),
+                     *((4, 4, 4, 4, last) for last in range(1, 4))]),
+          _judge_card),
+    _Form(PersonalDataKind.MOBILE,
+          frozenset([*_MOBILE_BODIES, (13,), (15,),
+                     *((prefix, *body) for prefix in (2, 4) for body in _MOBILE_BODIES)]),
+          _judge_mobile, value=lambda digits: digits[-11:]),
 )
+_GROUPINGS = frozenset().union(*(form.groupings for form in _FORMS))
 
 
 def mask_value(kind: PersonalDataKind, digits: str) -> str:
@@ -182,18 +195,64 @@ def mask_value(kind: PersonalDataKind, digits: str) -> str:
     return f"{digits[:4]}{'*' * (len(digits) - 8)}{digits[-4:]}"
 
 
-def _candidates(text: str) -> list[Finding]:
-    """Every valid match of every pattern, overlaps included."""
+def _clear(normalized: str, start: int, end: int, blocking: frozenset[str]) -> bool:
+    """Whether neither character just outside `start:end` is one of `blocking`."""
+    return normalized[start - 1:start] not in blocking and normalized[end:end + 1] not in blocking
+
+
+def _segments(normalized: str, groups: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(first, last) group indexes of each longest stretch joined by one separator."""
+    first = 0
+    for _separator, same in itertools.groupby(normalized[end] for _start, end in groups[:-1]):
+        last = first + sum(1 for _ in same)
+        yield first, last
+        first = last
+
+
+def _stretches(normalized: str, groups: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(first, last) indexes of the groups of a run that may together be one value.
+
+    Every group on its own, unless digits or letters touch it; and every grouping, unless
+    digits, letters or stars touch it or it carries on with its own separator. A group
+    joined to its neighbours by two different separators may belong to either grouping.
+    """
+    for index, (start, end) in enumerate(groups):
+        if _clear(normalized, start, end, _CODE_CHARS):
+            yield index, index
+    for first, last in _segments(normalized, groups):
+        for a in {first, first + (first > 0)}:
+            for b in {last, last - (last < len(groups) - 1)}:
+                if 2 <= b - a + 1 <= MAX_GROUPS and _clear(
+                        normalized, groups[a][0], groups[b][1], _MASKED_CHARS):
+                    yield a, b
+
+
+def _finding(text: str, normalized: str, groups: list[tuple[int, int]]) -> Finding | None:
+    """The value written as exactly these groups, if they are one."""
+    sizes = tuple(end - start for start, end in groups)
+    if sizes not in _GROUPINGS:
+        return None
+    value = "".join(normalized[start:end] for start, end in groups).upper()
+    start, end = groups[0][0], groups[-1][1]
+    for form in _FORMS:
+        suspected = form.judge(value, text, start) if sizes in form.groupings else None
+        if suspected is not None:
+            if len(form.value(value)) < len(value) and normalized[start - 1:start] == "+":
+                start -= 1
+            masked = mask_value(form.kind, form.value(value))
+            return Finding(form.kind, start, end, text[start:end], masked, suspected)
+    return None
+
+
+def _candidates(text: str) -> Iterator[Finding]:
+    """Every value in the text, overlaps included."""
     normalized = text.translate(_NORMALIZE)
-    found = []
-    for pattern in _PATTERNS:
-        for match in pattern.regex.finditer(normalized):
-            start, end = match.span(1)
-            value = pattern.value(match.group(1))
-            if pattern.valid(value):
-                masked = mask_value(pattern.kind, value)
-                found.append(Finding(pattern.kind, start, end, text[start:end], masked))
-    return found
+    for run in _RUN.finditer(normalized):
+        groups = [match.span() for match in _GROUP.finditer(normalized, *run.span())]
+        for first, last in _stretches(normalized, groups):
+            finding = _finding(text, normalized, groups[first:last + 1])
+            if finding is not None:
+                yield finding
 
 
 def scan(text: str) -> list[Finding]:
