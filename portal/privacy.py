@@ -4,9 +4,17 @@ Pure functions, no Flask and no database: village notices and published inquiry 
 `scan` to block publication and `mask` to offer the masked text.
 
 Decisions:
-- Three kinds: 18-digit resident ID numbers (GB 11643: MOD 11-2 check digit, a real birth
-  date from 1900-01-01 to today in Asia/Shanghai, a real province code), mainland mobile
-  numbers (1[3-9] and nine digits) and bank-card numbers (16-19 digits passing Luhn).
+- Three kinds: resident ID numbers, mainland mobile numbers (1[3-9] and nine digits) and
+  bank-card numbers (16-19 digits passing Luhn). An ID number has a real province code and
+  a real birth date from 1900-01-01 to today in Asia/Shanghai: 18 characters (GB 11643)
+  whose last is the MOD 11-2 check character, or 15 digits of the first generation whose
+  YYMMDD is read as 19YYMMDD (no check digit).
+- An 18-digit ID number whose structure is real but whose check character is wrong is a
+  mistyped ID number, not some other number: a finding with `suspected=True`, labelled
+  疑似身份证号. An 18-digit run with an impossible date or province is not an ID number.
+- Masks hide the birth date of an ID number whole: 18 digits keep the first six and the
+  last four (`410421********1234`), 15 digits the first six and the last three
+  (`410421******123`, the sequence number). Mobiles keep 3 + 4, cards 4 + 4.
 - Residents type on phones, so full-width digits, Ｘ, ＋, the ideographic and no-break spaces
   and the dashes －, U+2010-U+2015 (en and em dash among them) and U+2212 count as their
   ASCII forms (space, hyphen) for detection; every such character maps to exactly one
@@ -25,15 +33,16 @@ Decisions:
   (`1234 5678 9012 3456 7890`, `1 138 1234 5678`); a number joined to it by the other kind
   does not carry it on (`2023-01-01 138 1234 5678` is a date and a mobile: the group 01
   joined by a dash on one side and a space on the other may belong to either grouping).
-- A digit-only value that fails its check (Luhn, MOD 11-2) is not a finding; dates and
-  amounts such as 20230101 are far shorter than 11 digits and never match.
+- Any other value that fails its check (Luhn) is not a finding; dates and amounts such as
+  20230101 are far shorter than 11 digits and never match.
 - `*` marks the masked part of a value: a group touching `*` never belongs to a grouping,
   and on its own it is a finding only when it is a whole value (`**13812345678`). Every
   masked form starts with at most six digits and ends with at most four, so already-masked
   text (`138****1234`) is never a finding, and the text next to a masked value can only
   become less of a match: `scan(mask(text)) == []` after a single pass.
-- Overlaps: the earliest and then longest candidate wins; on an equal span an ID number beats
-  a bank card, which beats a mobile (an ID that happens to pass Luhn is still an ID).
+- Overlaps: the earliest and then longest candidate wins; on an equal span an ID number, even
+  a suspected one, beats a bank card, which beats a mobile (an ID that happens to pass Luhn
+  is still an ID).
 """
 
 from __future__ import annotations
@@ -89,6 +98,12 @@ KIND_LABELS = {
     PersonalDataKind.MOBILE: "手机号",
     PersonalDataKind.BANK_CARD: "银行卡号",
 }
+# A value that fails its check digit but is reported on its structure or its context.
+SUSPECTED_LABELS = {
+    PersonalDataKind.ID_NUMBER: "疑似身份证号",
+    PersonalDataKind.MOBILE: "手机号",
+    PersonalDataKind.BANK_CARD: "银行账号",
+}
 # Breaks ties between candidates with the same span.
 _PRIORITY = {PersonalDataKind.ID_NUMBER: 0, PersonalDataKind.BANK_CARD: 1,
              PersonalDataKind.MOBILE: 2}
@@ -104,6 +119,11 @@ class Finding:
     text: str
     masked: str
     suspected: bool = False
+
+    @property
+    def label(self) -> str:
+        """What it is, in Chinese: 身份证号, 疑似身份证号, 手机号, 银行卡号 or 银行账号."""
+        return SUSPECTED_LABELS[self.kind] if self.suspected else self.kind.label
 
 
 def id_check_char(first17: str) -> str:
@@ -125,23 +145,35 @@ def _today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
+def id_birth_date(value: str) -> date | None:
+    """The birth date in an 18-digit ID number, or in a 15-digit one (YYMMDD, read as
+    19YYMMDD), if it is a real date from 1900-01-01 to today."""
+    written = value[6:14] if len(value) == 18 else "19" + value[6:12]
+    try:
+        born = date(int(written[:4]), int(written[4:6]), int(written[6:8]))
+    except ValueError:
+        return None
+    return born if EARLIEST_BIRTH_DATE <= born <= _today() else None
+
+
+def _id_structure_valid(value: str) -> bool:
+    """Whether an 18- or 15-digit ID number has a real province code and birth date."""
+    shape = r"[1-9][0-9]{16}[0-9Xx]" if len(value) == 18 else r"[1-9][0-9]{14}"
+    return (re.fullmatch(shape, value) is not None and int(value[:2]) in PROVINCE_CODES
+            and id_birth_date(value) is not None)
+
+
 def is_valid_id_number(value: str) -> bool:
     """Whether 18 characters are a plausible resident ID: province, birth date, check digit."""
-    if not re.fullmatch(r"[1-9][0-9]{16}[0-9Xx]", value):
-        return False
-    if int(value[:2]) not in PROVINCE_CODES:
-        return False
-    try:
-        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    if not EARLIEST_BIRTH_DATE <= born <= _today():
-        return False
-    return id_check_char(value[:17]) == value[17].upper()
+    return (len(value) == 18 and _id_structure_valid(value)
+            and id_check_char(value[:17]) == value[17].upper())
 
 
 def _judge_id_number(value: str, text: str, start: int) -> bool | None:
-    return False if is_valid_id_number(value) else None
+    """15 digits carry no check digit; 18 with a wrong one are a suspected ID number."""
+    if not _id_structure_valid(value):
+        return None
+    return len(value) == 18 and id_check_char(value[:17]) != value[17]
 
 
 def _judge_mobile(value: str, text: str, start: int) -> bool | None:
@@ -172,7 +204,8 @@ _MOBILE_BODIES = ((11,), (3, 4, 4), (3, 8), (4, 3, 4))
 # In order of precedence when one span could be either.
 _FORMS = (
     _Form(PersonalDataKind.ID_NUMBER,
-          frozenset([(18,), (6, 8, 4), (6, 4, 4, 4), (3, 3, 4, 4, 4), (4, 4, 4, 4, 2)]),
+          frozenset([(18,), (6, 8, 4), (6, 4, 4, 4), (3, 3, 4, 4, 4), (4, 4, 4, 4, 2),
+                     (15,), (6, 6, 3)]),
           _judge_id_number),
     _Form(PersonalDataKind.BANK_CARD,
           frozenset([*((size,) for size in range(16, 20)), (4, 4, 4, 4),
@@ -187,9 +220,12 @@ _GROUPINGS = frozenset().union(*(form.groupings for form in _FORMS))
 
 
 def mask_value(kind: PersonalDataKind, digits: str) -> str:
-    """Masked form of a bare value: `138****1234`, `410421********1234`, `6222********1234`."""
+    """Masked form of a bare value: `138****1234`, `410421********1234`, `410421******123`
+    (a 15-digit ID number), `6222********1234`. The birth date of an ID is always hidden."""
     if kind is PersonalDataKind.MOBILE:
         return f"{digits[:3]}****{digits[-4:]}"
+    if kind is PersonalDataKind.ID_NUMBER and len(digits) == 15:
+        return f"{digits[:6]}{'*' * 6}{digits[-3:]}"
     if kind is PersonalDataKind.ID_NUMBER:
         return f"{digits[:6]}{'*' * 8}{digits[-4:]}"
     return f"{digits[:4]}{'*' * (len(digits) - 8)}{digits[-4:]}"

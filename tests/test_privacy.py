@@ -65,9 +65,10 @@ def test_id_number_in_6_8_4_grouping_is_found():
     assert mask(f"身份证：{written}。") == f"身份证：410421********{VALID_ID[-4:]}。"
 
 
-def test_wrong_check_digit_is_not_an_id_number():
-    assert ID not in kinds(wrong_check(VALID_ID))
-    assert ID not in kinds(wrong_check(X_ID))
+def test_wrong_check_digit_is_a_suspected_id_number():
+    for value in (wrong_check(VALID_ID), wrong_check(X_ID)):
+        [finding] = scan(value)
+        assert (finding.kind, finding.suspected, finding.label) == (ID, True, "疑似身份证号")
 
 
 @pytest.mark.parametrize(

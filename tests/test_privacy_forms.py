@@ -2,16 +2,25 @@
 full-width digits, 15-digit ID numbers, a mistyped check digit, account numbers after 账号.
 Each is found and masked; dates, amounts, landlines and codes are not."""
 
-import pytest
+import re
+from dataclasses import dataclass
+from datetime import date
 
-from portal.privacy import PersonalDataKind, mask, scan
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portal.privacy import PersonalDataKind, mask, mask_value, scan
 from tests.privacy_values import (
     CARD_16,
     CARD_19,
     VALID_ID,
     X_ID,
+    card_number,
     full_width,
     grouped,
+    id_number,
+    wrong_check,
 )
 
 ID = PersonalDataKind.ID_NUMBER
@@ -25,6 +34,13 @@ ID_GROUPINGS = [(6, 8, 4), (6, 4, 4, 4), (3, 3, 4, 4, 4), (4, 4, 4, 4, 2)]
 MOBILE_GROUPINGS = [(3, 4, 4), (3, 8), (4, 3, 4)]
 CARD_GROUPINGS = [(4, 4, 4, 4), (4, 4, 4, 4, 3)]
 MOBILE_VALUE = "13812345678"
+ID15 = "410421900101123"
+ASCII = str.maketrans("０１２３４５６７８９Ｘ", "0123456789X")
+
+
+def plain(text: str) -> str:
+    """ASCII digits and stars without separators: what a reader could piece a number from."""
+    return re.sub(r"[^0-9X*]", "", text.translate(ASCII))
 
 
 def kinds(text: str) -> list[PersonalDataKind]:
@@ -126,6 +142,146 @@ def test_dates_amounts_landlines_codes_and_masked_values_are_not_found(text):
 def test_a_whole_value_next_to_stars_is_still_found(text):
     assert len(scan(text)) == 1
     assert scan(mask(text)) == []
+
+
+# --- ID numbers: a mistyped check digit, the first generation ------------------------------
+
+@pytest.mark.parametrize("sizes", [(18,), *ID_GROUPINGS])
+def test_wrong_check_digit_with_a_real_date_and_province_is_a_suspected_id(sizes):
+    wrong = wrong_check(VALID_ID)
+    finding = only(f"身份证号{grouped(wrong, sizes, ' ')}。")
+    assert (finding.kind, finding.suspected, finding.label) == (ID, True, "疑似身份证号")
+    assert finding.masked == f"410421********{wrong[-4:]}"
+
+
+def test_values_that_pass_their_check_are_not_suspected():
+    findings = scan(f"身份证{VALID_ID}，手机13812345678，卡号{CARD_16}，老身份证{ID15}")
+    assert [(f.label, f.suspected) for f in findings] == [
+        ("身份证号", False), ("手机号", False), ("银行卡号", False), ("身份证号", False)]
+
+
+@pytest.mark.parametrize(("region", "birth"), [
+    ("410421", "19900230"), ("410421", "18991231"), ("410421", "20990101"),
+    ("410421", "19901301"), ("990421", "19900101"), ("100421", "19900101"),
+    ("720101", "19900101"),
+])
+def test_wrong_check_digit_with_an_impossible_date_or_province_is_no_id(region, birth):
+    assert ID not in kinds(wrong_check(id_number(region, birth, "123")))
+
+
+@pytest.mark.parametrize("written", [
+    ID15, "410421 900101 123", "410421-900101-123", full_width(ID15), "110105491231002",
+    "410421\u3000９００１０１\u3000123", "820101960229123",
+])
+def test_first_generation_id_numbers_are_found(written):
+    finding = only(f"身份证：{written}")
+    assert (finding.kind, finding.suspected, finding.label) == (ID, False, "身份证号")
+    digits = plain(written)
+    assert finding.masked == f"{digits[:6]}******{digits[-3:]}" == mask_value(ID, digits)
+
+
+@pytest.mark.parametrize("text", [
+    "990421900101123", "410421901301123", "410421900230123", "410421010229123",
+    "410421 9001 01123", "410421 900101 123 4", "1 410421 900101 123", "410421900101123a",
+    "410421-900101 123", "单号202301011234567",
+])
+def test_fifteen_digits_without_a_real_province_and_date_are_no_id(text):
+    assert ID not in kinds(text)
+
+
+# --- Generated forms in random text --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sample:
+    """A value as a resident wrote it, what it should be found as, and what precedes it."""
+
+    kind: PersonalDataKind
+    suspected: bool
+    written: str
+    context: str = "："
+
+
+@st.composite
+def written_as(draw, value: str, groupings: list[tuple[int, ...]]) -> str:
+    """`value` contiguous or in one of `groupings`, any separator, digits of either width."""
+    sizes = draw(st.sampled_from([(len(value),), *groupings]))
+    separator = draw(st.sampled_from(SEPARATORS))
+    wide = draw(st.lists(st.booleans(), min_size=len(value), max_size=len(value)))
+    return grouped("".join(map(_width, value, wide)), sizes, separator)
+
+
+def _width(char: str, wide: bool) -> str:
+    return full_width(char) if wide else char
+
+
+PROVINCES = ["11", "12", "13", "31", "32", "41", "44", "46", "50", "54", "65", "71", "81", "91"]
+four_digits = st.from_regex(r"[0-9]{4}", fullmatch=True)
+three_digits = st.from_regex(r"[0-9]{3}", fullmatch=True)
+births = st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31))
+id_numbers = st.builds(lambda p, r, born, n: id_number(p + r, born.strftime("%Y%m%d"), n),
+                       st.sampled_from(PROVINCES), four_digits, births, three_digits)
+first_generation = st.builds(lambda p, r, born, n: p + r + born.strftime("%y%m%d") + n,
+                             st.sampled_from(PROVINCES), four_digits,
+                             st.dates(min_value=date(1900, 1, 1), max_value=date(1999, 12, 31)),
+                             three_digits)
+# UnionPay cards of 16, 17 or 19 digits (18 could also be an ID number; then the ID wins).
+cards = st.from_regex(r"62[0-9]{13,14}|62[0-9]{16}", fullmatch=True).map(card_number)
+mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+
+
+@st.composite
+def prefixed_mobiles(draw) -> str:
+    """A mobile, grouped or not, after nothing or a country code in the same separator."""
+    body = draw(written_as(draw(mobiles), MOBILE_GROUPINGS))
+    prefix = draw(st.sampled_from(["", "+86", "86", "0086", "＋８６", "００８６"]))
+    separators = re.findall(r"[^0-9０-９]", body) or ["", *SEPARATORS]
+    return prefix + draw(st.sampled_from(separators)) + body if prefix else body
+
+
+samples = st.one_of(
+    st.builds(Sample, st.just(ID), st.just(False), id_numbers.flatmap(
+        lambda value: written_as(value, ID_GROUPINGS))),
+    st.builds(Sample, st.just(ID), st.just(True), id_numbers.map(wrong_check).flatmap(
+        lambda value: written_as(value, ID_GROUPINGS))),
+    st.builds(Sample, st.just(ID), st.just(False), first_generation.flatmap(
+        lambda value: written_as(value, [(6, 6, 3)]))),
+    st.builds(Sample, st.just(MOBILE), st.just(False), prefixed_mobiles()),
+    st.builds(Sample, st.just(CARD), st.just(False), cards.flatmap(
+        lambda value: written_as(value, [(4, 4, 4, 4, len(value) - 16)] if len(value) > 16
+                                 else [(4, 4, 4, 4)]))),
+)
+# Random Chinese and ASCII text without digits, so that only the samples are values.
+filler = st.text(alphabet=st.one_of(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.sampled_from("abcXYZ +-*.,:;()\n，。：、（）　")), max_size=10)
+
+
+def embed(lead: str, pieces: list[tuple[Sample, str]]) -> str:
+    return lead + "".join(f"{sample.context}{sample.written}。{tail}" for sample, tail in pieces)
+
+
+@settings(max_examples=250, deadline=None)
+@given(filler, st.lists(st.tuples(samples, filler), min_size=1, max_size=3))
+def test_every_form_in_random_text_is_found_and_masked(lead, pieces):
+    text = embed(lead, pieces)
+
+    found = [(f.kind, f.suspected, f.text) for f in scan(text)]
+    assert found == [(s.kind, s.suspected, s.written) for s, _tail in pieces]
+    masked = mask(text)
+    assert scan(masked) == []
+    for sample, _tail in pieces:
+        assert plain(sample.written) not in plain(masked)
+
+
+@settings(max_examples=100, deadline=None)
+@given(samples, st.sampled_from(SEPARATORS), st.sampled_from(["5", "５", "12"]))
+def test_a_grouping_that_carries_on_is_not_found(sample, separator, more):
+    groups = re.split(r"[^0-9０-９XＸ+＋]", sample.written)
+    kind = re.sub(r"[0-9０-９XＸ+＋]", "", sample.written)[:1]
+    if len(groups) < 2 or max(map(len, groups)) >= 11:
+        return
+    carried = sample.written + (kind or separator) + more
+    assert sample.written not in [finding.text for finding in scan(f"：{carried}。")]
 
 
 # --- Scanning stays linear ------------------------------------------------------------------
