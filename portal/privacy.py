@@ -33,7 +33,11 @@ Decisions:
   (`1234 5678 9012 3456 7890`, `1 138 1234 5678`); a number joined to it by the other kind
   does not carry it on (`2023-01-01 138 1234 5678` is a date and a mobile: the group 01
   joined by a dash on one side and a space on the other may belong to either grouping).
-- Any other value that fails its check (Luhn) is not a finding; dates and amounts such as
+- 16-19 digits (contiguous or grouped as a card) that fail Luhn are an account number
+  (kind BANK_CARD, `suspected=True`, labelled 银行账号) when an account word (账号 帐号 卡号
+  账户 帐户 存折 银行 开户行 银行卡 折号, or its traditional form) lies wholly within the
+  12 characters before them, whatever else is there (`账号：`, `卡号为 `, `开户银行：农行 `).
+  Anywhere else, digits that fail Luhn are no card; dates and amounts such as
   20230101 are far shorter than 11 digits and never match.
 - `*` marks the masked part of a value: a group touching `*` never belongs to a grouping,
   and on its own it is a finding only when it is a whole value (`**13812345678`). Every
@@ -73,6 +77,11 @@ _CODE_CHARS = frozenset(string.ascii_letters + string.digits)
 # Stars next to a group make it the visible part of a masked value.
 _MASKED_CHARS = _CODE_CHARS | {"*"}
 MAX_GROUPS = 5
+# Words that make 16-19 digits an account number even without a Luhn check digit.
+ACCOUNT_WORDS = ("账号", "帐号", "卡号", "账户", "帐户", "存折", "银行", "开户行", "银行卡", "折号",
+                 "賬號", "帳號", "卡號", "賬戶", "帳戶", "存摺", "銀行", "開戶行", "摺號")
+ACCOUNT_WORD_REACH = 12
+_ACCOUNT_WORD = re.compile("|".join(ACCOUNT_WORDS))
 
 PROVINCE_CODES = frozenset(
     [*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55),
@@ -180,8 +189,17 @@ def _judge_mobile(value: str, text: str, start: int) -> bool | None:
     return False if re.fullmatch(r"(?:0086|86)?1[3-9][0-9]{9}", value) else None
 
 
+def _after_account_word(text: str, start: int) -> bool:
+    return _ACCOUNT_WORD.search(text, max(0, start - ACCOUNT_WORD_REACH), start) is not None
+
+
 def _judge_card(value: str, text: str, start: int) -> bool | None:
-    return False if value.isdigit() and luhn_valid(value) else None
+    """Luhn-valid digits are a card anywhere; others an account number after 账号 and the like."""
+    if not value.isdigit():
+        return None
+    if luhn_valid(value):
+        return False
+    return True if _after_account_word(text, start) else None
 
 
 def _whole(value: str) -> str:

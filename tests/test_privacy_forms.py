@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from portal.privacy import PersonalDataKind, mask, mask_value, scan
 from tests.privacy_values import (
+    ACCOUNT_19,
     CARD_16,
     CARD_19,
     VALID_ID,
@@ -20,6 +21,8 @@ from tests.privacy_values import (
     full_width,
     grouped,
     id_number,
+    luhn_ok,
+    not_luhn,
     wrong_check,
 )
 
@@ -35,6 +38,8 @@ MOBILE_GROUPINGS = [(3, 4, 4), (3, 8), (4, 3, 4)]
 CARD_GROUPINGS = [(4, 4, 4, 4), (4, 4, 4, 4, 3)]
 MOBILE_VALUE = "13812345678"
 ID15 = "410421900101123"
+ACCOUNT_WORDS = ["账号", "帐号", "卡号", "账户", "帐户", "存折", "银行", "开户行", "银行卡", "折号"]
+JOINERS = ["", "：", ":", " ", "为", "是", "为：", "是 "]
 ASCII = str.maketrans("０１２３４５６７８９Ｘ", "0123456789X")
 
 
@@ -189,6 +194,52 @@ def test_fifteen_digits_without_a_real_province_and_date_are_no_id(text):
     assert ID not in kinds(text)
 
 
+# --- Account numbers that fail Luhn, after an account word ----------------------------------
+
+def test_the_account_number_helper_fails_luhn():
+    assert not luhn_ok(ACCOUNT_19) and len(ACCOUNT_19) == 19
+
+
+@pytest.mark.parametrize("joiner", JOINERS)
+@pytest.mark.parametrize("word", ACCOUNT_WORDS)
+def test_account_numbers_after_an_account_word_are_found_without_luhn(word, joiner):
+    finding = only(f"请将补贴打入{word}{joiner}{ACCOUNT_19}。")
+    assert (finding.kind, finding.suspected, finding.label) == (CARD, True, "银行账号")
+    assert (finding.text, finding.masked) == (ACCOUNT_19, f"6228{'*' * 11}{ACCOUNT_19[-4:]}")
+
+
+@pytest.mark.parametrize("written", [
+    grouped(ACCOUNT_19, (4, 4, 4, 4, 3), " "), grouped(ACCOUNT_19, (4, 4, 4, 4, 3), "—"),
+    full_width(ACCOUNT_19), not_luhn("622848001234567"), not_luhn("6228480012345670"),
+    not_luhn("62284800123456703"), grouped(not_luhn("622848001234567"), (4, 4, 4, 4), "-"),
+])
+def test_account_numbers_of_16_to_19_digits_in_any_grouping_are_found(written):
+    finding = only(f"开户行：中国农业银行双塔分理处，账号：{written}")
+    assert (finding.kind, finding.label, finding.text) == (CARD, "银行账号", written)
+
+
+@pytest.mark.parametrize("text", [
+    f"账号{'。' * 10}{ACCOUNT_19}", f"帳號：{ACCOUNT_19}", f"存摺 {ACCOUNT_19}",
+    f"开户银行：农行双塔分理处 {ACCOUNT_19}",
+])
+def test_the_account_word_may_be_up_to_twelve_characters_before(text):
+    assert kinds(text) == [CARD]
+
+
+@pytest.mark.parametrize("text", [
+    ACCOUNT_19, f"编号{ACCOUNT_19}", f"{ACCOUNT_19}是账号", f"账号{'。' * 11}{ACCOUNT_19}",
+    f"账号：{ACCOUNT_19[:15]}", f"账号：{ACCOUNT_19}0", f"账号：A{ACCOUNT_19}",
+    f"账号：{ACCOUNT_19[:4]}***********{ACCOUNT_19[-4:]}", f"银行卡号：{ACCOUNT_19}9",
+    f"账号：{grouped(ACCOUNT_19, (4, 4, 4, 4, 3), ' ')} 1",
+])
+def test_account_numbers_without_a_close_account_word_or_of_other_lengths_are_not_found(text):
+    assert scan(text) == []
+
+
+def test_an_id_number_after_an_account_word_is_still_an_id_number():
+    assert [f.label for f in scan(f"银行卡号：{wrong_check(VALID_ID)}")] == ["疑似身份证号"]
+
+
 # --- Generated forms in random text --------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -227,6 +278,13 @@ first_generation = st.builds(lambda p, r, born, n: p + r + born.strftime("%y%m%d
 # UnionPay cards of 16, 17 or 19 digits (18 could also be an ID number; then the ID wins).
 cards = st.from_regex(r"62[0-9]{13,14}|62[0-9]{16}", fullmatch=True).map(card_number)
 mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+# Account numbers of 16-19 digits that fail Luhn; a year from 3000 on keeps 18 from being an ID.
+accounts = st.from_regex(r"62[0-9]{4}[3-9][0-9]{8,11}", fullmatch=True).map(not_luhn)
+account_words = st.builds(lambda word, between, joiner: word + between + joiner,
+                          st.sampled_from(ACCOUNT_WORDS),
+                          st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+                                  max_size=4),
+                          st.sampled_from(JOINERS))
 
 
 @st.composite
@@ -238,6 +296,11 @@ def prefixed_mobiles(draw) -> str:
     return prefix + draw(st.sampled_from(separators)) + body if prefix else body
 
 
+def in_fours(value: str) -> list[tuple[int, ...]]:
+    """The card grouping for `value`: fours, and the rest in a last group."""
+    return [(4, 4, 4, 4, len(value) - 16)] if len(value) > 16 else [(4, 4, 4, 4)]
+
+
 samples = st.one_of(
     st.builds(Sample, st.just(ID), st.just(False), id_numbers.flatmap(
         lambda value: written_as(value, ID_GROUPINGS))),
@@ -247,8 +310,9 @@ samples = st.one_of(
         lambda value: written_as(value, [(6, 6, 3)]))),
     st.builds(Sample, st.just(MOBILE), st.just(False), prefixed_mobiles()),
     st.builds(Sample, st.just(CARD), st.just(False), cards.flatmap(
-        lambda value: written_as(value, [(4, 4, 4, 4, len(value) - 16)] if len(value) > 16
-                                 else [(4, 4, 4, 4)]))),
+        lambda value: written_as(value, in_fours(value)))),
+    st.builds(Sample, st.just(CARD), st.just(True), accounts.flatmap(
+        lambda value: written_as(value, in_fours(value))), account_words),
 )
 # Random Chinese and ASCII text without digits, so that only the samples are values.
 filler = st.text(alphabet=st.one_of(
@@ -277,11 +341,11 @@ def test_every_form_in_random_text_is_found_and_masked(lead, pieces):
 @given(samples, st.sampled_from(SEPARATORS), st.sampled_from(["5", "５", "12"]))
 def test_a_grouping_that_carries_on_is_not_found(sample, separator, more):
     groups = re.split(r"[^0-9０-９XＸ+＋]", sample.written)
-    kind = re.sub(r"[0-9０-９XＸ+＋]", "", sample.written)[:1]
+    own_separator = re.sub(r"[0-9０-９XＸ+＋]", "", sample.written)[:1]
     if len(groups) < 2 or max(map(len, groups)) >= 11:
         return
-    carried = sample.written + (kind or separator) + more
-    assert sample.written not in [finding.text for finding in scan(f"：{carried}。")]
+    carried = sample.written + (own_separator or separator) + more
+    assert sample.written not in [f.text for f in scan(f"{sample.context}{carried}。")]
 
 
 # --- Scanning stays linear ------------------------------------------------------------------
