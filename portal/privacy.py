@@ -1,7 +1,8 @@
 """Personal data in published text (个人信息保护法): find it, and mask it before publication.
 
 Pure functions, no Flask and no database: village notices and published inquiry replies call
-`scan` to block publication and `mask` to offer the masked text.
+`scan` to block publication and `mask` to offer the masked text; a published reply shows
+`mask_reply(text, names)`, so that the residents in it cannot be identified.
 
 Decisions:
 - Three kinds: resident ID numbers, mainland mobile numbers (1[3-9] and nine digits) and
@@ -47,6 +48,23 @@ Decisions:
 - Overlaps: the earliest and then longest candidate wins; on an equal span an ID number, even
   a suspected one, beats a bank card, which beats a mobile (an ID that happens to pass Luhn
   is still an ID).
+- Names (`mask_names`): every occurrence of each given name of two characters or more is
+  replaced by its surname and 某 (张三 → 张某); a name of three or more characters starting
+  with one of the 17 common compound surnames keeps both (欧阳娜娜 → 欧阳某), a two-character
+  one does not (欧阳 → 欧某). A Latin name keeps only its initial (Zhang San → Z某), since
+  which word is the surname cannot be told; it matches as whole words, in any case and
+  spacing. One-character names are not masked: they would hit too many other words. Where
+  names overlap, the longer one is masked.
+- Addresses (`mask_addresses`): detail is a number (digits, or Chinese numerals 一…百两, with
+  an optional 第) followed by 组/队, 村民小组/村民组, 号 (甲3号, 12-3号), 号楼/号院/栋/幢/座,
+  单元, 层/楼 or 室, or a door plate (门牌15号, 门牌号：15). A run of detail is replaced by
+  one `**` when it follows a place name ending in 村 社区 居委会 屯 庄 寨 路 街 大道 巷 胡同
+  弄 小区 花园 家园 苑 公寓 大厦 (with an optional 东段…中段 and one space), or when it holds
+  two parts or more (3组15号) or a building, unit, room, door plate or 村民小组 (2栋). The
+  place names stay (`双塔村3组15号` → `双塔村**`, `人民街东段12号` → `人民街东段**`,
+  `幸福小区3号楼2单元501室` → `幸福小区**`): a village, a road or a compound names many
+  households. A lone 15号, 3组 or 5层 is left alone: it is as likely a date, a document
+  number or a count (3月5号, 〔2023〕12号, 分为3组).
 """
 
 from __future__ import annotations
@@ -55,19 +73,19 @@ import enum
 import itertools
 import re
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
-SPACES = "\u3000\u00a0"
-DASHES = "－\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_SPACES = "\u3000\u00a0"
+_DASHES = "－\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 # One character for one character, so match offsets are offsets into the original text.
 _NORMALIZE = str.maketrans(
-    "０１２３４５６７８９Ｘｘ＋" + SPACES + DASHES,
-    "0123456789Xx+" + " " * len(SPACES) + "-" * len(DASHES),
+    "０１２３４５６７８９Ｘｘ＋" + _SPACES + _DASHES,
+    "0123456789Xx+" + " " * len(_SPACES) + "-" * len(_DASHES),
 )
 # A run of digit groups, each joined to the next by a single separator.
 _RUN = re.compile(r"[0-9]+[Xx]?(?:[ -][0-9]+[Xx]?)*+")
@@ -76,7 +94,7 @@ _GROUP = re.compile(r"[0-9]+[Xx]?")
 _CODE_CHARS = frozenset(string.ascii_letters + string.digits)
 # Stars next to a group make it the visible part of a masked value.
 _MASKED_CHARS = _CODE_CHARS | {"*"}
-MAX_GROUPS = 5
+_MAX_GROUPS = 5
 # Words that make 16-19 digits an account number even without a Luhn check digit.
 ACCOUNT_WORDS = ("账号", "帐号", "卡号", "账户", "帐户", "存折", "银行", "开户行", "银行卡", "折号",
                  "賬號", "帳號", "卡號", "賬戶", "帳戶", "存摺", "銀行", "開戶行", "摺號")
@@ -276,7 +294,7 @@ def _stretches(normalized: str, groups: list[tuple[int, int]]) -> Iterator[tuple
     for first, last in _segments(normalized, groups):
         for a in {first, first + (first > 0)}:
             for b in {last, last - (last < len(groups) - 1)}:
-                if 2 <= b - a + 1 <= MAX_GROUPS and _clear(
+                if 2 <= b - a + 1 <= _MAX_GROUPS and _clear(
                         normalized, groups[a][0], groups[b][1], _MASKED_CHARS):
                     yield a, b
 
@@ -332,3 +350,83 @@ def mask(text: str) -> str:
         position = finding.end
     parts.append(text[position:])
     return "".join(parts)
+
+
+# ---- names and addresses in published replies ------------------------------------------
+
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容",
+                     "长孙", "宇文", "司徒", "夏侯", "轩辕", "令狐", "钟离", "端木")
+_LATIN_NAME = re.compile(r"[A-Za-z]+(?:[ .'-]+[A-Za-z]+)*")
+
+
+def masked_name(name: str) -> str:
+    """张三 → 张某, 欧阳娜娜 → 欧阳某, Zhang San → Z某: the surname, or a Latin initial."""
+    if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2] + "某"
+    return name[0].upper() + "某"
+
+
+def _name_pattern(name: str) -> str:
+    if not _LATIN_NAME.fullmatch(name):
+        return re.escape(name)
+    words = r"[\s.'-]*".join(map(re.escape, re.findall(r"[A-Za-z]+", name)))
+    return rf"(?<![A-Za-z])(?i:{words})(?![A-Za-z])"
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """`text` with every occurrence of each of `names` (two characters or more) replaced by
+    its `masked_name`; where two names overlap, the longer is masked."""
+    wanted = sorted({name.strip() for name in names if len(name.strip()) > 1},
+                    key=len, reverse=True)
+    if not wanted:
+        return text
+    pattern = "|".join(f"(?P<n{index}>{_name_pattern(name)})" for index, name in enumerate(wanted))
+    return re.sub(pattern, lambda match: masked_name(wanted[int(match.lastgroup[1:])]), text)
+
+
+_NUMBER = r"第?(?:[0-9]{1,5}(?![0-9])|[零〇一二三四五六七八九十百两]{1,4})"
+# Detail that places a household on its own: a building, unit, room or door plate.
+_STRONG_DETAIL = "|".join([
+    rf"[A-Za-z]?{_NUMBER}(?:号楼|号院|栋|幢|座)", rf"{_NUMBER}单元", rf"[A-Za-z]?{_NUMBER}室",
+    rf"门牌(?:号码|号)?[:：为是]?{_NUMBER}号?", rf"{_NUMBER}(?:村民小组|村民组)",
+])
+# Detail that is an address only after a place name or beside more detail: 3组, 15号, 5层.
+_WEAK_DETAIL = "|".join([
+    rf"{_NUMBER}(?:组|队)", rf"(?:[甲乙丙丁]|附)?{_NUMBER}(?:[-之]{_NUMBER}){{0,2}}号",
+    rf"{_NUMBER}(?:层|楼)",
+])
+_DETAIL = re.compile(f"(?P<strong>{_STRONG_DETAIL})|(?P<weak>{_WEAK_DETAIL})")
+_PLACE = (r"(?:村|社区|居委会|屯|庄|寨|路|街|大道|巷|胡同|弄|小区|花园|家园|苑|公寓|大厦)"
+          r"(?:[东西南北中]段)?")
+_ADDRESS = re.compile(
+    rf"(?:(?P<place>{_PLACE})\s?|(?<![0-9A-Za-z*]))(?P<detail>(?:{_STRONG_DETAIL}|{_WEAK_DETAIL})+)"
+)
+
+
+def _is_address(match: re.Match[str]) -> bool:
+    if match.group("place"):
+        return True
+    parts = [part.lastgroup for part in _DETAIL.finditer(match.group("detail"))]
+    return len(parts) > 1 or "strong" in parts
+
+
+def mask_addresses(text: str) -> str:
+    """`text` with the detail below a village or a road replaced by `**`: `双塔村3组15号` →
+    `双塔村**`, `建设路88号` → `建设路**`; the places themselves are kept."""
+    normalized = text.translate(_NORMALIZE)
+    parts, position = [], 0
+    for match in _ADDRESS.finditer(normalized):
+        if _is_address(match):
+            parts += [text[position:match.start("detail")], "**"]
+            position = match.end("detail")
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def mask_reply(text: str, names: Iterable[str] = ()) -> str:
+    """What a published reply shows: names, then addresses, then personal data masked.
+
+    Personal data is masked before as well as after, so that a number written right after
+    an address (`88号138 1234 5678`) is not taken for masked text once the address is `**`.
+    """
+    return mask(mask_addresses(mask_names(mask(text), names)))
