@@ -16,49 +16,22 @@ from portal.privacy import (
     mask_value,
     scan,
 )
+from tests.privacy_values import (
+    CARD_16,
+    CARD_19,
+    VALID_ID,
+    X_ID,
+    card_number,
+    chinese,
+    grouped,
+    id_number,
+    luhn_ok,
+    wrong_check,
+)
 
 ID = PersonalDataKind.ID_NUMBER
 MOBILE = PersonalDataKind.MOBILE
 CARD = PersonalDataKind.BANK_CARD
-
-
-# Independent of the module's own arithmetic, so a shared mistake cannot hide.
-def id_number(region: str, birth: str, sequence: str) -> str:
-    """A resident ID number with the GB 11643 (ISO 7064 MOD 11-2) check character."""
-    first17 = region + birth + sequence
-    assert len(first17) == 17
-    weights = [2 ** (17 - i) % 11 for i in range(17)]
-    remainder = sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11
-    return first17 + "10X98765432"[remainder]
-
-
-def wrong_check(value: str) -> str:
-    """The same ID number with a check character that does not fit."""
-    return value[:17] + ("0" if value[17] != "0" else "1")
-
-
-def luhn_ok(digits: str) -> bool:
-    doubled = [int(d) * (1 + i % 2) for i, d in enumerate(reversed(digits))]
-    return sum(n // 10 + n % 10 for n in doubled) % 10 == 0
-
-
-def card_number(prefix: str) -> str:
-    """`prefix` completed with the Luhn check digit."""
-    return next(prefix + d for d in "0123456789" if luhn_ok(prefix + d))
-
-
-def one_ending_in_x() -> str:
-    return next(
-        value
-        for value in (id_number("110105", "19850723", f"{n:03d}") for n in range(1000))
-        if value.endswith("X")
-    )
-
-
-VALID_ID = id_number("410421", "19900101", "123")
-X_ID = one_ending_in_x()
-CARD_16 = card_number("622848001234567")
-CARD_19 = card_number("622202020011223344")
 
 
 def kinds(text: str) -> list[PersonalDataKind]:
@@ -88,13 +61,14 @@ def test_id_number_mask_keeps_first_six_and_last_four():
 
 
 def test_id_number_in_6_8_4_grouping_is_found():
-    grouped = f"{VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:]}"
-    assert mask(f"身份证：{grouped}。") == f"身份证：410421********{VALID_ID[-4:]}。"
+    written = f"{VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:]}"
+    assert mask(f"身份证：{written}。") == f"身份证：410421********{VALID_ID[-4:]}。"
 
 
-def test_wrong_check_digit_is_not_an_id_number():
-    assert ID not in kinds(wrong_check(VALID_ID))
-    assert ID not in kinds(wrong_check(X_ID))
+def test_wrong_check_digit_is_a_suspected_id_number():
+    for value in (wrong_check(VALID_ID), wrong_check(X_ID)):
+        [finding] = scan(value)
+        assert (finding.kind, finding.suspected, finding.label) == (ID, True, "疑似身份证号")
 
 
 @pytest.mark.parametrize(
@@ -142,7 +116,7 @@ def test_id_number_that_also_passes_luhn_is_reported_once_as_id():
 @pytest.mark.parametrize("written", [
     "13812345678", "138 1234 5678", "138-1234-5678", "+8613812345678", "+86 138 1234 5678",
     "+86-138-1234-5678", "8613812345678", "0086 13812345678", "１３８１２３４５６７８",
-    "＋８６ １３８ １２３４ ５６７８",
+    "＋８６ １３８ １２３４ ５６７８", "1381 234 5678", "138-12345678",
 ])
 def test_mobile_numbers_in_common_groupings_are_found(written):
     text = f"请联系{written}（王先生）"
@@ -160,7 +134,7 @@ def test_all_mobile_prefixes(prefix):
 
 @pytest.mark.parametrize("text", [
     "0370-1234567", "(0370)1234567", "010-12345678", "12812345678", "1381234567",
-    "138123456789", "913812345678", "138 1234 56789", "138 1234 5678 9", "1381 234 5678",
+    "138123456789", "913812345678", "138 1234 56789", "138 1234 5678 9", "1381 2345 678",
     "138-1234 5678", "SF13812345678", "13812345678a", "138****5678", "20230101",
     "金额12345678.90元",
 ])
@@ -178,9 +152,9 @@ def test_luhn_valid_cards_are_found_and_masked():
 
 @pytest.mark.parametrize("separator", [" ", "-"])
 def test_cards_grouped_by_four_are_found(separator):
-    grouped = separator.join([CARD_19[i:i + 4] for i in range(0, 19, 4)])
-    [finding] = scan(f"开户行：农行，账号{grouped}，户名张三")
-    assert (finding.kind, finding.text) == (CARD, grouped)
+    written = separator.join([CARD_19[i:i + 4] for i in range(0, 19, 4)])
+    [finding] = scan(f"开户行：农行，账号{written}，户名张三")
+    assert (finding.kind, finding.text) == (CARD, written)
     assert finding.masked == mask_value(CARD, CARD_19) == f"6222{'*' * 11}{CARD_19[-4:]}"
 
 
@@ -192,9 +166,9 @@ def test_luhn_invalid_numbers_are_not_cards():
 
 def test_cards_inside_longer_runs_or_groupings_are_not_found():
     assert scan(f"1{CARD_19}") == []  # 20 digits
-    grouped = " ".join(CARD_16[i:i + 4] for i in range(0, 16, 4))
-    assert scan(f"{grouped} 1234") == []
-    assert scan(f"1234 {grouped}") == []
+    written = " ".join(CARD_16[i:i + 4] for i in range(0, 16, 4))
+    assert scan(f"{written} 1234") == []
+    assert scan(f"1234 {written}") == []
     assert scan(f"x{CARD_16}") == []
 
 
@@ -237,18 +211,10 @@ def test_text_without_personal_data_is_unchanged():
 
 # --- Properties -----------------------------------------------------------------------------
 
-def _grouped(value: str, sizes: list[int], separator: str) -> str:
-    parts, position = [], 0
-    for size in sizes:
-        parts.append(value[position:position + size])
-        position += size
-    return separator.join(parts)
-
-
 SAMPLES = [
     VALID_ID, X_ID, X_ID.lower(), CARD_16, CARD_19, "13812345678", "+86 138 1234 5678",
-    "138-1234-5678", _grouped(VALID_ID, [6, 8, 4], " "), _grouped(CARD_19, [4] * 5, "-"),
-    _grouped(CARD_16, [4] * 4, " "), "１３８１２３４５６７８", "0370-1234567", "138****5678",
+    "138-1234-5678", grouped(VALID_ID, [6, 8, 4], " "), grouped(CARD_19, [4, 4, 4, 4, 3], "-"),
+    grouped(CARD_16, [4] * 4, " "), "１３８１２３４５６７８", "0370-1234567", "138****5678",
 ]
 pieces = st.one_of(
     st.sampled_from(SAMPLES),
@@ -295,13 +261,6 @@ def test_text_without_digits_is_never_touched(text):
 
 # --- Generated values in random Chinese text ------------------------------------------------
 
-# Chinese filler: common and astral-plane ideographs (𠀀, 𪚥) and full-width punctuation, no
-# digits or letters, so a generated value cannot run on into its neighbours.
-chinese = st.text(
-    alphabet=st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
-                       st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),
-                       st.sampled_from("，。：；、（）“”　 \n")),
-    max_size=12)
 PROVINCES = ["11", "12", "13", "31", "32", "41", "44", "46", "50", "54", "65", "71", "81", "82"]
 generated_ids = st.builds(
     lambda province, rest, born, sequence: id_number(province + rest, born.strftime("%Y%m%d"),

@@ -76,7 +76,9 @@ def _village_and_reply_schemas() -> dict:
     return {
         "FinanceRow": obj({"date": DATE, "item": STRING, "income": NULLABLE_AMOUNT,
                            "expense": NULLABLE_AMOUNT, "note": STRING}),
-        "Finance": obj({"total_income": AMOUNT, "total_expense": AMOUNT,
+        "Finance": obj({"files": obj({"xlsx": URL, "csv": URL},
+                                     "按打码后的收支表重新生成的文件（不提供原始上传文件）"),
+                        "total_income": AMOUNT, "total_expense": AMOUNT,
                         "rows": {"type": "array", "items": ref("FinanceRow")}}),
         "VillageNotice": obj({
             "id": INTEGER, "title": STRING, "category": enum(NoticeCategory),
