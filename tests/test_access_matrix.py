@@ -14,8 +14,8 @@ from portal.access import PUBLIC, ROUTE_POLICY, SIGNED_IN
 from portal.auth.models import Role
 from portal.disclosures import services
 from portal.extensions import db
+from tests.sample_files import PDF
 
-PDF = b"%PDF-1.4\n%%EOF\n"
 IDENTITIES = [None, *Role]
 # Public by policy; without a half-finished login the view itself sends the person back
 # to the password step, which is its answer and not the gate's.
@@ -40,7 +40,8 @@ def world(orgs, make_user, draft_input_factory):
     doc = services.create_draft(author, draft_input_factory(orgs["town"]))
     from werkzeug.datastructures import FileStorage
 
-    services.add_attachments(author, doc.id, [FileStorage(io.BytesIO(PDF), "a.pdf")])
+    services.add_attachments(author, doc.id, [FileStorage(io.BytesIO(PDF), "a.pdf")],
+                             confirmed=True)
     services.submit(author, doc.id)
     services.approve(reviewer, doc.id)
     services.publish(author, doc.id)

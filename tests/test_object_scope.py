@@ -11,8 +11,8 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from portal.auth.models import Role
+from tests.sample_files import PDF
 
-PDF = b"%PDF-1.4\n%%EOF\n"
 REFUSED = {403, 404}
 
 

@@ -103,8 +103,9 @@ def reply(inquiry: Inquiry) -> dict:
     """A published reply: question and answer masked, no contact details."""
     return {
         "number": inquiry.number, "type": inquiry.type.value, "type_label": inquiry.type.label,
-        "title": mask(inquiry.title), "question": mask(inquiry.body),
-        "reply": mask(inquiry.reply_text), "status": inquiry.status.value,
+        "title": inquiry.public_text(inquiry.title),
+        "question": inquiry.public_text(inquiry.body),
+        "reply": inquiry.public_text(inquiry.reply_text), "status": inquiry.status.value,
         "received_at": timestamp(inquiry.received_at),
         "replied_at": timestamp(inquiry.replied_at),
         "organization": organization(inquiry.reply_organization or inquiry.organization),

@@ -10,6 +10,7 @@ from portal.auth.models import User
 from portal.db_types import str_enum
 from portal.extensions import db
 from portal.organizations.models import Organization
+from portal.privacy import mask_reply
 from portal.timeutil import UTCDateTime, utcnow
 
 
@@ -196,6 +197,14 @@ class Inquiry(db.Model):
     def __repr__(self) -> str:
         return f"<Inquiry {self.number} {self.status}>"
 
+
+    def public_text(self, text: str | None) -> str:
+        """`text` as the public may read it on a published reply: ID, bank and phone
+        numbers, the resident's own name and any address finer than the village masked."""
+        names = [self.contact_name]
+        if self.application is not None:
+            names.append(self.application.legal_representative)
+        return mask_reply(text or "", [name for name in names if name])
 
 class InquiryEvent(db.Model):
     """A step in the work order's timeline; `public` ones appear on the tracking page."""

@@ -22,7 +22,6 @@ from portal.inquiries.forms import (
 from portal.inquiries.models import InquiryType, Rating
 from portal.organizations.services import get_by_slug, towns_with_villages
 from portal.paging import PageRequest
-from portal.privacy import mask
 from portal.ratelimit import limit
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
@@ -189,4 +188,4 @@ def forget():
 @bp.get("/replies")
 def replies():
     page = queries.published_replies(page=PageRequest.from_args(request.args))
-    return render_template("inquiries/replies.html", page=page, mask=mask)
+    return render_template("inquiries/replies.html", page=page)

@@ -26,7 +26,6 @@ from portal.inquiries.models import Inquiry, InquiryType, Status
 from portal.inquiries.submission import MAX_BODY, InquiryInput
 from portal.organizations.models import OrgKind
 from portal.organizations.services import get_by_slug
-from portal.privacy import mask
 from portal.timeutil import to_local
 
 SERVICES = tuple(t for t in InquiryType if t.is_public and t is not InquiryType.INFO_REQUEST)
@@ -58,9 +57,10 @@ def service_request(inquiry: Inquiry) -> dict:
     return {
         "service_request_id": inquiry.number,
         "status": "closed" if inquiry.status is Status.CLOSED else "open",
-        "status_notes": mask(inquiry.reply_text),
+        "status_notes": inquiry.public_text(inquiry.reply_text),
         "service_name": inquiry.type.label, "service_code": inquiry.type.value,
-        "description": mask(inquiry.body), "agency_responsible": agency.publisher_name,
+        "description": inquiry.public_text(inquiry.body),
+        "agency_responsible": agency.publisher_name,
         "service_notice": "", "requested_datetime": timestamp(inquiry.received_at),
         "updated_datetime": timestamp(_updated(inquiry)),
         "expected_datetime": timestamp(inquiry.reply_due_at),

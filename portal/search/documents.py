@@ -14,7 +14,6 @@ from portal.attachments.models import StoredFile
 from portal.disclosures.models import CATEGORY_LABELS as DISCLOSURE_CATEGORIES
 from portal.disclosures.models import PUBLIC_STATUSES, Disclosure
 from portal.inquiries.models import ANSWERED_STATUSES, TYPE_LABELS, Inquiry, InquiryType
-from portal.privacy import mask
 from portal.sanitize import html_to_text
 from portal.villages.models import CATEGORY_LABELS as NOTICE_CATEGORIES
 from portal.villages.models import NoticeStatus, VillageNotice
@@ -49,7 +48,7 @@ class Entry:
 
     @property
     def attachment_key(self) -> str:
-        return ",".join(str(f.id) for f in self.files)
+        return ",".join(f"{f.id}:{f.privacy_state}" for f in self.files)
 
 
 def kind_of(obj) -> str | None:
@@ -102,8 +101,8 @@ def _reply(inquiry: Inquiry) -> Entry | None:
     if not is_published_reply(inquiry):
         return None
     return Entry(
-        kind=REPLY, ref_id=inquiry.id, title=mask(inquiry.title),
-        body=_join(mask(inquiry.body), mask(inquiry.reply_text)),
+        kind=REPLY, ref_id=inquiry.id, title=inquiry.public_text(inquiry.title),
+        body=_join(inquiry.public_text(inquiry.body), inquiry.public_text(inquiry.reply_text)),
         category=inquiry.type.value,
         organization_id=inquiry.reply_organization_id or inquiry.organization_id,
         village_id=inquiry.village_id, published_at=inquiry.replied_at)

@@ -23,6 +23,8 @@ from portal.disclosures.queries import Page
 from portal.extensions import db
 from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
 from portal.organizations.models import Organization
+from portal.personal_data.files import is_public
+from portal.privacy import mask
 from portal.search.backends import backend_for, documents
 from portal.search.documents import DISCLOSURE, NOTICE, REPLY, Entry, entry_for
 from portal.search.tokens import index_text
@@ -70,7 +72,9 @@ def _backend(session: Session):
 def _attachment_text(entry: Entry, existing) -> str:
     if existing is not None and existing.attachment_key == entry.attachment_key:
         return existing.attachment_text
-    parts = [extract_text(stored) for stored in entry.files]
+    # Only files the public may download are read, and what they say is masked once more:
+    # no search snippet can show a number the scan missed.
+    parts = [mask(extract_text(stored)) for stored in entry.files if is_public(stored)]
     return " ".join(part for part in parts if part)[:MAX_ATTACHMENT_CHARS]
 
 

@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.datastructures import FileStorage
 
+from tests.sample_files import PDF
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -20,9 +22,8 @@ OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 
 
 def pdf_bytes(padding: int = 0) -> bytes:
-    body = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n")
-    return body + b"%" + b"x" * padding + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    """A readable one-page PDF (附件：实施方案), `padding` bytes longer than that."""
+    return PDF + (b"%" + b"x" * padding + b"\n" if padding else b"")
 
 
 def png_bytes() -> bytes:

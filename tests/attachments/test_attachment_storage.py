@@ -190,7 +190,7 @@ class _CountingStream(io.BytesIO):
 
 
 class TestSizeLimit:
-    LIMIT = 1024
+    LIMIT = 4096
 
     @pytest.fixture
     def app_config(self, app_config):
@@ -203,7 +203,7 @@ class TestSizeLimit:
         with pytest.raises(PayloadTooLarge) as refused:
             save_upload(samples.upload("年报.pdf", stream), None)
 
-        assert "附件“年报.pdf”超过 1 KB 的大小限制" in refused.value.message
+        assert "附件“年报.pdf”超过 4 KB 的大小限制" in refused.value.message
         assert stream.consumed <= self.LIMIT + 1
         assert samples.files_under(upload_folder) == []
 

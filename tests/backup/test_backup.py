@@ -25,9 +25,10 @@ from portal.inquiries.tracking import code_hash
 from portal.timeutil import local_today
 from tests.conftest import PG_ADMIN_URL, _base_config, _pg_admin_execute, _pg_url
 from tests.live_server import live_server
+from tests.sample_files import PDF as SAMPLE_PDF
 from tests.soak.traffic import ACK, Resident
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"%" + b"x" * 5000 + b"\n"
+PDF = SAMPLE_PDF + b"%" + b"x" * 5000 + b"\n"
 _fresh = itertools.count()
 
 

@@ -94,6 +94,9 @@ NO_TEXT_FIELDS = {
     "open311_keys.revoke", "workdays.remove_override", "workdays.unconfirm_year",
     "annual_report.export", "inspection.supervise_village",
     "users.enable", "users.disable", "users.unlock", "users.reset_totp",
+    "staff_disclosures.mask", "staff_disclosures.clear_suspected",
+    "staff_disclosures.confirm_attachment", "staff_villages.confirm_attachment",
+    "staff_villages.remove_attachment", "staff_villages.clear_suspected",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {

@@ -6,6 +6,7 @@ from portal.auth.models import Role
 from portal.disclosures import services
 from portal.disclosures.models import Category
 from portal.timeutil import local_today
+from tests.attachments.conftest import upload_folder  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.disclosures import services
 from portal.disclosures.models import Category, Disclosure, Status
 from portal.extensions import db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.sample_files import PDF
 
 
 def test_home_shows_latest_per_category(client, published):

@@ -6,12 +6,14 @@ is stored exactly as given (see `_raw`)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from portal.annual_report import appeals
 from portal.annual_report import services as annual_report
 from portal.annual_report.models import AnnualReport, InfoAppeal
+from portal.attachments.models import StoredFile
 from portal.auth.models import Role
 from portal.disclosures import services as disclosures
 from portal.disclosures.models import Category, Disclosure
@@ -19,7 +21,14 @@ from portal.extensions import db
 from portal.inspection import supervision
 from portal.inspection.models import SupervisionNotice
 from portal.timeutil import local_today
-from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
+from portal.timeutil import utcnow as local_now_utc
+from portal.villages.models import (
+    FinanceRow,
+    FinanceTable,
+    NoticeCategory,
+    NoticeStatus,
+    VillageNotice,
+)
 from portal.villages.schedule import default_rules
 from tests.inquiries.conftest import (  # noqa: F401 (fixtures year_of_work builds on)
     application_input,
@@ -78,6 +87,25 @@ def _seed_village_lapses(orgs, clerk) -> None:
     db.session.commit()
 
 
+def _seed_finance_notice(orgs, clerk) -> VillageNotice:
+    """A published finance notice whose table rows say hostile things (the public file is
+    regenerated from them)."""
+    notice = VillageNotice(
+        village_id=orgs["village_b"].id, category=NoticeCategory.FINANCE, title="财务公开",
+        period_start=date(YEAR, 3, 1), period_end=date(YEAR, 3, 31),
+        status=NoticeStatus.PUBLISHED, author_id=clerk.id, published_at=local_now_utc())
+    source = StoredFile(storage_name=f"{'0' * 32}.csv", display_name="原始.csv", kind="csv",
+                        content_type="text/csv", size=1, sha256="0" * 64)
+    notice.finance_table = FinanceTable(
+        source_file=source, total_income=Decimal("100.00"), total_expense=Decimal("0.00"),
+        rows=[FinanceRow(position=i, entry_date=date(YEAR, 3, 1 + i), item=text,
+                         income=Decimal("1.00"), expense=None, note=_hostile(i + 1))
+              for i, text in enumerate(HOSTILE)])
+    db.session.add(notice)
+    db.session.commit()
+    return notice
+
+
 def _seed_supervision(orgs, inspector, handler, clerk, inquiry) -> None:
     due = local_today() + timedelta(days=5)
     notice = supervision.issue_for_inquiry(inspector, inquiry.id, "请说明超期原因。", due)
@@ -114,5 +142,6 @@ def hostile_world(year_of_work, orgs, handlers, inspector, make_user):
     _seed_village_lapses(orgs, clerk)
     _seed_supervision(orgs, inspector, handlers["handler"], clerk, year_of_work["D"])
     _seed_annual_report(orgs, handlers["reviewer"], handlers["handler"])
+    finance = _seed_finance_notice(orgs, clerk)
     assert db.session.scalar(db.select(db.func.count()).select_from(SupervisionNotice)) == 8
-    return {"town": orgs["town"]}
+    return {"town": orgs["town"], "finance_notice": finance}

@@ -42,7 +42,8 @@ SPREADSHEETS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-offic
 USER_TEXT = {*((name, fmt) for fmt in SPREADSHEETS
                for name in ("timeliness-organization", "timeliness-handler", "late-disclosures",
                             "village-lapses", "supervision")),
-             ("annual-report", "xlsx")}
+             ("annual-report", "xlsx"),
+             *(("village-finance", fmt) for fmt in SPREADSHEETS)}
 
 
 def looks_like_formula(text: str) -> bool:
@@ -95,9 +96,19 @@ def _annual_report(client, world) -> list[Download]:
             for fmt in SPREADSHEETS]
 
 
+def _village_finance(client, world) -> list[Download]:
+    """Anyone may download a published finance table, so it is fetched signed out."""
+    notice = world["finance_notice"]
+    visitor = client.application.test_client()
+    return [("village-finance", fmt, visitor.get(url_for(
+        "villages.finance_file", slug=notice.village.slug, notice_id=notice.id, fmt=fmt)))
+        for fmt in SPREADSHEETS]
+
+
 FETCHERS: dict[str, Callable[..., list[Download]]] = {
     "inspection.download": _inspection_tables,
     "annual_report.export": _annual_report,
+    "villages.finance_file": _village_finance,
 }
 
 
@@ -151,14 +162,18 @@ def _assert_inspection_numbers(name: str, sheet) -> None:
     assert all(columns.values()), f"{name} has no data rows"
     counts = {"timeliness": ["件数", "已签收", "按时签收", "已答复", "按时答复", "当前超期",
                              "即将到期"],
-              "late-disclosures": ["超期天数"], "village-lapses": ["天数"], "supervision": []}
+              "late-disclosures": ["超期天数"], "village-lapses": ["天数"], "supervision": [],
+              "village-finance": []}
     dates = {"late-disclosures": ["信息形成日期", "应公开日期"], "village-lapses": ["应公开日期"],
-             "supervision": ["答复期限"], "timeliness": []}
+             "supervision": ["答复期限"], "timeliness": [], "village-finance": []}
     kind = "timeliness" if name.startswith("timeliness-") else name
     for header in counts[kind]:
         assert all(type(cell.value) is int for cell in columns[header]), (name, header)
     for header in dates[kind]:
         assert all(isinstance(cell.value, datetime) for cell in columns[header]), (name, header)
+    if kind == "village-finance":
+        amounts = [cell.value for cell in columns["收入（元）"] if cell.value is not None]
+        assert amounts and all(isinstance(value, int | float) for value in amounts), name
     if kind == "timeliness":
         rates = [cell for cell in columns["答复按时率"] if cell.value is not None]
         assert rates and all(isinstance(cell.value, int | float) and "%" in cell.number_format

@@ -10,8 +10,8 @@ from werkzeug.datastructures import FileStorage
 from portal.disclosures import services
 from portal.disclosures.models import Category
 from tests.pagecache.querycount import queries_for
+from tests.sample_files import PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MAX_QUERIES = 12
 
 

@@ -33,6 +33,7 @@ from portal.timeutil import local_today
 from portal.villages import finance_store
 from portal.villages import services as villages
 from portal.villages.models import NoticeCategory
+from tests.sample_files import chinese_pdf
 
 EXPECTED = {
     "低保": {"D2", "N1", "R1"},
@@ -46,40 +47,6 @@ EXPECTED = {
     "王堂村": {"N3", "N4"},
 }
 MOBILE_IN_R1 = "13812345678"
-
-
-def chinese_pdf(text: str) -> bytes:
-    """A one-page PDF whose text layer reads `text`: CID = Unicode code point, mapped back
-    by a ToUnicode CMap, no embedded font."""
-    hex_text = "".join(f"{ord(ch):04X}" for ch in text)
-    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
-            "/CMapName /Identity-UCS def 1 begincodespacerange <0000> <FFFF> "
-            "endcodespacerange 1 beginbfrange <0000> <FFFF> <0000> endbfrange endcmap "
-            "CMapName currentdict /CMap defineresource pop end end")
-    stream = f"BT /F1 12 Tf 72 720 Td <{hex_text}> Tj ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
-        "/DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
-        f"<< /Length {len(cmap)} >>\nstream\n{cmap}\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
-            "%%EOF\n").encode()
-    return bytes(out)
 
 
 def docx_bytes(*paragraphs: str) -> bytes:
@@ -148,7 +115,8 @@ def people(orgs, make_user, monkeypatch):
 def publish(people, orgs):
     """publish(org_key, title, body, category, files=()) → a published disclosure."""
 
-    def run(org_key: str, title: str, body: str, category: Category, files=()):
+    def run(org_key: str, title: str, body: str, category: Category, files=(),
+            confirmed: bool = False):
         other = org_key == "other_town"
         editor = people["other_editor" if other else "editor"]
         reviewer = people["other_reviewer" if other else "reviewer"]
@@ -156,7 +124,7 @@ def publish(people, orgs):
             organization=orgs[org_key], category=category, title=title, body_html=body,
             formed_on=local_today() - timedelta(days=3)))
         if files:
-            disclosures.add_attachments(editor, draft.id, list(files))
+            disclosures.add_attachments(editor, draft.id, list(files), confirmed=confirmed)
         disclosures.submit(editor, draft.id)
         disclosures.approve(reviewer, draft.id)
         return disclosures.publish(editor, draft.id)

@@ -4,6 +4,7 @@ import io
 import logging
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
@@ -11,6 +12,7 @@ from portal.disclosures import services as disclosures
 from portal.disclosures.models import Category, Disclosure, Status
 from portal.extensions import db
 from portal.inquiries import submission
+from portal.personal_data.texts import PersonalDataFound
 from portal.search import index
 from portal.search.models import SearchDocument
 from portal.search.tokens import query_tokens
@@ -95,15 +97,23 @@ def test_reply_leaves_the_index_when_reopened(corpus):
     assert ("reply", inquiry.id) not in found("低保")
 
 
-def test_a_broken_attachment_never_blocks_publication(corpus, publish, caplog, monkeypatch):
+def test_a_broken_attachment_never_breaks_publication(corpus, publish, caplog, monkeypatch):
+    """A file no machine can read waits for a person's check (已人工核对); once checked,
+    the document publishes and is found by its text, the file adding nothing."""
     from portal.attachments import text as extract
 
     # Alembic's logging setup in the migrated template disables loggers made before it.
     monkeypatch.setattr(extract.log, "disabled", False)
-    broken = FileStorage(io.BytesIO(b"%PDF-1.4\n this is not really a pdf"), "坏文件.pdf")
+
+    def broken():
+        return FileStorage(io.BytesIO(b"%PDF-1.4\n this is not really a pdf"), "坏文件.pdf")
+
+    with pytest.raises(PersonalDataFound, match=r"坏文件\.pdf"):
+        publish("town", "未经核对的公告", "<p>见附件。</p>", Category.SERVICE, [broken()])
+    db.session.rollback()
     with caplog.at_level(logging.WARNING, logger="portal.attachments.text"):
         doc = publish("town", "关于危房改造补助的公告", "<p>见附件。</p>", Category.SERVICE,
-                      [broken])
+                      [broken()], confirmed=True)
     assert doc.status is Status.PUBLISHED
     assert ("disclosure", doc.id) in found("危房改造")
     assert "text extraction failed" in caplog.text
