@@ -185,9 +185,11 @@ def register_access_policy(app: Flask) -> None:
 
 
 def register_page_cache(app: Flask) -> None:
-    """Cached public pages with ETag/Last-Modified; after the access policy."""
-    from portal import pagecache
+    """Cached public pages with ETag/Last-Modified; after the access policy. Whatever it
+    does not mark as shareable is sent `no-store`."""
+    from portal import headers, pagecache
 
+    headers.register_cache_default(app)
     pagecache.init_app(app)
 
 

@@ -36,6 +36,12 @@ ALWAYS = {
 }
 
 
+# Pages that carry one resident's own form token, tracking code or case.
+RESIDENT_PAGES = frozenset({"inquiries.new", "inquiries.track", "inquiries.status",
+                            "inquiries.rate", "inquiries.reopen", "inquiries.supplement",
+                            "inquiries.forget", "consultations.detail"})
+
+
 class TLSAwareSessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS (directly or,
     with ProxyFix configured, through nginx), and always when configured so."""
@@ -57,11 +63,29 @@ def add_security_headers(response):
     if request.is_secure and max_age:
         response.headers.setdefault("Strict-Transport-Security",
                                     f"max-age={max_age}; includeSubDomains")
-    if "_user_id" in session or is_private(request.endpoint):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
-        response.vary.add("Cookie")
+    if "_user_id" in session or is_private(request.endpoint) \
+            or request.endpoint in RESIDENT_PAGES:
+        _no_store(response)
     return response
+
+
+def _no_store(response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    response.vary.add("Cookie")
+
+
+def no_store_unless_marked(response):
+    """after_request, run after the page cache has marked what it shares: a response
+    nobody marked as cacheable (a form, an error page) is kept by no cache."""
+    if "Cache-Control" not in response.headers:
+        _no_store(response)
+    return response
+
+
+def register_cache_default(app: Flask) -> None:
+    """Before the page cache registers its hook, so this one runs after it."""
+    app.after_request(no_store_unless_marked)
 
 
 def init_app(app: Flask) -> None:

@@ -33,12 +33,15 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
-        """Raises ValidationError (400) for anything that is not a cursor we made."""
+        """Raises ValidationError (400) for anything that is not a cursor we made: the
+        moment must lie between year 1 and 9999, the id fit a database integer."""
         micros, _, row_id = text.partition(".")
-        if not (micros.lstrip("-").isdigit() and row_id.isdigit()
-                and len(micros) <= 20 and len(row_id) <= 12):
-            raise ValidationError("翻页参数无效，请从第一页重新浏览。")
-        return cls(EPOCH + timedelta(microseconds=int(micros)), int(row_id))
+        if is_number(micros.removeprefix("-"), max_digits=18) and is_number(row_id):
+            try:
+                return cls(EPOCH + timedelta(microseconds=int(micros)), int(row_id))
+            except OverflowError:
+                pass
+        raise ValidationError("翻页参数无效，请从第一页重新浏览。")
 
 
 @dataclass

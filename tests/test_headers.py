@@ -47,6 +47,26 @@ def test_staff_pages_and_login_are_never_stored(client, make_user, orgs, login):
         assert client.get(path).headers["Cache-Control"] == "no-store", path
 
 
+def test_a_residents_form_receipt_and_tracking_page_are_never_stored(client, orgs):
+    """They carry one person's form token, tracking code or case: a shared computer's
+    browser or a proxy must not keep them."""
+    import re
+
+    from tests.inquiries.test_public_pages import CODE, fields
+
+    form = client.get("/inquiries/new")
+    assert form.headers["Cache-Control"] == "no-store"
+    token = re.search(r'name="submission_token" type="hidden" value="([0-9a-f.]+)"',
+                      form.get_data(as_text=True)).group(1)
+    receipt = client.post("/inquiries/new", data=fields(token))
+    assert receipt.headers["Cache-Control"] == "no-store"
+    code = CODE.search(receipt.get_data(as_text=True)).group(1)
+    assert client.get("/inquiries/track").headers["Cache-Control"] == "no-store"
+    client.post("/inquiries/track", data={"code": code})
+    assert client.get("/inquiries/track/status").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/inquiries/replies").headers["Cache-Control"]
+
+
 def test_session_cookie_is_httponly_and_lax(client, make_user, orgs, login):
     response = login(make_user("editor", (Role.EDITOR, orgs["town"])))
     cookie = response.headers["Set-Cookie"]

@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.auth.models import Role
 from tests.sample_files import PDF
+from tests.test_access_matrix import draft_input_factory, world  # noqa: F401 (fixtures)
 
 REFUSED = {403, 404}
 
@@ -80,3 +81,34 @@ def test_another_villages_clerk_cannot_open_a_notice(client, login, make_user, o
     assert client.post(f"/staff/villages/{notice.id}/submit").status_code in REFUSED
     public = client.get(f"/villages/{orgs['village_a'].slug}/notices/{notice.id}")
     assert public.status_code == 404  # a draft is nobody's public page
+
+
+OBJECT_IDS = ("disclosure_id", "notice_id", "inquiry_id", "consultation_id", "comment_id",
+              "task_id", "milestone_id", "user_id")
+
+
+def test_another_towns_staff_learn_nothing_from_any_action(app, client, make_user, orgs,
+                                                            request):
+    """Every POST on one of 双塔镇's objects, by someone who holds every role in 花园乡: a
+    403 or 404, never a 409 that would tell the object's state, never a success."""
+    from tests.test_access_matrix import _sign_in, _url_values
+
+    world = request.getfixturevalue("world")
+    outsider = make_user("huayuan-all", *[(role, orgs["other_town"]) for role in Role])
+    _sign_in(client, outsider)
+    answers = {}
+    from portal.access import PUBLIC, ROUTE_POLICY
+
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or not set(OBJECT_IDS) & set(rule.arguments) \
+                or ROUTE_POLICY[rule.endpoint] == PUBLIC:
+            continue
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **_url_values(rule, world))
+        answers[rule.endpoint] = client.post(url, data={
+            "reason": "试探", "text": "试探", "comment": "试探", "content": "试探",
+            "answer_due_on": "2099-01-05", "days": "5"}).status_code
+    assert len(answers) > 30
+    assert {name: status for name, status in answers.items() if status not in REFUSED} == {}

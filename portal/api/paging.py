@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.timeutil import LOCAL_TZ
+from portal.validation import DATABASE_INT_MAX
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -56,22 +57,27 @@ def encode_cursor(key: datetime | int, item_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _database_int(value) -> bool:
+    return type(value) is int and 0 <= value <= DATABASE_INT_MAX
+
+
 def decode_cursor(cursor: str, numeric: bool) -> tuple[datetime | int, int]:
     """The (sort key, id) in a cursor. Raises ValidationError for anything else."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, item_id = json.loads(raw)
-        if not isinstance(item_id, int):
+        if not _database_int(item_id):
             raise ValueError(item_id)
         if numeric:
-            if not isinstance(value, int):
+            if not _database_int(value):
                 raise ValueError(value)
             return value, item_id
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError(value)
+        moment.astimezone(UTC)  # OverflowError outside the years a datetime holds
         return moment, item_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise ValidationError("cursor 参数无效：请使用上一页响应中的 next_cursor 原样传回。",
                               field="cursor") from None
 

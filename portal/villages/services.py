@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from portal import audit, validation
 from portal.auth.models import Role
-from portal.auth.permissions import require
+from portal.auth.permissions import require, require_any
 from portal.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
@@ -182,7 +182,6 @@ def staff_download(actor, notice_id: int, file_id: int):
     """An attachment or the finance table's original upload, for staff who may see the
     notice; recorded in the audit log (the original may hold personal data). Raises
     PermissionDenied or NotFound."""
-    from portal.auth.permissions import require_any
     from portal.villages.queries import STAFF_ROLES
 
     notice = get_notice(notice_id)
@@ -256,6 +255,8 @@ def _not_author(actor, notice: VillageNotice, action: str) -> None:
 def send_back(actor, notice_id: int, reason: str) -> VillageNotice:
     """The committee or the town reviewer returns the notice to the clerk with a reason."""
     notice = get_notice(notice_id)
+    require_any(actor, (Role.VILLAGE_SUPERVISOR, Role.REVIEWER), notice.village,
+                action="village_notice.send_back", target=notice)
     if notice.status not in (NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL):
         raise InvalidTransition(notice.status.label, "退回")
     # Whoever holds the notice now may return it: the committee, then the town reviewer.
