@@ -93,7 +93,7 @@ def test_another_towns_staff_learn_nothing_from_any_action(app, client, make_use
     403 or 404, never a 409 that would tell the object's state, never a success."""
     from tests.test_access_matrix import _sign_in, _url_values
 
-    world = request.getfixturevalue("world")
+    objects = request.getfixturevalue("world")
     outsider = make_user("huayuan-all", *[(role, orgs["other_town"]) for role in Role])
     _sign_in(client, outsider)
     answers = {}
@@ -106,7 +106,7 @@ def test_another_towns_staff_learn_nothing_from_any_action(app, client, make_use
         with app.test_request_context():
             from flask import url_for
 
-            url = url_for(rule.endpoint, **_url_values(rule, world))
+            url = url_for(rule.endpoint, **_url_values(rule, objects))
         answers[rule.endpoint] = client.post(url, data={
             "reason": "试探", "text": "试探", "comment": "试探", "content": "试探",
             "answer_due_on": "2099-01-05", "days": "5"}).status_code
