@@ -25,7 +25,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) demo-load --if-empty
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	PORTAL_BIND=$(HOST):$(PORT) PORTAL_WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## Run the test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
 test: $(VENV)/.installed-test

@@ -73,8 +73,12 @@ def over_http(port: int, runs: int = 20) -> None:
 
     database = os.environ["PORTAL_DATABASE_URL"].removeprefix("sqlite:///")
     conn = sqlite3.connect(database)
-    secret = conn.execute("SELECT totp_secret FROM users WHERE username = 'inspector'"
-                          ).fetchone()[0]
+    from portal.auth.models import TOTP_PURPOSE
+    from portal.auth.sealing import unseal_with
+
+    secret = unseal_with(conn.execute(
+        "SELECT totp_secret FROM users WHERE username = 'inspector'").fetchone()[0],
+        TOTP_PURPOSE, [os.environ["PORTAL_SECRET_KEY"]])
     conn.close()
     browser = login(port, "inspector", os.environ.get("BENCH_PASSWORD", "Bench-Pass-2026"),
                     secret)

@@ -52,6 +52,9 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+SECRET_KEY = "bench-secret"
+
+
 def schema_revision() -> str:
     from alembic.script import ScriptDirectory
 
@@ -60,7 +63,7 @@ def schema_revision() -> str:
 
 def portal_env(db_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    env.update(PORTAL_DATABASE_URL=f"sqlite:///{db_path}", PORTAL_SECRET_KEY="bench-secret",
+    env.update(PORTAL_DATABASE_URL=f"sqlite:///{db_path}", PORTAL_SECRET_KEY=SECRET_KEY,
                PORTAL_INSTANCE_PATH=str(DATA / "instance"), PORTAL_RATELIMIT_ENABLED="0")
     return env
 
@@ -199,8 +202,12 @@ def targets_of(db: Path) -> dict:
                           "ORDER BY id LIMIT 1").fetchone()[0]
     town = conn.execute("SELECT slug FROM organizations WHERE kind = 'town' ORDER BY id "
                         "LIMIT 1").fetchone()[0]
-    secret = conn.execute("SELECT totp_secret FROM users WHERE username = 'inspector'"
-                          ).fetchone()[0]
+    from portal.auth.models import TOTP_PURPOSE
+    from portal.auth.sealing import unseal_with
+
+    secret = unseal_with(conn.execute(
+        "SELECT totp_secret FROM users WHERE username = 'inspector'").fetchone()[0],
+        TOTP_PURPOSE, [SECRET_KEY])
     from urllib.parse import quote
 
     from portal.benchseed.text import SUBJECTS

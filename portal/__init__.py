@@ -42,7 +42,7 @@ def load_config(app: Flask, overrides: dict) -> None:
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(portal_config.from_environment())
     app.config.update(overrides)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_folder(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/portal.db"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -54,6 +54,13 @@ def load_config(app: Flask, overrides: dict) -> None:
         app.config["SECRET_KEY"] = portal_config.persistent_secret_key(app.instance_path)
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+
+
+def _private_folder(path: Path) -> None:
+    """The instance folder holds the database, the secret key and uploads: owner only."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        path.chmod(0o700)  # whatever the umask
 
 
 def register_url_converters(app: Flask) -> None:
@@ -208,11 +215,12 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from portal.annual_report.cli import annual_report_command
     from portal.audit.cli import audit_cli
-    from portal.auth.cli import create_user_command
+    from portal.auth.cli import create_user_command, secrets_cli
     from portal.demo.cli import demo_load_command
     from portal.workdays.cli import workdays_cli
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(secrets_cli)
     app.cli.add_command(demo_load_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(workdays_cli)

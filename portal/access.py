@@ -51,6 +51,7 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "users.enable": ADMINS,
     "users.unlock": ADMINS,
     "users.reset_totp": ADMINS,
+    "users.enrolment_code": ADMINS,
     "refusals.listing": ADMINS,
     "disclosures.listing": PUBLIC,
     "disclosures.detail": PUBLIC,

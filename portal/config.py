@@ -31,6 +31,10 @@ class Defaults:
     LOGIN_LOCKOUT_MINUTES = 15
     # Roles whose holders must sign in with a TOTP second factor.
     MFA_REQUIRED_ROLES = ("admin", "inspector")
+    # Days an admin-issued enrolment code (for binding an authenticator) stays valid.
+    ENROLMENT_CODE_DAYS = 7
+    # Earlier secret keys still accepted while rotating (sessions, sealed TOTP secrets).
+    SECRET_KEY_FALLBACKS: ClassVar[list[str]] = []
     TOTP_ISSUER = "政务公开门户"
     # 等保 asks for periodic password change; ASVS forbids forcing it. Staff see a reminder
     # after this many days (0 turns it off); nobody is forced. See SECURITY.md.
@@ -95,10 +99,11 @@ _INT_KEYS = {
     "LOGIN_LOCKOUT_MINUTES",
     "PASSWORD_REMINDER_DAYS",
     "PROXY_FIX_HOPS",
+    "ENROLMENT_CODE_DAYS",
     "HSTS_MAX_AGE",
     "SQLITE_BUSY_TIMEOUT_MS",
 }
-_LIST_KEYS = {"TRUSTED_HOSTS", "MFA_REQUIRED_ROLES"}
+_LIST_KEYS = {"TRUSTED_HOSTS", "MFA_REQUIRED_ROLES", "SECRET_KEY_FALLBACKS"}
 
 
 def from_environment() -> dict:

@@ -12,6 +12,7 @@ commands, services called directly — begins immediate.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
@@ -42,6 +43,8 @@ def configure_engine(app: Flask, engine) -> None:
         return
     busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    _keep_private(engine.url.database)
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" event below issue BEGIN itself.
@@ -56,6 +59,18 @@ def configure_engine(app: Flask, engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+
+
+def _keep_private(database: str | None) -> None:
+    """The SQLite file and its journal are readable by the owner only (0600); the file is
+    created empty here, before the first connection, so it never exists more open."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    for path in (Path(database), Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if path == Path(database) and not path.exists():
+            path.touch(mode=0o600)
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def is_postgresql() -> bool:

@@ -39,7 +39,8 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dic
         "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
         **(env or {}),
     })
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+               "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--access-logfile", str(access_log),
                "--access-logformat", "%(p)s %(s)s %(m)s %(U)s",
                "--pid", str(tmp_path / "gunicorn.pid"), "wsgi:app"]

@@ -133,3 +133,22 @@ def test_trusted_hosts_hold_for_pages_already_cached(app):
         for _ in range(2):  # the second request would come from the page cache
             assert client.get("/", headers={"Host": "gk.minquan.gov.cn"}).status_code == 200
         assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_gunicorn_trusts_no_forwarded_scheme_unless_behind_a_proxy(database_url, tmp_path,
+                                                                  migrated_template):
+    """A client on the server itself claiming HTTPS gets no HSTS and no Secure cookie:
+    gunicorn's own default would trust X-Forwarded-Proto from 127.0.0.1."""
+    import http.client
+
+    from tests.live_server import live_server
+
+    with live_server(database_url, tmp_path, workers=1) as (port, _log):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/login", headers={"X-Forwarded-Proto": "https",
+                                                     "X-Forwarded-Ssl": "on"})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+        assert response.getheader("Strict-Transport-Security") is None
+        assert "Secure" not in (response.getheader("Set-Cookie") or "")

@@ -9,6 +9,8 @@
 - `stored_files.privacy_*`: the personal-data scan's verdict per file; files stored before
   are `unchecked` and never served publicly until `flask attachments rescan` reads them.
 - `privacy_clearances`: suspected numbers a person checked and cleared, as keyed hashes.
+- `users.totp_secret` widened and sealed (AES-GCM under a key derived from SECRET_KEY, as
+  portal/auth/sealing.py does); `users.enrolment_code_*`: the admin-issued one-time code.
 
 Self-contained: imports no app code.
 
@@ -51,6 +53,41 @@ def upgrade():
     )
     op.create_index("ix_refusal_tallies_window_start", "refusal_tallies", ["window_start"])
     _add_file_privacy()
+    _seal_totp_secrets()
+
+
+def _seal_totp_secrets():
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column("totp_secret", existing_type=sa.String(64), type_=sa.String(255))
+        batch.add_column(sa.Column("enrolment_code_hash", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("enrolment_code_expires_at", sa.DateTime(), nullable=True))
+    users = sa.table("users", sa.column("id", sa.Integer), sa.column("totp_secret", sa.String))
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(users.c.id, users.c.totp_secret).where(
+        users.c.totp_secret.is_not(None))).all()
+    for user_id, secret in rows:
+        if not secret.startswith("v1:"):
+            connection.execute(users.update().where(users.c.id == user_id)
+                               .values(totp_secret=_seal(secret)))
+
+
+def _seal(value: str) -> str:
+    """portal.auth.sealing.seal, as it stands at this revision."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from flask import current_app
+
+    purpose = "totp-secret"
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=f"portal sealed {purpose} v1".encode()).derive(
+        current_app.config["SECRET_KEY"].encode())
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, value.encode(), purpose.encode())
+    return "v1:" + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
 def _add_file_privacy():
@@ -95,6 +132,9 @@ def _add_idempotency_secrets():
 
 
 def downgrade():
+    with op.batch_alter_table("users") as batch:  # sealed secrets stay sealed
+        batch.drop_column("enrolment_code_expires_at")
+        batch.drop_column("enrolment_code_hash")
     op.drop_table("privacy_clearances")
     with op.batch_alter_table("stored_files") as batch:
         batch.drop_constraint("fk_stored_files_privacy_confirmed_by_id_users",

@@ -1,14 +1,14 @@
 """One's own account (/account) and the administrators' user pages (/staff/users)."""
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
-from portal.auth import accounts, services, sessions, totp
+from portal.auth import accounts, enrolment, services, sessions, totp
 from portal.auth.forms import CodeForm, NewUserForm, PasswordChangeForm, ResetPasswordForm
 from portal.auth.models import Role
 from portal.auth.views import ENROLL_SECRET, enrollment_page
-from portal.errors import Conflict, ValidationError
-from portal.forms import attach_error, form_status, run_action
+from portal.errors import Conflict, ValidationError, note_refusal
+from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.organizations.services import all_organizations, get_organization
 
 account_bp = Blueprint("account", __name__, url_prefix="/account")
@@ -115,6 +115,9 @@ def new():
             attach_error(form, error)
         else:
             flash(f"已创建用户 {user.username}。", "success")
+            if services.requires_second_factor(user):
+                code = accounts.issue_enrolment_code(current_user, user.id)
+                return _show(user.id, enrolment_code=code, status=201)
             return redirect(url_for("users.show", user_id=user.id))
     return render_template("auth/user_new.html", form=form), form_status(form)
 
@@ -125,9 +128,13 @@ def show(user_id: int):
     return _show(user_id)
 
 
-def _show(user_id: int, form=None, status: int = 200):
+def _show(user_id: int, form=None, status: int = 200, enrolment_code: str | None = None):
     user = accounts.get_managed(current_user, user_id)
-    return render_template("auth/user.html", user=user, form=form or ResetPasswordForm()), status
+    return render_template("auth/user.html", user=user, form=form or ResetPasswordForm(),
+                           needs_enrolment=services.requires_second_factor(user)
+                           and not user.totp_secret,
+                           has_code=enrolment.has_code(user),
+                           enrolment_code=enrolment_code), status
 
 
 @users_bp.post("/<int:user_id>/password")
@@ -170,8 +177,26 @@ def unlock(user_id: int):
     return _action(accounts.unlock, user_id, done="账号已解锁。")
 
 
+def _with_code(operation, user_id: int):
+    """An action whose result is a one-time enrolment code: shown on the page, once."""
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        code = operation(current_user, user_id)
+    except (ValidationError, Conflict) as error:
+        note_refusal(error)
+        flash(error.message, "error")
+        return _show(user_id, status=error.status)
+    return _show(user_id, enrolment_code=code)
+
+
 @users_bp.post("/<int:user_id>/totp-reset")
 @login_required
 def reset_totp(user_id: int):
-    return _action(accounts.reset_second_factor, user_id,
-                   done="动态验证码绑定已清除，该用户下次登录时重新绑定。")
+    return _with_code(accounts.reset_second_factor, user_id)
+
+
+@users_bp.post("/<int:user_id>/enrolment-code")
+@login_required
+def enrolment_code(user_id: int):
+    return _with_code(accounts.issue_enrolment_code, user_id)

@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal import audit
-from portal.auth import services, totp
-from portal.auth.models import Role, User, new_session_token
+from portal.auth import enrolment, sealing, services, totp
+from portal.auth.models import TOTP_PURPOSE, Role, User, new_session_token
 from portal.auth.permissions import require
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
@@ -120,15 +120,32 @@ def unlock(actor, user_id: int) -> User:
     return user
 
 
-def reset_second_factor(actor, user_id: int) -> User:
-    """A lost phone: clear the TOTP binding; the user enrolls again at the next login."""
+def reset_second_factor(actor, user_id: int) -> str:
+    """A lost phone: clear the TOTP binding and issue a one-time enrolment code, with which
+    the user binds a new authenticator at the next login. Returns the code (shown once)."""
     user = get_managed(actor, user_id)
     user.totp_secret = None
     user.totp_last_step = None
     user.session_token = new_session_token()
-    audit.record(actor, "user.totp_reset", user)
+    code = enrolment.issue(user)
+    audit.record(actor, "user.totp_reset", user, after={"enrolment_code_issued": True})
     db.session.commit()
-    return user
+    return code
+
+
+def issue_enrolment_code(actor, user_id: int) -> str:
+    """A one-time code with which a person whose role needs a second factor binds their
+    authenticator at first login; any earlier code stops working. Requires managing the
+    user; audited (without the code). Returns the code, to hand over in person or by phone.
+    Raises Conflict when the user has bound an authenticator already."""
+    user = get_managed(actor, user_id)
+    if user.totp_secret:
+        raise Conflict("该用户已绑定动态验证码；手机丢失时请先“清除动态验证码绑定”。")
+    code = enrolment.issue(user)
+    audit.record(actor, "user.enrolment_code", user,
+                 after={"expires_at": user.enrolment_code_expires_at})
+    db.session.commit()
+    return code
 
 
 def reset_password(actor, user_id: int, password: str) -> User:
@@ -140,3 +157,17 @@ def reset_password(actor, user_id: int, password: str) -> User:
     audit.record(actor, "user.password_reset", user)
     db.session.commit()
     return user
+
+
+def reseal_secrets(actor) -> int:
+    """Seal every TOTP secret again with the current secret key (after a key rotation;
+    see portal.auth.sealing). Requires `admin`. Returns how many were resealed."""
+    require(actor, Role.ADMIN, None, action="secrets.reseal")
+    count = 0
+    for user in db.session.scalars(select(User).where(User.totp_secret_sealed.is_not(None))):
+        if sealing.needs_reseal(user.totp_secret_sealed, TOTP_PURPOSE):
+            user.totp_secret = user.totp_secret
+            count += 1
+    audit.record(actor, "secrets.reseal", None, after={"resealed": count})
+    db.session.commit()
+    return count

@@ -15,6 +15,15 @@ class CodeForm(ChineseForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
+class EnrolmentForm(CodeForm):
+    """First sign-in of a role that needs a second factor: the admin's one-time code too."""
+
+    enrolment_code = StringField("绑定码", validators=[DataRequired("请填写管理员给您的绑定码。"),
+                                                    Length(max=20)],
+                                 description="系统管理员当面或电话告知的 8 位数字，如 3816-0427。",
+                                 render_kw={"autocomplete": "off", "inputmode": "numeric"})
+
+
 class PasswordChangeForm(ChineseForm):
     current_password = PasswordField("当前密码", validators=[DataRequired("请填写当前密码。"),
                                                          Length(max=256)],

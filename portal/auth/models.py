@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth import passwords
+from portal.auth import passwords, sealing
 from portal.db_types import str_enum
 from portal.extensions import db
 from portal.organizations.models import Organization
@@ -41,6 +41,9 @@ ROLE_LABELS = {
 }
 
 
+TOTP_PURPOSE = "totp-secret"
+
+
 def new_session_token() -> str:
     return secrets.token_hex(16)
 
@@ -60,9 +63,14 @@ class User(UserMixin, db.Model):
     # Lockout: counted per account, so no client address (forged or not) resets it.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Second factor (RFC 6238); the last accepted 30-second step refuses a replayed code.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Second factor (RFC 6238), sealed at rest (portal.auth.sealing); the last accepted
+    # 30-second step refuses a replayed code.
+    totp_secret_sealed: Mapped[str | None] = mapped_column("totp_secret", String(255))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # A one-time code an admin gives a person whose role needs a second factor: with the
+    # password alone nobody can bind their own authenticator to the account.
+    enrolment_code_hash: Mapped[str | None] = mapped_column(String(64))
+    enrolment_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -72,6 +80,17 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The TOTP secret in the clear (kept sealed in the database)."""
+        if self.totp_secret_sealed is None:
+            return None
+        return sealing.unseal(self.totp_secret_sealed, TOTP_PURPOSE)
+
+    @totp_secret.setter
+    def totp_secret(self, value: str | None) -> None:
+        self.totp_secret_sealed = None if value is None else sealing.seal(value, TOTP_PURPOSE)
 
     @property
     def is_locked(self) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal import audit, validation
 from portal.audit import refusals
-from portal.auth import passwords, totp
+from portal.auth import enrolment, passwords, totp
 from portal.auth.models import Role, RoleGrant, User, new_session_token
 from portal.auth.permissions import require
 from portal.errors import DomainError, ValidationError
@@ -118,16 +118,20 @@ def check_second_factor(user: User, code: str) -> None:
     complete_login(user, factors="password+totp")
 
 
-def enroll_second_factor(user: User, secret: str, code: str, *, at_login: bool) -> None:
+def enroll_second_factor(user: User, secret: str, code: str, *, at_login: bool,
+                         enrolment_code: str = "") -> None:
     """Bind a TOTP secret to the account once the user proves their app shows its codes.
-    At login this also completes the sign-in. Other sessions end (token rotates)."""
+    At login this needs the one-time enrolment code an admin issued (`enrolment`), and
+    completes the sign-in; a wrong code of either kind counts towards the lockout. Other
+    sessions end (token rotates). Raises ValidationError or AccountLocked."""
+    if at_login and not enrolment.redeem(user, enrolment_code):
+        _refuse_enrolment(user, "绑定码不正确或已过期", "enrolment_code",
+                          "绑定码不正确或已过期。请向本单位系统管理员索取新的绑定码。")
     step = totp.matching_step(secret, code, None)
     if step is None:
         if at_login:
-            count_failure(user, "绑定动态验证码时输入错误")
-            db.session.commit()
-            if user.is_locked:
-                raise AccountLocked(user.locked_until)
+            _refuse_enrolment(user, "绑定动态验证码时输入错误", "code",
+                              "验证码不正确，请输入验证器中当前显示的 6 位数字。")
         raise ValidationError("验证码不正确，请输入验证器中当前显示的 6 位数字。", field="code")
     user.totp_secret = secret
     user.totp_last_step = step
@@ -137,6 +141,15 @@ def enroll_second_factor(user: User, secret: str, code: str, *, at_login: bool) 
         complete_login(user, factors="password+totp")
     else:
         db.session.commit()
+
+
+def _refuse_enrolment(user: User, reason: str, field: str, message: str):
+    db.session.rollback()  # a redeemed enrolment code stays valid for the next try
+    count_failure(user, reason)
+    db.session.commit()
+    if user.is_locked:
+        raise AccountLocked(user.locked_until)
+    raise ValidationError(message, field=field)
 
 
 def complete_login(user: User, *, factors: str) -> None:

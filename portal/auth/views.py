@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 
 from portal.auth import services, sessions, totp
-from portal.auth.forms import CodeForm, LoginForm
+from portal.auth.forms import CodeForm, EnrolmentForm, LoginForm
 from portal.errors import ValidationError
 from portal.forms import attach_error, form_status
 from portal.ratelimit import limit
@@ -69,10 +69,11 @@ def enroll():
     if user.totp_secret:
         return redirect(url_for("auth.verify"))
     secret = session.setdefault(ENROLL_SECRET, totp.new_secret())
-    form = CodeForm()
+    form = EnrolmentForm()
     if form.validate_on_submit():
         try:
-            services.enroll_second_factor(user, secret, form.code.data, at_login=True)
+            services.enroll_second_factor(user, secret, form.code.data, at_login=True,
+                                          enrolment_code=form.enrolment_code.data)
         except services.AccountLocked as error:
             sessions.end()
             flash(error.message, "error")

@@ -8,8 +8,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from portal.auth import passwords
-from portal.auth.models import Role, RoleGrant, User, new_session_token
+from portal.auth import passwords, sealing
+from portal.auth.models import TOTP_PURPOSE, Role, RoleGrant, User, new_session_token
 from portal.benchseed import text
 from portal.benchseed.bulk import Loader, next_id
 from portal.benchseed.plan import Size
@@ -149,7 +149,8 @@ def create_accounts(loader: Loader, tree: County, password: str, tag: str,
             id=user_id, username=f"{username}{tag}", display_name=display,
             password_hash=password_hash, active=True, session_token=new_session_token(),
             created_at=now, failed_logins=0, password_changed_at=now,
-            totp_secret=totp_secret() if role in TOTP_ROLES else None))
+            totp_secret=sealing.seal(totp_secret(), TOTP_PURPOSE) if role in TOTP_ROLES
+            else None))
         grant_rows.append(dict(id=grant_id, user_id=user_id, role=role, organization_id=org.id))
         tree.users[key] = user_id
         tree.usernames.append((f"{username}{tag}", description))

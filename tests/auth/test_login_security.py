@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from portal.auth import totp
+from portal.auth import enrolment, totp
 from portal.auth.models import Role, User
 from portal.extensions import db
 from tests.conftest import next_totp_code
@@ -152,15 +152,19 @@ def test_first_login_of_an_admin_binds_an_authenticator(client, orgs):
     user.set_password(PASSWORD)
     user.grants = [RoleGrant(role=Role.ADMIN, organization=orgs["town"])]
     db.session.add(user)
+    db.session.flush()
+    enrolment_code = enrolment.issue(user)  # an admin hands it over in person
     db.session.commit()
     assert post_login(client, "newadmin", PASSWORD).headers["Location"] == "/login/enroll"
     page = client.get("/login/enroll").get_data(as_text=True)
-    assert "<svg" in page and "绑定动态验证码" in page
+    assert "<svg" in page and "绑定动态验证码" in page and "绑定码" in page
     secret = re.search(r'class="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
-    wrong = client.post("/login/enroll", data={"code": "000000"})
+    wrong = client.post("/login/enroll", data={"code": "000000",
+                                               "enrolment_code": enrolment_code})
     assert wrong.status_code == 400 and "验证码不正确" in wrong.get_data(as_text=True)
     code = totp.code_at(secret, totp.current_step())
-    assert client.post("/login/enroll", data={"code": code}).status_code == 302
+    assert client.post("/login/enroll", data={"code": code, "enrolment_code": enrolment_code}
+                       ).status_code == 302
     assert signed_in(client)
     db.session.refresh(user)
     assert user.totp_secret == secret

@@ -96,7 +96,7 @@ NO_TEXT_FIELDS = {
     "users.enable", "users.disable", "users.unlock", "users.reset_totp",
     "staff_disclosures.mask", "staff_disclosures.clear_suspected",
     "staff_disclosures.confirm_attachment", "staff_villages.confirm_attachment",
-    "staff_villages.remove_attachment", "staff_villages.clear_suspected",
+    "staff_villages.remove_attachment", "staff_villages.clear_suspected", "users.enrolment_code",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {

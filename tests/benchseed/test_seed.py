@@ -12,6 +12,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from portal.auth.models import User
 from portal.disclosures.models import Disclosure, Status
 from portal.extensions import db
 from portal.inquiries import clocks, submission, tracking
@@ -49,8 +50,7 @@ def sign_in(client, username: str) -> None:
     response = client.post("/login", data={"username": username, "password": PASSWORD})
     assert response.status_code in (302, 303), response.get_data(as_text=True)
     if "/login/verify" in response.headers["Location"]:
-        secret = db.session.scalar(sa.select(sa.text("totp_secret")).select_from(
-            sa.table("users")).where(sa.text("username = :u")).params(u=username))
+        secret = db.session.scalar(sa.select(User).where(User.username == username)).totp_secret
         response = client.post("/login/verify", data={"code": totp(secret)})
         assert response.status_code in (302, 303)
 
