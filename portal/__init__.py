@@ -221,6 +221,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(secrets_cli)
+    from portal.personal_data.cli import attachments_cli
+
+    app.cli.add_command(attachments_cli)
     app.cli.add_command(demo_load_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(workdays_cli)

@@ -99,3 +99,20 @@ def test_the_editor_masks_a_draft_on_the_page(client, staff, draft_input, login)
     assert client.post(f"/staff/disclosures/{draft.id}/mask").status_code == 302
     assert client.post(f"/staff/disclosures/{draft.id}/submit").status_code == 302
     assert services.get_disclosure(draft.id).status is Status.SUBMITTED
+
+
+def test_files_stored_before_the_scan_are_public_after_a_rescan(client, runner, staff,
+                                                                published):
+    doc = published()
+    services.add_attachments(staff["editor"], doc.id, [
+        upload(xlsx_bytes([["项目"], ["修路"]]), "项目.xlsx"),
+        upload(xlsx_bytes([["工程"], ["排水"]]), "排水.xlsx")])
+    links = services.get_disclosure(doc.id).attachments
+    for link in links:
+        link.file.privacy_state = "unchecked"
+    db.session.commit()
+    url = f"/disclosures/{doc.id}/attachments/{links[0].stored_file_id}"
+    assert client.get(url).status_code == 404
+    result = runner.invoke(args=["attachments", "rescan"])
+    assert result.exit_code == 0 and "已检查 2 个附件" in result.output
+    assert client.get(url).status_code == 200
