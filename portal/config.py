@@ -15,8 +15,13 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}  # PostgreSQL adds pool_pre_ping
     # How long a SQLite writer waits for the lock before the request gets 503 (ms).
     SQLITE_BUSY_TIMEOUT_MS = 10000
-    MAX_CONTENT_LENGTH = 50 * 1024 * 1024  # whole request; per-file limit below
+    # Request bodies, per route (portal/bodylimit.py): a form; a form with long texts
+    # (document bodies, consultation drafts); an upload route adds ATTACHMENT_MAX_BYTES per
+    # file it takes. MAX_CONTENT_LENGTH is only the fallback for a request no route claims.
+    FORM_MAX_BYTES = 256 * 1024
+    LONG_TEXT_FORM_MAX_BYTES = 2 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = FORM_MAX_BYTES
     UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
@@ -78,6 +83,8 @@ _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE"}
 _INT_KEYS = {
     "AUDIT_RETENTION_DAYS",
     "MAX_CONTENT_LENGTH",
+    "FORM_MAX_BYTES",
+    "LONG_TEXT_FORM_MAX_BYTES",
     "ATTACHMENT_MAX_BYTES",
     "DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS",
     "DISCLOSURE_REVIEW_STEPS",

@@ -60,10 +60,18 @@ class LenientFormDataParser(FormDataParser):
     def _parse_urlencoded(self, stream, mimetype, content_length, options):
         # Quoting changes nothing that parse_qsl would read differently, but leaves
         # only ASCII, so decoding the body can no longer fail.
-        text = quote(stream.read(), safe=PercentEncodeQuery.SAFE)
+        body = stream.read()
+        stream.read(1)  # past the body limit, the limited stream refuses (413), not truncates
+        text = quote(body, safe=PercentEncodeQuery.SAFE)
         items = parse_qsl(text, keep_blank_values=True, errors="replace")
         return stream, self.cls(items), self.cls()
 
 
 class PortalRequest(Request):
     form_data_parser_class = LenientFormDataParser
+
+    def _get_file_stream(self, *args, **kwargs):
+        from portal.bodylimit import check_file_part
+
+        check_file_part(self.endpoint)
+        return super()._get_file_stream(*args, **kwargs)

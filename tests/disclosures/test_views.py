@@ -248,15 +248,16 @@ def test_oversized_upload_is_413(client, login, staff, draft_input, app):
     assert db.session.get(Disclosure, draft.id).attachments == []
 
 
-def test_request_over_global_limit_is_413_page(client, login, staff, draft_input, app):
-    app.config["MAX_CONTENT_LENGTH"] = 2048
+def test_request_over_the_route_limit_is_413_page(client, login, staff, draft_input, app):
+    app.config["ATTACHMENT_MAX_BYTES"] = 100
+    app.config["FORM_MAX_BYTES"] = 2048
     draft = services.create_draft(staff["editor"], draft_input())
     login(staff["editor"])
     response = client.post(f"/staff/disclosures/{draft.id}/attachments",
                            data={"files": (io.BytesIO(b"x" * 10000), "a.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "上传内容过大" in response.get_data(as_text=True)
+    assert "提交内容过大" in response.get_data(as_text=True)
 
 
 def test_staff_sees_versions_of_published_document(client, login, published, staff,
