@@ -22,6 +22,10 @@ class Defaults:
     LONG_TEXT_FORM_MAX_BYTES = 2 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     MAX_CONTENT_LENGTH = FORM_MAX_BYTES
+    # Converting an uploaded Word document or finance table runs in a child process that is
+    # stopped past this time, or past this much memory above the worker's (portal/bounded.py).
+    IMPORT_TIME_LIMIT_SECONDS = 10
+    IMPORT_MEMORY_LIMIT_BYTES = 256 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
@@ -86,6 +90,8 @@ _INT_KEYS = {
     "FORM_MAX_BYTES",
     "LONG_TEXT_FORM_MAX_BYTES",
     "ATTACHMENT_MAX_BYTES",
+    "IMPORT_TIME_LIMIT_SECONDS",
+    "IMPORT_MEMORY_LIMIT_BYTES",
     "DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS",
     "DISCLOSURE_REVIEW_STEPS",
     "PAGE_SIZE",

@@ -14,6 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.disclosures import services
 from portal.disclosures.models import Category, Disclosure, Status
 from portal.extensions import db
+from tests.attachments.conftest import docx_bytes
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -338,3 +339,16 @@ def test_upload_to_a_full_disk_is_507_and_leaves_no_file_and_no_row(
     assert db.session.scalars(select(StoredFile)).all() == []
     folder = Path(app.config["UPLOAD_FOLDER"])
     assert [p for p in folder.rglob("*") if p.is_file()] == []
+
+
+def test_a_word_file_too_complex_to_convert_saves_nothing(client, login, staff, orgs, app):
+    app.config["IMPORT_TIME_LIMIT_SECONDS"] = 1
+    fields = '<w:p>' + '<w:r><w:fldChar w:fldCharType="begin"/></w:r>' * 20_000 + '</w:p>'
+    login(staff["editor"])
+    response = client.post("/staff/disclosures/new", content_type="multipart/form-data",
+                           data={**_form(organization=str(orgs["town"].id)),
+                                 "word_file": (io.BytesIO(docx_bytes(fields)), "公告.docx")})
+
+    assert response.status_code == 400
+    assert "该 Word 文件过于复杂，无法在 1 秒内完成转换" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Disclosure)).all() == []
