@@ -145,11 +145,14 @@ def check_file_part(endpoint: str | None) -> None:
         raise BodyTooLarge(NO_FILES)
 
 
-def refusal(error: HTTPException) -> tuple[str, str]:
+def refusal(error: HTTPException) -> tuple[str, str | None]:
     """(message, audit action) for a 413, whoever raised it: this module, the limited
-    stream or the form parser."""
+    stream or the form parser. No action without a signed-in session: refusing an
+    anonymous flood of bodies must not cost a database write each (it is logged)."""
     limits = current_limits()
     message = error.message if isinstance(error, BodyTooLarge) else limits.message
+    if "_user_id" not in session:
+        return message, None
     return message, "upload.too_large" if limits.uploads else "request.too_large"
 
 

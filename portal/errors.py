@@ -174,7 +174,11 @@ def register_errorhandlers(app: Flask) -> None:
             from portal.bodylimit import refusal
 
             message, action = refusal(error)
-            note_refusal(PayloadTooLarge(message, action=action))
+            if action:
+                note_refusal(PayloadTooLarge(message, action=action))
+            else:
+                app.logger.warning("body refused on %s %s: %s", request.method,
+                                   request.path, message)
             return render_error(413, message)
         return render_error(error.code or 500)
 
