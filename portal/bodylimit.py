@@ -10,8 +10,12 @@ Flask's per-request `request.max_content_length` and `max_form_memory_size`:
 - Forms with long texts, marked `@accepts_long_text` (document bodies, consultation
   drafts, the annual report's narrative): LONG_TEXT_FORM_MAX_BYTES (2 MB).
 - Routes that take files, marked `@accepts_uploads(files=N)`: N × ATTACHMENT_MAX_BYTES on
-  top of their form's limit. Marking is the only way to take a file: a file part sent to
-  any other route is refused while the body is parsed, so a new upload form is a decision.
+  top of their form's limit. N is one for a single file (Word import, finance table) and
+  FILES_PER_REQUEST for the attachment forms, whatever the total an object may hold: five
+  files' worth (100 MB) is twice what one request could carry before these limits, and a
+  larger batch goes in several requests. Marking is the only way to take a file: a file
+  part sent to any other route is refused while the body is parsed, so a new upload form
+  is a decision.
 - The larger allowances hold only for a signed-in session (its signed cookie names a
   user; no database is asked this early). An anonymous client gets FORM_MAX_BYTES on
   every route: the CSRF check reads the body before the access policy turns it away.
@@ -63,6 +67,8 @@ class BodyTooLarge(RequestEntityTooLarge):
 
 
 NO_FILES = "此页面不接受上传文件。"
+# Files' worth one request to an attachment form may carry (see the module doc).
+FILES_PER_REQUEST = 5
 
 # Views by module and qualified name, which the wrappers Flask-Login adds keep.
 _allowances: dict[str, Allowance] = {}
@@ -79,8 +85,8 @@ def _mark(view: F, **changes) -> F:
 
 def accepts_uploads(files: int) -> Callable[[F], F]:
     """Decorator: the view takes up to `files` uploaded files in one request; its body
-    may be that many ATTACHMENT_MAX_BYTES larger than its form. Use the number the
-    service accepts at most (e.g. `MAX_ATTACHMENTS`)."""
+    may be that many ATTACHMENT_MAX_BYTES larger than its form: 1 for a single file,
+    FILES_PER_REQUEST for a form that takes several."""
     if files < 1:
         raise ValueError("an upload route takes at least one file")
     return lambda view: _mark(view, files=files)

@@ -17,11 +17,12 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 10000
     # Request bodies, per route (portal/bodylimit.py): a form; a form with long texts
     # (document bodies, consultation drafts); an upload route adds ATTACHMENT_MAX_BYTES per
-    # file it takes. MAX_CONTENT_LENGTH is only the fallback for a request no route claims.
+    # file it takes. The hook sets every request's own; MAX_CONTENT_LENGTH is a fallback.
     FORM_MAX_BYTES = 256 * 1024
     LONG_TEXT_FORM_MAX_BYTES = 2 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     MAX_CONTENT_LENGTH = FORM_MAX_BYTES
+    MAX_FORM_PARTS = 1000  # fields (and files) in one form, url-encoded or multipart
     # Converting an uploaded Word document or finance table runs in a child process that is
     # stopped past this time, or past this much memory above the worker's (portal/bounded.py).
     IMPORT_TIME_LIMIT_SECONDS = 10
@@ -89,6 +90,7 @@ _INT_KEYS = {
     "MAX_CONTENT_LENGTH",
     "FORM_MAX_BYTES",
     "LONG_TEXT_FORM_MAX_BYTES",
+    "MAX_FORM_PARTS",
     "ATTACHMENT_MAX_BYTES",
     "IMPORT_TIME_LIMIT_SECONDS",
     "IMPORT_MEMORY_LIMIT_BYTES",

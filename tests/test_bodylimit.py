@@ -30,9 +30,9 @@ TWENTY_MB = 20 * MB
 UPLOAD_ROUTES = {
     "staff_disclosures.new": 1,  # the Word file whose text becomes the body
     "staff_disclosures.edit": 1,
-    "staff_disclosures.upload": disclosures.MAX_ATTACHMENTS,
+    "staff_disclosures.upload": 5,
     "staff_villages.finance": 1,
-    "staff_villages.attachments": 10,
+    "staff_villages.attachments": 5,
 }
 LONG_TEXT_ROUTES = {"staff_disclosures.new", "staff_disclosures.edit", "staff_villages.new",
                     "staff_villages.edit", "staff_consultations.new", "staff_consultations.edit",
@@ -174,14 +174,14 @@ def draft(orgs, editor):
 
 def test_staff_may_upload_their_files_worth(client, login, editor, draft):
     login(editor)
-    limit = disclosures.MAX_ATTACHMENTS * TWENTY_MB + 256 * 1024
+    limit = 5 * TWENTY_MB + 256 * 1024
     path = f"/staff/disclosures/{draft.id}/attachments"
 
     over, stream = _post_declared(client, path, limit + 1,
                                   content_type="multipart/form-data; boundary=x")
     assert over.status_code == 413 and stream.consumed == 0
     page = over.get_data(as_text=True)
-    assert "400 MB" in page and "20 MB" in page
+    assert "100 MB" in page and "20 MB" in page
 
     three = [(io.BytesIO(pdf_bytes(padding=MB)), f"附件{n}.pdf") for n in range(3)]
     within = client.post(path, content_type="multipart/form-data", data={"files": three})
@@ -206,10 +206,10 @@ def test_the_upload_limit_follows_the_attachment_setting(app, client, login, edi
     response = client.post(f"/staff/disclosures/{draft.id}/attachments",
                            content_type="multipart/form-data",
                            data={"files": [(io.BytesIO(b"x" * 1000), f"{n}.pdf")
-                                           for n in range(25)]})
+                                           for n in range(8)]})
 
     assert response.status_code == 413
-    assert "20 KB" in response.get_data(as_text=True)
+    assert "5 KB" in response.get_data(as_text=True)
 
 
 def test_long_texts_fit_where_they_are_expected(client, login, editor, orgs):

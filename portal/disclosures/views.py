@@ -6,7 +6,7 @@ from wtforms.fields import SelectChoice
 
 from portal import validation
 from portal.attachments.storage import send_stored_file
-from portal.bodylimit import accepts_long_text, accepts_uploads
+from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.catalogue import queries as catalogue_queries  # issue 6
 from portal.disclosures import queries, services
 from portal.disclosures.forms import (
@@ -219,7 +219,7 @@ def withdraw(disclosure_id: int):
 
 
 @staff_bp.post("/<int:disclosure_id>/attachments")
-@accepts_uploads(files=services.MAX_ATTACHMENTS)
+@accepts_uploads(files=FILES_PER_REQUEST)
 @login_required
 def upload(disclosure_id: int):
     return _act(disclosure_id, services.add_attachments, "附件已上传。",

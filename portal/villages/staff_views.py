@@ -11,7 +11,7 @@ from wtforms.fields import SelectChoice
 from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
-from portal.bodylimit import accepts_long_text, accepts_uploads
+from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inspection import supervision
@@ -182,7 +182,7 @@ def finance(notice_id: int):
 
 
 @bp.post("/<int:notice_id>/attachments")
-@accepts_uploads(files=finance_store.MAX_ATTACHMENTS)
+@accepts_uploads(files=FILES_PER_REQUEST)
 @login_required
 def attachments(notice_id: int):
     return _act(notice_id, finance_store.add_attachments, "附件已上传。",
