@@ -84,7 +84,10 @@ class LenientFormDataParser(FormDataParser):
 
     def _parse_urlencoded(self, stream, mimetype, content_length, options):
         body = stream.read()
-        stream.read(1)  # past the body limit, the limited stream refuses (413), not truncates
+        if content_length is None:
+            # A chunked body stops at the body limit; reading on is refused (413), so the
+            # form is never parsed cut short. A declared length was checked beforehand.
+            stream.read(1)
         pairs = [pair for pair in body.split(b"&") if pair]
         if self.max_form_parts is not None and len(pairs) > self.max_form_parts:
             raise RequestEntityTooLarge()

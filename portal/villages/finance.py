@@ -28,7 +28,7 @@ Decisions:
   and an xlsx may expand to at most 50 MB, so a formatted-but-empty sheet or a ZIP bomb
   cannot hold a worker. Even within them a sheet of wide rows takes openpyxl seconds, so
   the import runs `parse_statement` in a child with a time and memory budget
-  (portal.bounded); an exhausted memory is left to it to report.
+  (portal.bounded), and running out of memory there is left for the budget to report.
 """
 
 from __future__ import annotations

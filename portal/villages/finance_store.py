@@ -51,7 +51,6 @@ def import_finance(actor, notice_id: int, file: FileStorage | None) -> VillageNo
     file is checked by content and read within the import budget (portal.bounded), and
     every row validated; on any problem nothing is saved (FinanceTableError lists the
     rows, or says the file is too complex to read). Requires `village_clerk`."""
-
     notice = _draft_for_clerk(actor, notice_id, "village_notice.finance_import")
     if notice.category not in TABLE_CATEGORIES:
         raise ValidationError(f"“{notice.category.label}”类事项不需要收支表。",
