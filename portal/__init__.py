@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config or {})
     register_url_converters(app)
+    register_body_limits(app)
     register_extensions(app)
     register_blueprints(app)
     register_access_policy(app)
@@ -72,6 +73,13 @@ def register_url_converters(app: Flask) -> None:
     app.request_class = PortalRequest
 
 
+def register_body_limits(app: Flask) -> None:
+    """The first before_request hook: each route's body limit, before anything reads it."""
+    from portal import bodylimit
+
+    bodylimit.init_app(app)
+
+
 def register_extensions(app: Flask) -> None:
     from portal import ratelimit
     from portal.database import configure_engine, release_sessions_safely
@@ -80,7 +88,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     release_sessions_safely(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
-    ratelimit.init_app(app)  # first before_request hook: counts before anything touches the db
+    ratelimit.init_app(app)  # counts before anything touches the db (after body limits)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

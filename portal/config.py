@@ -15,8 +15,18 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}  # PostgreSQL adds pool_pre_ping
     # How long a SQLite writer waits for the lock before the request gets 503 (ms).
     SQLITE_BUSY_TIMEOUT_MS = 10000
-    MAX_CONTENT_LENGTH = 50 * 1024 * 1024  # whole request; per-file limit below
+    # Request bodies, per route (portal/bodylimit.py): a form; a form with long texts
+    # (document bodies, consultation drafts); an upload route adds ATTACHMENT_MAX_BYTES per
+    # file it takes. The hook sets every request's own; MAX_CONTENT_LENGTH is a fallback.
+    FORM_MAX_BYTES = 256 * 1024
+    LONG_TEXT_FORM_MAX_BYTES = 2 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = FORM_MAX_BYTES
+    MAX_FORM_PARTS = 1000  # fields (and files) in one form, url-encoded or multipart
+    # Converting an uploaded Word document or finance table runs in a child process that is
+    # stopped past this time, or past this much memory above the worker's (portal/bounded.py).
+    IMPORT_TIME_LIMIT_SECONDS = 10
+    IMPORT_MEMORY_LIMIT_BYTES = 256 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
@@ -89,7 +99,12 @@ _INT_KEYS = {
     "REFUSAL_AUDIT_PER_WINDOW",
     "REFUSAL_RETENTION_DAYS",
     "MAX_CONTENT_LENGTH",
+    "FORM_MAX_BYTES",
+    "LONG_TEXT_FORM_MAX_BYTES",
+    "MAX_FORM_PARTS",
     "ATTACHMENT_MAX_BYTES",
+    "IMPORT_TIME_LIMIT_SECONDS",
+    "IMPORT_MEMORY_LIMIT_BYTES",
     "DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS",
     "DISCLOSURE_REVIEW_STEPS",
     "PAGE_SIZE",

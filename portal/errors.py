@@ -51,8 +51,9 @@ class Conflict(DomainError):
 class PayloadTooLarge(DomainError):
     status = 413
 
-    def __init__(self, message: str, *, target: object | None = None):
-        super().__init__(message, audit_action="upload.too_large", target=target)
+    def __init__(self, message: str, *, target: object | None = None,
+                 action: str = "upload.too_large"):
+        super().__init__(message, audit_action=action, target=target)
 
 
 class PermissionDenied(DomainError):
@@ -93,7 +94,7 @@ HTTP_MESSAGES = {
     404: ("页面不存在", "您要找的页面不存在或已被撤下，请从首页重新查找。"),
     405: ("请求方式不正确", "此页面不接受这种请求方式，请返回上一页重试。"),
     409: ("操作冲突", "该内容的状态已经改变，请刷新页面后重试。"),
-    413: ("上传内容过大", "上传的文件超过了大小限制，请压缩或拆分后重新上传。"),
+    413: ("提交内容过大", "提交的内容超过了大小限制，请删减、压缩或拆分后重新提交。"),
     429: ("请求过于频繁", "您的操作过于频繁，请稍等几分钟后再试。"),
     500: ("系统繁忙", "服务器暂时出现问题，请稍后再试。问题已记录，我们会尽快处理。"),
     # The work may have committed just before the connection failed (PostgreSQL restart):
@@ -179,8 +180,12 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         if error.code == 413:
-            note_refusal(PayloadTooLarge("上传内容超过大小限制。"))
-        elif error.code == 429:
+            from portal.bodylimit import refusal
+
+            message, action = refusal(error)
+            note_refusal(PayloadTooLarge(message, action=action))
+            return render_error(413, message)
+        if error.code == 429:
             note_refusal(RateLimited())
         return render_error(error.code or 500)
 

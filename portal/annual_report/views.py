@@ -13,6 +13,7 @@ from portal.annual_report.export import template_context
 from portal.annual_report.forms import AppealForm, AppealUpdateForm, ReportForm
 from portal.annual_report.models import AppealResult
 from portal.attachments.storage import download_response
+from portal.bodylimit import accepts_long_text
 from portal.errors import ValidationError, note_refusal
 from portal.forms import attach_error
 from portal.timeutil import local_today
@@ -51,6 +52,7 @@ def show(year: int):
 
 
 @bp.post("/<int:year>")
+@accepts_long_text  # three narratives of up to 20,000 characters
 @login_required
 def save(year: int):
     form = ReportForm()

@@ -4,7 +4,8 @@ Mammoth turns the document's structure (headings, paragraphs, lists, tables, bol
 into HTML; fonts, colours and page layout are dropped on purpose. Word headings 1–3 become
 h2–h4 (the page title is the only h1). Embedded images are not imported: the caller shows
 the returned warning so staff upload them as attachments. The HTML is always passed
-through `clean_html`.
+through `clean_html`. Both run in a child process within the import budget
+(portal.bounded): a small document can keep mammoth busy for minutes.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import mammoth
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
+from portal import bounded
 from portal.attachments.storage import clean_display_name, detect_kind, read_limited
+from portal.bounded import Budget, BudgetExceeded
 from portal.errors import ValidationError
 from portal.sanitize import clean_html
 
 UNREADABLE = ("无法读取该 Word 文件：请确认它是未损坏的 .docx 文件"
               "（.doc 或 WPS 文件请先在 Word 或 WPS 中“另存为”.docx 格式）。")
+TOO_COMPLEX = "该 Word 文件过于复杂，{reason}。请另存为较简单的格式或拆分后再导入。"
 # Uncompressed size of the document's XML parts; guards against ZIP bombs.
 MAX_EXPANDED_BYTES = 100 * 1024 * 1024
 
@@ -48,8 +52,10 @@ class WordImport:
 def import_docx(file: FileStorage) -> WordImport:
     """Convert an uploaded .docx into clean HTML for a document body.
 
-    For staff editing a document; stores nothing. Raises ValidationError when no file was
-    chosen or it is not a readable .docx, PayloadTooLarge above ATTACHMENT_MAX_BYTES.
+    For staff editing a document; stores nothing. The conversion runs within the import
+    budget (portal.bounded). Raises ValidationError when no file was chosen, it is not a
+    readable .docx or it is too complex to convert within the budget, PayloadTooLarge
+    above ATTACHMENT_MAX_BYTES.
     """
     if file is None or not file.filename:
         raise ValidationError("请选择要导入的 Word 文件。")
@@ -57,27 +63,38 @@ def import_docx(file: FileStorage) -> WordImport:
     data = io.BytesIO(b"".join(read_limited(file.stream, display_name)))
     if detect_kind(data) != "docx" or _expanded_size(data) > MAX_EXPANDED_BYTES:
         raise ValidationError(UNREADABLE)
+    try:
+        html, image_count, messages = bounded.run(convert, data.getvalue(),
+                                                  budget=Budget.for_imports())
+    except BudgetExceeded as exceeded:
+        current_app.logger.info("docx import of %r stopped: %s", display_name, exceeded)
+        raise ValidationError(TOO_COMPLEX.format(reason=exceeded.reason("转换"))) from None
+    except Exception as error:  # a corrupt package fails in many ways (zip, XML, keys)
+        current_app.logger.info("docx import failed for %r: %s", display_name, error)
+        raise ValidationError(UNREADABLE) from error
+    for message in messages:
+        current_app.logger.debug("docx import of %r: %s", display_name, message)
+    return WordImport(html, _warnings(html, image_count))
+
+
+def convert(data: bytes) -> tuple[str, int, list[str]]:
+    """The document as clean HTML, how many images were left out, and mammoth's notes.
+    Pure: runs in the budgeted child."""
     skipped_images: list[object] = []
 
     def skip_image(image) -> dict:
         skipped_images.append(image)
         return {}  # no src: clean_html drops the <img>
 
-    try:
-        result = mammoth.convert_to_html(
-            data,
-            style_map=STYLE_MAP,
-            include_embedded_style_map=False,
-            external_file_access=False,
-            convert_image=mammoth.images.img_element(skip_image),
-        )
-    except Exception as error:  # a corrupt package fails in many ways (zip, XML, keys)
-        current_app.logger.info("docx import failed for %r: %s", display_name, error)
-        raise ValidationError(UNREADABLE) from error
-    for message in result.messages:
-        current_app.logger.debug("docx import of %r: %s", display_name, message.message)
+    result = mammoth.convert_to_html(
+        io.BytesIO(data),
+        style_map=STYLE_MAP,
+        include_embedded_style_map=False,
+        external_file_access=False,
+        convert_image=mammoth.images.img_element(skip_image),
+    )
     html = _EMPTY_PARAGRAPH.sub("", clean_html(result.value))
-    return WordImport(html, _warnings(html, len(skipped_images)))
+    return html, len(skipped_images), [message.message for message in result.messages]
 
 
 def _expanded_size(data: io.BytesIO) -> int:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
 from portal import validation
+from portal.bodylimit import accepts_long_text
 from portal.consultations import moderation, queries, services
 from portal.consultations.forms import (
     AdoptionForm,
@@ -70,6 +71,7 @@ def _input(form: ConsultationForm) -> services.ConsultationInput:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_long_text
 @login_required
 def new():
     form = _form()
@@ -86,6 +88,7 @@ def new():
 
 
 @bp.route("/<int:consultation_id>/edit", methods=["GET", "POST"])
+@accepts_long_text
 @login_required
 def edit(consultation_id: int):
     consultation = queries.get_for_staff(current_user, consultation_id)

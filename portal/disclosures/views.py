@@ -6,6 +6,7 @@ from wtforms.fields import SelectChoice
 
 from portal import validation
 from portal.attachments.storage import send_stored_file
+from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.catalogue import queries as catalogue_queries  # issue 6
 from portal.disclosures import privacy, queries, services
 from portal.disclosures.forms import (
@@ -117,6 +118,8 @@ def staff_listing():
 
 
 @staff_bp.route("/new", methods=["GET", "POST"])
+@accepts_uploads(files=1)  # the Word file whose text becomes the body
+@accepts_long_text
 @login_required
 def new():
     form = _form()
@@ -134,6 +137,8 @@ def new():
 
 
 @staff_bp.route("/<int:disclosure_id>/edit", methods=["GET", "POST"])
+@accepts_uploads(files=1)
+@accepts_long_text
 @login_required
 def edit(disclosure_id: int):
     disclosure = queries.get_for_staff(current_user, disclosure_id)
@@ -220,6 +225,7 @@ def withdraw(disclosure_id: int):
 
 
 @staff_bp.post("/<int:disclosure_id>/attachments")
+@accepts_uploads(files=FILES_PER_REQUEST)
 @login_required
 def upload(disclosure_id: int):
     return _act(disclosure_id, services.add_attachments, "附件已上传并完成个人信息检查。",

@@ -16,6 +16,7 @@ from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
 from portal.api.resources import REPLY_NUMBER
+from portal.bodylimit import refusal
 from portal.errors import HTTP_MESSAGES, DomainError, NotFound, ValidationError, note_refusal
 from portal.extensions import csrf
 from portal.inquiries.models import Inquiry, InquiryType, Status
@@ -56,6 +57,8 @@ def http_error(error: HTTPException):
     """Limits (429), unknown methods (405) and the like, in GeoReport's error format too."""
     response_format = (request.view_args or {}).get("response_format", "json")
     _title, message = HTTP_MESSAGES.get(error.code or 500, HTTP_MESSAGES[500])
+    if error.code == 413:
+        message, _action = refusal(error)
     return formats.errors(response_format, error.code or 500, [message])
 
 

@@ -26,7 +26,9 @@ Decisions:
   add a misleading difference.
 - Limits: 2,000 records, 200 characters per text cell; at most 20,000 sheet rows are read
   and an xlsx may expand to at most 50 MB, so a formatted-but-empty sheet or a ZIP bomb
-  cannot hold a worker.
+  cannot hold a worker. Even within them a sheet of wide rows takes openpyxl seconds, so
+  the import runs `parse_statement` in a child with a time and memory budget
+  (portal.bounded), and running out of memory there is left for the budget to report.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ CENT = Decimal("0.01")
 UNREADABLE = ("无法读取该表格文件：请确认它是未损坏的 .xlsx 或 .csv 文件"
               "（.xls 或 WPS 表格请先“另存为”.xlsx 格式）。")
 TOO_LARGE = "无法读取该表格文件：解压后内容过大，请删除无关的工作表或拆分后重新导入。"
+TOO_COMPLEX = "该表格文件过于复杂，{reason}。请删除无关的工作表和格式，或按月拆分后再导入。"
 NO_HEADER = "找不到表头（需要：日期、摘要、收入、支出）。"
 NO_RECORDS = "没有任何收支记录。"
 NO_TOTALS = "缺少“合计”行。"
@@ -190,7 +193,7 @@ def _xlsx_rows(data: bytes) -> RowReader:
             if sum(info.file_size for info in archive.infolist()) > MAX_EXPANDED_BYTES:
                 raise _unreadable(TOO_LARGE)  # before openpyxl loads the shared strings
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except FinanceTableError:
+    except (FinanceTableError, MemoryError):  # out of memory is the budget's to report
         raise
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise _unreadable() from error
@@ -201,6 +204,8 @@ def _xlsx_rows(data: bytes) -> RowReader:
         sheet.reset_dimensions()  # the stored size is often wrong; read what is there
         rows = sheet.iter_rows(min_row=1, max_row=MAX_SHEET_ROWS, values_only=True)
         yield from enumerate(rows, start=1)
+    except MemoryError:
+        raise
     except Exception as error:  # damage often shows only while reading the sheet
         raise _unreadable() from error
     finally:

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 from werkzeug.datastructures import FileStorage
 
-from portal import audit
+from portal import audit, bounded
 from portal.attachments.services import save_uploads
 from portal.attachments.storage import discard_file, stored_path
 from portal.auth.models import Role
 from portal.auth.permissions import require
+from portal.bounded import Budget, BudgetExceeded, ChildFailed
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.personal_data import files as file_scan
 from portal.personal_data import texts as personal_data
 from portal.privacy import mask, scan
 from portal.timeutil import utcnow
+from portal.villages.finance import (
+    TOO_COMPLEX,
+    UNREADABLE,
+    FinanceTableError,
+    Statement,
+    parse_statement,
+)
 from portal.villages.models import (
     FinanceRow,
     FinanceTable,
@@ -42,10 +50,9 @@ def _draft_for_clerk(actor, notice_id: int, action: str) -> VillageNotice:
 
 def import_finance(actor, notice_id: int, file: FileStorage | None) -> VillageNotice:
     """Replace the notice's income/expense table with one read from .xlsx or .csv. The
-    file is checked by content and every row validated; on any problem nothing is saved
-    (FinanceTableError lists the rows). Requires `village_clerk`."""
-    from portal.villages.finance import parse_statement
-
+    file is checked by content and read within the import budget (portal.bounded), and
+    every row validated; on any problem nothing is saved (FinanceTableError lists the
+    rows, or says the file is too complex to read). Requires `village_clerk`."""
     notice = _draft_for_clerk(actor, notice_id, "village_notice.finance_import")
     if notice.category not in TABLE_CATEGORIES:
         raise ValidationError(f"“{notice.category.label}”类事项不需要收支表。",
@@ -54,8 +61,7 @@ def import_finance(actor, notice_id: int, file: FileStorage | None) -> VillageNo
     if stored is None:
         raise ValidationError("请选择要导入的表格文件。", field="finance_file")
     try:
-        statement = parse_statement(stored_path(stored.storage_name).read_bytes(), stored.kind,
-                                    period=(notice.period_start, notice.period_end))
+        statement = _read_statement(stored, period=(notice.period_start, notice.period_end))
     except ValidationError:
         discard_file(stored)
         raise
@@ -73,6 +79,18 @@ def import_finance(actor, notice_id: int, file: FileStorage | None) -> VillageNo
                         "expense": str(statement.total_expense)})
     db.session.commit()
     return notice
+
+
+def _read_statement(stored, *, period) -> Statement:
+    """Parse the stored table in a budgeted child; FinanceTableError when it cannot."""
+    data = stored_path(stored.storage_name).read_bytes()
+    try:
+        return bounded.run(parse_statement, data, stored.kind, period=period,
+                           budget=Budget.for_imports())
+    except BudgetExceeded as exceeded:
+        raise FinanceTableError([TOO_COMPLEX.format(reason=exceeded.reason("读取"))]) from None
+    except ChildFailed as failure:
+        raise FinanceTableError([UNREADABLE]) from failure
 
 
 def mask_personal_data(actor, notice_id: int) -> int:

@@ -11,6 +11,7 @@ from wtforms.fields import SelectChoice
 from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
+from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.errors import Conflict, ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inspection import supervision
@@ -69,6 +70,7 @@ def listing():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_long_text
 @login_required
 def new():
     form = _form()
@@ -84,6 +86,7 @@ def new():
 
 
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
+@accepts_long_text
 @login_required
 def edit(notice_id: int):
     notice = _visible(notice_id)
@@ -174,6 +177,7 @@ def withdraw(notice_id: int):
 
 
 @bp.post("/<int:notice_id>/finance")
+@accepts_uploads(files=1)
 @login_required
 def finance(notice_id: int):
     return _act(notice_id, finance_store.import_finance, "收支表已导入。",
@@ -181,6 +185,7 @@ def finance(notice_id: int):
 
 
 @bp.post("/<int:notice_id>/attachments")
+@accepts_uploads(files=FILES_PER_REQUEST)
 @login_required
 def attachments(notice_id: int):
     return _act(notice_id, finance_store.add_attachments, "附件已上传并完成个人信息检查。",

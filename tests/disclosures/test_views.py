@@ -14,6 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.disclosures import services
 from portal.disclosures.models import Category, Disclosure, Status
 from portal.extensions import db
+from tests.attachments.conftest import docx_bytes
 from tests.sample_files import PDF
 
 
@@ -247,15 +248,16 @@ def test_oversized_upload_is_413(client, login, staff, draft_input, app):
     assert db.session.get(Disclosure, draft.id).attachments == []
 
 
-def test_request_over_global_limit_is_413_page(client, login, staff, draft_input, app):
-    app.config["MAX_CONTENT_LENGTH"] = 2048
+def test_request_over_the_route_limit_is_413_page(client, login, staff, draft_input, app):
+    app.config["ATTACHMENT_MAX_BYTES"] = 100
+    app.config["FORM_MAX_BYTES"] = 2048
     draft = services.create_draft(staff["editor"], draft_input())
     login(staff["editor"])
     response = client.post(f"/staff/disclosures/{draft.id}/attachments",
                            data={"files": (io.BytesIO(b"x" * 10000), "a.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "上传内容过大" in response.get_data(as_text=True)
+    assert "提交内容过大" in response.get_data(as_text=True)
 
 
 def test_staff_sees_versions_of_published_document(client, login, published, staff,
@@ -336,3 +338,16 @@ def test_upload_to_a_full_disk_is_507_and_leaves_no_file_and_no_row(
     assert db.session.scalars(select(StoredFile)).all() == []
     folder = Path(app.config["UPLOAD_FOLDER"])
     assert [p for p in folder.rglob("*") if p.is_file()] == []
+
+
+def test_a_word_file_too_complex_to_convert_saves_nothing(client, login, staff, orgs, app):
+    app.config["IMPORT_TIME_LIMIT_SECONDS"] = 1
+    fields = '<w:p>' + '<w:r><w:fldChar w:fldCharType="begin"/></w:r>' * 20_000 + '</w:p>'
+    login(staff["editor"])
+    response = client.post("/staff/disclosures/new", content_type="multipart/form-data",
+                           data={**_form(organization=str(orgs["town"].id)),
+                                 "word_file": (io.BytesIO(docx_bytes(fields)), "公告.docx")})
+
+    assert response.status_code == 400
+    assert "该 Word 文件过于复杂，无法在 1 秒内完成转换" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Disclosure)).all() == []

@@ -4,6 +4,7 @@ totals, or a list of every place to fix, each naming its row and column."""
 from __future__ import annotations
 
 import io
+import pickle
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -395,3 +396,13 @@ def test_personal_data_in_cells_is_found_with_row_and_column_and_masked():
     assert (masked.total_expense, masked.rows[0].expense) == (result.total_expense,
                                                               Decimal("600.00"))
     assert id_number in result.rows[0].item  # the original is left unchanged
+
+
+def test_a_refusal_survives_the_trip_from_the_budgeted_child():
+    error = one_record([date(2026, 10, 5), "", "abc", None, ""])
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert type(copy) is FinanceTableError
+    assert (copy.problems, copy.message, copy.field) == (error.problems, error.message,
+                                                         "finance_file")

@@ -2,12 +2,16 @@
 
 import io
 import re
+import time
 import xml.etree.ElementTree as ET
+import zipfile
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 from sqlalchemy import select
 
+from portal.attachments.models import StoredFile
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.villages import services
@@ -152,3 +156,63 @@ def test_site_navigation_keeps_the_five_disclosures_on_village_pages(client, log
         nav = client.get(path).get_data(as_text=True).split('aria-label="主导航"')[1]
         nav = nav.split("</nav>")[0]
         assert "决策公开" in nav and "结果公开" in nav and "宅基地" not in nav
+
+
+def _wide_sheet(rows: int, columns: int) -> bytes:
+    """A workbook whose header is followed by `rows` rows of `columns` cells outside the
+    statement's columns: every row is read and skipped as blank."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    header = "".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>'
+                     for name in ("日期", "摘要", "收入", "支出"))
+    row = "<c/>" * 4 + "<c><v>1</v></c>" * columns
+    sheet = (f'<worksheet xmlns="{main}"><sheetData><row r="1">{header}</row>'
+             + "".join(f'<row r="{n}">{row}</row>' for n in range(2, rows + 2))
+             + "</sheetData></worksheet>")
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{kind}.worksheet+xml"/></Types>'),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{relations}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (f'<workbook xmlns="{main}" xmlns:r="{relations}"><sheets>'
+                            '<sheet name="收支" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{relations}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_table_too_complex_to_read_in_time_saves_nothing(client, login, village_staff,
+                                                           notice_input, app):
+    app.config["IMPORT_TIME_LIMIT_SECONDS"] = 0.5
+    notice = services.create_draft(village_staff["clerk_a"], notice_input(
+        category=NoticeCategory.FINANCE))
+    login(village_staff["clerk_a"])
+    sheet = _wide_sheet(20_000, 60)  # about 5 s of openpyxl on a two-core test machine
+    start = time.monotonic()
+    response = client.post(f"/staff/villages/{notice.id}/finance",
+                           data={"finance_file": (io.BytesIO(sheet), "10月收支.xlsx")},
+                           content_type="multipart/form-data")
+
+    assert time.monotonic() - start < 2.5
+    assert response.status_code == 400
+    assert "该表格文件过于复杂，无法在 0.5 秒内完成读取" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(VillageNotice, notice.id).finance_table is None
+    assert db.session.scalars(select(StoredFile)).all() == []
+    assert [path for path in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if path.is_file()] \
+        == []
