@@ -29,7 +29,8 @@ MFA_ROLES = (Role.ADMIN, Role.INSPECTOR)
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 # Browser tests need Chromium and take a while: `make test-e2e` runs them.
 collect_ignore_glob = [] if os.environ.get("PORTAL_E2E") else ["e2e/*"]
-TEMPLATE_DB = "portal_test_template"
+# One template per xdist worker: two workers creating the same database at once collide.
+TEMPLATE_DB = f"portal_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 _counter = itertools.count()
 
 

@@ -178,21 +178,42 @@ def is_readable_kind(kind: str) -> bool:
 def read(stored: StoredFile, *, max_chars: int = MAX_CHARS) -> Reading:
     """The text of one attachment, piece by piece; never raises. `complete` is False when
     a limit stopped the reading, the file is missing or damaged, or the kind has no
-    readable text; `problem` then says why (in Chinese, for the person checking)."""
-    pieces = EXTRACTORS.get(stored.kind)
-    if pieces is None:
+    readable text; `problem` then says why (in Chinese, for the person checking).
+
+    The reading runs in a child process with the import budget (portal.bounded): a PDF
+    or workbook built to make its parser spin or fill the memory costs the worker
+    nothing but the wait."""
+    from portal import bounded
+
+    if stored.kind not in EXTRACTORS:
         return Reading(complete=False, problem="图片、OFD 或旧版 Office 文件，无法自动读取文字")
+    path = stored_path(stored.storage_name)
+    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        log.warning("attachment %s not read: missing or too large", stored.storage_name)
+        return Reading(complete=False, problem="文件缺失或过大，未能读取")
     try:
-        path = stored_path(stored.storage_name)
-        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-            log.warning("attachment %s not read: missing or too large", stored.storage_name)
-            return Reading(complete=False, problem="文件缺失或过大，未能读取")
-        return _collect(pieces(path), stored.storage_name, max_chars)
+        reading = bounded.run(read_path, stored.kind, str(path), stored.storage_name,
+                              max_chars, budget=bounded.Budget.for_imports())
+    except bounded.BudgetExceeded as exceeded:
+        log.warning("attachment %s not read: %s", stored.storage_name, exceeded)
+        return Reading(complete=False, problem=f"文件过于复杂，{exceeded.reason('读取')}")
+    except bounded.ChildFailed:
+        log.warning("attachment %s not read: the reader died", stored.storage_name)
+        return Reading(complete=False, problem="文件已损坏或格式无法识别，未能读取文字")
+    if reading.problem:  # the child's own log may go nowhere; say it here too
+        log.warning("attachment %s not read completely: %s", stored.storage_name,
+                    reading.problem)
+    return reading
+
+
+def read_path(kind: str, path: str, name: str, max_chars: int) -> Reading:
+    """`read` for a file on disk, in this process (the child `read` starts)."""
+    try:
+        return _collect(EXTRACTORS[kind](Path(path)), name, max_chars)
     except _TooLarge:
         return Reading(complete=False, problem="文件页数、行数或解压后内容超过检查上限")
     except Exception:  # a damaged upload must not stop a publication
-        log.warning("attachment %s not read: text extraction failed", stored.storage_name,
-                    exc_info=True)
+        log.warning("attachment %s not read: text extraction failed", name, exc_info=True)
         return Reading(complete=False, problem="文件已损坏或格式无法识别，未能读取文字")
 
 

@@ -116,7 +116,7 @@ def test_a_broken_attachment_never_breaks_publication(corpus, publish, caplog, m
                       [broken()], confirmed=True)
     assert doc.status is Status.PUBLISHED
     assert ("disclosure", doc.id) in found("危房改造")
-    assert "text extraction failed" in caplog.text
+    assert "not read completely" in caplog.text
 
 
 def test_notice_published_with_finance_rows_is_found_by_an_item(corpus):
