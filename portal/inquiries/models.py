@@ -194,10 +194,6 @@ class Inquiry(db.Model):
     def pending_extension(self) -> ExtensionRequest | None:
         return next((e for e in self.extensions if e.approved is None), None)
 
-    def __repr__(self) -> str:
-        return f"<Inquiry {self.number} {self.status}>"
-
-
     def public_text(self, text: str | None) -> str:
         """`text` as the public may read it on a published reply: ID, bank and phone
         numbers, the resident's own name and any address finer than the village masked."""
@@ -205,6 +201,10 @@ class Inquiry(db.Model):
         if self.application is not None:
             names.append(self.application.legal_representative)
         return mask_reply(text or "", [name for name in names if name])
+
+    def __repr__(self) -> str:
+        return f"<Inquiry {self.number} {self.status}>"
+
 
 class InquiryEvent(db.Model):
     """A step in the work order's timeline; `public` ones appear on the tracking page."""

@@ -15,7 +15,7 @@ from portal import create_app
 from portal.auth import enrolment, sealing, totp
 from portal.auth.models import TOTP_PURPOSE, Role, RoleGrant, User
 from portal.extensions import db
-from tests.conftest import next_totp_code
+from tests.conftest import PG_ADMIN_URL, next_totp_code
 
 PASSWORD = "Passw0rd!demo"
 
@@ -125,6 +125,7 @@ def test_a_lost_phone_reset_gives_a_new_code(client, orgs, make_user, login):
     assert inspector.totp_secret is None and enrolment.has_code(inspector)
 
 
+@pytest.mark.skipif(bool(PG_ADMIN_URL), reason="the SQLite file")
 def test_the_instance_folder_and_sqlite_file_are_owner_only(tmp_path, migrated_template):
     import os
     import shutil
