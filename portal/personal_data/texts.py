@@ -44,7 +44,7 @@ class PersonalDataFound(ValidationError):
     suspected values and unreadable files, checked by a person)."""
 
     def __init__(self, places: list[str], target=None, *, clearable: bool = False):
-        shown = "；".join(places[:3]) + ("等" if len(places) > 3 else "")
+        shown = places[0] + ("等" if len(places) > 1 else "")
         super().__init__(f"发现 {len(places)} 处个人信息或待核对的内容，处理后才能提交或公开："
                          f"{shown}", audit_action="personal_data.blocked", target=target)
         self.places = places
