@@ -155,6 +155,9 @@ class Inquiry(db.Model):
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_count: Mapped[int] = mapped_column(default=0)
+    # 重新办理: a handling opened when the resident asked again; the first one keeps its reply.
+    reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"),
+                                                         index=True)
 
     # 依申请公开: 补正 must be asked for within 7 working days; the resident's answer is due
     # by the date the notice states.
@@ -177,6 +180,10 @@ class Inquiry(db.Model):
                                                           uselist=False)
     extensions: Mapped[list[ExtensionRequest]] = relationship(
         back_populates="inquiry", order_by="ExtensionRequest.id")
+    reopened_from: Mapped[Inquiry | None] = relationship(
+        remote_side="Inquiry.id", back_populates="reopenings", foreign_keys=[reopened_from_id])
+    reopenings: Mapped[list[Inquiry]] = relationship(
+        back_populates="reopened_from", order_by="Inquiry.id", foreign_keys=[reopened_from_id])
 
     @property
     def is_open(self) -> bool:

@@ -10,7 +10,7 @@ from wtforms.fields import SelectChoice
 from portal.antispam import check_honeypot
 from portal.errors import Conflict, NotFound, ValidationError, note_refusal
 from portal.forms import attach_error, form_status
-from portal.inquiries import queries, submission, tracking
+from portal.inquiries import queries, reopening, submission, tracking
 from portal.inquiries.forms import (
     TYPE_HELP,
     InquiryForm,
@@ -129,6 +129,7 @@ def _tracked_id() -> int:
 def status():
     inquiry = submission.get_tracked(_tracked_id())
     return render_template("inquiries/track_status.html", inquiry=inquiry,
+                           handlings=reopening.handlings(inquiry),
                            rate_form=RateForm(formdata=None), reason_form=ReasonForm(formdata=None),
                            supplement_form=SupplementForm(formdata=None))
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit, validation
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks, tracking
+from portal.inquiries import clocks, reopening, tracking
 from portal.inquiries.models import (
     ANSWERED_STATUSES,
     InfoApplication,
@@ -231,11 +231,11 @@ def _tracked(inquiry_id: int) -> Inquiry:
 
 
 def rate(inquiry_id: int, rating: Rating, comment: str = "") -> Inquiry:
-    """The resident rates the reply (满意/基本满意/不满意), once per reply.
+    """The resident rates the latest reply (满意/基本满意/不满意), once per reply.
 
     Callers pass the id the resident proved with the tracking code. Raises Conflict.
     """
-    inquiry = _tracked(inquiry_id)
+    inquiry = reopening.latest_handling(_tracked(inquiry_id))
     if inquiry.status not in ANSWERED_STATUSES:
         raise Conflict("答复之后才能评价。")
     if inquiry.rating is not None:
@@ -252,34 +252,19 @@ def rate(inquiry_id: int, rating: Rating, comment: str = "") -> Inquiry:
 
 
 def reopen(inquiry_id: int, reason: str) -> Inquiry:
-    """A resident not satisfied with the reply asks once for it to be handled again.
-    The reply clock starts afresh. Raises Conflict or ValidationError."""
-    inquiry = _tracked(inquiry_id)
-    if inquiry.rating is not Rating.UNSATISFIED or inquiry.status not in ANSWERED_STATUSES:
-        raise Conflict("只有评价为“不满意”的答复才能申请重新办理。")
-    if inquiry.reopened_count >= 1:
-        raise Conflict("每件留言只能申请重新办理一次。")
-    reason = validation.text(reason, field="reason", label="重新办理的理由", max_length=1000,
-                             multiline=True)
-    now = utcnow()
-    inquiry.reopened_count += 1
-    inquiry.status = Status.PROCESSING
-    inquiry.rating = None
-    inquiry.replied_at = inquiry.closed_at = None
-    inquiry.replied_on_time = None
-    inquiry.extension_days = 0
-    clocks.resume(inquiry, now, restart=True)
-    inquiry.events.append(InquiryEvent(action="reopen", public=True, at=now,
-                                       message=f"群众申请重新办理：{reason}"))
-    audit.record(None, "inquiry.reopen", inquiry, after={"status": "processing"})
+    """A resident not satisfied with the reply asks once for it to be handled again: a
+    linked work order with its own clocks; the reply given stays on record
+    (`portal.inquiries.reopening`). Returns the new handling. Raises Conflict or
+    ValidationError."""
+    handling = reopening.reopen(_tracked(inquiry_id), reason)
     db.session.commit()
-    return inquiry
+    return handling
 
 
 def supplement(inquiry_id: int, text: str) -> Inquiry:
     """The resident sends the correction or further material asked for. For 依申请公开 the
     reply period counts afresh from today (条例第三十条); otherwise the clock resumes."""
-    inquiry = _tracked(inquiry_id)
+    inquiry = reopening.latest_handling(_tracked(inquiry_id))
     if inquiry.status is not Status.AWAITING_RESIDENT:
         raise Conflict("该留言当前不需要补充材料。")
     text = validation.text(text, field="text", label="补充内容", max_length=MAX_BODY,

@@ -320,17 +320,23 @@ def test_reopen_needs_an_unsatisfied_rating(answered, rating):
     assert answered.status is Status.CLOSED and answered.reopened_count == 0
 
 
-def test_reopen_restarts_the_reply_clock_from_the_reopen_day(answered, travel):
+def test_reopen_keeps_the_reply_and_opens_a_linked_handling(answered, travel):
+    """The first reply, its timeliness and its date stay; the new handling has its own
+    clocks from the reopen day: 咨询 5 working days from Fri 03-20 (03-23 … 03-27)."""
+    replied_at, on_time = answered.replied_at, answered.replied_on_time
     travel.to(date(2026, 3, 20), 16)  # Fri
     submission.rate(answered.id, Rating.UNSATISFIED, "材料清单不全。")
-    submission.reopen(answered.id, "窗口说还需要收入证明，答复里没有写。")
+    handling = submission.reopen(answered.id, "窗口说还需要收入证明，答复里没有写。")
 
-    assert answered.status is Status.PROCESSING and answered.reopened_count == 1
-    assert answered.clock_start_on == date(2026, 3, 20)
-    assert answered.reply_due_at == end_of_beijing_day(date(2026, 3, 27))
-    assert answered.replied_at is None and answered.closed_at is None
-    assert not clocks.is_overdue(answered, beijing(date(2026, 3, 27), 23))
-    assert clocks.is_overdue(answered, beijing(date(2026, 3, 28), 0, 0, 1))
+    assert answered.status is Status.CLOSED and answered.reopened_count == 1
+    assert answered.replied_at == replied_at and answered.replied_on_time is on_time
+    assert answered.reply_text == "请携带户口本到便民服务中心办理。"
+    assert handling.reopened_from is answered and handling.number == f"{answered.number}-2"
+    assert handling.status is Status.RECEIVED and handling.clock_start_on == date(2026, 3, 20)
+    assert handling.sign_due_at == end_of_beijing_day(date(2026, 3, 23))
+    assert handling.reply_due_at == end_of_beijing_day(date(2026, 3, 27))
+    assert not clocks.is_overdue(handling, beijing(date(2026, 3, 23), 23))
+    assert clocks.is_overdue(handling, beijing(date(2026, 3, 24), 0, 0, 1))  # not signed
 
 
 def test_reopen_over_national_day_and_without_the_old_extension(travel, submit, handlers):
@@ -343,22 +349,26 @@ def test_reopen_over_national_day_and_without_the_old_extension(travel, submit, 
     workflow.reply(handler, inquiry.id, "已核实，答复如下。")
     travel.to(date(2026, 9, 29), 15)
     submission.rate(inquiry.id, Rating.UNSATISFIED)
-    submission.reopen(inquiry.id, "答复与事实不符。")
+    handling = submission.reopen(inquiry.id, "答复与事实不符。")
 
-    assert inquiry.extension_days == 0
-    assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 10, 12))
+    assert inquiry.extension_days == 5  # the first handling keeps what it was given
+    assert handling.extension_days == 0
+    # 09-30 is one working day; 10-01 … 10-07 国庆, 10-10 (Sat) a make-up working day.
+    assert handling.reply_due_at == end_of_beijing_day(date(2026, 10, 12))
 
 
 def test_reopen_only_once(answered, travel, handlers):
     submission.rate(answered.id, Rating.UNSATISFIED)
-    submission.reopen(answered.id, "问题没有解决。")
-    workflow.reply(handlers["handler"], answered.id, "补充答复：还需收入证明。")
-    submission.rate(answered.id, Rating.UNSATISFIED)
+    handling = submission.reopen(answered.id, "问题没有解决。")
+    workflow.sign(handlers["handler"], handling.id)
+    workflow.reply(handlers["handler"], handling.id, "补充答复：还需收入证明。")
+    submission.rate(answered.id, Rating.UNSATISFIED)  # rates the latest reply
 
+    assert handling.rating is Rating.UNSATISFIED and answered.rating is Rating.UNSATISFIED
     with pytest.raises(Conflict):
         submission.reopen(answered.id, "还是没有解决。")
     db.session.rollback()
-    assert answered.status is Status.REPLIED and answered.reopened_count == 1
+    assert handling.status is Status.REPLIED and answered.reopened_count == 1
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.action.in_(("inquiry.rate", "inquiry.reopen"))).order_by(AuditEvent.id)).all()
     assert actions == ["inquiry.rate", "inquiry.reopen", "inquiry.rate"]

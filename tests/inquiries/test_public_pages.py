@@ -157,17 +157,21 @@ def test_resident_rates_and_reopens_once(client, submit, handlers):
     client.post("/inquiries/track/rate", data={"rating": "unsatisfied", "comment": "没修"})
     client.post("/inquiries/track/reopen", data={"reason": "说好周五修，到现在还没修。"})
     inquiry = db.session.get(Inquiry, receipt.inquiry.id)
-    assert inquiry.status is Status.PROCESSING and inquiry.reopened_count == 1
+    assert inquiry.status is Status.REPLIED and inquiry.reopened_count == 1
+    [handling] = inquiry.reopenings
     page = client.get("/inquiries/track/status").get_data(as_text=True)
-    assert "正在重新办理" in page and "提交评价" not in page
-    workflow.reply(handler, inquiry.id, "已修好。")
+    assert "正在重新办理" in page and "提交评价" not in page and "已安排维修。" in page
+    workflow.sign(handler, handling.id)
+    workflow.reply(handler, handling.id, "已修好。")
     _track(client, receipt.tracking_code)
+    page = client.get("/inquiries/track/status").get_data(as_text=True)
+    assert "已安排维修。" in page and "已修好。" in page and "提交评价" in page
     client.post("/inquiries/track/rate", data={"rating": "unsatisfied"})
     response = client.post("/inquiries/track/reopen", data={"reason": "还是不满意"})
     assert response.status_code == 303
     page = client.get("/inquiries/track/status").get_data(as_text=True)
     assert "只能申请重新办理一次" in page
-    assert db.session.get(Inquiry, inquiry.id).status is Status.REPLIED
+    assert db.session.get(Inquiry, handling.id).status is Status.REPLIED
 
 
 def test_published_replies_hide_contacts_and_mask_numbers(client, submit, handlers):
