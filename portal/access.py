@@ -103,6 +103,7 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "staff_inquiries.extension_decision": REVIEWERS,
     "staff_inquiries.reply": HANDLERS,
     "staff_inquiries.close": HANDLERS,
+    "staff_inquiries.refer": HANDLERS,
     "staff_inquiries.milestone": HANDLERS,
     "staff_inquiries.new_opinion": HANDLERS,
     "staff_inquiries.sla": INQUIRY_STAFF,

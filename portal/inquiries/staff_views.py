@@ -42,7 +42,10 @@ def _render_show(inquiry_id: int, status: int = 200, **forms):
     return render_template(
         "inquiries/staff_show.html", inquiry=inquiry, now=utcnow(), clocks=clocks,
         outcomes=OUTCOMES, templates=policy.templates_for(inquiry.type),
-        organizations=[o for o in all_organizations() if o.id != inquiry.organization_id],
+        organizations=[o for o in all_organizations() if o.id != inquiry.organization_id
+                       and workflow.may_move_to(inquiry, o)],
+        may_return=inquiry.organization.parent is not None
+        and workflow.may_move_to(inquiry, inquiry.organization.parent),
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
         milestones=opinion.MILESTONES, form=ChineseForm(), today=local_today(),
         supervision_notices=[n for n in supervision.notices_for_inquiry(inquiry)]), status
@@ -158,6 +161,13 @@ def extension_decision(inquiry_id: int):
 def reply(inquiry_id: int):
     return _act(inquiry_id, workflow.reply, "已答复。", _form("text"), outcome=_form("outcome"),
                 publish=_form("publish") == "y")
+
+
+@bp.post("/<int:inquiry_id>/refer")
+@login_required
+def refer(inquiry_id: int):
+    return _act(inquiry_id, workflow.refer_elsewhere, "已答复，告知申请人向负责的机关申请。",
+                _form("body_name"), _form("contact"), _form("note"))
 
 
 @bp.post("/<int:inquiry_id>/close")

@@ -24,6 +24,8 @@ from portal.organizations.models import Organization
 from portal.timeutil import format_local, utcnow
 
 VIEW_ROLES = (Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
+# 条例第三十六条第（五）项 in table 三 of 国办公开办函〔2021〕30号: 无法提供·本机关不掌握.
+REFERRED_OUTCOME = "unable-1"
 WORKABLE = (Status.SIGNED, Status.PROCESSING)
 
 
@@ -110,14 +112,33 @@ def add_note(actor, inquiry_id: int, text: str) -> Inquiry:
     return inquiry
 
 
+def may_move_to(inquiry: Inquiry, target: Organization) -> bool:
+    """An application for government information stays with the 行政机关 that received it
+    (it answers, and counts it, itself); other work orders may go anywhere."""
+    return (inquiry.type is not InquiryType.INFO_REQUEST
+            or target.administrative_body == inquiry.organization.administrative_body)
+
+
+def _stay_in_body(inquiry: Inquiry, target: Organization) -> None:
+    if not may_move_to(inquiry, target):
+        body = inquiry.organization.administrative_body
+        raise ValidationError(
+            f"依申请公开不能转到{body.name}以外的行政机关：申请由收到它的机关答复并计入其年度报告。"
+            "如所申请信息不属于本机关负责公开，请用“告知向其他机关申请”答复（《政府信息公开条例》"
+            "第三十六条第（五）项）。", field="target")
+
+
 def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inquiry:
     """转办 to another organization. The sign-for clock starts again there; the reply
-    deadline the resident was promised does not move."""
+    deadline the resident was promised does not move. An application for government
+    information moves only inside its 行政机关 (to a 站所 or a village of the town).
+    Raises ValidationError."""
     inquiry = _handled_by(actor, inquiry_id, "inquiry.transfer")
     _expect(inquiry, (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED),
             "转办")
     if target.id == inquiry.organization_id:
         raise ValidationError("请选择另一个承办单位。", field="target")
+    _stay_in_body(inquiry, target)
     reason = _reason(reason, "转办说明")
     source = inquiry.organization
     inquiry.organization = target
@@ -137,6 +158,7 @@ def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
     dispatcher = inquiry.organization.parent
     if dispatcher is None:
         raise ValidationError("已是最高一级单位，无法退回，请直接办理或转办。")
+    _stay_in_body(inquiry, dispatcher)
     reason = _reason(reason, "退回理由")
     inquiry.organization = dispatcher
     inquiry.handler_id = None
@@ -239,6 +261,27 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "",
           data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
     db.session.commit()
     return inquiry
+
+
+def refer_elsewhere(actor, inquiry_id: int, body_name: str, contact: str,
+                    note: str = "") -> Inquiry:
+    """答复 an application whose information another 行政机关 is responsible for: tell the
+    applicant which body and how to reach it (条例第三十六条第（五）项). It is this body's
+    answer, counted once in its own report (无法提供·本机关不掌握相关政府信息); the
+    application is not moved into the other body's figures. Requires `handler`."""
+    inquiry = _handled_by(actor, inquiry_id, "inquiry.refer")
+    if inquiry.type is not InquiryType.INFO_REQUEST:
+        raise ValidationError("只有依申请公开需要告知向其他机关申请；其他留言请转办。")
+    body_name = validation.text(body_name, field="body_name", label="负责公开的机关",
+                                max_length=100)
+    contact = validation.text(contact, field="contact", label="该机关的联系方式",
+                              max_length=200)
+    note = validation.text(note, field="note", label="说明", max_length=1000, required=False,
+                           multiline=True)
+    text = (f"经审查，您申请公开的政府信息不属于本机关负责公开。根据《中华人民共和国政府信息"
+            f"公开条例》第三十六条第（五）项，请您向{body_name}申请（联系方式：{contact}）。"
+            + (f"\n{note}" if note else ""))
+    return reply(actor, inquiry_id, text, outcome=REFERRED_OUTCOME)
 
 
 def close(actor, inquiry_id: int) -> Inquiry:

@@ -67,6 +67,18 @@ class Organization(db.Model):
         return node
 
     @property
+    def administrative_body(self) -> Organization:
+        """The 行政机关 this unit belongs to: a county or town government is one; a town's
+        站所 and villages belong to their town (a 站所 directly under the county would be
+        a body of its own)."""
+        node: Organization = self
+        while node.kind in (OrgKind.DEPARTMENT, OrgKind.VILLAGE) and node.parent is not None:
+            if node.kind is OrgKind.DEPARTMENT and node.parent.kind is OrgKind.COUNTY:
+                return node
+            node = node.parent
+        return node
+
+    @property
     def index_code(self) -> str:
         """The credit code used for 索引号: its own, else the nearest ancestor's."""
         node: Organization | None = self

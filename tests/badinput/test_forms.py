@@ -110,6 +110,7 @@ SAME_PATH = {
     "staff_catalogue.edit_guide", "staff_inquiries.transfer", "staff_inquiries.return_",
     "staff_inquiries.correction", "staff_inquiries.consult", "staff_inquiries.extension",
     "staff_inquiries.extension_decision", "staff_inquiries.reply", "staff_inquiries.milestone",
+    "staff_inquiries.refer",
     "inspection.supervise_inquiry", "inspection.answer", "annual_report.save",
     "annual_report.add_appeal", "annual_report.update_appeal", "workdays.confirm_year",
     "open311.create_request",
