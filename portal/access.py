@@ -106,6 +106,7 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "staff_inquiries.refer": HANDLERS,
     "staff_inquiries.milestone": HANDLERS,
     "staff_inquiries.new_opinion": HANDLERS,
+    "staff_inquiries.register": HANDLERS,
     "staff_inquiries.sla": INQUIRY_STAFF,
     "staff_inquiries.update_sla": ADMINS,
     "villages.index": PUBLIC,

@@ -1,5 +1,6 @@
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -68,6 +69,16 @@ class InquiryForm(ChineseForm):
                                default="paper", validate_choice=False)
     acquisition = RadioField("获取信息的方式", choices=_choices(ACQUISITIONS), default="mail",
                              validate_choice=False)
+
+
+class RegistrationForm(InquiryForm):
+    """A paper, fax or email application registered by staff (条例第三十一条)."""
+
+    channel = RadioField("收到方式", validate_choice=False)
+    received_on = DateField("收到申请之日", validators=[Optional()],
+                            description="当面提交以提交之日、需签收的邮件以签收之日、平信、传真、"
+                                        "电子邮件以双方确认之日为收到申请之日。")
+    organization = SelectField("收到申请的机关", coerce=int, validate_choice=False)
 
 
 class TrackForm(ChineseForm):

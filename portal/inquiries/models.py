@@ -129,6 +129,10 @@ class Inquiry(db.Model):
     submission_digest: Mapped[str | None] = mapped_column(String(64))
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How it came in (portal.inquiries.registration.Channel): online, open311, in person,
+    # by post, fax or email; staff register the last four, with the legal date of receipt.
+    channel: Mapped[str] = mapped_column(String(20), default="online", server_default="online")
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     sign_days: Mapped[int] = mapped_column(default=1)
     reply_days: Mapped[int] = mapped_column(default=0)
     clock_start_on: Mapped[date]  # working days count from the day after this
@@ -171,7 +175,8 @@ class Inquiry(db.Model):
     village: Mapped[Organization | None] = relationship(foreign_keys=[village_id])
     reply_organization: Mapped[Organization | None] = relationship(
         foreign_keys=[reply_organization_id])
-    handler: Mapped[User | None] = relationship()
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
     events: Mapped[list[InquiryEvent]] = relationship(back_populates="inquiry",
                                                       order_by="InquiryEvent.id")
     application: Mapped[InfoApplication | None] = relationship(back_populates="inquiry",

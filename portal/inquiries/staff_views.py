@@ -8,9 +8,17 @@ from flask_login import current_user, login_required
 from portal import validation
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
-from portal.inquiries import clocks, extensions, opinion, policy, queries, workflow
-from portal.inquiries.forms import ExtensionForm, OpinionForm
-from portal.inquiries.models import Severity
+from portal.inquiries import (
+    clocks,
+    extensions,
+    opinion,
+    policy,
+    queries,
+    registration,
+    workflow,
+)
+from portal.inquiries.forms import ExtensionForm, OpinionForm, RegistrationForm
+from portal.inquiries.models import InquiryType, Severity
 from portal.inquiries.outcomes import OUTCOMES
 from portal.inspection import supervision
 from portal.organizations.services import all_organizations, get_organization
@@ -48,6 +56,7 @@ def _render_show(inquiry_id: int, status: int = 200, **forms):
         and workflow.may_move_to(inquiry, inquiry.organization.parent),
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
         milestones=opinion.MILESTONES, form=ChineseForm(), today=local_today(),
+        channel_labels={c.value: c.label for c in registration.Channel},
         supervision_notices=[n for n in supervision.notices_for_inquiry(inquiry)]), status
 
 
@@ -214,6 +223,43 @@ def handler_organizations(actor):
 
     paths = [g.organization for g in getattr(actor, "grants", []) if g.role == Role.HANDLER]
     return [o for o in all_organizations() if any(p.contains(o) for p in paths)]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+def register():
+    """Register an application that came in person, by post, fax or email."""
+    form = RegistrationForm()
+    form.channel.choices = [(c.value, c.label) for c in registration.STAFF_CHANNELS]
+    form.organization.choices = [(o.id, o.full_name) for o in
+                                 handler_organizations(current_user) if o.kind.value == "town"]
+    if request.method == "GET":
+        form.type.data = "info_request"
+    elif form.validate_on_submit():
+        try:
+            receipt = registration.register(current_user, registration.Registration(
+                channel=form.channel.data or "", received_on=form.received_on.data,
+                data=_registered_input(form)))
+        except ValidationError as error:
+            attach_error(form, error)
+        else:
+            return render_template("inquiries/receipt.html", receipt=receipt,
+                                   registered=True), 201
+    return render_template("inquiries/register.html", form=form), form_status(form)
+
+
+def _registered_input(form):
+    from portal.inquiries import submission
+
+    organization = get_organization(form.organization.data) if form.organization.data else None
+    fields = submission.ApplicationInput.__annotations__
+    application = submission.ApplicationInput(**{name: getattr(form, name).data or ""
+                                                 for name in fields})
+    return submission.InquiryInput(
+        type=InquiryType.INFO_REQUEST, title=form.title.data or "", body=form.body.data or "",
+        contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
+        organization=organization, consent_publish=bool(form.consent_publish.data),
+        application=application)
 
 
 @bp.get("/sla")

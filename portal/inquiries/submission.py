@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -142,9 +143,21 @@ def submit(data: InquiryInput, submission_token: str) -> Receipt:
     return receive(data, tracking.redeem(submission_token, "inquiry"))
 
 
-def receive(data: InquiryInput, material: str) -> Receipt:
-    """Receive an inquiry whose submission token (web) or idempotency key (Open311) stands
-    for `material`; see `submit`. Raises ValidationError, or Conflict for a replay."""
+@dataclass(frozen=True)
+class Intake:
+    """How a work order came in: the channel, its legal moment of receipt and, for staff
+    registering a paper application, who registered it (None: the resident online)."""
+
+    channel: str = "online"
+    received_at: datetime | None = None
+    actor: object | None = None
+    note: str = ""
+
+
+def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Receipt:
+    """Receive an inquiry whose submission token (web), idempotency key (Open311) or staff
+    registration stands for `material`; see `submit`. Raises ValidationError, or Conflict
+    for a replay."""
     _validate(data)
     key = tracking.submission_key(material)
     code = tracking.code_for(material)
@@ -152,15 +165,18 @@ def receive(data: InquiryInput, material: str) -> Receipt:
     existing = _existing(key)
     if existing is not None:
         return _replayed(existing, digest, code)
-    inquiry = _build(data, key, code, digest)
+    inquiry = _build(data, key, code, digest, intake)
     try:
         db.session.flush()
     except IntegrityError:  # the same form, submitted concurrently, won the race
         db.session.rollback()
         return _replayed(_existing(key), digest, code)
-    audit.record(None, "inquiry.submit", inquiry,
-                 after={"number": inquiry.number, "type": inquiry.type.value,
-                        "organization": inquiry.organization.slug})
+    registered = intake.actor is not None
+    audit.record(intake.actor, "inquiry.register" if registered else "inquiry.submit",
+                 inquiry, after={"number": inquiry.number, "type": inquiry.type.value,
+                                 "organization": inquiry.organization.slug,
+                                 "channel": intake.channel,
+                                 "received_at": inquiry.received_at})
     db.session.commit()
     return Receipt(inquiry, code)
 
@@ -184,21 +200,24 @@ def _replayed(existing: Inquiry, digest: str, code: str) -> Receipt:
     return Receipt(existing, code, duplicate=True)
 
 
-def _build(data: InquiryInput, key: str, code: str, digest: str) -> Inquiry:
-    now = utcnow()
+def _build(data: InquiryInput, key: str, code: str, digest: str, intake: Intake) -> Inquiry:
+    now = intake.received_at or utcnow()
     inquiry = Inquiry(
         number=next_number(), type=data.type, status=Status.RECEIVED, title=data.title,
         body=data.body, contact_name=data.contact_name, contact_phone=data.contact_phone,
         organization=data.organization, village=data.village,
         consent_publish=data.consent_publish, tracking_hash=tracking.code_hash(code),
         submission_key=key, submission_digest=digest, received_at=now,
+        channel=intake.channel,
+        registered_by_id=getattr(intake.actor, "id", None),
     )
     if data.type is InquiryType.INFO_REQUEST:
         inquiry.application = InfoApplication(**vars(data.application))
     clocks.start(inquiry, now)
     inquiry.events.append(InquiryEvent(
         at=now, action="receive", public=True,
-        message=f"已受理（受理编号 {inquiry.number}），交{data.organization.name}办理。"))
+        message=f"已受理（受理编号 {inquiry.number}），交{data.organization.name}办理。"
+                + intake.note))
     db.session.add(inquiry)
     return inquiry
 

@@ -45,7 +45,8 @@ def create_request(api_key: str | None, form, idempotency_key: str) -> submissio
     when the Idempotency-Key was used before for other content."""
     client = keys.authenticate(api_key)
     data = mapping.inquiry_input(form)
-    receipt = submission.receive(data, _material(client, idempotency_key))
+    receipt = submission.receive(data, _material(client, idempotency_key),
+                                 submission.Intake(channel="open311"))
     if not receipt.duplicate:
         audit.record(None, "open311.request", receipt.inquiry,
                      after={"client": client.name, "key": client.prefix,
