@@ -4,6 +4,7 @@ corrections.
 - `inquiries.reopened_from_id`: 重新办理 is a linked work order; the first reply stays.
 - `inquiries.channel`, `registered_by_id`: how an application came in (条例第三十一条) and
   who registered a paper, fax or email one; existing rows came in online or by Open311.
+- `inquiry_fee_notices`: 信息处理费 notices, amounts, payments (国办函〔2020〕109号).
 
 Self-contained: imports no app code.
 
@@ -31,9 +32,35 @@ def upgrade():
         batch.add_column(sa.Column("registered_by_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_inquiries_registered_by_id_users", "users",
                                  ["registered_by_id"], ["id"])
+    _fee_notices()
+
+
+def _fee_notices():
+    op.create_table(
+        "inquiry_fee_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inquiry_id", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(12), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(10, 2), nullable=False),
+        sa.Column("issued_at", sa.DateTime(), nullable=False),
+        sa.Column("issued_by_id", sa.Integer(), nullable=False),
+        sa.Column("pay_due_at", sa.DateTime(), nullable=False),
+        sa.Column("paid_at", sa.DateTime(), nullable=True),
+        sa.Column("receipt_number", sa.String(60), nullable=False),
+        sa.Column("lapsed_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["inquiry_id"], ["inquiries.id"],
+                                name="fk_inquiry_fee_notices_inquiry_id_inquiries"),
+        sa.ForeignKeyConstraint(["issued_by_id"], ["users.id"],
+                                name="fk_inquiry_fee_notices_issued_by_id_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_inquiry_fee_notices"),
+    )
+    op.create_index("ix_inquiry_fee_notices_inquiry_id", "inquiry_fee_notices", ["inquiry_id"])
 
 
 def downgrade():
+    op.drop_index("ix_inquiry_fee_notices_inquiry_id", table_name="inquiry_fee_notices")
+    op.drop_table("inquiry_fee_notices")
     with op.batch_alter_table("inquiries") as batch:
         batch.drop_constraint("fk_inquiries_registered_by_id_users", type_="foreignkey")
         batch.drop_column("registered_by_id")

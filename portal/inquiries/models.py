@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -46,6 +47,7 @@ class Status(enum.StrEnum):
     PROCESSING = "processing"  # 办理中
     AWAITING_RESIDENT = "awaiting_resident"  # 待群众补正/补充
     CONSULTING = "consulting"  # 征求第三方意见
+    AWAITING_FEE = "awaiting_fee"  # 待缴纳信息处理费（收费通知发出后）
     RETURNED = "returned"  # 已退回，待重新派单
     REPLIED = "replied"  # 已答复
     CLOSED = "closed"  # 已办结
@@ -58,13 +60,14 @@ class Status(enum.StrEnum):
 STATUS_LABELS = {
     Status.RECEIVED: "已受理，待签收", Status.SIGNED: "已签收", Status.PROCESSING: "办理中",
     Status.AWAITING_RESIDENT: "待补正（等待群众）", Status.CONSULTING: "征求第三方意见中",
+    Status.AWAITING_FEE: "待缴纳信息处理费",
     Status.RETURNED: "已退回，待重新派单", Status.REPLIED: "已答复", Status.CLOSED: "已办结",
 }
 
 # The clock runs while the government holds the ball; it stops while waiting on others.
 OPEN_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.AWAITING_RESIDENT,
-                 Status.CONSULTING, Status.RETURNED)
-PAUSED_STATUSES = (Status.AWAITING_RESIDENT, Status.CONSULTING)
+                 Status.CONSULTING, Status.AWAITING_FEE, Status.RETURNED)
+PAUSED_STATUSES = (Status.AWAITING_RESIDENT, Status.CONSULTING, Status.AWAITING_FEE)
 RUNNING_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED)
 ANSWERED_STATUSES = (Status.REPLIED, Status.CLOSED)
 
@@ -185,6 +188,8 @@ class Inquiry(db.Model):
                                                           uselist=False)
     extensions: Mapped[list[ExtensionRequest]] = relationship(
         back_populates="inquiry", order_by="ExtensionRequest.id")
+    fee_notices: Mapped[list[FeeNotice]] = relationship(back_populates="inquiry",
+                                                        order_by="FeeNotice.id")
     reopened_from: Mapped[Inquiry | None] = relationship(
         remote_side="Inquiry.id", back_populates="reopenings", foreign_keys=[reopened_from_id])
     reopenings: Mapped[list[Inquiry]] = relationship(
@@ -301,6 +306,27 @@ class ExtensionRequest(db.Model):
     inquiry: Mapped[Inquiry] = relationship(back_populates="extensions")
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class FeeNotice(db.Model):
+    """信息处理费 (国办函〔2020〕109号): the notice, the amount and how it was reckoned, the
+    date by which to pay, and the payment or its absence."""
+
+    __tablename__ = "inquiry_fee_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    method: Mapped[str] = mapped_column(String(12))  # per_item / per_volume
+    quantity: Mapped[int]  # the application's place in the month, or the pages provided
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    pay_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receipt_number: Mapped[str] = mapped_column(String(60), default="")
+    lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="fee_notices")
 
 
 class SlaPolicy(db.Model):

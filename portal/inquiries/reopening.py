@@ -84,12 +84,13 @@ def _linked_copy(latest: Inquiry, now, *, number: str) -> Inquiry:
     handling = Inquiry(
         number=number, type=latest.type, status=Status.RECEIVED, title=latest.title,
         body=latest.body, contact_name=latest.contact_name,
-        contact_phone=latest.contact_phone,
+        contact_phone=latest.contact_phone, channel=latest.channel,
         organization=latest.reply_organization or latest.organization, village=latest.village,
-        consent_publish=latest.consent_publish, received_at=now, reopened_from=latest)
+        consent_publish=latest.consent_publish, received_at=now)
+    db.session.add(handling)
+    handling.reopened_from = latest
     if latest.application is not None:
         handling.application = InfoApplication(
             **{name: getattr(latest.application, name) for name in APPLICATION_FIELDS})
     clocks.start(handling, now)
-    db.session.add(handling)
     return handling

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from portal import validation
-from portal.errors import ValidationError, note_refusal
+from portal.errors import Conflict, ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inquiries import (
     clocks,
     extensions,
+    fees,
     opinion,
     policy,
     queries,
@@ -57,6 +58,7 @@ def _render_show(inquiry_id: int, status: int = 200, **forms):
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
         milestones=opinion.MILESTONES, form=ChineseForm(), today=local_today(),
         channel_labels={c.value: c.label for c in registration.Channel},
+        fee_methods=fees.METHODS,
         supervision_notices=[n for n in supervision.notices_for_inquiry(inquiry)]), status
 
 
@@ -70,7 +72,8 @@ def _act(inquiry_id: int, operation, message: str, *args, **kwargs):
     """Run one staff action; a refusal comes back on the work order page."""
     return run_action(operation, inquiry_id, *args, done=message,
                       page_url=url_for(".show", inquiry_id=inquiry_id),
-                      show=lambda error: _render_show(inquiry_id, 400), **kwargs)
+                      show=lambda error: _render_show(inquiry_id, error.status),
+                      refused=(ValidationError, Conflict), **kwargs)
 
 
 def _form(name: str) -> str:
@@ -170,6 +173,27 @@ def extension_decision(inquiry_id: int):
 def reply(inquiry_id: int):
     return _act(inquiry_id, workflow.reply, "已答复。", _form("text"), outcome=_form("outcome"),
                 publish=_form("publish") == "y")
+
+
+@bp.post("/<int:inquiry_id>/fee")
+@login_required
+def fee_notice(inquiry_id: int):
+    pages = _form("pages").strip()
+    return _act(inquiry_id, fees.issue_notice, "收费通知已发出，答复期限暂停计算。",
+                _form("method"), int(pages) if validation.is_number(pages) else None)
+
+
+@bp.post("/<int:inquiry_id>/fee-paid")
+@login_required
+def fee_paid(inquiry_id: int):
+    return _act(inquiry_id, fees.record_payment, "已登记缴费，答复期限继续计算。",
+                _form("receipt_number"))
+
+
+@bp.post("/<int:inquiry_id>/fee-lapsed")
+@login_required
+def fee_lapsed(inquiry_id: int):
+    return _act(inquiry_id, fees.close_unpaid, "已按逾期未缴费办结。")
 
 
 @bp.post("/<int:inquiry_id>/refer")

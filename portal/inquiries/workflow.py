@@ -44,13 +44,13 @@ def get_for_staff(actor, inquiry_id: int) -> Inquiry:
     return inquiry
 
 
-def _handled_by(actor, inquiry_id: int, action: str) -> Inquiry:
+def handled_by(actor, inquiry_id: int, action: str) -> Inquiry:
     inquiry = get_inquiry(inquiry_id)
     require(actor, Role.HANDLER, inquiry.organization, action=action, target=inquiry)
     return inquiry
 
 
-def _move(actor, inquiry: Inquiry, target: Status, action: str, message: str, *,
+def move(actor, inquiry: Inquiry, target: Status, action: str, message: str, *,
           public: bool = True, data: dict | None = None) -> None:
     before = inquiry.status
     inquiry.status = target
@@ -60,7 +60,7 @@ def _move(actor, inquiry: Inquiry, target: Status, action: str, message: str, *,
                  after={"status": target.value, **(data or {})}, message=message[:500])
 
 
-def _drop_pending_extension(inquiry: Inquiry) -> None:
+def drop_pending_extension(inquiry: Inquiry) -> None:
     """Answering makes a pending extension request moot; it is closed, not left hanging."""
     pending = inquiry.pending_extension
     if pending is not None:
@@ -80,13 +80,13 @@ def _reason(text: str, label: str, field: str = "reason") -> str:
 
 def sign(actor, inquiry_id: int) -> Inquiry:
     """签收: the handler takes the work order. Requires `handler` on its organization."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.sign")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.sign")
     _expect(inquiry, (Status.RECEIVED, Status.RETURNED), "签收")
     now = utcnow()
     inquiry.handler_id = actor.id
     inquiry.signed_at = now
     inquiry.signed_on_time = inquiry.sign_due_at is None or now <= inquiry.sign_due_at
-    _move(actor, inquiry, Status.SIGNED, "sign", f"{inquiry.organization.name}已签收。",
+    move(actor, inquiry, Status.SIGNED, "sign", f"{inquiry.organization.name}已签收。",
           data={"on_time": inquiry.signed_on_time})
     db.session.commit()
     return inquiry
@@ -94,16 +94,16 @@ def sign(actor, inquiry_id: int) -> Inquiry:
 
 def start_processing(actor, inquiry_id: int) -> Inquiry:
     """办理: the signed work order is being worked on."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.process")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.process")
     _expect(inquiry, (Status.SIGNED,), "开始办理")
-    _move(actor, inquiry, Status.PROCESSING, "process", "正在办理。")
+    move(actor, inquiry, Status.PROCESSING, "process", "正在办理。")
     db.session.commit()
     return inquiry
 
 
 def add_note(actor, inquiry_id: int, text: str) -> Inquiry:
     """An internal note: on the staff timeline, never on the tracking page."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.note")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.note")
     text = _reason(text, "内部备注", "text")
     inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
                                        message=text))
@@ -133,7 +133,7 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
     deadline the resident was promised does not move. An application for government
     information moves only inside its 行政机关 (to a 站所 or a village of the town).
     Raises ValidationError."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.transfer")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.transfer")
     _expect(inquiry, (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED),
             "转办")
     if target.id == inquiry.organization_id:
@@ -144,7 +144,7 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
     inquiry.organization = target
     inquiry.handler_id = None
     clocks.restart_sign_clock(inquiry, utcnow())
-    _move(actor, inquiry, Status.RECEIVED, "transfer", f"由{source.name}转交{target.name}办理。",
+    move(actor, inquiry, Status.RECEIVED, "transfer", f"由{source.name}转交{target.name}办理。",
           data={"from": source.slug, "to": target.slug, "reason": reason})
     db.session.commit()
     return inquiry
@@ -153,7 +153,7 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
 def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
     """退回: the office says the matter is not its own; it goes back up one level to be
     dispatched again. A reason is required."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.return")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.return")
     _expect(inquiry, (Status.RECEIVED, Status.SIGNED, Status.PROCESSING), "退回")
     dispatcher = inquiry.organization.parent
     if dispatcher is None:
@@ -163,7 +163,7 @@ def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
     inquiry.organization = dispatcher
     inquiry.handler_id = None
     clocks.restart_sign_clock(inquiry, utcnow())
-    _move(actor, inquiry, Status.RETURNED, "return", f"已退回{dispatcher.name}重新派单。",
+    move(actor, inquiry, Status.RETURNED, "return", f"已退回{dispatcher.name}重新派单。",
           data={"reason": reason})
     inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
                                        message=f"退回理由：{reason}"))
@@ -174,7 +174,7 @@ def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
 def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
     """Ask the resident for a correction (依申请公开 补正) or more material; the clock
     stops until it arrives. The notice is shown on the tracking page."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.request_correction")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.request_correction")
     _expect(inquiry, WORKABLE, "要求补正")
     if inquiry.type is InquiryType.INFO_REQUEST and any(
             e.action == "request_correction" for e in inquiry.events):
@@ -184,7 +184,7 @@ def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
     now = utcnow()
     late = bool(inquiry.correction_request_due_at and now > inquiry.correction_request_due_at)
     clocks.request_correction(inquiry, now)
-    _move(actor, inquiry, Status.AWAITING_RESIDENT, "request_correction",
+    move(actor, inquiry, Status.AWAITING_RESIDENT, "request_correction",
           f"请补正：{message}（请于 {format_local(inquiry.correction_due_at, '%Y-%m-%d')} 前"
           "通过查询页面补充，逾期不补正的视为放弃申请。）"
           if inquiry.type is InquiryType.INFO_REQUEST else f"请补充：{message}",
@@ -198,13 +198,13 @@ def resume_after_correction(inquiry: Inquiry, actor, message: str, *, source: st
     Adds to the unit of work; the caller commits."""
     now = utcnow()
     clocks.resume(inquiry, now, restart=inquiry.type is InquiryType.INFO_REQUEST)
-    _move(actor, inquiry, Status.PROCESSING, "correction_received", message,
+    move(actor, inquiry, Status.PROCESSING, "correction_received", message,
           data={"source": source, "new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
 
 
 def record_correction(actor, inquiry_id: int, note: str) -> Inquiry:
     """Staff record a correction that arrived by post or in person."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.correction_received")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.correction_received")
     _expect(inquiry, (Status.AWAITING_RESIDENT,), "登记补正")
     resume_after_correction(inquiry, actor, f"已收到补正材料：{_reason(note, '补正情况', 'note')}",
                             source="staff")
@@ -214,24 +214,24 @@ def record_correction(actor, inquiry_id: int, note: str) -> Inquiry:
 
 def start_consultation(actor, inquiry_id: int, party: str) -> Inquiry:
     """征求第三方或其他机关意见 (条例第三十二、三十三条): the time it takes does not count."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.consult")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.consult")
     if inquiry.type is not InquiryType.INFO_REQUEST:
         raise ValidationError("只有依申请公开需要征求第三方意见。")
     _expect(inquiry, WORKABLE, "征求第三方意见")
     party = validation.text(party, field="party", label="征求意见对象", max_length=100)
     clocks.pause(inquiry, utcnow())
-    _move(actor, inquiry, Status.CONSULTING, "consult",
+    move(actor, inquiry, Status.CONSULTING, "consult",
           f"正在征求第三方意见（{party}），所需时间不计入答复期限。", data={"party": party})
     db.session.commit()
     return inquiry
 
 
 def end_consultation(actor, inquiry_id: int, note: str) -> Inquiry:
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.consult_end")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.consult_end")
     _expect(inquiry, (Status.CONSULTING,), "结束征求意见")
     note = _reason(note, "征求意见结果", "note")
     clocks.resume(inquiry, utcnow())
-    _move(actor, inquiry, Status.PROCESSING, "consult_end", "第三方意见征求完毕，继续办理。",
+    move(actor, inquiry, Status.PROCESSING, "consult_end", "第三方意见征求完毕，继续办理。",
           data={"new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
     inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
                                        message=f"征求意见结果：{note}"))
@@ -243,7 +243,7 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "",
           publish: bool = False) -> Inquiry:
     """答复. 依申请公开 replies record an outcome from the annual-report list. The reply is
     published on the site only when the resident consented and the handler chose to."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.reply")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.reply")
     _expect(inquiry, WORKABLE, "答复")
     text = validation.text(text, field="text", label="答复内容", max_length=10000,
                            multiline=True)
@@ -256,8 +256,8 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "",
     inquiry.replied_at = now
     inquiry.replied_on_time = inquiry.reply_due_at is None or now <= inquiry.reply_due_at
     inquiry.reply_published = publish and inquiry.consent_publish
-    _drop_pending_extension(inquiry)
-    _move(actor, inquiry, Status.REPLIED, "reply", text,
+    drop_pending_extension(inquiry)
+    move(actor, inquiry, Status.REPLIED, "reply", text,
           data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
     db.session.commit()
     return inquiry
@@ -269,7 +269,7 @@ def refer_elsewhere(actor, inquiry_id: int, body_name: str, contact: str,
     applicant which body and how to reach it (条例第三十六条第（五）项). It is this body's
     answer, counted once in its own report (无法提供·本机关不掌握相关政府信息); the
     application is not moved into the other body's figures. Requires `handler`."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.refer")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.refer")
     if inquiry.type is not InquiryType.INFO_REQUEST:
         raise ValidationError("只有依申请公开需要告知向其他机关申请；其他留言请转办。")
     body_name = validation.text(body_name, field="body_name", label="负责公开的机关",
@@ -286,10 +286,10 @@ def refer_elsewhere(actor, inquiry_id: int, body_name: str, contact: str,
 
 def close(actor, inquiry_id: int) -> Inquiry:
     """办结 after the reply."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.close")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.close")
     _expect(inquiry, (Status.REPLIED,), "办结")
     inquiry.closed_at = utcnow()
-    _move(actor, inquiry, Status.CLOSED, "close", "已办结。")
+    move(actor, inquiry, Status.CLOSED, "close", "已办结。")
     db.session.commit()
     return inquiry
 
@@ -297,7 +297,7 @@ def close(actor, inquiry_id: int) -> Inquiry:
 def treat_as_abandoned(actor, inquiry_id: int) -> Inquiry:
     """条例第三十条: an applicant who lets the correction period pass without good reason
     is taken to have given up the application (其他处理·1)."""
-    inquiry = _handled_by(actor, inquiry_id, "inquiry.abandon")
+    inquiry = handled_by(actor, inquiry_id, "inquiry.abandon")
     _expect(inquiry, (Status.AWAITING_RESIDENT,), "视为放弃")
     now = utcnow()
     if inquiry.type is not InquiryType.INFO_REQUEST or inquiry.correction_due_at is None \
@@ -310,8 +310,8 @@ def treat_as_abandoned(actor, inquiry_id: int) -> Inquiry:
     inquiry.replied_at = inquiry.closed_at = now
     inquiry.replied_on_time = True
     inquiry.paused_since = None
-    _drop_pending_extension(inquiry)
-    _move(actor, inquiry, Status.CLOSED, "abandon", inquiry.reply_text)
+    drop_pending_extension(inquiry)
+    move(actor, inquiry, Status.CLOSED, "abandon", inquiry.reply_text)
     db.session.commit()
     return inquiry
 

@@ -97,6 +97,7 @@ NO_TEXT_FIELDS = {
     "staff_disclosures.mask", "staff_disclosures.clear_suspected",
     "staff_disclosures.confirm_attachment", "staff_villages.confirm_attachment",
     "staff_villages.remove_attachment", "staff_villages.clear_suspected", "users.enrolment_code",
+    "staff_inquiries.fee_notice", "staff_inquiries.fee_lapsed",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
@@ -110,7 +111,7 @@ SAME_PATH = {
     "staff_catalogue.edit_guide", "staff_inquiries.transfer", "staff_inquiries.return_",
     "staff_inquiries.correction", "staff_inquiries.consult", "staff_inquiries.extension",
     "staff_inquiries.extension_decision", "staff_inquiries.reply", "staff_inquiries.milestone",
-    "staff_inquiries.refer",
+    "staff_inquiries.refer", "staff_inquiries.fee_paid", "staff_inquiries.register",
     "inspection.supervise_inquiry", "inspection.answer", "annual_report.save",
     "annual_report.add_appeal", "annual_report.update_appeal", "workdays.confirm_year",
     "open311.create_request",
