@@ -87,10 +87,10 @@ def _linked_copy(latest: Inquiry, now, *, number: str) -> Inquiry:
         contact_phone=latest.contact_phone, channel=latest.channel,
         organization=latest.reply_organization or latest.organization, village=latest.village,
         consent_publish=latest.consent_publish, received_at=now)
+    clocks.start(handling, now)  # reads the policies: before the row joins the session
     db.session.add(handling)
     handling.reopened_from = latest
     if latest.application is not None:
         handling.application = InfoApplication(
             **{name: getattr(latest.application, name) for name in APPLICATION_FIELDS})
-    clocks.start(handling, now)
     return handling
