@@ -5,6 +5,8 @@ corrections.
 - `inquiries.channel`, `registered_by_id`: how an application came in (条例第三十一条) and
   who registered a paper, fax or email one; existing rows came in online or by Open311.
 - `inquiry_fee_notices`: 信息处理费 notices, amounts, payments (国办函〔2020〕109号).
+- `inquiry_reply_files`, `inquiry_reply_corrections`: files sent with a reply; 更正 of a
+  sent reply keeping the first text.
 
 Self-contained: imports no app code.
 
@@ -33,6 +35,7 @@ def upgrade():
         batch.create_foreign_key("fk_inquiries_registered_by_id_users", "users",
                                  ["registered_by_id"], ["id"])
     _fee_notices()
+    _reply_files_and_corrections()
 
 
 def _fee_notices():
@@ -58,7 +61,44 @@ def _fee_notices():
     op.create_index("ix_inquiry_fee_notices_inquiry_id", "inquiry_fee_notices", ["inquiry_id"])
 
 
+def _reply_files_and_corrections():
+    op.create_table(
+        "inquiry_reply_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inquiry_id", sa.Integer(), nullable=False),
+        sa.Column("stored_file_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["inquiry_id"], ["inquiries.id"],
+                                name="fk_inquiry_reply_files_inquiry_id_inquiries"),
+        sa.ForeignKeyConstraint(["stored_file_id"], ["stored_files.id"],
+                                name="fk_inquiry_reply_files_stored_file_id_stored_files"),
+        sa.PrimaryKeyConstraint("id", name="pk_inquiry_reply_files"),
+    )
+    op.create_index("ix_inquiry_reply_files_inquiry_id", "inquiry_reply_files", ["inquiry_id"])
+    op.create_table(
+        "inquiry_reply_corrections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inquiry_id", sa.Integer(), nullable=False),
+        sa.Column("corrected_at", sa.DateTime(), nullable=False),
+        sa.Column("corrected_by_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("previous_text", sa.Text(), nullable=False),
+        sa.Column("new_text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["inquiry_id"], ["inquiries.id"],
+                                name="fk_inquiry_reply_corrections_inquiry_id_inquiries"),
+        sa.ForeignKeyConstraint(["corrected_by_id"], ["users.id"],
+                                name="fk_inquiry_reply_corrections_corrected_by_id_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_inquiry_reply_corrections"),
+    )
+    op.create_index("ix_inquiry_reply_corrections_inquiry_id", "inquiry_reply_corrections",
+                    ["inquiry_id"])
+
+
 def downgrade():
+    op.drop_index("ix_inquiry_reply_corrections_inquiry_id",
+                  table_name="inquiry_reply_corrections")
+    op.drop_table("inquiry_reply_corrections")
+    op.drop_index("ix_inquiry_reply_files_inquiry_id", table_name="inquiry_reply_files")
+    op.drop_table("inquiry_reply_files")
     op.drop_index("ix_inquiry_fee_notices_inquiry_id", table_name="inquiry_fee_notices")
     op.drop_table("inquiry_fee_notices")
     with op.batch_alter_table("inquiries") as batch:

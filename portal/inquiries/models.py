@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.attachments.models import StoredFile
 from portal.auth.models import User
 from portal.db_types import str_enum
 from portal.extensions import db
@@ -327,6 +328,32 @@ class FeeNotice(db.Model):
     lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     inquiry: Mapped[Inquiry] = relationship(back_populates="fee_notices")
+
+
+class ReplyAttachment(db.Model):
+    """A file sent with a reply (the information provided to an applicant)."""
+
+    __tablename__ = "inquiry_reply_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+
+class ReplyCorrection(db.Model):
+    """更正 of a sent reply: the text before and after, why, by whom, when."""
+
+    __tablename__ = "inquiry_reply_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    corrected_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    previous_text: Mapped[str] = mapped_column(Text)
+    new_text: Mapped[str] = mapped_column(Text)
 
 
 class SlaPolicy(db.Model):

@@ -8,9 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from wtforms.fields import SelectChoice
 
 from portal.antispam import check_honeypot
+from portal.attachments.storage import send_stored_file
 from portal.errors import Conflict, NotFound, ValidationError, note_refusal
 from portal.forms import attach_error, form_status
 from portal.inquiries import queries, reopening, submission, tracking
+from portal.inquiries import replies as reply_files
 from portal.inquiries.forms import (
     TYPE_HELP,
     InquiryForm,
@@ -129,7 +131,7 @@ def _tracked_id() -> int:
 def status():
     inquiry = submission.get_tracked(_tracked_id())
     return render_template("inquiries/track_status.html", inquiry=inquiry,
-                           handlings=reopening.handlings(inquiry),
+                           handlings=reopening.handlings(inquiry), replies=reply_files,
                            rate_form=RateForm(formdata=None), reason_form=ReasonForm(formdata=None),
                            supplement_form=SupplementForm(formdata=None))
 
@@ -177,6 +179,17 @@ def supplement():
         abort(400)
     return _resident_action(submission.supplement, "补正材料已收到，办理时限重新计算。",
                             form.text.data or "")
+
+
+@bp.get("/track/files/<int:file_id>")
+def reply_file(file_id: int):
+    """A file sent with a reply, for the resident who proved the tracking code."""
+    inquiry = submission.get_tracked(_tracked_id())
+    stored = next((f for handling in reopening.handlings(inquiry)
+                   for f in reply_files.files_of(handling) if f.id == file_id), None)
+    if stored is None:
+        abort(404)
+    return send_stored_file(stored)
 
 
 @bp.post("/track/forget")

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from portal import validation
+from portal.attachments.storage import send_stored_file
+from portal.bodylimit import FILES_PER_REQUEST, accepts_uploads
 from portal.errors import Conflict, ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inquiries import (
@@ -16,6 +18,7 @@ from portal.inquiries import (
     policy,
     queries,
     registration,
+    replies,
     workflow,
 )
 from portal.inquiries.forms import ExtensionForm, OpinionForm, RegistrationForm
@@ -58,7 +61,8 @@ def _render_show(inquiry_id: int, status: int = 200, **forms):
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
         milestones=opinion.MILESTONES, form=ChineseForm(), today=local_today(),
         channel_labels={c.value: c.label for c in registration.Channel},
-        fee_methods=fees.METHODS,
+        fee_methods=fees.METHODS, reply_files=replies.files_of(inquiry),
+        corrections=replies.corrections_of(inquiry),
         supervision_notices=[n for n in supervision.notices_for_inquiry(inquiry)]), status
 
 
@@ -170,9 +174,28 @@ def extension_decision(inquiry_id: int):
 
 @bp.post("/<int:inquiry_id>/reply")
 @login_required
+@accepts_uploads(files=FILES_PER_REQUEST)
 def reply(inquiry_id: int):
     return _act(inquiry_id, workflow.reply, "已答复。", _form("text"), outcome=_form("outcome"),
-                publish=_form("publish") == "y")
+                publish=_form("publish") == "y", files=request.files.getlist("files"),
+                confirmed=_form("confirmed") == "1")
+
+
+@bp.post("/<int:inquiry_id>/reply-correction")
+@login_required
+def correct_reply(inquiry_id: int):
+    return _act(inquiry_id, workflow.correct_reply, "答复已更正，原答复保留。", _form("text"),
+                _form("reason"))
+
+
+@bp.get("/<int:inquiry_id>/reply-files/<int:file_id>")
+@login_required
+def reply_file(inquiry_id: int, file_id: int):
+    inquiry = workflow.get_for_staff(current_user, inquiry_id)
+    stored = next((f for f in replies.files_of(inquiry) if f.id == file_id), None)
+    if stored is None:
+        abort(404)
+    return send_stored_file(stored)
 
 
 @bp.post("/<int:inquiry_id>/fee")

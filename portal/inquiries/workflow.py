@@ -12,7 +12,7 @@ from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
 from portal.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks
+from portal.inquiries import clocks, replies
 from portal.inquiries.models import (
     Inquiry,
     InquiryEvent,
@@ -239,16 +239,21 @@ def end_consultation(actor, inquiry_id: int, note: str) -> Inquiry:
     return inquiry
 
 
-def reply(actor, inquiry_id: int, text: str, *, outcome: str = "",
-          publish: bool = False) -> Inquiry:
-    """答复. 依申请公开 replies record an outcome from the annual-report list. The reply is
-    published on the site only when the resident consented and the handler chose to."""
+def reply(actor, inquiry_id: int, text: str, *, outcome: str = "", publish: bool = False,
+          files: list | None = None, confirmed: bool = False) -> Inquiry:
+    """答复. 依申请公开 replies record an outcome from the annual-report list and may carry
+    files, checked for personal data (`portal.inquiries.replies`); a text still holding a
+    template placeholder is refused. The reply is published on the site only when the
+    resident consented and the handler chose to. Raises ValidationError (incl.
+    PersonalDataFound) or InvalidTransition."""
     inquiry = handled_by(actor, inquiry_id, "inquiry.reply")
     _expect(inquiry, WORKABLE, "答复")
-    text = validation.text(text, field="text", label="答复内容", max_length=10000,
-                           multiline=True)
+    text = replies.check_text(text)
     if inquiry.type is InquiryType.INFO_REQUEST and outcome not in OUTCOMES:
         raise ValidationError("请选择依申请公开的处理结果。", field="outcome")
+    if files and inquiry.type is not InquiryType.INFO_REQUEST:
+        raise ValidationError("只有政府信息公开申请的答复可以附文件。", field="files")
+    replies.attach(actor, inquiry, files or [], confirmed=confirmed)
     now = utcnow()
     inquiry.reply_text = text
     inquiry.outcome = outcome if inquiry.type is InquiryType.INFO_REQUEST else ""
@@ -259,6 +264,21 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "",
     drop_pending_extension(inquiry)
     move(actor, inquiry, Status.REPLIED, "reply", text,
           data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
+    db.session.commit()
+    return inquiry
+
+
+def correct_reply(actor, inquiry_id: int, text: str, reason: str) -> Inquiry:
+    """更正 a sent reply: the first text stays on record, the resident sees the correction
+    and why, dated; timeliness does not change. Requires `handler`."""
+    inquiry = handled_by(actor, inquiry_id, "inquiry.correct_reply")
+    correction = replies.correct(actor, inquiry, text, reason)
+    inquiry.events.append(InquiryEvent(
+        actor_id=actor.id, action="correct_reply", public=True,
+        message=f"答复更正：{correction.reason}（原答复保留可查）"))
+    audit.record(actor, "inquiry.correct_reply", inquiry,
+                 before={"reply_text": correction.previous_text},
+                 after={"reply_text": correction.new_text, "reason": correction.reason})
     db.session.commit()
     return inquiry
 

@@ -112,6 +112,7 @@ SAME_PATH = {
     "staff_inquiries.correction", "staff_inquiries.consult", "staff_inquiries.extension",
     "staff_inquiries.extension_decision", "staff_inquiries.reply", "staff_inquiries.milestone",
     "staff_inquiries.refer", "staff_inquiries.fee_paid", "staff_inquiries.register",
+    "staff_inquiries.correct_reply",
     "inspection.supervise_inquiry", "inspection.answer", "annual_report.save",
     "annual_report.add_appeal", "annual_report.update_appeal", "workdays.confirm_year",
     "open311.create_request",

@@ -5,6 +5,7 @@ import pytest
 from portal.auth.models import Role
 from portal.inquiries import submission, tracking
 from portal.inquiries.models import InquiryType
+from tests.attachments.conftest import upload_folder  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

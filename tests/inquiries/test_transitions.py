@@ -11,7 +11,7 @@ from portal.audit.services import verify_chain
 from portal.auth.models import Role
 from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, workflow
+from portal.inquiries import clocks, extensions, fees, workflow
 from portal.inquiries.models import ExtensionRequest, Inquiry, InquiryEvent, InquiryType, Status
 from tests.inquiries.timetravel import TimeMachine, cheap_password_hashing, end_of_beijing_day
 
@@ -52,16 +52,22 @@ OPS = {
     "close": (lambda a, i, o: workflow.close(a, i), S.CLOSED, "inquiry.close"),
     "treat_as_abandoned": (lambda a, i, o: workflow.treat_as_abandoned(a, i), S.CLOSED,
                            "inquiry.abandon"),
+    "issue_fee_notice": (lambda a, i, o: fees.issue_notice(a, i, "per_volume", 120),
+                         S.AWAITING_FEE, "inquiry.fee_notice"),
+    "record_payment": (lambda a, i, o: fees.record_payment(a, i, "No.1"), S.PROCESSING,
+                       "inquiry.fee_paid"),
+    "close_unpaid": (lambda a, i, o: fees.close_unpaid(a, i), S.CLOSED, "inquiry.fee_lapsed"),
 }
 
 ALLOWED = {
     S.RECEIVED: {"sign", "transfer", "return_to_dispatcher"},
     S.SIGNED: {"start_processing", "transfer", "return_to_dispatcher", "request_correction",
-               "start_consultation", "request_extension", "reply"},
+               "start_consultation", "request_extension", "reply", "issue_fee_notice"},
     S.PROCESSING: {"transfer", "return_to_dispatcher", "request_correction",
-                   "start_consultation", "request_extension", "reply"},
+                   "start_consultation", "request_extension", "reply", "issue_fee_notice"},
     S.AWAITING_RESIDENT: {"record_correction", "treat_as_abandoned"},
     S.CONSULTING: {"end_consultation"},
+    S.AWAITING_FEE: {"record_payment", "close_unpaid"},
     S.RETURNED: {"sign", "transfer"},
     S.REPLIED: {"close"},
     S.CLOSED: set(),
@@ -74,8 +80,10 @@ ACTIONABLE_IN = {op: next(s for s in ALLOWED if op in ALLOWED[s]) for op in OPS}
 
 @pytest.fixture
 def bring_to(travel, submit, handlers, orgs):
-    """bring_to(status) → a 依申请公开 received Tue 2026-03-10 and moved to `status` by
-    the town handler that day; then the clock moves to 04-15, past every period."""
+    """bring_to(status) → a 依申请公开 received Tue 2026-03-10, passed to the village inside
+    the town (an application stays inside its 行政机关, so 退回 leads back to the town) and
+    moved to `status` by the town handler that day; then the clock moves to 04-15, past
+    every period."""
     handler = handlers["handler"]
 
     def run(status: Status) -> Inquiry:
@@ -85,10 +93,13 @@ def bring_to(travel, submit, handlers, orgs):
             workflow.transfer(handler, inquiry.id, orgs["finance"], "属于财政所职责。")
             workflow.return_to_dispatcher(handlers["finance_handler"], inquiry.id,
                                           "不属于本所职责。")
+        else:
+            workflow.transfer(handler, inquiry.id, orgs["village_a"], "由村里办理。")
         steps = {
             S.SIGNED: ["sign"], S.PROCESSING: ["sign", "start_processing"],
             S.AWAITING_RESIDENT: ["sign", "start_processing", "request_correction"],
             S.CONSULTING: ["sign", "start_processing", "start_consultation"],
+            S.AWAITING_FEE: ["sign", "start_processing", "issue_fee_notice"],
             S.REPLIED: ["sign", "start_processing", "reply"],
             S.CLOSED: ["sign", "start_processing", "reply", "close"],
         }.get(status, [])
@@ -142,7 +153,8 @@ def test_transition_table(bring_to, handlers, orgs, status, op):
             assert event.before["status"] == status.value
             assert event.after["status"] == result.value
     else:
-        error = Conflict if op == "request_extension" else InvalidTransition
+        error = Conflict if op in ("request_extension", "issue_fee_notice", "record_payment",
+                                   "close_unpaid") else InvalidTransition
         before = _snapshot(inquiry.id)
         with pytest.raises(error):
             call(handlers["handler"], inquiry.id, orgs)
