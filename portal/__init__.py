@@ -133,6 +133,7 @@ def import_models() -> None:
     import portal.personal_data.models
     import portal.ratelimit.models
     import portal.search.models  # issue 7: search index
+    import portal.transparency.models
     import portal.villages.models
     import portal.workdays.models  # noqa: F401
 
@@ -188,8 +189,10 @@ def register_open_data_blueprints(app: Flask) -> None:
     from portal.open311.admin_views import bp as open311_admin_bp
     from portal.open311.views import bp as open311_bp
     from portal.search.views import bp as search_bp
+    from portal.transparency.views import bp as transparency_bp
 
-    for blueprint in (search_bp, feeds_bp, api_bp, open311_bp, open311_admin_bp):
+    for blueprint in (search_bp, feeds_bp, api_bp, open311_bp, open311_admin_bp,
+                      transparency_bp):
         app.register_blueprint(blueprint)
 
 
@@ -230,8 +233,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(secrets_cli)
     from portal.personal_data.cli import attachments_cli
+    from portal.transparency.cli import transparency_cli
 
     app.cli.add_command(attachments_cli)
+    app.cli.add_command(transparency_cli)
     app.cli.add_command(demo_load_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(workdays_cli)

@@ -87,6 +87,7 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "inquiries.supplement": PUBLIC,
     "inquiries.forget": PUBLIC,
     "inquiries.reply_file": PUBLIC,
+    "inquiries.proof": PUBLIC,
     "inquiries.replies": PUBLIC,
     "staff_inquiries.queue": INQUIRY_STAFF,
     "staff_inquiries.show": INQUIRY_STAFF,
@@ -235,6 +236,10 @@ ROUTE_POLICY.update({
     "open311_keys.issue": ADMINS,
     "open311_keys.revoke": ADMINS,
 })
+# The audit log's Merkle tree, signed heads, proofs and the verifier: for everyone.
+ROUTE_POLICY.update({f"transparency.{name}": PUBLIC for name in (
+    "index", "heads_json", "heads_atom", "inclusion", "consistency", "leaves", "cosignatures",
+    "verifier")})
 # --- end issue 7 ----------------------------------------------------------------------
 
 

@@ -76,6 +76,11 @@ class Defaults:
     # window; at most this many of them per window also become audit events.
     REFUSAL_AUDIT_PER_WINDOW = 30
     REFUSAL_RETENTION_DAYS = 185
+    # The audit log's Merkle tree and signed heads (portal/transparency): "ed25519" with
+    # SHA-256, or "sm2" with SM3 (GB/T 39786-2021). Chosen once, before the first event.
+    TRANSPARENCY_ALGORITHM = "ed25519"
+    TRANSPARENCY_KEY_FILE: str | None = None  # default instance/transparency/log-key
+    TRANSPARENCY_ORIGIN: str | None = None  # what heads name the log: default SITE_URL
 
     # 频率限制：按客户端地址计数，计数存于本库 rate_limit_counters 表，所有 worker 共享。
     RATELIMIT_ENABLED = True

@@ -39,7 +39,7 @@ ALWAYS = {
 # Pages that carry one resident's own form token, tracking code or case.
 RESIDENT_PAGES = frozenset({"inquiries.new", "inquiries.track", "inquiries.status",
                             "inquiries.rate", "inquiries.reopen", "inquiries.supplement",
-                            "inquiries.forget", "inquiries.reply_file",
+                            "inquiries.forget", "inquiries.reply_file", "inquiries.proof",
                             "consultations.detail"})
 
 

@@ -9,16 +9,42 @@ audit_cli = AppGroup("audit", help="审计日志：校验哈希链、导出链�
 
 @audit_cli.command("verify")
 @click.option("--expect-head", default=None, help="先前导出的链头哈希；用于发现截断或改写。")
-def verify_command(expect_head: str | None) -> None:
-    """重新计算整条哈希链；完好时退出码为 0，否则为 1 并指出第一条异常记录。"""
+@click.option("--heads", "heads_dir", type=click.Path(file_okay=False, exists=True),
+              default=None, help="自己留存的树头下载（heads*.json）所在目录，一并核对。")
+def verify_command(expect_head: str | None, heads_dir: str | None) -> None:
+    """重新计算整条哈希链，再按 Merkle 树和全部已签名树头（及自己留存的树头）核对每一条记录；
+    完好时退出码为 0，否则为 1 并指出第一处异常。"""
     with read_only():  # the site keeps writing while a long chain is checked
         verdict = verify_chain(expect_head=expect_head)
-    if verdict.ok:
-        click.echo(f"审计链完好：共 {verdict.count} 条记录，链头 {verdict.head}")
-        return
-    where = f"第一条异常记录 #{verdict.first_bad_id}" if verdict.first_bad_id else "链尾"
-    click.echo(f"审计链异常：{where}，{verdict.reason}（此前 {verdict.count} 条完好）", err=True)
-    raise SystemExit(1)
+        if not verdict.ok:
+            where = f"第一条异常记录 #{verdict.first_bad_id}" if verdict.first_bad_id else "链尾"
+            click.echo(f"审计链异常：{where}，{verdict.reason}（此前 {verdict.count} 条完好）",
+                       err=True)
+            raise SystemExit(1)
+        problem, summary = verify_tree(heads_dir)
+    if problem:
+        click.echo(f"审计日志异常：{problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"审计链完好：共 {verdict.count} 条记录，链头 {verdict.head}；{summary}")
+
+
+def verify_tree(heads_dir: str | None) -> tuple[str | None, str]:
+    """The standalone verifier's judgement of this database (and of the heads kept in
+    `heads_dir`): (problem or None, summary)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from portal.transparency import archive, verify_log
+
+    with tempfile.TemporaryDirectory() as folder:
+        archive.write(Path(folder), events=True)
+        for kept in Path(heads_dir).glob("heads*.json") if heads_dir else []:
+            shutil.copy(kept, Path(folder) / f"heads-kept-{kept.name}")
+        try:
+            return None, verify_log.verify(Path(folder))
+        except verify_log.Problem as problem:
+            return str(problem), ""
 
 
 @audit_cli.command("purge")

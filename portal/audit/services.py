@@ -45,9 +45,15 @@ def compute_hash(event) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _current_head() -> str:
+def lock_chain() -> None:
+    """Serialize appends to the chain and the tree (PostgreSQL; SQLite writers hold the
+    database's write lock already)."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
+
+
+def _current_head() -> str:
+    lock_chain()
     db.session.flush()
     head = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return head or GENESIS_HASH
@@ -88,6 +94,9 @@ def record(actor, action: str, obj=None, *, before: dict | None = None,
     event.prev_hash = _current_head()
     event.hash = compute_hash(event)
     db.session.add(event)
+    from portal.transparency import log
+
+    event.leaf_index = log.append(event.hash)
     return event
 
 

@@ -25,6 +25,7 @@ from portal.inquiries.models import InquiryType, Rating
 from portal.organizations.services import get_by_slug, towns_with_villages
 from portal.paging import PageRequest
 from portal.ratelimit import limit
+from portal.transparency.receipts import receipt_leaf
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
 TRACK_KEY = "tracked_inquiry"
@@ -132,6 +133,7 @@ def status():
     inquiry = submission.get_tracked(_tracked_id())
     return render_template("inquiries/track_status.html", inquiry=inquiry,
                            handlings=reopening.handlings(inquiry), replies=reply_files,
+                           receipt_leaf=receipt_leaf(inquiry),
                            rate_form=RateForm(formdata=None), reason_form=ReasonForm(formdata=None),
                            supplement_form=SupplementForm(formdata=None))
 
@@ -190,6 +192,21 @@ def reply_file(file_id: int):
     if stored is None:
         abort(404)
     return send_stored_file(stored)
+
+
+@bp.get("/track/proof.json")
+def proof():
+    """The inclusion proof of the receipt in the public audit log, as a download."""
+    from flask import jsonify
+
+    from portal.transparency import receipts
+
+    found = receipts.proof(submission.get_tracked(_tracked_id()))
+    if found is None:
+        abort(404, "审计日志每小时签名一次树头，受理记录被签名的树头收录后即可下载证明。")
+    response = jsonify(found)
+    response.headers["Content-Disposition"] = "attachment; filename=receipt-proof.json"
+    return response
 
 
 @bp.post("/track/forget")

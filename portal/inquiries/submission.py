@@ -76,6 +76,13 @@ class Receipt:
     tracking_code: str
     duplicate: bool = False
 
+    @property
+    def leaf_index(self) -> int | None:
+        """Where the receipt stands in the public audit log (portal.transparency)."""
+        from portal.transparency.receipts import receipt_leaf
+
+        return receipt_leaf(self.inquiry)
+
 
 def _validate(data: InquiryInput) -> None:
     if not data.type.is_public:

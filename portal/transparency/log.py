@@ -1,0 +1,95 @@
+"""The audit log as an append-only Merkle tree (RFC 9162): appending a leaf for every audit
+event, and reading roots and proofs.
+
+Every audit event (`portal.audit.services.record`) becomes leaf number n, in the same
+transaction and under the same lock that orders the hash chain, so leaf order is event
+order. The leaf input is the event's chained content hash (64 hex characters): the chain
+stays a view over the tree — each event names its predecessor's hash — and a verifier
+recomputes the content hash from the event's fields, then the leaf. Appending stores the
+leaf and each complete subtree it closes (at most log2 n nodes, one on average), so
+roots and proofs read O(log n) stored hashes and nothing is recomputed from the leaves.
+
+The hash is SHA-256, or SM3 where the deployment signs with SM2 (TRANSPARENCY_ALGORITHM;
+fixed for the log's life: a log is never rehashed).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.transparency import merkle
+from portal.transparency.models import MerkleLeaf, MerkleNode
+
+HASHES = {"ed25519": "sha256", "sm2": "sm3"}
+
+
+def hash_algorithm() -> str:
+    return HASHES[current_app.config["TRANSPARENCY_ALGORITHM"]]
+
+
+def leaf_input(event_hash: str) -> bytes:
+    return event_hash.encode("ascii")
+
+
+def size() -> int:
+    """How many leaves the tree has now (in this transaction)."""
+    last = db.session.scalar(select(func.max(MerkleLeaf.index)))
+    return 0 if last is None else last + 1
+
+
+def append(event_hash: str) -> int:
+    """Add the leaf of an audit event and the subtrees it completes; returns its index.
+    The caller holds the chain's lock and commits."""
+    algorithm = hash_algorithm()
+    db.session.flush()
+    index = size()
+    node = merkle.leaf_hash(leaf_input(event_hash), algorithm)
+    db.session.add(MerkleLeaf(index=index, event_hash=event_hash, leaf_hash=node))
+    position, level = index, 0
+    while position & 1:  # a right child closes its parent
+        left = _stored(level, position - 1)
+        node = merkle.node_hash(left, node, algorithm)
+        level, position = level + 1, position >> 1
+        db.session.add(MerkleNode(level=level, index=position, hash=node))
+    return index
+
+
+def _stored(level: int, index: int) -> bytes:
+    if level == 0:
+        found = db.session.scalar(select(MerkleLeaf.leaf_hash).where(MerkleLeaf.index == index))
+    else:
+        found = db.session.scalar(select(MerkleNode.hash).where(
+            MerkleNode.level == level, MerkleNode.index == index))
+    if found is None:
+        raise LookupError(f"no subtree hash at level {level}, index {index}")
+    return bytes(found)
+
+
+def root(tree_size: int) -> bytes:
+    return merkle.root(tree_size, _stored, hash_algorithm())
+
+
+def inclusion_proof(index: int, tree_size: int) -> list[bytes]:
+    return merkle.inclusion_proof(index, tree_size, _stored, hash_algorithm())
+
+
+def consistency_proof(first: int, second: int) -> list[bytes]:
+    return merkle.consistency_proof(first, second, _stored, hash_algorithm())
+
+
+def leaf_of(event_hash: str) -> MerkleLeaf | None:
+    return db.session.scalar(select(MerkleLeaf).where(MerkleLeaf.event_hash == event_hash))
+
+
+def leaves(start: int, end: int) -> list[MerkleLeaf]:
+    return list(db.session.scalars(select(MerkleLeaf).where(
+        MerkleLeaf.index >= start, MerkleLeaf.index < end).order_by(MerkleLeaf.index)))
+
+
+@lru_cache(maxsize=4)
+def empty_root(algorithm: str) -> bytes:
+    return merkle.tree_root([], algorithm)
