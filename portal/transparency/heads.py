@@ -32,7 +32,7 @@ def keygen(actor) -> LogKey:
     require(actor, Role.ADMIN, None, action="transparency.keygen")
     if current_key() is not None:
         raise Conflict("审计日志已有签名密钥；如需更换请使用 rotate-key。")
-    algorithm = _algorithm()
+    algorithm = check_algorithm(_algorithm())
     key = signing.new_key(algorithm)
     signing.save_key(key, signing.key_path())
     row = LogKey(algorithm=algorithm, public_key=key.public_hex())
@@ -73,10 +73,26 @@ def _algorithm() -> str:
     return current_app.config["TRANSPARENCY_ALGORITHM"]
 
 
+def check_algorithm(algorithm: str) -> str:
+    """`algorithm` if the log can be signed with it: the configured one, and the one whose
+    hash the tree was built with. TRANSPARENCY_ALGORITHM is chosen once, before the first
+    key; changing it later would make every published head unverifiable."""
+    configured = _algorithm()
+    if algorithm != configured:
+        raise Conflict(f"签名密钥的算法是 {algorithm}，TRANSPARENCY_ALGORITHM 现为 {configured}："
+                       f"算法一经选定不能更改，拒绝签名。请改回 {algorithm}。")
+    if log.HASHES[algorithm] != log.hash_algorithm():
+        raise Conflict(f"审计日志的默克尔树按 {log.hash_algorithm()} 建立，"
+                       f"与 TRANSPARENCY_ALGORITHM={configured} 不符："
+                       "算法一经选定不能更改，拒绝生成密钥或签名。")
+    return algorithm
+
+
 def _checked_key() -> LogKey:
     row = current_key()
     if row is None:
         raise Conflict("审计日志还没有签名密钥，请先运行 flask --app portal transparency keygen。")
+    check_algorithm(row.algorithm)
     if signing.load_key().public_hex() != row.public_key:
         raise Conflict("签名密钥文件与已公布的公钥不符，拒绝签名。请检查 TRANSPARENCY_KEY_FILE。")
     return row
@@ -134,7 +150,7 @@ def keys_json() -> list[dict]:
 def log_json() -> dict:
     """What a verifier needs to know of this log: its name, hash, signature, formats."""
     return {"origin": signing.origin(), "hash": log.hash_algorithm(),
-            "signature": _algorithm(),
+            "signature": key.algorithm if (key := current_key()) else _algorithm(),
             "leaf_input": "审计事件的链式内容哈希（64 位十六进制，ASCII）",
             "signed_message": "portal-tree-head/v1\\n{origin}\\n{tree_size}\\n{root_hash}\\n"
                               "{timestamp_ms}\\n"}

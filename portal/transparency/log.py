@@ -28,7 +28,20 @@ HASHES = {"ed25519": "sha256", "sm2": "sm3"}
 
 
 def hash_algorithm() -> str:
-    return HASHES[current_app.config["TRANSPARENCY_ALGORITHM"]]
+    """The tree's hash function. Fixed by the first leaf once there is one, whatever the
+    configuration says later: a tree cannot change its hash half way (signing then
+    refuses, see heads.check_algorithm)."""
+    known = current_app.extensions.get("transparency_hash")
+    if known:
+        return known
+    first = db.session.scalar(select(MerkleLeaf).where(MerkleLeaf.index == 0))
+    if first is None:
+        return HASHES[current_app.config["TRANSPARENCY_ALGORITHM"]]
+    for name in HASHES.values():
+        if merkle.leaf_hash(leaf_input(first.event_hash), name) == first.leaf_hash:
+            current_app.extensions["transparency_hash"] = name
+            return name
+    return HASHES[current_app.config["TRANSPARENCY_ALGORITHM"]]  # verification will say why
 
 
 def leaf_input(event_hash: str) -> bytes:

@@ -143,3 +143,24 @@ def test_a_residents_receipt_names_its_leaf_and_the_proof_verifies(client, signi
         [bytes.fromhex(n) for n in proof["audit_path"]], bytes.fromhex(head.root_hash))
     assert merkle.leaf_hash(proof["event_hash"].encode()).hex() == proof["leaf_hash"]
     assert "13812345678" not in json.dumps(proof, ensure_ascii=False)
+
+
+def test_the_algorithm_cannot_change_once_chosen(app, runner, signing_key):
+    """A log begun with Ed25519/SHA-256 is never signed with SM2 or hashed with SM3: the
+    heads already published would stop verifying."""
+    audit.record(SYSTEM, "test.event", None, after={"n": 1})
+    db.session.commit()
+    app.config["TRANSPARENCY_ALGORITHM"] = "sm2"
+    result = runner.invoke(args=["transparency", "sign-head"])
+    assert result.exit_code != 0 and "算法一经选定不能更改" in result.output
+    assert log.hash_algorithm() == "sha256"
+    app.config["TRANSPARENCY_ALGORITHM"] = "ed25519"
+    assert runner.invoke(args=["transparency", "sign-head"]).exit_code == 0
+
+
+def test_a_tree_begun_in_sha256_refuses_an_sm2_key(app, runner):
+    audit.record(SYSTEM, "test.event", None, after={"n": 1})
+    db.session.commit()
+    app.config["TRANSPARENCY_ALGORITHM"] = "sm2"
+    result = runner.invoke(args=["transparency", "keygen"])
+    assert result.exit_code != 0 and "按 sha256 建立" in result.output

@@ -215,3 +215,35 @@ def test_the_content_hash_the_verifier_recomputes_is_the_portals(app):
     assert verify_log.content_hash(exported) == row["hash"] == event.hash
     assert hashlib.sha256(b"\x00" + event.hash.encode()).digest() == merkle.leaf_hash(
         event.hash.encode())
+
+
+def test_a_genuine_purge_passes_both(client, runner, tmp_path, monkeypatch):
+    """A purge after the retention period removes the events but not their leaves: the
+    heads a citizen kept from before still verify, and the purge announces itself."""
+    from datetime import timedelta
+
+    import portal.audit.services as audit_services
+    from portal.timeutil import utcnow
+
+    with monkeypatch.context() as past:
+        long_ago = utcnow() - timedelta(days=400)
+        past.setattr(audit_services, "utcnow", lambda: long_ago)
+        for n in range(12):
+            audit.record(SYSTEM, "test.event", None, after={"n": n})
+            db.session.commit()
+    heads.keygen(SYSTEM)
+    heads.sign_head()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "heads-before.json").write_bytes(client.get("/transparency/heads.json").data)
+    for n in range(3):
+        audit.record(SYSTEM, "test.event", None, after={"recent": n})
+        db.session.commit()
+
+    assert audit_services.purge(SYSTEM, 185) >= 12
+    heads.sign_head()
+    (kept / "heads-after.json").write_bytes(client.get("/transparency/heads.json").data)
+
+    command, standalone = verdicts(runner, kept, tmp_path)
+    assert command.startswith("通过") and "审计链完好" in command, command
+    assert standalone.startswith("通过"), standalone
