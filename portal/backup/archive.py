@@ -46,6 +46,9 @@ class Manifest:
     audit_events: int
     members: dict[str, dict] = field(default_factory=dict)  # name → {sha256, size}
     format: str = FORMAT
+    # The audit log's signed tree head as of the copy (transparency.heads.as_json), so
+    # whoever keeps backups also keeps heads to check the log against; None without a key.
+    tree_head: dict | None = None
 
     @property
     def upload_members(self) -> list[str]:

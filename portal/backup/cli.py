@@ -25,6 +25,9 @@ def backup_command(path: Path) -> None:
     click.echo(f"  数据库：{manifest.engine}，表结构版本 {manifest.schema_revision}")
     click.echo(f"  上传文件：{uploads} 个")
     click.echo(f"  审计链：{manifest.audit_events} 条记录，链头 {manifest.audit_head}")
+    if manifest.tree_head:
+        click.echo(f"  签名树头：{manifest.tree_head['tree_size']} 个叶子，"
+                   f"根 {manifest.tree_head['root_hash']}")
 
 
 @click.command("restore")

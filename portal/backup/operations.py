@@ -42,6 +42,7 @@ def create_backup(path: Path) -> Manifest:
         raise ValidationError(f"备份文件路径无效：{path}（须为已存在目录中的文件名）。")
     audit.record(SYSTEM, "system.backup", message=str(path))
     db.session.commit()
+    tree_head = _signed_head()
     database = for_app()
     writer = ArchiveWriter(path)
     try:
@@ -55,12 +56,22 @@ def create_backup(path: Path) -> Manifest:
         manifest = Manifest(engine=database.engine, database_member=database.member,
                             created_at=utcnow().isoformat(),
                             schema_revision=facts.schema_revision,
-                            audit_head=facts.audit_head, audit_events=facts.audit_events)
+                            audit_head=facts.audit_head, audit_events=facts.audit_events,
+                            tree_head=tree_head)
         writer.close(manifest)
     except BaseException:
         writer.abort()
         raise
     return manifest
+
+
+def _signed_head() -> dict | None:
+    """A head signed now, covering the backup event, when the log has a key."""
+    from portal.transparency import heads
+
+    key = heads.current_key()
+    db.session.rollback()  # no transaction left open while the database is copied
+    return heads.as_json(heads.sign_head()) if key is not None else None
 
 
 @dataclass
@@ -108,6 +119,22 @@ def restore_backup(path: Path, *, force: bool = False) -> RestoreReport:
     return _check_restored(manifest, database)
 
 
+def _check_tree_head(manifest: Manifest, report: RestoreReport) -> None:
+    """The restored tree must have, at the size the backup's head names, that root."""
+    from portal.transparency import log
+
+    head = manifest.tree_head
+    if not head:
+        return
+    size = int(head["tree_size"])
+    if log.size() < size or log.root(size).hex() != head["root_hash"]:
+        report.audit_ok = False
+        report.audit_message += (f"；恢复后的默克尔树与备份清单中的签名树头（{size} 个叶子，"
+                                 f"根 {head['root_hash'][:16]}…）不符")
+    else:
+        report.audit_message += f"；与备份清单中的签名树头（{size} 个叶子）一致"
+
+
 def _check_restored(manifest: Manifest, database) -> RestoreReport:
     from sqlalchemy import select
 
@@ -124,6 +151,7 @@ def _check_restored(manifest: Manifest, database) -> RestoreReport:
     else:
         where = f"#{verdict.first_bad_id}" if verdict.first_bad_id else "链尾"
         report.audit_message = f"{where}：{verdict.reason}"
+    _check_tree_head(manifest, report)
     report.missing_files = [
         name for name in db.session.scalars(select(StoredFile.storage_name))
         if not stored_path(name).is_file()]

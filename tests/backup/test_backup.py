@@ -188,3 +188,57 @@ def test_restore_asks_before_overwriting(archive, fresh_target):
     assert "确定继续吗" in answer_no.output
     with fresh_target.app_context():
         assert not sa.inspect(db.engine).get_table_names()
+
+
+@pytest.fixture
+def signed_archive(app, runner, tmp_path, with_attachment) -> Path:
+    from portal.auth.system import SYSTEM
+    from portal.transparency import heads
+
+    app.config["TRANSPARENCY_KEY_FILE"] = str(tmp_path / "keys" / "log-key")
+    heads.keygen(SYSTEM)
+    path = tmp_path / "signed.tar.gz"
+    result = runner.invoke(args=["backup", str(path)])
+    assert result.exit_code == 0 and "签名树头" in result.output, result.output
+    db.session.commit()
+    return path
+
+
+def _manifest(path: Path) -> dict:
+    import json
+
+    with tarfile.open(path, "r:gz") as archive:
+        return json.loads(archive.extractfile("manifest.json").read())
+
+
+def test_the_manifest_carries_a_signed_head_the_restored_log_matches(
+        signed_archive, fresh_target, client):
+    head = _manifest(signed_archive)["tree_head"]
+    published = client.get("/transparency/heads.json").get_json()["heads"]
+    assert head in published  # the same head anyone could have archived
+
+    restored = _cli(fresh_target, "restore", str(signed_archive), "--yes")
+
+    assert restored.exit_code == 0, restored.output
+    assert f"与备份清单中的签名树头（{head['tree_size']} 个叶子）一致" in restored.output
+
+
+def test_a_restored_log_that_does_not_match_the_manifests_head_fails(
+        signed_archive, tmp_path, fresh_target):
+    import json
+
+    def other_root(name, data):
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        manifest["tree_head"]["root_hash"] = "00" * 32
+        return json.dumps(manifest).encode()
+
+    altered = tmp_path / "altered.tar.gz"
+    _rewrite(signed_archive, altered, other_root)
+
+    restored = _cli(fresh_target, "restore", str(altered), "--yes")
+
+    assert restored.exit_code != 0
+    assert "与备份清单中的签名树头" in restored.output and "不符" in restored.output
+    assert "恢复完成" not in restored.output
