@@ -196,12 +196,10 @@ def remove_file(actor, disclosure_id: int, file_id: int) -> DisclosureRevision:
     """Propose taking a file off a published document (or out of the pending revision
     that added it). Requires `editor`. Raises as `propose`."""
     disclosure = _published(actor, disclosure_id, "attachment.remove")
-    pending = disclosure.pending_revision
-    ids = (pending.proposal.attachment_ids if pending is not None
-           else [link.stored_file_id for link in disclosure.attachments])
+    revision, is_new = _open(actor, disclosure)
+    ids = revision.proposal.attachment_ids
     if file_id not in ids:
         raise ValidationError("该附件不属于此信息。")
-    revision, is_new = _open(actor, disclosure)
     stored = db.session.get(StoredFile, file_id)
     audit.record(actor, "attachment.remove", disclosure,
                  before={"file": stored.display_name, "revision": revision.id})

@@ -246,6 +246,11 @@ def test_approved_corrections_are_listed_with_their_date(published, staff, draft
     [correction] = reload(doc.id).corrections
     assert correction.correction_note == "补助标准数字有误，已更正。"
     assert correction.decided_at is not None
+    revisions.propose(staff["editor"], doc.id, draft_input(title="再次更正"),
+                      revisions.Correction(substantive=True, note="标题有误，已更正。"))
+    revisions.approve(staff["reviewer"], doc.id)
+    assert [c.correction_note for c in reload(doc.id).corrections] == [
+        "补助标准数字有误，已更正。", "标题有误，已更正。"]
 
 
 def test_a_note_without_the_substantive_mark_is_not_kept(published, staff, draft_input):
