@@ -1,6 +1,9 @@
 """Shared form plumbing: Chinese messages for WTForms' built-in validators, and one rule
 for invisible characters in every text field (see the decisions in portal/validation.py)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -82,22 +85,24 @@ def form_status(form) -> int:
     return getattr(form, "refusal_status", None) or 400
 
 
-def run_action(operation, object_id: int, *args, done: str, page_url: str, show,
+def run_action(operation, object_id: int, *args, done: str | Callable[[Any], str],
+               page_url: str, show,
                refused: tuple[type[Exception], ...] = (ValidationError,), code: int = 303,
                **kwargs):
     """Run a one-button staff action (a form carrying only its CSRF token).
 
-    On success: flash `done` and redirect to `page_url`. On a refusal of a `refused`
-    kind: undo and audit it, flash the reason, and return `show(error)` — the object's
-    page again with the error's status. Anything else reaches the error handlers.
+    On success: flash `done` (or `done(result)`, the operation's result) and redirect to
+    `page_url`. On a refusal of a `refused` kind: undo and audit it, flash the reason, and
+    return `show(error)` — the object's page again with the error's status. Anything else
+    reaches the error handlers.
     """
     if not ChineseForm().validate_on_submit():
         abort(400)
     try:
-        operation(current_user, object_id, *args, **kwargs)
+        result = operation(current_user, object_id, *args, **kwargs)
     except refused as error:
         note_refusal(error)
         flash(error.message, "error")
         return show(error)
-    flash(done, "success")
+    flash(done(result) if callable(done) else done, "success")
     return redirect(page_url, code=code)

@@ -12,7 +12,7 @@ import pytest
 
 from portal.access import PUBLIC, ROUTE_POLICY, SIGNED_IN
 from portal.auth.models import Role
-from portal.disclosures import services
+from portal.disclosures import revisions, services
 from portal.extensions import db
 from tests.sample_files import PDF
 
@@ -46,6 +46,9 @@ def world(orgs, make_user, draft_input_factory):
     services.approve(reviewer, doc.id)
     services.publish(author, doc.id)
     services.update(author, doc.id, draft_input_factory(orgs["town"], title="改"))
+    revisions.approve(reviewer, doc.id)  # version 1 kept
+    revisions.propose(users[Role.EDITOR], doc.id, draft_input_factory(orgs["town"], title="再改"),
+                      revisions.Correction(substantive=True, note="标题有误"))
     from portal.inquiries import submission, tracking
     from portal.inquiries.models import InquiryType
 

@@ -65,8 +65,11 @@ def _document_schemas() -> dict:
             "mode": enum(Mode), "validity": enum(Validity), "repealed_on": NULLABLE_DATE,
             "source": STRING, "status": enum((Status.PUBLISHED, Status.SUPERSEDED)),
             "published_at": DATE_TIME, "updated_at": DATE_TIME, "body_html": STRING,
-            "attachments": {"type": "array", "items": ref("Attachment")}, "url": URL,
+            "attachments": {"type": "array", "items": ref("Attachment")},
+            "corrections": {"type": "array", "items": ref("Correction")}, "url": URL,
         }, "政府信息公开（五公开）文件"),
+        "Correction": obj({"date": DATE, "note": STRING},
+                          "更正说明：实质性修订经审核生效的日期和说明，按时间先后排列"),
         "Index": obj({"name": STRING, "version": STRING, "openapi": URL,
                       "resources": {"type": "object", "additionalProperties": URL}}),
     }

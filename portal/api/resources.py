@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from portal.api import serializers
@@ -51,7 +52,8 @@ def disclosures_listing(args: MultiDict) -> Listing:
     """Published and superseded disclosures; filters category, organization (its
     subtree), since (published at or after)."""
     check_parameters(args, ("category", "organization", "since"))
-    stmt = sa.select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES))
+    stmt = (sa.select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES))
+            .options(selectinload(Disclosure.corrections)))
     if value := args.get("category"):
         stmt = stmt.where(Disclosure.category == choice(value, Category, "category"))
     if slug := args.get("organization"):

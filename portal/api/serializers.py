@@ -49,7 +49,8 @@ def _file(stored: StoredFile, url: str) -> dict:
 
 
 def disclosure(d: Disclosure) -> dict:
-    """A published (or superseded) disclosure with its gov.cn metadata."""
+    """A published (or superseded) disclosure with its gov.cn metadata and its dated
+    更正说明 (approved substantive revisions, oldest first)."""
     return {
         "id": d.id, "index_number": d.index_number, "title": d.title,
         "category": d.category.value, "category_label": d.category.label,
@@ -63,6 +64,8 @@ def disclosure(d: Disclosure) -> dict:
                                                     disclosure_id=d.id,
                                                     file_id=link.stored_file_id))
                         for link in d.attachments if is_public(link.file)],
+        "corrections": [{"date": day(to_local(c.decided_at).date()), "note": c.correction_note}
+                        for c in d.corrections],
         "url": public_url("disclosures.detail", disclosure_id=d.id),
     }
 

@@ -1,5 +1,5 @@
 from flask_wtf.file import FileAllowed, FileField, MultipleFileField
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -36,6 +36,21 @@ class DisclosureForm(ChineseForm):
                                   description="本信息归入政务公开目录的哪一事项。")
     supersedes_index = StringField("替代的文件（索引号）", validators=[Length(max=40)],
                                    description="本文件发布后，该索引号的旧文件标记为“已被替代”。")
+
+
+class RevisionForm(DisclosureForm):
+    """Editing a published document: the change is a revision a reviewer approves."""
+
+    substantive = BooleanField(
+        "实质性修改（更正）",
+        description="更正了数字、日期、名单、结论等实质内容时勾选；审核通过后，公开页面列出更正说明。"
+                    "只改错别字、标点、排版时不勾选，公开页面仅显示最后修订日期。")
+    correction_note = TextAreaField(
+        "更正说明", validators=[Length(max=500, message="更正说明不能超过 500 个字。")],
+        description="勾选“实质性修改”时必填：说明更正了什么、为什么更正，将向公众公开。")
+    suspected_checked = BooleanField(
+        "疑似号码已经人工核对，不是个人信息",
+        description="只在提示“疑似”号码（如校验位不符的编号）时勾选；确定的身份证号、手机号仍须打码。")
 
 
 class ReviewForm(ChineseForm):

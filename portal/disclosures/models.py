@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.attachments.models import StoredFile
@@ -146,6 +149,22 @@ class Disclosure(db.Model):
     versions: Mapped[list[DisclosureVersion]] = relationship(
         back_populates="disclosure", order_by="DisclosureVersion.number"
     )
+    revisions: Mapped[list[DisclosureRevision]] = relationship(
+        back_populates="disclosure", order_by="DisclosureRevision.id"
+    )
+    pending_revision: Mapped[DisclosureRevision | None] = relationship(
+        primaryjoin=lambda: and_(DisclosureRevision.disclosure_id == Disclosure.id,
+                                 DisclosureRevision.status == RevisionStatus.PENDING),
+        viewonly=True, uselist=False,
+    )
+    # 更正说明 of approved substantive revisions, oldest first, for the public page and API.
+    corrections: Mapped[list[DisclosureRevision]] = relationship(
+        primaryjoin=lambda: and_(DisclosureRevision.disclosure_id == Disclosure.id,
+                                 DisclosureRevision.status == RevisionStatus.APPROVED,
+                                 DisclosureRevision.substantive.is_(True)),
+        order_by=lambda: (DisclosureRevision.decided_at, DisclosureRevision.id),
+        viewonly=True,
+    )
 
     @property
     def is_public(self) -> bool:
@@ -208,6 +227,118 @@ class DisclosureVersion(db.Model):
 
     disclosure: Mapped[Disclosure] = relationship(back_populates="versions")
     edited_by: Mapped[User | None] = relationship()
+
+
+class RevisionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    DISCARDED = "discarded"
+
+    @property
+    def label(self) -> str:
+        return REVISION_STATUS_LABELS[self]
+
+
+REVISION_STATUS_LABELS = {
+    RevisionStatus.PENDING: "修订待审核",
+    RevisionStatus.APPROVED: "已审核生效",
+    RevisionStatus.RETURNED: "已退回",
+    RevisionStatus.DISCARDED: "已撤销",
+}
+# The fields a revision may change; the publishing organization stays.
+REVISED_FIELDS = ("category", "title", "body_html", "formed_on", "written_on", "doc_number",
+                  "topic", "keywords", "mode", "validity", "repealed_on", "source",
+                  "catalogue_entry_id")
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A revision's proposed state, read from the JSON it is kept in."""
+
+    title: str
+    body_html: str
+    category: Category
+    doc_number: str
+    written_on: date | None
+    formed_on: date
+    topic: str
+    keywords: str
+    mode: Mode
+    validity: Validity
+    repealed_on: date | None
+    source: str
+    catalogue_entry_id: int | None
+    attachment_ids: list[int]
+
+    @classmethod
+    def of(cls, state: dict) -> Proposal:
+        return cls(
+            title=state["title"], body_html=state["body_html"],
+            category=Category(state["category"]), doc_number=state["doc_number"],
+            written_on=_day(state["written_on"]), formed_on=_day(state["formed_on"]),
+            topic=state["topic"], keywords=state["keywords"], mode=Mode(state["mode"]),
+            validity=Validity(state["validity"]), repealed_on=_day(state["repealed_on"]),
+            source=state["source"], catalogue_entry_id=state["catalogue_entry_id"],
+            attachment_ids=list(state["attachment_ids"]),
+        )
+
+    def fields(self) -> dict:
+        """The document's field values this proposal sets."""
+        return {name: getattr(self, name) for name in REVISED_FIELDS}
+
+
+class DisclosureRevision(db.Model):
+    """A change to a published disclosure that waits for a reviewer other than its author
+    (先审后发); until approved the document and everything public keep the approved state.
+    At most one is pending per document (a partial unique index)."""
+
+    __tablename__ = "disclosure_revisions"
+    __table_args__ = (
+        Index("uq_disclosure_revisions_one_pending", "disclosure_id", unique=True,
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosures.id"), index=True)
+    status: Mapped[RevisionStatus] = mapped_column(str_enum(RevisionStatus),
+                                                   default=RevisionStatus.PENDING)
+    # content.snapshot's fields as proposed, plus "attachment_ids" in their order.
+    proposed: Mapped[dict] = mapped_column(JSON, deferred=True)
+    substantive: Mapped[bool] = mapped_column(default=False)  # 实质性修改
+    correction_note: Mapped[str] = mapped_column(String(500), default="")  # 更正说明
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    edit_count: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str] = mapped_column(String(1000), default="")
+
+    disclosure: Mapped[Disclosure] = relationship(back_populates="revisions")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+
+    @property
+    def proposal(self) -> Proposal:
+        return Proposal.of(self.proposed)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is RevisionStatus.PENDING
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what is proposed, so a reviewer approves what they saw."""
+        content = {"proposed": self.proposed, "substantive": self.substantive,
+                   "correction_note": self.correction_note}
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 class DisclosureAttachment(db.Model):

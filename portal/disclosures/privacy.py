@@ -1,15 +1,20 @@
 """Personal data in disclosures (个人信息保护法): the text and attachments of a document are
-scanned before it is submitted for review, approved and published, and whenever a published
-document changes; a finding blocks the step with the place named. Editors mask the text in
-one click, replace attachments with masked copies, and confirm files no machine can read.
+scanned before it is submitted for review, approved and published; a revision of a published
+document (its text, its 更正说明 and the files it proposes) before it goes to review and
+again when it is approved. A finding blocks the step with the place named. Editors mask the
+text in one click, replace attachments with masked copies, and confirm files no machine can
+read. Suspected numbers a person cleared are kept per document, so they stay cleared in its
+revisions.
 """
 
 from __future__ import annotations
 
 from portal import audit
+from portal.attachments.models import StoredFile
 from portal.auth.models import Role
 from portal.auth.permissions import require
-from portal.disclosures.models import Disclosure, Status
+from portal.disclosures.content import keep_version, snapshot_json, stored_files
+from portal.disclosures.models import Disclosure, DisclosureRevision, Status
 from portal.disclosures.queries import get_disclosure
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
@@ -48,6 +53,38 @@ def require_clean(disclosure: Disclosure) -> None:
     personal_data.require_clean(disclosure, text_fields(disclosure), files(disclosure))
 
 
+def revision_fields(revision: DisclosureRevision) -> list[TextField]:
+    proposal = revision.proposal
+    return [TextField("标题", proposal.title), TextField("发文字号", proposal.doc_number),
+            TextField("主题词", proposal.keywords),
+            TextField("正文", html_to_text(proposal.body_html)),
+            TextField("更正说明", revision.correction_note)]
+
+
+def revision_files(revision: DisclosureRevision) -> list[StoredFile]:
+    """The files a revision proposes, in its order."""
+    return stored_files(revision.proposal.attachment_ids)
+
+
+def revision_places(revision: DisclosureRevision) -> list[str]:
+    """What blocks approving the revision."""
+    return personal_data.places(revision.disclosure, revision_fields(revision),
+                                revision_files(revision))
+
+
+def require_clean_revision(revision: DisclosureRevision) -> None:
+    """Raise PersonalDataFound (audited, the places listed) while anything in the proposed
+    text, 更正说明 or files blocks."""
+    personal_data.require_clean(revision.disclosure, revision_fields(revision),
+                                revision_files(revision))
+
+
+def clear_suspected_in_revision(actor, revision: DisclosureRevision) -> int:
+    """The revision's author confirms the suspected numbers in its text are nobody's
+    personal data; cleared for the document, audited. The caller checked and commits."""
+    return personal_data.clear_suspected(actor, revision.disclosure, revision_fields(revision))
+
+
 def _editable(actor, disclosure_id: int, action: str) -> Disclosure:
     disclosure = get_disclosure(disclosure_id)
     require(actor, Role.EDITOR, disclosure.organization, action=action, target=disclosure)
@@ -59,8 +96,6 @@ def _editable(actor, disclosure_id: int, action: str) -> Disclosure:
 def mask_personal_data(actor, disclosure_id: int) -> int:
     """Mask every ID, mobile and bank number in a draft's title, 文号, keywords and body.
     Requires `editor`; the text before is kept as a version. Returns how many."""
-    from portal.disclosures.services import keep_version, snapshot_json
-
     disclosure = _editable(actor, disclosure_id, "disclosure.mask")
     fields = ("title", "doc_number", "keywords", "body_html")
     count = sum(len(scan(getattr(disclosure, name))) for name in fields)

@@ -9,9 +9,17 @@ from flask import current_app
 from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import selectinload
 
+from portal.attachments.models import StoredFile
 from portal.auth.models import Role
 from portal.auth.permissions import require_any
-from portal.disclosures.models import Category, Disclosure, DisclosureAttachment, Status
+from portal.disclosures.models import (
+    Category,
+    Disclosure,
+    DisclosureAttachment,
+    DisclosureRevision,
+    RevisionStatus,
+    Status,
+)
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgChoice
@@ -149,19 +157,38 @@ def staff_listing(actor, *, status: Status | None = None, page: int = 1,
 
 
 def awaiting_review(actor) -> list[Disclosure]:
-    """Submissions the actor could review (never their own)."""
+    """What the actor could review (never their own): submissions, and published documents
+    with a pending revision (`pending_revision` is loaded)."""
     paths = [g.organization.path for g in getattr(actor, "grants", [])
              if g.role == Role.REVIEWER]
     if not paths:
         return []
     scope = select(Organization.id).where(db.or_(*[Organization.path.startswith(p)
                                                    for p in paths]))
+    revised = select(DisclosureRevision.disclosure_id).where(
+        DisclosureRevision.status == RevisionStatus.PENDING,
+        DisclosureRevision.author_id != actor.id)
+    submitted = db.and_(Disclosure.status.in_((Status.SUBMITTED, Status.FIRST_APPROVED)),
+                        Disclosure.author_id != actor.id)
     stmt = (select(Disclosure)
             .where(Disclosure.organization_id.in_(scope),
-                   Disclosure.status.in_((Status.SUBMITTED, Status.FIRST_APPROVED)),
-                   Disclosure.author_id != actor.id)
+                   db.or_(submitted, Disclosure.id.in_(revised)))
+            .options(selectinload(Disclosure.pending_revision))
             .order_by(Disclosure.updated_at))
     return list(db.session.scalars(stmt))
+
+
+def staff_file(actor, disclosure_id: int, file_id: int) -> StoredFile:
+    """A file of the document, or of its pending revision, for staff who may see it.
+    Raises NotFound, PermissionDenied."""
+    disclosure = get_for_staff(actor, disclosure_id)
+    ids = [link.stored_file_id for link in disclosure.attachments]
+    if disclosure.pending_revision is not None:
+        ids += disclosure.pending_revision.proposal.attachment_ids
+    stored = db.session.get(StoredFile, file_id) if file_id in ids else None
+    if stored is None:
+        raise NotFound("找不到该附件。")
+    return stored
 
 
 def review_steps() -> int:

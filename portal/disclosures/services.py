@@ -1,93 +1,34 @@
 """The disclosure life cycle: draft → submitted → approved → published → withdrawn or
 superseded. Every operation checks permission, does the work, records the audit event and
-commits once."""
+commits once. Drafts are edited directly; an edit of a published document becomes a
+revision a reviewer approves (`portal.disclosures.revisions`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import audit, validation
-from portal.attachments.services import save_uploads
-from portal.attachments.storage import discard_file
-from portal.attachments.word import import_docx
+from portal import audit
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
-from portal.catalogue.services import check_entry_choice  # issue 6
-from portal.disclosures import privacy
+from portal.disclosures import content, privacy, revisions
+from portal.disclosures.content import DisclosureInput, keep_version, snapshot_json
 from portal.disclosures.models import (
-    TOPICS,
-    Category,
     Disclosure,
     DisclosureAttachment,
     DisclosureReview,
-    DisclosureVersion,
     IndexSequence,
-    Mode,
     Status,
-    Validity,
 )
 from portal.disclosures.queries import get_disclosure
-from portal.disclosures.timeliness import publish_deadline
 from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization
-from portal.personal_data import files as file_scan
-from portal.sanitize import clean_html, find_unsafe, text_to_html
 from portal.sequences import next_value
-from portal.timeutil import local_now, to_local, utcnow
-
-EDITABLE = (Status.DRAFT, Status.PUBLISHED)
-MAX_ATTACHMENTS = 20
-
-
-@dataclass
-class DisclosureInput:
-    """What staff fill in on the form; the view builds it, services validate it."""
-
-    organization: Organization
-    category: Category
-    title: str
-    body_html: str
-    formed_on: date
-    written_on: date | None = None
-    doc_number: str = ""
-    topic: str = "综合政务"
-    keywords: str = ""
-    mode: Mode = Mode.PROACTIVE
-    validity: Validity = Validity.VALID
-    repealed_on: date | None = None
-    source: str = ""
-    supersedes_index: str = ""
-    word_file: FileStorage | None = None  # replaces the body when given
-    catalogue_entry_id: int | None = None  # issue 6: 公开目录事项
-
-
-OPTIONAL_TEXT = (("doc_number", "发文字号", 100), ("keywords", "主题词", 200),
-                 ("source", "信息来源", 100), ("supersedes_index", "替代的文件（索引号）", 40))
-
-
-def _validate(data: DisclosureInput, current_catalogue_entry: int | None = None) -> None:
-    data.title = validation.text(data.title, field="title", label="标题", max_length=200)
-    for name, label, limit in OPTIONAL_TEXT:
-        setattr(data, name, validation.text(getattr(data, name), field=name, label=label,
-                                            max_length=limit, required=False))
-    if data.topic not in TOPICS:
-        raise ValidationError("请选择主题分类。", field="topic")
-    today = local_now().date()
-    if data.formed_on > today:
-        raise ValidationError("信息形成日期不能晚于今天。", field="formed_on")
-    if data.written_on and data.written_on > today:
-        raise ValidationError("成文日期不能晚于今天。", field="written_on")
-    if data.validity is Validity.REPEALED and not data.repealed_on:
-        raise ValidationError("有效性为“废止”时请填写废止日期。", field="repealed_on")
-    if data.validity is not Validity.REPEALED and data.repealed_on:
-        raise ValidationError("只有已废止的文件才填写废止日期。", field="repealed_on")
-    check_entry_choice(data.catalogue_entry_id, current_catalogue_entry)  # issue 6
+from portal.timeutil import to_local, utcnow
 
 
 def _supersedes(data: DisclosureInput) -> Disclosure | None:
@@ -103,70 +44,6 @@ def _supersedes(data: DisclosureInput) -> Disclosure | None:
     return old
 
 
-def snapshot(disclosure: Disclosure) -> dict:
-    """The fields a version keeps, in JSON form."""
-    return {
-        "title": disclosure.title, "body_html": disclosure.body_html,
-        "category": disclosure.category.value, "organization_id": disclosure.organization_id,
-        "doc_number": disclosure.doc_number, "written_on": disclosure.written_on,
-        "formed_on": disclosure.formed_on, "topic": disclosure.topic,
-        "keywords": disclosure.keywords, "mode": disclosure.mode.value,
-        "validity": disclosure.validity.value, "repealed_on": disclosure.repealed_on,
-        "source": disclosure.source, "status": disclosure.status.value,
-        "index_number": disclosure.index_number,
-        "catalogue_entry_id": disclosure.catalogue_entry_id,  # issue 6
-        "attachments": [link.file.display_name for link in disclosure.attachments],
-    }
-
-
-def snapshot_json(disclosure: Disclosure) -> dict:
-    return {k: (v.isoformat() if isinstance(v, date) else v)
-            for k, v in snapshot(disclosure).items()}
-
-
-def keep_version(actor, disclosure: Disclosure) -> None:
-    db.session.add(DisclosureVersion(
-        disclosure=disclosure, number=disclosure.version,
-        snapshot=snapshot_json(disclosure), edited_by_id=getattr(actor, "id", None),
-        was_published=disclosure.status is Status.PUBLISHED,
-    ))
-    disclosure.version += 1
-
-
-INPUT_FIELDS = ("organization", "category", "title", "formed_on", "written_on", "doc_number",
-                "topic", "keywords", "mode", "validity", "repealed_on", "source",
-                "catalogue_entry_id")  # issue 6
-
-
-def _body_html(data: DisclosureInput, notes: list[str] | None) -> str:
-    if data.word_file is not None and data.word_file.filename:
-        imported = import_docx(data.word_file)
-        if notes is not None:
-            notes.extend(imported.warnings)
-        return imported.html
-    body = data.body_html.strip()
-    unsafe = find_unsafe(body)
-    if unsafe:
-        raise ValidationError("正文含有可执行的不安全内容（" + "、".join(unsafe[:5])
-                              + "），请删除后再保存。", field="body_html",
-                              audit_action="disclosure.unsafe_html")
-    # Plain text typed into the box becomes paragraphs; markup is cleaned.
-    return clean_html(body) if "<" in body else text_to_html(body)
-
-
-def _apply(disclosure: Disclosure, data: DisclosureInput, notes: list[str] | None) -> None:
-    fields = {name: getattr(data, name) for name in INPUT_FIELDS}
-    fields["title"] = data.title.strip()
-    fields["body_html"] = _body_html(data, notes)
-    fields["source"] = data.source.strip() or data.organization.publisher_name
-    for name, value in fields.items():
-        setattr(disclosure, name, value)
-    deadline = publish_deadline(data.formed_on)
-    disclosure.publish_due = deadline.due
-    disclosure.publish_due_provisional = deadline.provisional
-    disclosure.updated_at = utcnow()
-
-
 def create_draft(actor, data: DisclosureInput, notes: list[str] | None = None) -> Disclosure:
     """Start a draft. Requires `editor` on the publishing organization. Remarks for the
     author (e.g. images a Word import left out) are appended to `notes`.
@@ -174,10 +51,10 @@ def create_draft(actor, data: DisclosureInput, notes: list[str] | None = None) -
     Raises PermissionDenied or ValidationError.
     """
     require(actor, Role.EDITOR, data.organization, action="disclosure.create")
-    _validate(data)
+    content.validate(data)
     disclosure = Disclosure(author_id=actor.id, status=Status.DRAFT, version=1)
     disclosure.supersedes = _supersedes(data)
-    _apply(disclosure, data, notes)
+    content.apply_fields(disclosure, content.input_fields(data, notes))
     db.session.add(disclosure)
     db.session.flush()
     audit.record(actor, "disclosure.create", disclosure, after=snapshot_json(disclosure))
@@ -186,29 +63,29 @@ def create_draft(actor, data: DisclosureInput, notes: list[str] | None = None) -
 
 
 def update(actor, disclosure_id: int, data: DisclosureInput,
-           notes: list[str] | None = None) -> Disclosure:
-    """Edit a draft, or revise a published document. The previous state is kept as a
-    version. Requires `editor` on both the current and the new organization.
+           notes: list[str] | None = None,
+           correction: revisions.Correction | None = None) -> Disclosure:
+    """Edit a draft; the previous state is kept as a version. Requires `editor` on both the
+    current and the new organization. A published document is not changed: the edit
+    becomes its pending revision (`revisions.propose`, with `correction`).
 
-    Raises PermissionDenied, InvalidTransition or ValidationError.
+    Raises PermissionDenied, InvalidTransition, Conflict or ValidationError.
     """
     disclosure = get_disclosure(disclosure_id)
+    if disclosure.status is Status.PUBLISHED:
+        revisions.propose(actor, disclosure_id, data, correction, notes)
+        return disclosure
     require(actor, Role.EDITOR, disclosure.organization, action="disclosure.update",
             target=disclosure)
     require(actor, Role.EDITOR, data.organization, action="disclosure.update",
             target=disclosure)
-    if disclosure.status not in EDITABLE:
+    if disclosure.status is not Status.DRAFT:
         raise InvalidTransition(disclosure.status.label, "修改")
-    if disclosure.status is Status.PUBLISHED and data.organization != disclosure.organization:
-        raise ValidationError("已发布文件不能更换发布机构。", field="organization")
-    _validate(data, disclosure.catalogue_entry_id)
+    content.validate(data, disclosure.catalogue_entry_id)
     before = snapshot_json(disclosure)
     keep_version(actor, disclosure)
-    disclosure.supersedes = _supersedes(data) if disclosure.status is Status.DRAFT \
-        else disclosure.supersedes
-    _apply(disclosure, data, notes)
-    if disclosure.status is Status.PUBLISHED:
-        privacy.require_clean(disclosure)
+    disclosure.supersedes = _supersedes(data)
+    content.apply_fields(disclosure, content.input_fields(data, notes))
     audit.record(actor, "disclosure.update", disclosure, before=before,
                  after=snapshot_json(disclosure))
     db.session.commit()
@@ -373,59 +250,44 @@ def _transition(actor, disclosure: Disclosure, expected: Status, target: Status,
 
 def add_attachments(actor, disclosure_id: int, files: list[FileStorage], *,
                     confirmed: bool = False) -> Disclosure:
-    """Attach files (checked by content and scanned for personal data). Requires `editor`;
-    on a published document the previous state is kept as a version, and a file that holds
-    personal data or was not checked is refused. With `confirmed` the editor records that
-    they checked the files no machine can read (images, scans; audited). Nothing is saved
-    if any file is refused."""
+    """Attach files to a draft (checked by content and scanned for personal data).
+    Requires `editor`. With `confirmed` the editor records that they checked the files no
+    machine can read (images, scans; audited). Nothing is saved if any file is refused.
+    On a published document the files are proposed in its pending revision
+    (`revisions.add_files`), where personal data is refused at once."""
     disclosure = get_disclosure(disclosure_id)
+    if disclosure.status is Status.PUBLISHED:
+        revisions.add_files(actor, disclosure_id, files, confirmed=confirmed)
+        return disclosure
     require(actor, Role.EDITOR, disclosure.organization, action="attachment.upload",
             target=disclosure)
-    if disclosure.status not in EDITABLE:
+    if disclosure.status is not Status.DRAFT:
         raise InvalidTransition(disclosure.status.label, "上传附件")
-    files = [f for f in files if f and f.filename]
-    if not files:
-        raise ValidationError("请选择要上传的文件。", field="files")
-    if len(disclosure.attachments) + len(files) > MAX_ATTACHMENTS:
-        raise ValidationError(f"每条信息最多 {MAX_ATTACHMENTS} 个附件。", field="files")
-    if disclosure.status is Status.PUBLISHED:
-        keep_version(actor, disclosure)
+    files = content.chosen(files, len(disclosure.attachments))
     position = len(disclosure.attachments)
-    saved = save_uploads(files, uploaded_by=actor)
+    saved = content.store_files(actor, disclosure, files, confirmed=confirmed)
     for offset, stored in enumerate(saved):
-        file_scan.check(stored)
         disclosure.attachments.append(
             DisclosureAttachment(file=stored, position=position + offset))
-        audit.record(actor, "attachment.upload", disclosure,
-                     after={"file": stored.display_name, "kind": stored.kind,
-                            "size": stored.size, "sha256": stored.sha256,
-                            "privacy": stored.privacy_state})
-        if confirmed and stored.privacy_state == file_scan.PrivacyState.UNREADABLE:
-            file_scan.confirm(actor, stored, disclosure)
-    if disclosure.status is Status.PUBLISHED:
-        try:
-            privacy.require_clean(disclosure)
-        except ValidationError:
-            for stored in saved:  # refused: nothing of it stays, on disk either
-                discard_file(stored)
-            raise
     disclosure.updated_at = utcnow()
     db.session.commit()
     return disclosure
 
 
 def remove_attachment(actor, disclosure_id: int, file_id: int) -> Disclosure:
-    """Detach a file. Requires `editor`; kept in the previous version when published."""
+    """Detach a file from a draft. Requires `editor`. On a published document the removal
+    is proposed in its pending revision (`revisions.remove_file`)."""
     disclosure = get_disclosure(disclosure_id)
+    if disclosure.status is Status.PUBLISHED:
+        revisions.remove_file(actor, disclosure_id, file_id)
+        return disclosure
     require(actor, Role.EDITOR, disclosure.organization, action="attachment.remove",
             target=disclosure)
-    if disclosure.status not in EDITABLE:
+    if disclosure.status is not Status.DRAFT:
         raise InvalidTransition(disclosure.status.label, "删除附件")
     link = next((a for a in disclosure.attachments if a.stored_file_id == file_id), None)
     if link is None:
         raise ValidationError("该附件不属于此信息。")
-    if disclosure.status is Status.PUBLISHED:
-        keep_version(actor, disclosure)
     disclosure.attachments.remove(link)
     audit.record(actor, "attachment.remove", disclosure,
                  before={"file": link.file.display_name})

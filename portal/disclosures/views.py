@@ -8,12 +8,13 @@ from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.catalogue import queries as catalogue_queries  # issue 6
-from portal.disclosures import privacy, queries, services
+from portal.disclosures import privacy, queries, revision_diff, revisions, services
 from portal.disclosures.forms import (
     ActionForm,
     AttachmentForm,
     DisclosureForm,
     ReviewForm,
+    RevisionForm,
     WithdrawForm,
 )
 from portal.disclosures.models import Category, Mode, Status, Validity
@@ -68,17 +69,19 @@ def attachment(disclosure_id: int, file_id: int):
 # --- back office -------------------------------------------------------------------
 
 
-def _form(disclosure=None) -> DisclosureForm:
-    form = DisclosureForm(obj=disclosure)
+def _form(disclosure=None, form_class=DisclosureForm, shown=None) -> DisclosureForm:
+    """The form, filled from `shown` (the document, or the editor's pending revision)."""
+    shown = shown or disclosure
+    form = form_class(obj=shown)
     if disclosure is not None and request.method == "GET":
         form.organization.data = disclosure.organization_id
-        form.category.data = disclosure.category.value
-        form.mode.data = disclosure.mode.value
-        form.validity.data = disclosure.validity.value
+        form.category.data = shown.category.value
+        form.mode.data = shown.mode.value
+        form.validity.data = shown.validity.value
         form.supersedes_index.data = (disclosure.supersedes.index_number
                                       if disclosure.supersedes else "")
-        form.catalogue_entry.data = disclosure.catalogue_entry_id or 0  # issue 6
-    form.catalogue_entry.choices = catalogue_queries.entry_choices(  # issue 6
+        form.catalogue_entry.data = shown.catalogue_entry_id or 0
+    form.catalogue_entry.choices = catalogue_queries.entry_choices(
         disclosure.catalogue_entry_id if disclosure is not None else None)
     form.organization.choices = [SelectChoice(o.id, o.full_name) for o in
                                  queries.editable_organizations(current_user)]
@@ -142,6 +145,8 @@ def new():
 @login_required
 def edit(disclosure_id: int):
     disclosure = queries.get_for_staff(current_user, disclosure_id)
+    if disclosure.status is Status.PUBLISHED:
+        return _revise(disclosure)
     form = _form(disclosure)
     if form.validate_on_submit():
         notes: list[str] = []
@@ -157,21 +162,62 @@ def edit(disclosure_id: int):
             form_status(form))
 
 
+def _revise(disclosure):
+    """The edit form of a published document: saving it proposes a revision."""
+    pending = disclosure.pending_revision
+    own = pending if pending is not None and pending.author_id == current_user.id else None
+    form = _form(disclosure, RevisionForm, own.proposal if own else None)
+    if own is not None and request.method == "GET":
+        form.substantive.data, form.correction_note.data = own.substantive, own.correction_note
+    places = None
+    if form.validate_on_submit():
+        notes: list[str] = []
+        try:
+            revisions.propose(current_user, disclosure.id, _input(form), _correction(form),
+                              notes)
+        except (ValidationError, Conflict) as error:
+            attach_error(form, error)
+            places = getattr(error, "places", None)
+        else:
+            _flash_notes(notes)
+            flash("修订已提交审核。审核通过前，公众看到的仍是现行版本。", "success")
+            return redirect(url_for(".show", disclosure_id=disclosure.id))
+    return (render_template("disclosures/edit.html", form=form, disclosure=disclosure,
+                            pending=pending, places=places), form_status(form))
+
+
+def _correction(form: RevisionForm) -> revisions.Correction:
+    return revisions.Correction(substantive=form.substantive.data,
+                                note=form.correction_note.data or "",
+                                suspected_checked=form.suspected_checked.data)
+
+
 @staff_bp.get("/<int:disclosure_id>")
 @login_required
 def show(disclosure_id: int):
     return _render_show(disclosure_id)
 
 
-def _render_show(disclosure_id: int, status: int = 200, places: list[str] | None = None):
+def _render_show(disclosure_id: int, status: int = 200, places: list[str] | None = None,
+                 revision_comment: str = ""):
     disclosure = queries.get_for_staff(current_user, disclosure_id)
+    revision = disclosure.pending_revision
     return render_template("disclosures/staff_show.html", d=disclosure,
                            action_form=ActionForm(), review_form=ReviewForm(),
                            withdraw_form=WithdrawForm(), attachment_form=AttachmentForm(),
                            two_steps=queries.review_steps() == 2,
                            places=places if places is not None else privacy.places(disclosure),
                            clearable=privacy.has_only_suspected(disclosure),
-                           file_states=file_scan), status
+                           file_states=file_scan, revision=revision,
+                           changes=revision_diff.diff(disclosure, revision.proposal)
+                           if revision else None,
+                           revision_places=privacy.revision_places(revision) if revision else [],
+                           revision_files=privacy.revision_files(revision) if revision else [],
+                           may_review=revision is not None
+                           and revisions.may_review(current_user, revision),
+                           may_amend=revision is not None
+                           and revisions.may_amend(current_user, revision),
+                           revision_comment=revision_comment), status
 
 
 @staff_bp.get("/<int:disclosure_id>/versions/<int:number>")
@@ -224,11 +270,18 @@ def withdraw(disclosure_id: int):
     return _act(disclosure_id, services.withdraw, "已撤回。", request.form.get("reason", ""))
 
 
+def _files_done(done: str):
+    """The message after a change of attachments: on a published document it waits."""
+    return lambda disclosure: (done + "修改已加入待审核的修订，审核通过后对公众生效。"
+                               if disclosure.status is Status.PUBLISHED else done)
+
+
 @staff_bp.post("/<int:disclosure_id>/attachments")
 @accepts_uploads(files=FILES_PER_REQUEST)
 @login_required
 def upload(disclosure_id: int):
-    return _act(disclosure_id, services.add_attachments, "附件已上传并完成个人信息检查。",
+    return _act(disclosure_id, services.add_attachments,
+                _files_done("附件已上传并完成个人信息检查。"),
                 request.files.getlist("files"), confirmed=bool(request.form.get("confirmed")))
 
 
@@ -254,14 +307,42 @@ def clear_suspected(disclosure_id: int):
 @staff_bp.post("/<int:disclosure_id>/attachments/<int:file_id>/delete")
 @login_required
 def remove_attachment(disclosure_id: int, file_id: int):
-    return _act(disclosure_id, services.remove_attachment, "附件已删除。", file_id)
+    return _act(disclosure_id, services.remove_attachment, _files_done("附件已删除。"), file_id)
 
 
 @staff_bp.get("/<int:disclosure_id>/attachments/<int:file_id>")
 @login_required
 def staff_attachment(disclosure_id: int, file_id: int):
-    disclosure = queries.get_for_staff(current_user, disclosure_id)
-    link = next((a for a in disclosure.attachments if a.stored_file_id == file_id), None)
-    if link is None:
-        abort(404)
-    return send_stored_file(link.file)
+    return send_stored_file(queries.staff_file(current_user, disclosure_id, file_id))
+
+
+def _decide(disclosure_id: int, operation, message: str, comment: str, **kwargs):
+    """A reviewer's decision on the pending revision; a refusal shows the page again with
+    the typed comment kept."""
+    return run_action(operation, disclosure_id, comment, done=message,
+                      page_url=url_for(".show", disclosure_id=disclosure_id),
+                      show=lambda error: _render_show(disclosure_id, error.status,
+                                                      revision_comment=comment),
+                      refused=(ValidationError, Conflict, revisions.OwnRevision), code=302,
+                      **kwargs)
+
+
+@staff_bp.post("/<int:disclosure_id>/revision/approve")
+@login_required
+def approve_revision(disclosure_id: int):
+    return _decide(disclosure_id, revisions.approve,
+                   "修订已审核通过，公众现在看到的是修订后的内容。",
+                   request.form.get("comment", ""), seen=request.form.get("seen", ""))
+
+
+@staff_bp.post("/<int:disclosure_id>/revision/return")
+@login_required
+def return_revision(disclosure_id: int):
+    return _decide(disclosure_id, revisions.send_back, "修订已退回，公开内容不变。",
+                   request.form.get("comment", ""))
+
+
+@staff_bp.post("/<int:disclosure_id>/revision/discard")
+@login_required
+def discard_revision(disclosure_id: int):
+    return _act(disclosure_id, revisions.discard, "修订已撤销，公开内容不变。")

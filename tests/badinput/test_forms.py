@@ -62,8 +62,9 @@ CASES = [
     Case("staff_disclosures.new", "title", "doc_number", ("staff_disclosures.staff_listing",)),
     Case("staff_disclosures.new", "body_html", "title", ("staff_disclosures.show",),
          rich=True, latest=("disclosure_id", Disclosure)),
-    Case("staff_disclosures.edit", "keywords", "title", ("staff_disclosures.show",
-                                                           "disclosures.detail")),
+    # A published document: the edit is a pending revision, shown in its diff for review.
+    Case("staff_disclosures.edit", "keywords", "title", ("staff_disclosures.show",)),
+    Case("staff_disclosures.edit", "correction_note", "title", ("staff_disclosures.show",)),
     Case("staff_villages.new", "title", "body_html", ("staff_villages.listing",)),
     Case("staff_consultations.new", "title", "summary", ("staff_consultations.listing",)),
     Case("staff_consultations.new", "draft_html", "title", ("staff_consultations.show",),
@@ -98,11 +99,13 @@ NO_TEXT_FIELDS = {
     "staff_disclosures.confirm_attachment", "staff_villages.confirm_attachment",
     "staff_villages.remove_attachment", "staff_villages.clear_suspected", "users.enrolment_code",
     "staff_inquiries.fee_notice", "staff_inquiries.fee_lapsed",
+    "staff_disclosures.discard_revision",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
     "auth.login", "inquiries.track", "inquiries.rate", "inquiries.reopen", "inquiries.supplement",
-    "staff_disclosures.reject", "staff_disclosures.withdraw", "staff_villages.edit",
+    "staff_disclosures.reject", "staff_disclosures.withdraw", "staff_disclosures.approve_revision",
+    "staff_disclosures.return_revision", "staff_villages.edit",
     "staff_villages.sign_off", "staff_villages.send_back", "staff_villages.withdraw",
     "staff_villages.set_rule", "staff_consultations.edit", "staff_consultations.outcome",
     "staff_consultations.adoption", "staff_consultations.decision",

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from portal.disclosures import services
+from portal.disclosures import revisions, services
 from portal.disclosures.models import Disclosure, Status
 from portal.errors import InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
@@ -118,6 +118,8 @@ def test_empty_draft_cannot_be_submitted(staff, draft_input):
 def test_editing_published_document_keeps_previous_version(published, staff, draft_input):
     doc = published()
     services.update(staff["editor"], doc.id, draft_input(title="修订后的标题"))
+    assert db.session.get(Disclosure, doc.id).version == 1  # waiting for review
+    revisions.approve(staff["reviewer"], doc.id)
     assert doc.title == "修订后的标题" and doc.version == 2
     [kept] = doc.versions
     assert kept.snapshot["title"] == "双塔镇2026年度法治政府建设情况报告"

@@ -1,6 +1,6 @@
 """Disclosures carry no personal data to the public: a phone number in a Word-imported body,
 an ID number in an attachment and an unchecked scan all stop the document before review,
-and a published document cannot take them on later."""
+and a published document cannot take them on later (not even into a pending revision)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import io
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from portal.disclosures import privacy, services
+from portal.disclosures import privacy, revisions, services
 from portal.disclosures.models import Status
 from portal.extensions import db
 from portal.personal_data.texts import PersonalDataFound
@@ -56,7 +56,8 @@ def test_a_published_document_refuses_an_attachment_with_personal_data(
         services.add_attachments(staff["editor"], doc.id,
                                  [upload(xlsx_bytes([["电话"], [PHONE]]), "名单.xlsx")])
     db.session.rollback()
-    assert services.get_disclosure(doc.id).attachments == []
+    refused = services.get_disclosure(doc.id)
+    assert refused.attachments == [] and refused.pending_revision is None
     assert sorted(upload_folder.rglob("*.*")) == before  # nothing left on disk either
 
 
@@ -80,6 +81,7 @@ def test_an_unchecked_file_is_never_served_publicly(client, staff, published):
     doc = published()
     services.add_attachments(staff["editor"], doc.id,
                              [upload(xlsx_bytes([["项目"], ["修路"]]), "项目.xlsx")])
+    revisions.approve(staff["reviewer"], doc.id)
     link = services.get_disclosure(doc.id).attachments[0]
     assert client.get(f"/disclosures/{doc.id}/attachments/{link.stored_file_id}"
                       ).status_code == 200
@@ -107,6 +109,7 @@ def test_files_stored_before_the_scan_are_public_after_a_rescan(client, runner, 
     services.add_attachments(staff["editor"], doc.id, [
         upload(xlsx_bytes([["项目"], ["修路"]]), "项目.xlsx"),
         upload(xlsx_bytes([["工程"], ["排水"]]), "排水.xlsx")])
+    revisions.approve(staff["reviewer"], doc.id)
     links = services.get_disclosure(doc.id).attachments
     for link in links:
         link.file.privacy_state = "unchecked"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.attachments.models import StoredFile
 from portal.audit.models import AuditEvent
-from portal.disclosures import services
+from portal.disclosures import revisions, services
 from portal.disclosures.models import Category, Disclosure, Status
 from portal.extensions import db
 from tests.attachments.conftest import docx_bytes
@@ -264,6 +264,7 @@ def test_staff_sees_versions_of_published_document(client, login, published, sta
                                                    draft_input):
     doc = published()
     services.update(staff["editor"], doc.id, draft_input(title="第二稿"))
+    revisions.approve(staff["reviewer"], doc.id)
     login(staff["reviewer"])
     page = client.get(f"/staff/disclosures/{doc.id}").get_data(as_text=True)
     assert "第 1 版" in page

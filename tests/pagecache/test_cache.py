@@ -6,7 +6,7 @@ import time
 
 from flask import after_this_request
 
-from portal.disclosures import services
+from portal.disclosures import revisions, services
 from portal.disclosures.models import Status
 from portal.pagecache import version as content_version
 from portal.villages import services as village_services
@@ -41,6 +41,8 @@ def test_new_and_edited_documents_show_at_once(client, published, staff, draft_i
     assert "旧标题" in client.get(f"/disclosures/{doc.id}").get_data(as_text=True)
     client.get("/disclosures/")
     services.update(staff["editor"], doc.id, draft_input(title="新标题"))
+    assert "旧标题" in client.get(f"/disclosures/{doc.id}").get_data(as_text=True)
+    revisions.approve(staff["reviewer"], doc.id)  # the edit is public once approved
     assert "新标题" in client.get(f"/disclosures/{doc.id}").get_data(as_text=True)
     published(title="又一份文件")
     listing = client.get("/disclosures/").get_data(as_text=True)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
+from portal.disclosures import revisions
 from portal.disclosures import services as disclosures
 from portal.disclosures.models import Category, Disclosure, Status
 from portal.extensions import db
@@ -66,6 +67,9 @@ def test_revision_replaces_the_indexed_text(corpus):
     doc = db.session.get(Disclosure, corpus.ids["D3"])
     disclosures.update(corpus.people["editor"], doc.id, edit_input(
         doc, title="双塔镇农村住房建设管理办法", body_html="<p>规范农村住房建设。</p>"))
+    assert ("disclosure", doc.id) in found("宅基地")  # until a reviewer approves
+    assert ("disclosure", doc.id) not in found("住房建设")
+    revisions.approve(corpus.people["reviewer"], doc.id)
     assert ("disclosure", doc.id) not in found("宅基地")
     assert ("disclosure", doc.id) in found("住房建设")
 
