@@ -105,7 +105,8 @@ def published_replies(page: PageRequest | None = None, size: int = 20) -> Keyset
     stmt = (select(Inquiry)
             .where(Inquiry.reply_published.is_(True), Inquiry.consent_publish.is_(True),
                    Inquiry.status.in_(ANSWERED_STATUSES))
-            .options(selectinload(Inquiry.reply_organization)))
+            .options(selectinload(Inquiry.reply_organization),
+                     selectinload(Inquiry.reopenings)))
     return keyset_page(stmt, Inquiry.replied_at, Inquiry.id, page or PageRequest(), size)
 
 

@@ -112,9 +112,10 @@ def _fetch(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     leaf_indexes = sorted(index for level, index in wanted if level == 0)
     if leaf_indexes:
         names = {f"i{n}": index for n, index in enumerate(leaf_indexes)}
-        rows = db.session.execute(text(
-            'SELECT "index", leaf_hash FROM merkle_leaves WHERE "index" IN ('
-            + ", ".join(f":{name}" for name in names) + ")"), names)
+        # Only generated :iN placeholder names are joined in; every value is bound.
+        placeholders = ", ".join(f":{name}" for name in names)
+        sql = f'SELECT "index", leaf_hash FROM merkle_leaves WHERE "index" IN ({placeholders})'  # nosec B608
+        rows = db.session.execute(text(sql), names)
         found.update(((0, index), bytes(value)) for index, value in rows)
     pairs = sorted(pair for pair in wanted if pair[0] > 0)
     if pairs:
@@ -123,8 +124,9 @@ def _fetch(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         for n, (level, index) in enumerate(pairs):
             params[f"l{n}"], params[f"i{n}"] = level, index
             terms.append(f'(level = :l{n} AND "index" = :i{n})')
-        rows = db.session.execute(text('SELECT level, "index", hash FROM merkle_nodes WHERE '
-                                       + " OR ".join(terms)), params)
+        condition = " OR ".join(terms)  # generated :lN/:iN placeholders; values are bound
+        sql = f'SELECT level, "index", hash FROM merkle_nodes WHERE {condition}'  # nosec B608
+        rows = db.session.execute(text(sql), params)
         found.update(((level, index), bytes(value)) for level, index, value in rows)
     return found
 

@@ -13,6 +13,8 @@ BIG = "9" * 20
 CURSORS = [
     f"{BIG}.1", f"-{BIG}.1", "1." + "9" * 12, "1." + "9" * 10, "1" * 5000, "1.1" * 2000,
     "１２.３", "1.-1", ".", "",
+    # the packed form: a huge id, an impossible moment, a wrong length, not base32
+    "aaaaaaaaaaaaaaaaa7777777774", "h7777777777777777777777777", "aaaa", "1" * 26, "é" * 26,
 ]
 
 
@@ -47,3 +49,4 @@ def test_api_cursors(client, orgs, path):
         response = client.get(path, query_string={"cursor": cursor})
         assert response.status_code == 400, (path, cursor[:30])
         assert "cursor" in response.get_json()["message"]
+

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.inquiries import workflow
-from portal.inquiries.models import Inquiry, Status
+from portal.inquiries import submission, workflow
+from portal.inquiries.models import Inquiry, Rating, Status
 
 CODE = re.compile(r'class="tracking-code"[^>]*>([0-9A-Z-]{19})<')
 
@@ -186,6 +186,18 @@ def test_published_replies_hide_contacts_and_mask_numbers(client, submit, handle
     assert "13912345678" not in page and "王大爷" not in page and "13812345678" not in page
     for label in ("受理日期", "答复日期", "答复部门"):
         assert label in page
+
+
+def test_a_reopened_reply_stays_public_and_says_it_is_being_handled_again(client, submit,
+                                                                          handlers):
+    receipt = submit()
+    workflow.sign(handlers["handler"], receipt.inquiry.id)
+    workflow.reply(handlers["handler"], receipt.inquiry.id, "请携带户口簿。", publish=True)
+    submission.rate(receipt.inquiry.id, Rating.UNSATISFIED)
+    handling = submission.reopen(receipt.inquiry.id, "材料清单不全")
+    page = client.get("/inquiries/replies").get_data(as_text=True)
+    assert "请携带户口簿。" in page
+    assert f"留言人对此答复不满意，已申请重新办理（编号 {handling.number}）" in page
 
 
 def test_organization_applicant_gives_its_type(client, orgs):
