@@ -1,0 +1,48 @@
+"""Frozen annual reports, the guide's fax number and the 信息不存在 reply template.
+
+- `disclosure_guides.fax`: the 传真号码 条例第十二条 lists among a guide's contents.
+- `reply_templates`: the 信息不存在告知书 now quotes 第三十六条第（四）项 (经检索没有所申请公开
+  信息的，告知申请人该政府信息不存在); it used to cite that item with wording of another reply.
+  Only the seeded text is replaced, so a template someone has rewritten is left alone.
+
+Self-contained: imports no app code.
+
+Revision ID: 0016
+Revises: 0013
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+NOT_EXIST = "信息不存在告知书"
+OLD_NOT_EXIST = ("经检索查找，本机关未制作或获取您申请的政府信息。根据《中华人民共和国"
+                 "政府信息公开条例》第三十六条第四项的规定，告知您本机关不掌握相关政府信息。")
+NEW_NOT_EXIST = ("您于{日期}提出的政府信息公开申请（受理编号：{编号}）收悉。经检索，本机关没有您所申请"
+                 "公开的信息。根据《中华人民共和国政府信息公开条例》第三十六条第（四）项“经检索没有所"
+                 "申请公开信息的，告知申请人该政府信息不存在”的规定，现告知您：您申请公开的政府信息"
+                 "不存在。")
+
+
+def upgrade():
+    with op.batch_alter_table("disclosure_guides") as batch:
+        batch.add_column(sa.Column("fax", sa.String(40), nullable=False, server_default=""))
+    _replace_template(OLD_NOT_EXIST, NEW_NOT_EXIST)
+
+
+def downgrade():
+    _replace_template(NEW_NOT_EXIST, OLD_NOT_EXIST)
+    with op.batch_alter_table("disclosure_guides") as batch:
+        batch.drop_column("fax")
+
+
+def _replace_template(old: str, new: str) -> None:
+    templates = sa.table("reply_templates", sa.column("inquiry_type", sa.String),
+                         sa.column("name", sa.String), sa.column("body", sa.Text))
+    op.get_bind().execute(templates.update().where(
+        templates.c.inquiry_type == "info_request", templates.c.name == NOT_EXIST,
+        templates.c.body == old).values(body=new))
