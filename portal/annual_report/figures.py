@@ -357,14 +357,13 @@ def manual_figures(stored: Mapping | None) -> dict[str, int | Decimal]:
 
 # --- deadline ---------------------------------------------------------------------------------
 
-def deadline_for(year: int, setting: str) -> date:
+def deadline_for(year: int, setting: str, name: str = "ANNUAL_REPORT_DEADLINE_TOWN") -> date:
     """The report on `year` is due on `setting` ("MM-DD") of the following year.
 
-    Raises ValueError for a setting that is not a valid month and day.
+    Raises ValueError, naming the setting `name`, for one that is not a valid month and day.
     """
     try:
         month, day = (int(part) for part in setting.split("-"))
         return date(year + 1, month, day)
     except (ValueError, TypeError, AttributeError):
-        raise ValueError(f"ANNUAL_REPORT_DEADLINE 应为“MM-DD”格式的月日，当前为 {setting!r}。"
-                         ) from None
+        raise ValueError(f"{name} 应为“MM-DD”格式的月日，当前为 {setting!r}。") from None

@@ -44,13 +44,18 @@ from portal.auth.system import SystemActor
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.inspection import snapshot
-from portal.organizations.models import Organization
+from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import get_by_slug
 from portal.timeutil import local_today, utcnow
 
 READ_ROLES = (Role.INSPECTOR, Role.ADMIN, Role.REVIEWER, Role.HANDLER)
 EDIT_ROLES = (Role.ADMIN, Role.REVIEWER)
-DEFAULT_DEADLINE = "01-31"  # config ANNUAL_REPORT_DEADLINE: due by this day of the next year
+# 条例第四十九条: a county government's report by 3 月 31 日, its departments' and the towns'
+# by 1 月 31 日; each level's day is the setting ANNUAL_REPORT_DEADLINE_<KIND>.
+DEFAULT_DEADLINES = {OrgKind.COUNTY: "03-31", OrgKind.TOWN: "01-31",
+                     OrgKind.DEPARTMENT: "01-31", OrgKind.VILLAGE: "01-31"}
+LEVEL_NAMES = {OrgKind.COUNTY: "县级人民政府", OrgKind.TOWN: "乡镇人民政府",
+               OrgKind.DEPARTMENT: "乡镇站所", OrgKind.VILLAGE: "村"}
 NARRATIVE_FIELDS = NARRATIVE_SECTIONS
 NARRATIVE_MAX_LENGTH = 20_000
 
@@ -67,6 +72,7 @@ class Report:
     check: BalanceCheck
     appeals: AppealTable
     deadline: date
+    deadline_rule: str  # e.g. 县级人民政府的年度报告于次年 3 月 31 日前公布
     today: date
     generated_at: datetime
     stored: AnnualReport | None
@@ -143,8 +149,16 @@ def may_edit(actor, org: Organization) -> bool:
     return any(actor.has_role(role, org) for role in EDIT_ROLES)
 
 
-def deadline_setting() -> str:
-    return current_app.config.get("ANNUAL_REPORT_DEADLINE", DEFAULT_DEADLINE)
+def deadline_setting_name(org: Organization) -> str:
+    return f"ANNUAL_REPORT_DEADLINE_{org.kind.value.upper()}"
+
+
+def report_deadline(org: Organization, year: int) -> tuple[date, str]:
+    """When `org`'s report on `year` is due, and the rule in words. Raises ValueError for
+    a setting that is not a month and day."""
+    name = deadline_setting_name(org)
+    due = deadline_for(year, current_app.config.get(name, DEFAULT_DEADLINES[org.kind]), name)
+    return due, f"{LEVEL_NAMES[org.kind]}的年度报告于次年 {due.month} 月 {due.day} 日前公布"
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -152,6 +166,7 @@ def deadline_setting() -> str:
 def assemble(org: Organization, year: int) -> Report:
     """Compute the report. No permission check: callers check first."""
     stored = queries.stored_report(org, year)
+    deadline, deadline_rule = report_deadline(org, year)
     applications, check, appeals = snapshot.cached(
         ("annual_report", org.id, year), lambda now: (_counted(org, year), _next_day(now)))
     return Report(
@@ -159,7 +174,7 @@ def assemble(org: Organization, year: int) -> Report:
         narrative={key: getattr(stored, key, "") or "" for key in NARRATIVE_FIELDS},
         manual=manual_figures(stored.figures if stored else None),
         applications=applications, check=check, appeals=appeals,
-        deadline=deadline_for(year, deadline_setting()), today=local_today(),
+        deadline=deadline, deadline_rule=deadline_rule, today=local_today(),
         generated_at=utcnow(), stored=stored)
 
 

@@ -163,6 +163,28 @@ def test_deadline_is_january_31_of_the_next_year(staff, travel):
     assert services.get_report(staff["inspector"], 2026).past_deadline
 
 
-def test_deadline_is_configurable(app, staff, travel):
-    app.config["ANNUAL_REPORT_DEADLINE"] = "03-15"
-    assert services.get_report(staff["inspector"], 2026).deadline == date(2027, 3, 15)
+@pytest.mark.parametrize(("slug", "due"), [
+    ("minquan", date(2027, 3, 31)),  # 县级人民政府: 3 月 31 日 (条例第四十九条)
+    ("shuangta", date(2027, 1, 31)),  # 乡镇: 1 月 31 日
+    ("shuangta-finance", date(2027, 1, 31)),
+    ("shuangta-cun", date(2027, 1, 31)),
+])
+def test_deadline_depends_on_the_level(staff, travel, slug, due):
+    report = services.get_report(staff["county_inspector"], 2026, slug)
+    assert report.deadline == due
+
+
+def test_county_deadline_counts_down_to_march_31(staff, travel):
+    report = services.get_report(staff["county_inspector"], 2026, "minquan")
+    assert report.days_to_deadline == 75  # 16 days of January, 28 of February, 31 of March
+    assert report.deadline_rule == "县级人民政府的年度报告于次年 3 月 31 日前公布"
+
+
+def test_deadline_is_configurable_per_level(app, staff, travel):
+    app.config["ANNUAL_REPORT_DEADLINE_TOWN"] = "01-15"
+    app.config["ANNUAL_REPORT_DEADLINE_COUNTY"] = "03-15"
+    assert services.get_report(staff["inspector"], 2026).deadline == date(2027, 1, 15)
+    assert services.get_report(staff["county_inspector"], 2026, "minquan").deadline == \
+        date(2027, 3, 15)
+    assert services.get_report(staff["inspector"], 2026, "shuangta-finance").deadline == \
+        date(2027, 1, 31)
