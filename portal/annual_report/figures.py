@@ -27,8 +27,17 @@ Columns: 自然人 is applicant_kind "citizen" (and old applications without an 
 form); the five 法人或其他组织 columns follow `organization_type`, an unknown type counting
 as 其他.
 
-Table 四 counts the appeals filed during the year, each with its result as it stood on
-31 December (decided later → 尚未审结).
+Table 四（政府信息公开行政复议、行政诉讼情况）of year Y counts two kinds of cases:
+- those filed (申请复议或起诉) during Y, each with its result as it stood on 31 December of
+  Y — one decided only later counts as 尚未审结;
+- those filed before Y and decided during Y, with their final result (结果维持、结果纠正 or
+  其他结果).
+So a case filed in one year and decided in the next is 尚未审结 in the first year's report
+and shows its result in the second's; 总计 is the number of cases each report covers. This is
+our reading of the 2021 template (国办公开办函〔2021〕30号), whose 表四 gives 尚未审结 a column
+of its own but no row or column for cases carried over: a case pending at the end of a year
+is reported as pending there, and its result is reported where it becomes known, rather than
+never. Cases filed earlier and still pending at the end of Y are not counted again in Y.
 """
 
 from __future__ import annotations
@@ -255,6 +264,8 @@ APPEAL_COLUMN_LABELS = (*(r.label for r in APPEAL_RESULTS), "总计")
 class AppealFact:
     kind: AppealKind
     result: AppealResult  # as of 31 December of the report's year
+    case_id: int = 0
+    description: str = ""  # how a reconciliation note names the case
 
 
 @dataclass

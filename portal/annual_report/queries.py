@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.annual_report.figures import AppealFact, ApplicationFact, applicant_column
-from portal.annual_report.models import AnnualReport, InfoAppeal
+from portal.annual_report.models import AnnualReport, AppealResult, InfoAppeal
 from portal.extensions import db
 from portal.inquiries.models import InfoApplication, Inquiry, InquiryType
 from portal.organizations.models import Organization
@@ -39,20 +40,35 @@ def application_facts(org: Organization, start: datetime,
             for row in db.session.execute(stmt)]
 
 
-def appeals_filed(org: Organization, year: int) -> list[InfoAppeal]:
+def appeals_counted(org: Organization, year: int) -> list[InfoAppeal]:
+    """The cases of the subtree table 四 of `year` counts (see `figures`): filed during the
+    year, or filed earlier and decided during it."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    decided_this_year = and_(InfoAppeal.filed_on < first,
+                             InfoAppeal.result != AppealResult.PENDING,
+                             InfoAppeal.decided_on >= first, InfoAppeal.decided_on <= last)
     stmt = (select(InfoAppeal)
             .where(in_subtree(InfoAppeal.organization_id, org),
-                   InfoAppeal.filed_on >= date(year, 1, 1),
-                   InfoAppeal.filed_on <= date(year, 12, 31))
+                   or_(and_(InfoAppeal.filed_on >= first, InfoAppeal.filed_on <= last),
+                       decided_this_year))
+            .options(selectinload(InfoAppeal.inquiry))
             .order_by(InfoAppeal.filed_on, InfoAppeal.id))
     return list(db.session.scalars(stmt))
 
 
 def appeal_facts(org: Organization, year: int) -> list[AppealFact]:
-    """Appeals filed during the year, each with its result as of 31 December."""
+    """The cases table 四 of `year` counts, each with its result as of 31 December."""
     year_end = date(year, 12, 31)
-    return [AppealFact(appeal.kind, appeal.result_on(year_end))
-            for appeal in appeals_filed(org, year)]
+    return [AppealFact(appeal.kind, appeal.result_on(year_end), appeal.id, describe(appeal))
+            for appeal in appeals_counted(org, year)]
+
+
+def describe(appeal: InfoAppeal) -> str:
+    """How a case is named in a reconciliation note: its register number, filing date,
+    kind and the application it concerns."""
+    about = f"，受理编号 {appeal.inquiry.number}" if appeal.inquiry is not None else ""
+    return (f"登记号 {appeal.id}（{appeal.filed_on.isoformat()} {appeal.kind.label}"
+            f"{about}）")
 
 
 def stored_report(org: Organization, year: int) -> AnnualReport | None:
