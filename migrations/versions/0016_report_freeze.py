@@ -1,5 +1,9 @@
-"""Frozen annual reports, the guide's fax number and the 信息不存在 reply template.
+"""Frozen annual reports, linked reopenings, the guide's fax number and the 信息不存在
+reply template.
 
+- `inquiries.reopened_from_id`: a work order that handles an application again (重新办理)
+  names the original; the annual report counts originals only. Added without copying the
+  table (on SQLite, ADD COLUMN with an inline REFERENCES clause), as 0007 did.
 - `disclosure_guides.fax`: the 传真号码 条例第十二条 lists among a guide's contents.
 - `reply_templates`: the 信息不存在告知书 now quotes 第三十六条第（四）项 (经检索没有所申请公开
   信息的，告知申请人该政府信息不存在); it used to cite that item with wording of another reply.
@@ -28,7 +32,12 @@ NEW_NOT_EXIST = ("您于{日期}提出的政府信息公开申请（受理编号
                  "不存在。")
 
 
+REOPENED_FK = "fk_inquiries_reopened_from_id_inquiries"
+REOPENED_INDEX = "ix_inquiries_reopened_from_id"
+
+
 def upgrade():
+    _add_reopened_from()
     with op.batch_alter_table("disclosure_guides") as batch:
         batch.add_column(sa.Column("fax", sa.String(40), nullable=False, server_default=""))
     _replace_template(OLD_NOT_EXIST, NEW_NOT_EXIST)
@@ -38,6 +47,29 @@ def downgrade():
     _replace_template(NEW_NOT_EXIST, OLD_NOT_EXIST)
     with op.batch_alter_table("disclosure_guides") as batch:
         batch.drop_column("fax")
+    _drop_reopened_from()
+
+
+def _add_reopened_from() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE inquiries ADD COLUMN reopened_from_id INTEGER "
+                   f"CONSTRAINT {REOPENED_FK} REFERENCES inquiries (id)")
+    else:
+        op.add_column("inquiries", sa.Column("reopened_from_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(REOPENED_FK, "inquiries", "inquiries", ["reopened_from_id"],
+                              ["id"])
+    op.create_index(REOPENED_INDEX, "inquiries", ["reopened_from_id"], unique=False)
+
+
+def _drop_reopened_from() -> None:
+    op.drop_index(REOPENED_INDEX, table_name="inquiries")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite (3.35+) drops a column with its own REFERENCES clause in place; a batch
+        # copy would DROP inquiries, which the rows referencing it refuse.
+        op.execute("ALTER TABLE inquiries DROP COLUMN reopened_from_id")
+    else:
+        op.drop_constraint(REOPENED_FK, "inquiries", type_="foreignkey")
+        op.drop_column("inquiries", "reopened_from_id")
 
 
 def _replace_template(old: str, new: str) -> None:

@@ -13,10 +13,12 @@ next 1 January 00:00 Beijing time (Asia/Shanghai):
   `portal.inquiries.outcomes`; （七）总计 is the sum of the outcome rows.
 - 四、结转下年度继续办理: received by 31 December and not answered by the end of the year.
 
-Reopened applications (重新办理) count once, with their final answer: reopening clears the
-reply, so until the new reply the application is open (it is carried over), and the new reply
-counts in the year it is given, with the outcome then recorded. A report produced before and
-after a reopening can therefore differ; the later one is right.
+Only original applications count: a work order that handles an application again
+(重新办理, `Inquiry.reopened_from_id` set) is no new application, so it is in no row; the
+original counts once, with its own reply, in the year that reply was given. Applications
+reopened in place before reopening became a linked work order (their reply cleared and given
+again) count with the reply they hold now; once a year's report is frozen (定稿), such a
+later change shows in its reconciliation note and never in its figures (`carryover`).
 
 An answered application whose outcome is missing or unknown is counted in no row of 三; the
 check then fails for its column and the report names its 受理编号.

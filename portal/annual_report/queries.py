@@ -22,13 +22,15 @@ def in_subtree(column, org: Organization):
 
 def application_facts(org: Organization, start: datetime,
                       end: datetime) -> list[ApplicationFact]:
-    """Applications of the subtree that were open at some moment in [start, end): received
-    before the end and not answered before the start."""
+    """Original applications of the subtree (not a 重新办理 handling) that were open at
+    some moment in [start, end): received before the end and not answered before the
+    start."""
     stmt = (
         select(Inquiry.number, Inquiry.received_at, Inquiry.replied_at, Inquiry.outcome,
                InfoApplication.applicant_kind, InfoApplication.organization_type)
         .outerjoin(InfoApplication, InfoApplication.inquiry_id == Inquiry.id)
         .where(Inquiry.type == InquiryType.INFO_REQUEST,
+               Inquiry.reopened_from_id.is_(None),
                in_subtree(Inquiry.organization_id, org),
                Inquiry.received_at < end,
                or_(Inquiry.replied_at.is_(None), Inquiry.replied_at >= start))

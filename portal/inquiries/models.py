@@ -155,6 +155,10 @@ class Inquiry(db.Model):
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_count: Mapped[int] = mapped_column(default=0)
+    # 重新办理 as a work order of its own: the original it handles again. The annual report
+    # counts only originals (reopened_from_id IS NULL).
+    reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"),
+                                                         index=True)
 
     # 依申请公开: 补正 must be asked for within 7 working days; the resident's answer is due
     # by the date the notice states.

@@ -9,6 +9,7 @@ from portal.annual_report import services
 from portal.annual_report.figures import COLUMNS, OUTCOME_CODES
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
+from tests.inquiries.timetravel import beijing
 
 #                  自然人 商业 科研 公益 法律 其他 总计
 EXPECTED_2026 = {
@@ -188,3 +189,31 @@ def test_deadline_is_configurable_per_level(app, staff, travel):
         date(2027, 3, 15)
     assert services.get_report(staff["inspector"], 2026, "shuangta-finance").deadline == \
         date(2027, 1, 31)
+
+
+def test_a_reopened_handling_is_not_a_new_application(applications, staff, travel):
+    """重新办理 is handled as a separate work order linked to the original
+    (`reopened_from_id`); table 三 counts the original application once, with its own
+    reply, and never the linked handling."""
+    a = applications
+    a.receive("O", beijing(date(2026, 3, 2)))
+    a.answer("O", "grant", beijing(date(2026, 3, 9)))
+    a.receive("P", beijing(date(2026, 6, 1)), "commercial")
+    a.answer("P", "deny-4", beijing(date(2026, 6, 10)))
+    a.receive("O-again", beijing(date(2026, 4, 1)))
+    a.made["O-again"].reopened_from_id = a.made["O"].id
+    a.receive("P-again", beijing(date(2026, 12, 30)), "commercial")  # open at year end
+    a.made["P-again"].reopened_from_id = a.made["P"].id
+    db.session.commit()
+    a.answer("O-again", "partial", beijing(date(2026, 4, 20)))
+    travel.to(date(2027, 1, 15))
+
+    report = services.get_report(staff["inspector"], 2026)
+    assert report.applications.row("new") == [1, 1, 0, 0, 0, 0, 2]
+    assert report.applications.row("grant") == [1, 0, 0, 0, 0, 0, 1]
+    assert report.applications.row("deny-4") == [0, 1, 0, 0, 0, 0, 1]
+    assert report.applications.row("partial") == [0] * 7
+    assert report.applications.row("carried_out") == [0] * 7
+    assert report.check.passed
+    assert services.get_report(staff["inspector"], 2027).applications.row("carried_in") \
+        == [0] * 7
