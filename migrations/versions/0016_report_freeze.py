@@ -1,6 +1,9 @@
 """Frozen annual reports, linked reopenings, the guide's fax number and the 信息不存在
 reply template.
 
+- `annual_reports`: the report's state (draft, finalized, submitted), the frozen report as
+  filed with its SHA-256, who finalized, submitted (and on which date) and last reopened it,
+  and why. Existing reports become drafts.
 - `inquiries.reopened_from_id`: a work order that handles an application again (重新办理)
   names the original; the annual report counts originals only. Added without copying the
   table (on SQLite, ADD COLUMN with an inline REFERENCES clause), as 0007 did.
@@ -36,7 +39,11 @@ REOPENED_FK = "fk_inquiries_reopened_from_id_inquiries"
 REOPENED_INDEX = "ix_inquiries_reopened_from_id"
 
 
+REPORT_USERS = ("finalized_by_id", "submitted_by_id", "reopened_by_id")
+
+
 def upgrade():
+    _add_report_state()
     _add_reopened_from()
     with op.batch_alter_table("disclosure_guides") as batch:
         batch.add_column(sa.Column("fax", sa.String(40), nullable=False, server_default=""))
@@ -48,6 +55,31 @@ def downgrade():
     with op.batch_alter_table("disclosure_guides") as batch:
         batch.drop_column("fax")
     _drop_reopened_from()
+    with op.batch_alter_table("annual_reports") as batch:
+        for column in REPORT_USERS:
+            batch.drop_constraint(f"fk_annual_reports_{column}_users", type_="foreignkey")
+        for column in ("status", "frozen", "frozen_digest", "finalized_at", *REPORT_USERS,
+                       "submitted_on", "submitted_at", "reopened_at", "reopen_reason"):
+            batch.drop_column(column)
+
+
+def _add_report_state() -> None:
+    status = sa.Enum("draft", "finalized", "submitted", name="reportstatus",
+                     native_enum=False, length=20)
+    with op.batch_alter_table("annual_reports") as batch:
+        batch.add_column(sa.Column("status", status, nullable=False, server_default="draft"))
+        batch.add_column(sa.Column("frozen", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("frozen_digest", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("finalized_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("submitted_on", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("submitted_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("reopened_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("reopen_reason", sa.String(500), nullable=False,
+                                   server_default=""))
+        for column in REPORT_USERS:
+            batch.add_column(sa.Column(column, sa.Integer(), nullable=True))
+            batch.create_foreign_key(f"fk_annual_reports_{column}_users", "users", [column],
+                                     ["id"])
 
 
 def _add_reopened_from() -> None:

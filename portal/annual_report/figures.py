@@ -168,12 +168,33 @@ class ApplicationFact:
     outcome: str
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where one application counts in a year's table 三: its column, the row it comes in
+    by (`NEW` or `CARRIED_IN`) and the row it leaves by (an outcome code, `CARRIED_OUT`,
+    or "" when it was answered without a valid outcome)."""
+
+    number: str
+    column: str
+    intake: str
+    settle: str
+
+    def cells(self) -> set[tuple[str, str]]:
+        """The (row, column) cells this application adds one to, totals included."""
+        rows = [self.intake] + ([self.settle] if self.settle else [])
+        if self.settle in OUTCOMES:
+            rows.append(ANSWERED_TOTAL)
+        return {(row, column) for row in rows for column in (self.column, TOTAL)}
+
+
 @dataclass
 class ApplicationTable:
-    """Table 三: counts[row key][column key], the 总计 column and row （七） included."""
+    """Table 三: counts[row key][column key], the 总计 column and row （七） included, and
+    where each counted application was placed."""
 
     counts: dict[str, dict[str, int]]
     unclassified: list[str] = field(default_factory=list)  # 受理编号 without a valid outcome
+    placements: tuple[Placement, ...] = ()
 
     def value(self, row: str, column: str) -> int:
         return self.counts[row][column]
@@ -195,25 +216,34 @@ def with_totals(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return counts
 
 
+def place(fact: ApplicationFact, year: int) -> Placement | None:
+    """Where `fact` counts in `year`'s table 三, or None when that year does not count it."""
+    start, end = year_bounds(year)
+    if fact.received_at >= end or (fact.replied_at is not None and fact.replied_at < start):
+        return None
+    intake = NEW if fact.received_at >= start else CARRIED_IN
+    if fact.replied_at is None or fact.replied_at >= end:
+        settle = CARRIED_OUT
+    else:
+        settle = fact.outcome if fact.outcome in OUTCOMES else ""
+    return Placement(fact.number, fact.column, intake, settle)
+
+
+def tabulate(placements: Iterable[Placement]) -> ApplicationTable:
+    """Table 三 from where each application counts."""
+    placements = tuple(placements)
+    counts = _empty_counts()
+    for placement in placements:
+        counts[placement.intake][placement.column] += 1
+        if placement.settle:
+            counts[placement.settle][placement.column] += 1
+    unclassified = sorted(p.number for p in placements if not p.settle)
+    return ApplicationTable(with_totals(counts), unclassified, placements)
+
+
 def count_applications(facts: Iterable[ApplicationFact], year: int) -> ApplicationTable:
     """Table 三 for `year` under the rules in the module docstring."""
-    start, end = year_bounds(year)
-    counts = _empty_counts()
-    unclassified = []
-    for fact in facts:
-        if fact.received_at >= end:
-            continue
-        answered_before = fact.replied_at is not None and fact.replied_at < start
-        if answered_before:
-            continue
-        counts[NEW if fact.received_at >= start else CARRIED_IN][fact.column] += 1
-        if fact.replied_at is None or fact.replied_at >= end:
-            counts[CARRIED_OUT][fact.column] += 1
-        elif fact.outcome in OUTCOMES:
-            counts[fact.outcome][fact.column] += 1
-        else:
-            unclassified.append(fact.number)
-    return ApplicationTable(with_totals(counts), sorted(unclassified))
+    return tabulate(p for p in (place(fact, year) for fact in facts) if p is not None)
 
 
 @dataclass(frozen=True)
@@ -273,6 +303,7 @@ class AppealFact:
 @dataclass
 class AppealTable:
     counts: dict[AppealKind, dict[AppealResult, int]]
+    cases: tuple[AppealFact, ...] = ()
 
     def cells(self, kind: AppealKind) -> list[int]:
         """结果维持、结果纠正、其他结果、尚未审结、总计 for one kind."""
@@ -285,10 +316,11 @@ class AppealTable:
 
 
 def count_appeals(facts: Iterable[AppealFact]) -> AppealTable:
+    facts = tuple(facts)
     counts = {kind: dict.fromkeys(APPEAL_RESULTS, 0) for kind in AppealKind}
     for fact in facts:
         counts[fact.kind][fact.result] += 1
-    return AppealTable(counts)
+    return AppealTable(counts, facts)
 
 
 # --- table 二 (手工填报) -----------------------------------------------------------------------

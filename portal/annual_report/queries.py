@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.annual_report.figures import AppealFact, ApplicationFact, applicant_column
-from portal.annual_report.models import AnnualReport, AppealResult, InfoAppeal
+from portal.annual_report.models import AnnualReport, AppealResult, InfoAppeal, ReportStatus
 from portal.extensions import db
 from portal.inquiries.models import InfoApplication, Inquiry, InquiryType
 from portal.organizations.models import Organization
@@ -20,26 +20,39 @@ def in_subtree(column, org: Organization):
     return column.in_(select(Organization.id).where(Organization.path.startswith(org.path)))
 
 
-def application_facts(org: Organization, start: datetime,
-                      end: datetime) -> list[ApplicationFact]:
-    """Original applications of the subtree (not a 重新办理 handling) that were open at
-    some moment in [start, end): received before the end and not answered before the
-    start."""
+NUMBERS_PER_QUERY = 500
+
+
+def _facts_where(*conditions) -> list[ApplicationFact]:
+    """Original applications (not a 重新办理 handling) meeting `conditions`."""
     stmt = (
         select(Inquiry.number, Inquiry.received_at, Inquiry.replied_at, Inquiry.outcome,
                InfoApplication.applicant_kind, InfoApplication.organization_type)
         .outerjoin(InfoApplication, InfoApplication.inquiry_id == Inquiry.id)
-        .where(Inquiry.type == InquiryType.INFO_REQUEST,
-               Inquiry.reopened_from_id.is_(None),
-               in_subtree(Inquiry.organization_id, org),
-               Inquiry.received_at < end,
-               or_(Inquiry.replied_at.is_(None), Inquiry.replied_at >= start))
+        .where(Inquiry.type == InquiryType.INFO_REQUEST, Inquiry.reopened_from_id.is_(None),
+               *conditions)
         .order_by(Inquiry.id)
     )
     return [ApplicationFact(number=row.number, received_at=row.received_at,
                             replied_at=row.replied_at, outcome=row.outcome or "",
                             column=applicant_column(row.applicant_kind, row.organization_type))
             for row in db.session.execute(stmt)]
+
+
+def application_facts(org: Organization, start: datetime,
+                      end: datetime) -> list[ApplicationFact]:
+    """Original applications of the subtree that were open at some moment in [start, end):
+    received before the end and not answered before the start."""
+    return _facts_where(in_subtree(Inquiry.organization_id, org), Inquiry.received_at < end,
+                        or_(Inquiry.replied_at.is_(None), Inquiry.replied_at >= start))
+
+
+def application_facts_numbered(numbers: list[str]) -> list[ApplicationFact]:
+    """The applications with these 受理编号, wherever they are held now."""
+    facts = []
+    for first in range(0, len(numbers), NUMBERS_PER_QUERY):
+        facts += _facts_where(Inquiry.number.in_(numbers[first:first + NUMBERS_PER_QUERY]))
+    return facts
 
 
 def appeals_counted(org: Organization, year: int) -> list[InfoAppeal]:
@@ -73,9 +86,21 @@ def describe(appeal: InfoAppeal) -> str:
             f"{about}）")
 
 
-def stored_report(org: Organization, year: int) -> AnnualReport | None:
-    return db.session.scalar(select(AnnualReport).where(AnnualReport.organization_id == org.id,
-                                                        AnnualReport.year == year))
+def stored_report(org: Organization, year: int, *, lock: bool = False) -> AnnualReport | None:
+    """The stored report; with `lock`, its row is locked for the rest of the transaction
+    (PostgreSQL; SQLite's write transaction already holds the database)."""
+    stmt = select(AnnualReport).where(AnnualReport.organization_id == org.id,
+                                      AnnualReport.year == year)
+    return db.session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def latest_frozen_before(org: Organization, year: int) -> AnnualReport | None:
+    """The organization's latest frozen report (定稿 or 已报送) on a year before `year`."""
+    return db.session.scalar(
+        select(AnnualReport)
+        .where(AnnualReport.organization_id == org.id, AnnualReport.year < year,
+               AnnualReport.status != ReportStatus.DRAFT)
+        .order_by(AnnualReport.year.desc()).limit(1))
 
 
 def inquiry_by_number(number: str) -> Inquiry | None:
