@@ -13,6 +13,10 @@ next 1 January 00:00 Beijing time (Asia/Shanghai):
   `portal.inquiries.outcomes`; （七）总计 is the sum of the outcome rows.
 - 四、结转下年度继续办理: received by 31 December and not answered by the end of the year.
 
+These are the rules on today's data. When an earlier year's report is frozen (定稿), the
+years after it start from its filed figures instead: the year after it carries over exactly
+its frozen 四, column by column (`carryover` states how each application is then counted).
+
 Only original applications count: a work order that handles an application again
 (重新办理, `Inquiry.reopened_from_id` set) is no new application, so it is in no row; the
 original counts once, with its own reply, in the year that reply was given. Applications
