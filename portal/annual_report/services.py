@@ -189,7 +189,8 @@ FORMATS = {
 def export_report(actor, year: int | str, slug: str | None, fmt: str) -> ExportFile:
     """The report as a file: xlsx (the official layout), csv (one figure a line) or html
     (a standalone printable page). Requires a reading role on the organization; every
-    export is audited (`annual_report.export`). Raises ValidationError, NotFound or
+    export is audited (`annual_report.export`, with the report's state and, once frozen,
+    the digest of the figures exported). Raises ValidationError, NotFound or
     PermissionDenied (audited).
     """
     if fmt not in FORMATS:
@@ -200,7 +201,8 @@ def export_report(actor, year: int | str, slug: str | None, fmt: str) -> ExportF
     org = report.organization
     audit.record(actor, "annual_report.export", org,
                  after={"organization": org.slug, "year": report.year, "format": fmt,
-                        "check_passed": report.check.passed})
+                        "check_passed": report.check.passed, "status": report.status.value,
+                        "digest": report.digest})
     db.session.commit()
     return ExportFile(filename=f"{report.year}-{org.slug}-政府信息公开年度报告.{fmt}",
                       fallback_name=f"{report.year}-{org.slug}-annual-report.{fmt}",

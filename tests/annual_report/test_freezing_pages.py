@@ -126,6 +126,7 @@ def test_downloads_and_the_command_line_carry_the_frozen_figures_and_the_note(
 
     html = client.post(f"{URL}/export", data={"format": "html"}).get_data(as_text=True)
     assert "对账说明" in html and b1 in html and "报告状态：<strong>已定稿</strong>" in html
+    assert _events("annual_report.export")[-1].after["digest"] == _record().frozen_digest
 
     result = runner.invoke(args=["annual-report", "2026", "--format", "csv",
                                  "--org", "shuangta"])
@@ -191,6 +192,15 @@ def test_a_submitted_report_cannot_be_reopened_on_the_page(year_2026, staff, cli
     assert response.status_code == 409
     assert "已报送，不能退回修改" in response.get_data(as_text=True)
     assert services.get_report(staff["inspector"], 2026).status is ReportStatus.SUBMITTED
+
+
+def test_the_register_of_a_frozen_year_says_changes_go_to_the_note(year_2026, staff, client,
+                                                                   login, travel):
+    freezing.finalize(staff["reviewer"], 2026)
+    login(staff["handler"])
+    page = client.get(f"{URL}/appeals").get_data(as_text=True)
+    assert "2026 年度报告已定稿：此处登记或更新的案件不改变定稿数字" in page
+    assert "登记案件" in page  # cases are still recorded
 
 
 def test_the_next_years_page_says_where_its_carry_over_comes_from(year_2026, staff, client,

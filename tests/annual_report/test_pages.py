@@ -148,7 +148,7 @@ def test_xlsx_download_has_the_numbers_and_is_audited(year_2026, staff, client, 
     event = _events("annual_report.export")[-1]
     assert event.actor_id == staff["inspector"].id
     assert event.after == {"organization": "shuangta", "year": 2026, "format": "xlsx",
-                           "check_passed": True}
+                           "check_passed": True, "status": "draft", "digest": None}
 
 
 def test_csv_download(year_2026, staff, client, login):
