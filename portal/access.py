@@ -155,14 +155,18 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
 
 
 # --- 政府信息公开工作年度报告 (portal/annual_report) ----------------------------------------
-# Inspectors read; admins and reviewers keep the text and figures; admins and handlers
-# record 行政复议、行政诉讼 cases. The services check the organization.
+# Inspectors read; admins and reviewers keep the text and figures, 定稿 and 报送 it; only
+# admins 退回修改 a 定稿; admins and handlers record 行政复议、行政诉讼 cases. The services
+# check the organization and the report's state.
 ANNUAL_REPORT_READERS = frozenset({Role.INSPECTOR, Role.ADMIN, Role.REVIEWER, Role.HANDLER})
 ROUTE_POLICY.update({
     "annual_report.index": ANNUAL_REPORT_READERS,
     "annual_report.show": ANNUAL_REPORT_READERS,
     "annual_report.export": ANNUAL_REPORT_READERS,
     "annual_report.save": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "annual_report.finalize": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "annual_report.submit": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "annual_report.reopen": ADMINS,
     "annual_report.appeals_page": ANNUAL_REPORT_READERS,
     "annual_report.add_appeal": frozenset({Role.ADMIN, Role.HANDLER}),
     "annual_report.update_appeal": frozenset({Role.ADMIN, Role.HANDLER}),

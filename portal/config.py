@@ -65,8 +65,13 @@ class Defaults:
     # 1 = 单级审核；2 = 初审 + 终审。
     DISCLOSURE_REVIEW_STEPS = 1
     PAGE_SIZE = 20
-    # 政府信息公开工作年度报告 for year Y is due on this day of Y+1 (MM-DD).
-    ANNUAL_REPORT_DEADLINE = "01-31"
+    # 政府信息公开工作年度报告 for year Y is due on this day of Y+1 (MM-DD), by the level of
+    # the organization (条例第四十九条: 县级人民政府 3 月 31 日, its departments and the towns
+    # 1 月 31 日).
+    ANNUAL_REPORT_DEADLINE_COUNTY = "03-31"
+    ANNUAL_REPORT_DEADLINE_TOWN = "01-31"
+    ANNUAL_REPORT_DEADLINE_DEPARTMENT = "01-31"
+    ANNUAL_REPORT_DEADLINE_VILLAGE = "01-31"
     # argon2id at OWASP's parameters (portal/auth/passwords.py); older hashes are replaced
     # at their owner's next login. The test suite lowers it for speed only.
     PASSWORD_HASH_METHOD = "argon2id"

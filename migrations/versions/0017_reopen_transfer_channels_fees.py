@@ -1,7 +1,6 @@
-"""Reopening keeps history; channels of receipt; fees; replies with attachments and
-corrections.
+"""Channels of receipt; fees; replies with attachments and corrections. (The link of a
+重新办理 to the handling it follows, `inquiries.reopened_from_id`, comes with 0016.)
 
-- `inquiries.reopened_from_id`: 重新办理 is a linked work order; the first reply stays.
 - `inquiries.channel`, `registered_by_id`: how an application came in (条例第三十一条) and
   who registered a paper, fax or email one; existing rows came in online or by Open311.
 - `inquiry_fee_notices`: 信息处理费 notices, amounts, payments (国办函〔2020〕109号).
@@ -11,29 +10,33 @@ corrections.
 Self-contained: imports no app code.
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
 
+REGISTERED_FK = "fk_inquiries_registered_by_id_users"
+
+
 def upgrade():
-    with op.batch_alter_table("inquiries") as batch:
-        batch.add_column(sa.Column("reopened_from_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_inquiries_reopened_from_id_inquiries", "inquiries",
-                                 ["reopened_from_id"], ["id"])
-        batch.create_index("ix_inquiries_reopened_from_id", ["reopened_from_id"])
-        batch.add_column(sa.Column("channel", sa.String(20), nullable=False,
-                                   server_default="online"))
-        batch.add_column(sa.Column("registered_by_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_inquiries_registered_by_id_users", "users",
-                                 ["registered_by_id"], ["id"])
+    op.add_column("inquiries", sa.Column("channel", sa.String(20), nullable=False,
+                                         server_default="online"))
+    if op.get_bind().dialect.name == "sqlite":
+        # In place, with the REFERENCES clause on the column: a batch copy would DROP
+        # inquiries, which the rows referencing it refuse while foreign keys are on.
+        op.execute("ALTER TABLE inquiries ADD COLUMN registered_by_id INTEGER "
+                   f"CONSTRAINT {REGISTERED_FK} REFERENCES users (id)")
+    else:
+        op.add_column("inquiries", sa.Column("registered_by_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(REGISTERED_FK, "inquiries", "users", ["registered_by_id"],
+                              ["id"])
     _fee_notices()
     _reply_files_and_corrections()
 
@@ -101,10 +104,9 @@ def downgrade():
     op.drop_table("inquiry_reply_files")
     op.drop_index("ix_inquiry_fee_notices_inquiry_id", table_name="inquiry_fee_notices")
     op.drop_table("inquiry_fee_notices")
-    with op.batch_alter_table("inquiries") as batch:
-        batch.drop_constraint("fk_inquiries_registered_by_id_users", type_="foreignkey")
-        batch.drop_column("registered_by_id")
-        batch.drop_column("channel")
-        batch.drop_index("ix_inquiries_reopened_from_id")
-        batch.drop_constraint("fk_inquiries_reopened_from_id_inquiries", type_="foreignkey")
-        batch.drop_column("reopened_from_id")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE inquiries DROP COLUMN registered_by_id")
+    else:
+        op.drop_constraint(REGISTERED_FK, "inquiries", type_="foreignkey")
+        op.drop_column("inquiries", "registered_by_id")
+    op.drop_column("inquiries", "channel")

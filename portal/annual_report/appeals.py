@@ -44,6 +44,7 @@ class AppealListing:
     year: int
     appeals: list[InfoAppeal]
     recordable: list[Organization]  # where the actor may record or update cases
+    report_frozen: bool = False  # the year's report is 定稿: changes show in its 对账说明
 
     @property
     def may_record(self) -> bool:
@@ -56,14 +57,17 @@ def may_record(actor, org: Organization) -> bool:
 
 
 def list_appeals(actor, year: int | str, slug: str | None = None) -> AppealListing:
-    """The cases of the organization's subtree filed during `year`, and where the actor may
-    record new ones. Requires a reading role. Raises ValidationError, NotFound or
-    PermissionDenied (audited)."""
+    """The cases of the organization's subtree that table 四 of `year` counts (filed during
+    the year, or filed earlier and decided during it), and where the actor may record new
+    ones. Requires a reading role. Raises ValidationError, NotFound or PermissionDenied
+    (audited)."""
     year = validate_year(year)
     org = resolve_organization(actor, slug)
     require_any(actor, READ_ROLES, org, action="info_appeal.view", target=org)
-    return AppealListing(org, year, queries.appeals_filed(org, year),
-                         [o for o in subtree(org) if may_record(actor, o)])
+    stored = queries.stored_report(org, year)
+    return AppealListing(org, year, queries.appeals_counted(org, year),
+                         [o for o in subtree(org) if may_record(actor, o)],
+                         report_frozen=stored is not None and stored.is_frozen)
 
 
 def _choice(value: str, kind: type[AppealKind] | type[AppealResult], field: str,

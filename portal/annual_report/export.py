@@ -1,7 +1,9 @@
 """The report as files: XLSX in the layout of 国办公开办函〔2021〕30号, CSV with one figure a
 line, and a standalone HTML page (the same markup as the web page, without the site around
-it). Pure rendering: the services check permission and audit the export. The spreadsheets
-are written through `portal.spreadsheet`, so no text of the report runs as a formula."""
+it). Each says whether the figures are frozen (定稿) and carries the reconciliation note of
+a frozen report. Pure rendering: the services check permission and audit the export. The
+spreadsheets are written through `portal.spreadsheet`, so no text of the report runs as a
+formula."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from portal.annual_report.models import AppealKind
 from portal.timeutil import format_local
 
 if TYPE_CHECKING:
-    from portal.annual_report.services import Report
+    from portal.annual_report.assembly import Report
 
 MANUAL_NOTE = "（本表数据由本机关手工填报）"
 APPEAL_GROUPS = (("行政复议", (AppealKind.REVIEW,)),
@@ -50,11 +52,47 @@ def to_html(report: Report) -> bytes:
     return render_template("annual_report/document.html", **template_context(report)).encode()
 
 
+def state_line(report: Report) -> str:
+    """Whether the figures are frozen, in one line."""
+    if not report.is_frozen:
+        return (f"报告状态：{report.status.label}（按 {format_local(report.counted_at)} "
+                "的数据统计，定稿前会随数据变化）")
+    stored = report.stored
+    submitted = f"，{stored.submitted_on.isoformat()} 报送" if stored.submitted_on else ""
+    return (f"报告状态：{report.status.label}（{format_local(stored.finalized_at)} 定稿"
+            f"{submitted}；以下为定稿时的数字；定稿数据摘要 SHA-256 {report.digest}）")
+
+
+def carry_lines(report: Report) -> list[str]:
+    """Where 二、上年结转 came from, and the applications counted new because of it."""
+    lines = []
+    if report.carried_in_from:
+        lines.append(f"“二、上年结转政府信息公开申请数量”取自已定稿的 {report.carried_in_from} "
+                     "年度报告的“四、结转下年度继续办理”。")
+    if report.missed:
+        year = report.carried_in_from
+        lines.append(f"以下申请受理于 {year} 年，但未计入已定稿的 {year} 年度报告，"
+                     f"计入本年新收：{'、'.join(report.missed)}。")
+    return lines
+
+
+def reconciliation_lines(report: Report) -> list[str]:
+    """The 对账说明 of a frozen report, a line per differing row; none for a draft."""
+    note = report.reconciliation
+    if note is None:
+        return []
+    when = format_local(note.recounted_at)
+    if note.matches:
+        return [f"按 {when} 的数据重新统计，与定稿数字一致。"]
+    return [f"按 {when} 的数据重新统计，与定稿数字有以下差异（定稿数字不因此改变）：",
+            *(difference.text for difference in note.differences)]
+
+
 # --- CSV --------------------------------------------------------------------------------------
 
 def csv_rows(report: Report) -> list[list]:
     """One figure a line, the figure as a number."""
-    rows: list[list] = [["表", "项目", "列", "数值"]]
+    rows: list[list] = [["表", "项目", "列", "数值"], ["", "报告状态", "", state_line(report)]]
     for block in PROACTIVE_BLOCKS:
         for label, keys in block.rows:
             rows += [["二", f"{block.provision}·{label}", heading, report.manual[key]]
@@ -65,10 +103,12 @@ def csv_rows(report: Report) -> list[list]:
         rows += [["三", name, COLUMN_LABELS[column],
                   report.applications.value(spec.key, column)] for column in COLUMNS]
     rows.append(["三", "勾稽关系校验", "", report.check.summary])
+    rows += [["三", "说明", "", line] for line in carry_lines(report)]
     for kind in AppealKind:
         rows += [["四", kind.label, heading, value]
                  for heading, value in zip(APPEAL_COLUMN_LABELS, report.appeals.cells(kind),
                                            strict=True)]
+    rows += [["", "对账说明", "", line] for line in reconciliation_lines(report)]
     return rows
 
 
@@ -198,6 +238,7 @@ def to_xlsx(report: Report) -> bytes:
         sheet.column_dimensions[get_column_letter(col)].width = width
     out = _Sheet(sheet)
     out.line(report.title, bold=True, size=14)
+    out.line(state_line(report))
     out.gap()
     out.line(NARRATIVE_SECTIONS["overview"], bold=True)
     out.paragraphs(report.narrative["overview"])
@@ -209,9 +250,15 @@ def to_xlsx(report: Report) -> bytes:
     out.line("三、收到和处理政府信息公开申请情况", bold=True)
     _applications(out, report)
     out.line(f"勾稽关系校验：{report.check.summary}")
+    for line in carry_lines(report):
+        out.line(line)
     out.gap()
     out.line("四、政府信息公开行政复议、行政诉讼情况", bold=True)
     _appeals(out, report)
+    if report.reconciliation is not None:
+        out.gap()
+        out.line("对账说明", bold=True)
+        out.paragraphs("\n".join(reconciliation_lines(report)))
     for key in ("problems", "other_matters"):
         out.gap()
         out.line(NARRATIVE_SECTIONS[key], bold=True)

@@ -13,10 +13,16 @@ next 1 January 00:00 Beijing time (Asia/Shanghai):
   `portal.inquiries.outcomes`; （七）总计 is the sum of the outcome rows.
 - 四、结转下年度继续办理: received by 31 December and not answered by the end of the year.
 
-Reopened applications (重新办理) count once, with their final answer: reopening clears the
-reply, so until the new reply the application is open (it is carried over), and the new reply
-counts in the year it is given, with the outcome then recorded. A report produced before and
-after a reopening can therefore differ; the later one is right.
+These are the rules on today's data. When an earlier year's report is frozen (定稿), the
+years after it start from its filed figures instead: the year after it carries over exactly
+its frozen 四, column by column (`carryover` states how each application is then counted).
+
+Only original applications count: a work order that handles an application again
+(重新办理, `Inquiry.reopened_from_id` set) is no new application, so it is in no row; the
+original counts once, with its own reply, in the year that reply was given. Applications
+reopened in place before reopening became a linked work order (their reply cleared and given
+again) count with the reply they hold now; once a year's report is frozen (定稿), such a
+later change shows in its reconciliation note and never in its figures (`carryover`).
 
 An answered application whose outcome is missing or unknown is counted in no row of 三; the
 check then fails for its column and the report names its 受理编号.
@@ -27,8 +33,17 @@ Columns: 自然人 is applicant_kind "citizen" (and old applications without an 
 form); the five 法人或其他组织 columns follow `organization_type`, an unknown type counting
 as 其他.
 
-Table 四 counts the appeals filed during the year, each with its result as it stood on
-31 December (decided later → 尚未审结).
+Table 四（政府信息公开行政复议、行政诉讼情况）of year Y counts two kinds of cases:
+- those filed (申请复议或起诉) during Y, each with its result as it stood on 31 December of
+  Y — one decided only later counts as 尚未审结;
+- those filed before Y and decided during Y, with their final result (结果维持、结果纠正 or
+  其他结果).
+So a case filed in one year and decided in the next is 尚未审结 in the first year's report
+and shows its result in the second's; 总计 is the number of cases each report covers. This is
+our reading of the 2021 template (国办公开办函〔2021〕30号), whose 表四 gives 尚未审结 a column
+of its own but no row or column for cases carried over: a case pending at the end of a year
+is reported as pending there, and its result is reported where it becomes known, rather than
+never. Cases filed earlier and still pending at the end of Y are not counted again in Y.
 """
 
 from __future__ import annotations
@@ -157,12 +172,33 @@ class ApplicationFact:
     outcome: str
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where one application counts in a year's table 三: its column, the row it comes in
+    by (`NEW` or `CARRIED_IN`) and the row it leaves by (an outcome code, `CARRIED_OUT`,
+    or "" when it was answered without a valid outcome)."""
+
+    number: str
+    column: str
+    intake: str
+    settle: str
+
+    def cells(self) -> set[tuple[str, str]]:
+        """The (row, column) cells this application adds one to, totals included."""
+        rows = [self.intake] + ([self.settle] if self.settle else [])
+        if self.settle in OUTCOMES:
+            rows.append(ANSWERED_TOTAL)
+        return {(row, column) for row in rows for column in (self.column, TOTAL)}
+
+
 @dataclass
 class ApplicationTable:
-    """Table 三: counts[row key][column key], the 总计 column and row （七） included."""
+    """Table 三: counts[row key][column key], the 总计 column and row （七） included, and
+    where each counted application was placed."""
 
     counts: dict[str, dict[str, int]]
     unclassified: list[str] = field(default_factory=list)  # 受理编号 without a valid outcome
+    placements: tuple[Placement, ...] = ()
 
     def value(self, row: str, column: str) -> int:
         return self.counts[row][column]
@@ -184,25 +220,34 @@ def with_totals(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return counts
 
 
+def place(fact: ApplicationFact, year: int) -> Placement | None:
+    """Where `fact` counts in `year`'s table 三, or None when that year does not count it."""
+    start, end = year_bounds(year)
+    if fact.received_at >= end or (fact.replied_at is not None and fact.replied_at < start):
+        return None
+    intake = NEW if fact.received_at >= start else CARRIED_IN
+    if fact.replied_at is None or fact.replied_at >= end:
+        settle = CARRIED_OUT
+    else:
+        settle = fact.outcome if fact.outcome in OUTCOMES else ""
+    return Placement(fact.number, fact.column, intake, settle)
+
+
+def tabulate(placements: Iterable[Placement]) -> ApplicationTable:
+    """Table 三 from where each application counts."""
+    placements = tuple(placements)
+    counts = _empty_counts()
+    for placement in placements:
+        counts[placement.intake][placement.column] += 1
+        if placement.settle:
+            counts[placement.settle][placement.column] += 1
+    unclassified = sorted(p.number for p in placements if not p.settle)
+    return ApplicationTable(with_totals(counts), unclassified, placements)
+
+
 def count_applications(facts: Iterable[ApplicationFact], year: int) -> ApplicationTable:
     """Table 三 for `year` under the rules in the module docstring."""
-    start, end = year_bounds(year)
-    counts = _empty_counts()
-    unclassified = []
-    for fact in facts:
-        if fact.received_at >= end:
-            continue
-        answered_before = fact.replied_at is not None and fact.replied_at < start
-        if answered_before:
-            continue
-        counts[NEW if fact.received_at >= start else CARRIED_IN][fact.column] += 1
-        if fact.replied_at is None or fact.replied_at >= end:
-            counts[CARRIED_OUT][fact.column] += 1
-        elif fact.outcome in OUTCOMES:
-            counts[fact.outcome][fact.column] += 1
-        else:
-            unclassified.append(fact.number)
-    return ApplicationTable(with_totals(counts), sorted(unclassified))
+    return tabulate(p for p in (place(fact, year) for fact in facts) if p is not None)
 
 
 @dataclass(frozen=True)
@@ -255,11 +300,14 @@ APPEAL_COLUMN_LABELS = (*(r.label for r in APPEAL_RESULTS), "总计")
 class AppealFact:
     kind: AppealKind
     result: AppealResult  # as of 31 December of the report's year
+    case_id: int = 0
+    description: str = ""  # how a reconciliation note names the case
 
 
 @dataclass
 class AppealTable:
     counts: dict[AppealKind, dict[AppealResult, int]]
+    cases: tuple[AppealFact, ...] = ()
 
     def cells(self, kind: AppealKind) -> list[int]:
         """结果维持、结果纠正、其他结果、尚未审结、总计 for one kind."""
@@ -272,10 +320,11 @@ class AppealTable:
 
 
 def count_appeals(facts: Iterable[AppealFact]) -> AppealTable:
+    facts = tuple(facts)
     counts = {kind: dict.fromkeys(APPEAL_RESULTS, 0) for kind in AppealKind}
     for fact in facts:
         counts[fact.kind][fact.result] += 1
-    return AppealTable(counts)
+    return AppealTable(counts, facts)
 
 
 # --- table 二 (手工填报) -----------------------------------------------------------------------
@@ -357,14 +406,13 @@ def manual_figures(stored: Mapping | None) -> dict[str, int | Decimal]:
 
 # --- deadline ---------------------------------------------------------------------------------
 
-def deadline_for(year: int, setting: str) -> date:
+def deadline_for(year: int, setting: str, name: str = "ANNUAL_REPORT_DEADLINE_TOWN") -> date:
     """The report on `year` is due on `setting` ("MM-DD") of the following year.
 
-    Raises ValueError for a setting that is not a valid month and day.
+    Raises ValueError, naming the setting `name`, for one that is not a valid month and day.
     """
     try:
         month, day = (int(part) for part in setting.split("-"))
         return date(year + 1, month, day)
     except (ValueError, TypeError, AttributeError):
-        raise ValueError(f"ANNUAL_REPORT_DEADLINE 应为“MM-DD”格式的月日，当前为 {setting!r}。"
-                         ) from None
+        raise ValueError(f"{name} 应为“MM-DD”格式的月日，当前为 {setting!r}。") from None

@@ -34,6 +34,20 @@ for _key, _label in MANUAL_FIELDS.items():
                    "class": "input-short"}))
 
 
+class SubmitForm(ChineseForm):
+    """报送 of a 定稿: the date it was submitted."""
+
+    submitted_on = DateField("报送日期", validators=[Optional()],
+                             description="向政府信息公开工作主管部门报送（或向社会公布）的日期。")
+
+
+class ReopenForm(ChineseForm):
+    """退回修改 of a 定稿, by an admin."""
+
+    reason = TextAreaField("退回修改的理由", render_kw={"rows": 3, "maxlength": 500},
+                           description="说明需要更正的内容；理由记入审计日志，并显示在报告页面上。")
+
+
 def _choices(kind) -> list[SelectChoice]:
     return [SelectChoice(member.value, member.label) for member in kind]
 

@@ -1,6 +1,7 @@
 """What the annual report keeps that the rest of the portal does not: the narrative and the
-hand-entered figures of one organization's report for one year, and the administrative
-reconsideration and litigation cases (行政复议、行政诉讼) about information disclosure."""
+hand-entered figures of one organization's report for one year, its state (编制中 → 已定稿
+→ 已报送) with the figures frozen at 定稿, and the administrative reconsideration and
+litigation cases (行政复议、行政诉讼) about information disclosure."""
 
 from __future__ import annotations
 
@@ -18,11 +19,24 @@ from portal.organizations.models import Organization
 from portal.timeutil import UTCDateTime, utcnow
 
 NOTE_MAX_LENGTH = 500
+REASON_MAX_LENGTH = 500
+
+
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"  # 编制中: computed from today's data, editable
+    FINALIZED = "finalized"  # 已定稿: frozen; an admin may still reopen it
+    SUBMITTED = "submitted"  # 已报送: frozen for good
+
+    @property
+    def label(self) -> str:
+        return {"draft": "编制中", "finalized": "已定稿", "submitted": "已报送"}[self.value]
 
 
 class AnnualReport(db.Model):
     """The parts of one organization's report for one year that staff write: sections 一、五、
-    六 and the 手工填报 figures of table 二 (a dict, see `figures.MANUAL_FIELDS`)."""
+    六 and the 手工填报 figures of table 二 (a dict, see `figures.MANUAL_FIELDS`); and, from
+    定稿 on, `frozen`: the whole report as filed (format in `portal.annual_report.frozen`),
+    with its SHA-256 in `frozen_digest` and in the audit record of the 定稿."""
 
     __tablename__ = "annual_reports"
     __table_args__ = (UniqueConstraint("organization_id", "year"),)
@@ -36,9 +50,29 @@ class AnnualReport(db.Model):
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus),
+                                                 default=ReportStatus.DRAFT)
+    frozen: Mapped[dict | None] = mapped_column(JSON)
+    frozen_digest: Mapped[str | None] = mapped_column(String(64))
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_on: Mapped[date | None]  # 报送日期, as the reviewer states it
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The last 退回修改 of a 定稿 (every one is in the audit log).
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reopen_reason: Mapped[str] = mapped_column(String(REASON_MAX_LENGTH), default="")
 
     organization: Mapped[Organization] = relationship()
-    updated_by: Mapped[User | None] = relationship()
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    finalized_by: Mapped[User | None] = relationship(foreign_keys=[finalized_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status is not ReportStatus.DRAFT
 
     def __repr__(self) -> str:
         return f"<AnnualReport {self.organization_id} {self.year}>"

@@ -1,9 +1,11 @@
-"""The annual report: assembling it, editing what staff write, exporting it.
+"""The annual report: reading it, editing what staff write, exporting it.
 
 Who may do what — checked here, so the page and the CLI meet the same rule:
 - read the report (and export it): `inspector`, `admin`, `reviewer` or `handler` on the
   organization (a grant covers its subtree);
-- edit sections 一、五、六 and the 手工填报 figures of table 二: `admin` or `reviewer`;
+- edit sections 一、五、六 and the 手工填报 figures of table 二: `admin` or `reviewer`, while
+  the report is not frozen (`states`);
+- 定稿, 报送 and 退回修改: see `freezing.py`;
 - record 行政复议、行政诉讼 cases: `admin` or `handler` (see `appeals.py`).
 
 A report covers the organization's whole subtree: a town's covers its departments and
@@ -14,74 +16,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, validation
-from portal.annual_report import export, queries
+from portal.annual_report import export, queries, states
+from portal.annual_report.assembly import Report, assemble
 from portal.annual_report.figures import (
     FIRST_YEAR,
     MANUAL_FIELDS,
     NARRATIVE_SECTIONS,
-    AppealTable,
-    ApplicationTable,
-    BalanceCheck,
-    check_balance,
     clean_manual_figures,
-    count_appeals,
-    count_applications,
-    deadline_for,
-    manual_figures,
-    year_bounds,
 )
 from portal.annual_report.models import AnnualReport
+from portal.annual_report.states import EDIT_ROLES
 from portal.auth.models import Role
 from portal.auth.permissions import require_any
 from portal.auth.system import SystemActor
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
-from portal.inspection import snapshot
 from portal.organizations.models import Organization
 from portal.organizations.services import get_by_slug
 from portal.timeutil import local_today, utcnow
 
 READ_ROLES = (Role.INSPECTOR, Role.ADMIN, Role.REVIEWER, Role.HANDLER)
-EDIT_ROLES = (Role.ADMIN, Role.REVIEWER)
-DEFAULT_DEADLINE = "01-31"  # config ANNUAL_REPORT_DEADLINE: due by this day of the next year
 NARRATIVE_FIELDS = NARRATIVE_SECTIONS
 NARRATIVE_MAX_LENGTH = 20_000
-
-
-@dataclass
-class Report:
-    """Everything the page and the exports show of one organization's report for one year."""
-
-    organization: Organization
-    year: int
-    narrative: dict[str, str]
-    manual: dict
-    applications: ApplicationTable
-    check: BalanceCheck
-    appeals: AppealTable
-    deadline: date
-    today: date
-    generated_at: datetime
-    stored: AnnualReport | None
-
-    @property
-    def title(self) -> str:
-        return f"{self.organization.publisher_name}{self.year}年政府信息公开工作年度报告"
-
-    @property
-    def past_deadline(self) -> bool:
-        return self.today > self.deadline
-
-    @property
-    def days_to_deadline(self) -> int:
-        return (self.deadline - self.today).days
 
 
 @dataclass(frozen=True)
@@ -139,45 +100,11 @@ def resolve_organization(actor, slug: str | None) -> Organization:
 
 
 def may_edit(actor, org: Organization) -> bool:
-    """Whether `actor` may edit the narrative and figures of `org`'s report."""
+    """Whether `actor` holds a role that edits `org`'s report (while it is not frozen)."""
     return any(actor.has_role(role, org) for role in EDIT_ROLES)
 
 
-def deadline_setting() -> str:
-    return current_app.config.get("ANNUAL_REPORT_DEADLINE", DEFAULT_DEADLINE)
-
-
 # --- reading ----------------------------------------------------------------------------------
-
-def assemble(org: Organization, year: int) -> Report:
-    """Compute the report. No permission check: callers check first."""
-    stored = queries.stored_report(org, year)
-    applications, check, appeals = snapshot.cached(
-        ("annual_report", org.id, year), lambda now: (_counted(org, year), _next_day(now)))
-    return Report(
-        organization=org, year=year,
-        narrative={key: getattr(stored, key, "") or "" for key in NARRATIVE_FIELDS},
-        manual=manual_figures(stored.figures if stored else None),
-        applications=applications, check=check, appeals=appeals,
-        deadline=deadline_for(year, deadline_setting()), today=local_today(),
-        generated_at=utcnow(), stored=stored)
-
-
-def _counted(org: Organization, year: int) -> tuple:
-    """Tables 三 and 四, computed from the work orders and the registered cases. Kept per
-    work-order version (which their changes bump) until Beijing midnight: counting a
-    county's 依申请公开 took most of a second at a million work orders."""
-    start, end = year_bounds(year)
-    applications = count_applications(queries.application_facts(org, start, end), year)
-    return (applications, check_balance(applications),
-            count_appeals(queries.appeal_facts(org, year)))
-
-
-def _next_day(now):
-    from portal.inspection.dashboard import next_local_midnight
-
-    return next_local_midnight(now)
-
 
 def get_report(actor, year: int | str, slug: str | None = None) -> Report:
     """The report of `slug` (default: the actor's top organization) for `year`.
@@ -210,18 +137,21 @@ def save_report(actor, year: int | str, slug: str | None,
 
     Requires `admin` or `reviewer` on the organization. Every save is audited
     (`annual_report.save`, with the fields that changed). Raises ValidationError,
-    NotFound, PermissionDenied (audited) or Conflict (saved by someone else at the same
+    NotFound, PermissionDenied (audited) or Conflict (the report is frozen — the attempt is
+    audited as `annual_report.edit_frozen` — or was saved by someone else at the same
     moment for the first time).
     """
     year = validate_year(year)
     org = resolve_organization(actor, slug)
     require_any(actor, EDIT_ROLES, org, action="annual_report.save", target=org)
+    record = queries.stored_report(org, year, lock=True)
+    if refused := states.edit_refusal(record):
+        raise Conflict(refused, audit_action="annual_report.edit_frozen", target=record)
     narrative = {key: validation.text(values.get(key), field=key, label=label,
                                       max_length=NARRATIVE_MAX_LENGTH, required=False,
                                       multiline=True)
                  for key, label in NARRATIVE_FIELDS.items()}
     figures = clean_manual_figures({key: values.get(key) for key in MANUAL_FIELDS})
-    record = queries.stored_report(org, year)
     if record is None:
         record = AnnualReport(organization=org, year=year, figures={})
         db.session.add(record)
@@ -259,7 +189,8 @@ FORMATS = {
 def export_report(actor, year: int | str, slug: str | None, fmt: str) -> ExportFile:
     """The report as a file: xlsx (the official layout), csv (one figure a line) or html
     (a standalone printable page). Requires a reading role on the organization; every
-    export is audited (`annual_report.export`). Raises ValidationError, NotFound or
+    export is audited (`annual_report.export`, with the report's state and, once frozen,
+    the digest of the figures exported). Raises ValidationError, NotFound or
     PermissionDenied (audited).
     """
     if fmt not in FORMATS:
@@ -270,7 +201,8 @@ def export_report(actor, year: int | str, slug: str | None, fmt: str) -> ExportF
     org = report.organization
     audit.record(actor, "annual_report.export", org,
                  after={"organization": org.slug, "year": report.year, "format": fmt,
-                        "check_passed": report.check.passed})
+                        "check_passed": report.check.passed, "status": report.status.value,
+                        "digest": report.digest})
     db.session.commit()
     return ExportFile(filename=f"{report.year}-{org.slug}-政府信息公开年度报告.{fmt}",
                       fallback_name=f"{report.year}-{org.slug}-annual-report.{fmt}",

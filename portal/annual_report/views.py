@@ -1,21 +1,27 @@
 """The annual report pages under /inspect/annual-report: the report itself with its edit
-form, its downloads, and the 行政复议、行政诉讼 register. `?org=<slug>` picks the organization
-(default: the user's top organization)."""
+form, 定稿、报送、退回修改, its downloads, and the 行政复议、行政诉讼 register. `?org=<slug>`
+picks the organization (default: the user's top organization)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import validation
-from portal.annual_report import appeals, services
+from portal.annual_report import appeals, freezing, services, states
 from portal.annual_report.export import template_context
-from portal.annual_report.forms import AppealForm, AppealUpdateForm, ReportForm
+from portal.annual_report.forms import (
+    AppealForm,
+    AppealUpdateForm,
+    ReopenForm,
+    ReportForm,
+    SubmitForm,
+)
 from portal.annual_report.models import AppealResult
 from portal.attachments.storage import download_response
 from portal.bodylimit import accepts_long_text
-from portal.errors import ValidationError, note_refusal
-from portal.forms import attach_error
+from portal.errors import Conflict, ValidationError, note_refusal
+from portal.forms import ChineseForm, attach_error, form_status
 from portal.timeutil import local_today
 
 bp = Blueprint("annual_report", __name__, url_prefix="/inspect/annual-report")
@@ -25,14 +31,23 @@ def _org() -> str | None:
     return request.args.get("org") or None
 
 
-def _render_report(year: int, form: ReportForm | None = None, status: int = 200):
+def _render_report(year: int, status: int = 200, **forms):
     report = services.get_report(current_user, year, _org())
     can_edit = services.may_edit(current_user, report.organization)
-    if can_edit and form is None:
-        form = ReportForm(formdata=None, data=services.form_data(report))
+    if can_edit and not report.is_frozen and forms.get("form") is None:
+        forms["form"] = ReportForm(formdata=None, data=services.form_data(report))
+    forms.setdefault("submit_form", SubmitForm(formdata=None, submitted_on=local_today()))
+    forms.setdefault("reopen_form", ReopenForm(formdata=None))
     return render_template(
-        "annual_report/show.html", **template_context(report), form=form, can_edit=can_edit,
+        "annual_report/show.html", **template_context(report), **forms, can_edit=can_edit,
+        edit_refusal=states.edit_refusal(report.stored),
+        actions={action: freezing.may(current_user, action, report)
+                 for action in states.TRANSITIONS},
         organizations=services.visible_organizations(current_user)), status
+
+
+def _report_url(year: int, slug: str):
+    return redirect(url_for(".show", year=year, org=slug), code=303)
 
 
 @bp.get("/")
@@ -61,10 +76,69 @@ def save(year: int):
             record = services.save_report(current_user, year, _org(), form.data)
         except ValidationError as error:
             attach_error(form, error)
+        except Conflict as error:  # frozen, or saved by someone else first
+            note_refusal(error)
+            flash(error.message, "error")
+            return _render_report(year, error.status, form=form)
         else:
             flash(f"已保存 {record.organization.name} {year} 年度报告。", "success")
-            return redirect(url_for(".show", year=year, org=record.organization.slug), code=303)
-    return _render_report(year, form, 400)
+            return _report_url(year, record.organization.slug)
+    return _render_report(year, form_status(form), form=form)
+
+
+def _refused(year: int, error: Conflict):
+    """A state refusal (frozen, already submitted, failing check …), said atop the page: the
+    form it came from may no longer be shown."""
+    note_refusal(error)
+    flash(error.message, "error")
+    return _render_report(year, error.status)
+
+
+@bp.post("/<int:year>/finalize")
+@login_required
+def finalize(year: int):
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        record = freezing.finalize(current_user, year, _org())
+    except Conflict as error:
+        return _refused(year, error)
+    flash(f"{record.organization.name} {year} 年度报告已定稿，数字不再随数据变化。", "success")
+    return _report_url(year, record.organization.slug)
+
+
+@bp.post("/<int:year>/submit")
+@login_required
+def submit(year: int):
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            record = freezing.submit(current_user, year, _org(), form.submitted_on.data)
+        except ValidationError as error:
+            attach_error(form, error)
+        except Conflict as error:
+            return _refused(year, error)
+        else:
+            flash(f"已登记 {year} 年度报告于 {record.submitted_on.isoformat()} 报送。", "success")
+            return _report_url(year, record.organization.slug)
+    return _render_report(year, form_status(form), submit_form=form)
+
+
+@bp.post("/<int:year>/reopen")
+@login_required
+def reopen(year: int):
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            record = freezing.reopen(current_user, year, _org(), form.reason.data or "")
+        except ValidationError as error:
+            attach_error(form, error)
+        except Conflict as error:
+            return _refused(year, error)
+        else:
+            flash(f"{year} 年度报告已退回修改，可以更正后重新定稿。", "success")
+            return _report_url(year, record.organization.slug)
+    return _render_report(year, form_status(form), reopen_form=form)
 
 
 @bp.post("/<int:year>/export")

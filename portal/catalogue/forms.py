@@ -32,6 +32,7 @@ class GuideForm(ChineseForm):
     hours = StringField("办公时间",
                         description="如：工作日 8:30—12:00，14:30—17:30（法定节假日除外）。")
     phone = StringField("咨询电话")
+    fax = StringField("传真号码", description="带区号，如 0370-8123457；没有传真的不填。")
     email = StringField("电子邮箱（选填）")
     how_to_apply = TextAreaField("申请方式",
                                  description="当面、邮寄、网上申请的具体办法和所需材料。")

@@ -49,7 +49,10 @@ class CatalogueEntry(db.Model):
 
 
 class DisclosureGuide(db.Model):
-    """An organization's 政府信息公开指南: where and how to apply for information."""
+    """An organization's 政府信息公开指南: where and how to apply for information.
+
+    条例第十二条 lists what it includes: the office's 名称、办公地址、办公时间、联系电话、
+    传真号码、互联网联系方式."""
 
     __tablename__ = "disclosure_guides"
 
@@ -60,6 +63,7 @@ class DisclosureGuide(db.Model):
     postal_code: Mapped[str] = mapped_column(String(6), default="")
     hours: Mapped[str] = mapped_column(String(200), default="")  # 办公时间
     phone: Mapped[str] = mapped_column(String(40), default="")
+    fax: Mapped[str] = mapped_column(String(40), default="")  # 传真号码; empty: none
     email: Mapped[str] = mapped_column(String(120), default="")
     how_to_apply: Mapped[str] = mapped_column(Text, default="")  # 申请方式
     remedies: Mapped[str] = mapped_column(Text, default="")  # 监督和救济

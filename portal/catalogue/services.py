@@ -9,6 +9,7 @@ commits once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
@@ -51,6 +52,7 @@ class GuideInput:
     postal_code: str = ""
     hours: str = ""
     phone: str = ""
+    fax: str = ""
     email: str = ""
     how_to_apply: str = ""
     remedies: str = ""
@@ -182,6 +184,15 @@ def update_entry(actor, entry_id: int, data: EntryInput) -> CatalogueEntry:
     return entry
 
 
+def _fax(value: str) -> str:
+    """A landline with its area code, or empty when the office has no fax."""
+    digits = re.sub(r"[\s()（）]", "", value or "").replace("+86", "", 1)
+    if digits and not validation.LANDLINE.fullmatch(digits):
+        raise ValidationError("请填写正确的传真号码：带区号的固定电话（如 0370-1234567）；"
+                              "没有传真的不填。", field="fax")
+    return digits
+
+
 def _clean_guide(data: GuideInput) -> dict:
     fields = {
         "office": validation.text(data.office, field="office", label="受理机构", max_length=100),
@@ -190,6 +201,7 @@ def _clean_guide(data: GuideInput) -> dict:
         "postal_code": validation.postal_code(data.postal_code),
         "hours": validation.text(data.hours, field="hours", label="办公时间", max_length=200),
         "phone": validation.phone(data.phone, field="phone"),
+        "fax": _fax(data.fax),
         "email": validation.email(data.email, required=False),
     }
     for name, label in (("how_to_apply", "申请方式"), ("remedies", "监督和救济")):

@@ -22,7 +22,9 @@ class ConsultationForm(ChineseForm):
                           description="北京时间当日 24 时截止。")
     short_window_reason = TextAreaField(
         "缩短期限的理由",
-        description="征求意见期限一般不少于 30 日；少于 30 日的须说明理由，并向公众公开。")
+        description="征求意见期限一般不少于 30 日，自开始之日的次日起算（如 12 月 1 日开始，"
+                    "至少到 12 月 31 日）；少于 30 日的须说明理由，并向公众公开"
+                    "（《重大行政决策程序暂行条例》第十四条）。")
     how_to_participate = TextAreaField(
         "参与方式",
         description="除在本页留言外，还可以通过哪些途径提出意见（信函地址、电话、电子邮箱）。")

@@ -7,7 +7,7 @@ work, records the audit event and commits once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from portal import audit, validation
 from portal.auth.models import Role
@@ -21,8 +21,15 @@ from portal.organizations.models import Organization
 from portal.sanitize import clean_html, find_unsafe, text_to_html
 from portal.timeutil import local_today, utcnow
 
-# 《重大行政决策程序暂行条例》第十四条：征求意见期限一般不少于 30 日；缩短的须说明理由。
+# 《重大行政决策程序暂行条例》第十四条：公开征求意见的期限一般不少于 30 日；因情况紧急等原因需要
+# 缩短期限的，应当予以说明。The opening day is not counted (民法典第二百零一条), so a window
+# opening on D runs its 30 days from D + 1 through D + 30 and must close no earlier than that.
 MIN_WINDOW_DAYS = 30
+
+
+def shortest_full_close(opens_on: date) -> date:
+    """The earliest closing date of a window of at least 30 days opening on `opens_on`."""
+    return opens_on + timedelta(days=MIN_WINDOW_DAYS)
 
 
 @dataclass
@@ -56,11 +63,17 @@ def _check_window(data: ConsultationInput) -> None:
         raise ValidationError("请填写征求意见截止日期。", field="closes_on")
     if data.closes_on < data.opens_on:
         raise ValidationError("截止日期不能早于开始日期。", field="closes_on")
-    if (data.closes_on - data.opens_on).days + 1 < MIN_WINDOW_DAYS \
-            and not data.short_window_reason:
-        raise ValidationError(f"征求意见期限少于 {MIN_WINDOW_DAYS} 日的，请说明理由"
-                              "（《重大行政决策程序暂行条例》第十四条）。",
-                              field="short_window_reason")
+    shortest = shortest_full_close(data.opens_on)
+    if data.closes_on < shortest and not data.short_window_reason:
+        raise ValidationError(
+            f"征求意见期限少于 {MIN_WINDOW_DAYS} 日的，请说明理由（《重大行政决策程序暂行条例》"
+            f"第十四条）。期限自开始之日的次日起算，{_cn_date(data.opens_on)}开始的，"
+            f"至少到{_cn_date(shortest)}才满 {MIN_WINDOW_DAYS} 日。",
+            field="short_window_reason")
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _draft_html(text: str) -> str:

@@ -171,8 +171,17 @@ class Disclosure(db.Model):
         return self.status in PUBLIC_STATUSES
 
     @property
+    def has_publish_deadline(self) -> bool:
+        """条例第二十六条's 20 working days bind 主动公开 only; information disclosed on
+        request (依申请公开) is answered within the application's own period instead."""
+        return self.mode is Mode.PROACTIVE
+
+    @property
     def is_late(self) -> bool:
-        """Published after its due date, or still unpublished past it."""
+        """Published after its due date, or still unpublished past it. Once late, always
+        late: withdrawing or superseding the document later does not change it."""
+        if not self.has_publish_deadline:
+            return False
         if self.first_published_at is not None:
             return to_local(self.first_published_at).date() > self.publish_due
         if self.status in (Status.WITHDRAWN,):
@@ -181,6 +190,8 @@ class Disclosure(db.Model):
 
     @property
     def days_late(self) -> int:
+        if not self.has_publish_deadline:
+            return 0
         reference = (to_local(self.first_published_at).date() if self.first_published_at
                      else local_today())
         return max(0, (reference - self.publish_due).days)

@@ -163,7 +163,8 @@ class Inquiry(db.Model):
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_count: Mapped[int] = mapped_column(default=0)
-    # 重新办理: a handling opened when the resident asked again; the first one keeps its reply.
+    # 重新办理 as a work order of its own: the original it handles again (its reply stays).
+    # The annual report counts only originals (reopened_from_id IS NULL).
     reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"),
                                                          index=True)
 

@@ -10,8 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role, User
-from portal.disclosures.models import Disclosure
-from portal.disclosures.models import Status as DisclosureStatus
+from portal.disclosures.models import Disclosure, Mode
 from portal.extensions import db
 from portal.inquiries.models import Inquiry, InquiryType
 from portal.inspection import aggregates, snapshot
@@ -177,8 +176,11 @@ def _by_id(model, ids: set[int], *options) -> dict:
 
 def late_disclosures(paths: list[str], year: int) -> list[Disclosure]:
     """Disclosures due in the year that went up after their 20-working-day deadline, or
-    that are still unpublished past it. The database picks the candidates; `is_late`
-    confirms each, so the list is the same as checking every disclosure of the year."""
+    that are still unpublished past it. A late publication stays on the list whatever
+    happened to it since (withdrawn, superseded): withdrawing cannot hide it. Documents
+    disclosed on request (依申请公开) have no such deadline and are never listed. The
+    database picks the candidates; `is_late` confirms each, so the list is the same as
+    checking every disclosure of the year."""
     if not paths:
         return []
     start, end = year_bounds(year)
@@ -190,7 +192,7 @@ def late_disclosures(paths: list[str], year: int) -> list[Disclosure]:
     stmt = select(Disclosure).where(
         in_scope(Disclosure.organization_id, paths),
         Disclosure.publish_due >= start.date(), Disclosure.publish_due < end.date(),
-        Disclosure.status != DisclosureStatus.WITHDRAWN,
+        Disclosure.mode == Mode.PROACTIVE,
         sa.or_(published_late, unpublished_late))
     return sorted((d for d in db.session.scalars(stmt) if d.is_late),
                   key=lambda d: -d.days_late)

@@ -47,10 +47,11 @@ def _timeliness(grouping: str, paths: list[str], year: int) -> Table:
 
 def _late_disclosures(paths: list[str], year: int) -> Table:
     rows = [[d.title, d.publisher_name, d.formed_on, d.publish_due,
-             format_local(d.first_published_at) or "未发布", d.days_late]
+             format_local(d.first_published_at) or "未发布", d.days_late, d.status_label]
             for d in lists.late_disclosures(paths, year)]
     return Table(f"{year}年超期公开的政府信息", ["标题", "发布机构", "信息形成日期",
-                                              "应公开日期", "实际发布", "超期天数"], rows)
+                                              "应公开日期", "实际发布", "超期天数", "当前状态"],
+                 rows)
 
 
 def _village_lapses(paths: list[str], year: int) -> Table:

@@ -25,6 +25,7 @@ class LateDisclosure:
     publish_due: date
     first_published_at: datetime | None
     days_late: int
+    status_label: str  # as it stands now: 已发布, 已撤回, 已被替代, or not yet published
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def late_disclosures(paths: list[str], year: int) -> list[LateDisclosure]:
 
     def compute(now: datetime):
         rows = [LateDisclosure(d.id, d.title, d.publisher_name, d.formed_on, d.publish_due,
-                               d.first_published_at, d.days_late)
+                               d.first_published_at, d.days_late, d.status.label)
                 for d in dashboard.late_disclosures(paths, year)]
         return rows, dashboard.next_local_midnight(now)
 

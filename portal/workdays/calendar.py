@@ -8,7 +8,8 @@ Sources, strongest first:
 2. the `chinesecalendar` package, for the years it covers;
 3. a fallback of weekends plus the statutory holidays of 《全国年节及纪念日放假办法》.
 A day is *provisional* when its year is covered neither by the package nor by an admin's
-confirmation, so deadlines that count such a day may still move.
+confirmation, so deadlines that count such a day may still move — in either direction: the
+fallback is not "strict" (see `fallback_is_working_day`).
 """
 
 from __future__ import annotations
@@ -81,14 +82,22 @@ def statutory_holidays(year: int) -> Mapping[date, str]:
     return MappingProxyType(dict(sorted(names.items())))
 
 
+def fallback_is_working_day(day: date) -> bool:
+    """The rule for a year nobody has announced: Monday to Friday, except the statutory
+    holidays themselves. It guesses no 调休 either way: no weekend turned into a working day
+    (so a provisional deadline can fall after the final one) and no day off added to bridge
+    a holiday or to replace one falling on a weekend (so it can also fall before)."""
+    return day.weekday() < 5 and day not in statutory_holidays(day.year)
+
+
 def _base_is_working_day(day: date) -> bool:
-    """The package's answer for its years, else weekends plus statutory holidays."""
+    """The package's answer for its years, else the fallback."""
     if package_covers(day.year):
         # Same rule as chinese_calendar.is_workday, without its per-call range scan.
         if day in chinese_calendar.workdays:
             return True
         return day.weekday() < 5 and day not in chinese_calendar.holidays
-    return day.weekday() < 5 and day not in statutory_holidays(day.year)
+    return fallback_is_working_day(day)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 
 from portal.auth.models import Role
-from portal.inquiries import submission, tracking, workflow
+from portal.inquiries import reopening, submission, tracking, workflow
 from portal.inquiries.models import Inquiry, InquiryType, Rating
 from tests.inquiries.conftest import application_input, inquiry_input, submit  # noqa: F401
 from tests.inquiries.timetravel import TimeMachine, beijing, cheap_password_hashing
@@ -74,7 +74,7 @@ class Applications:
 
     def answer(self, name: str, outcome: str, at: datetime, handler: str = "handler") -> None:
         self.travel.set(at)
-        inquiry, actor = self.made[name], self.staff[handler]
+        inquiry, actor = reopening.latest_handling(self.made[name]), self.staff[handler]
         if inquiry.status.value in ("received", "returned"):
             workflow.sign(actor, inquiry.id)
         workflow.reply(actor, inquiry.id, "经查，答复如下。", outcome=outcome)
@@ -120,7 +120,8 @@ def year_2026(applications, orgs, staff, travel, submit):
     a.answer("B3", "deny-4", beijing(date(2026, 1, 12)))
     # C: received in 2025 and still open — carried in and carried out.
     a.receive("C", beijing(date(2025, 11, 20)), "research")
-    # J2: answered in 2025, reopened and answered again in 2026 — counts once, in 2026.
+    # J2: answered in 2025, reopened and answered again in 2026 — counts once, in 2025, with
+    # its first reply: the second handling is no new application.
     a.receive("J2", beijing(date(2025, 10, 9)))
     a.answer("J2", "grant", beijing(date(2025, 10, 20)))
     a.reopen("J2", beijing(date(2026, 1, 6)))
@@ -134,7 +135,8 @@ def year_2026(applications, orgs, staff, travel, submit):
             a.answer(code, code, beijing(received, 15), handler="finance_handler")
         else:
             a.answer(code, code, beijing(received, 15))
-    # J1: answered, reopened and answered again within 2026 — only the final outcome counts.
+    # J1: answered, reopened and answered again within 2026 — counted once, with its first
+    # reply; the second handling's result is no new figure.
     a.receive("J1", beijing(date(2026, 3, 2)), "commercial")
     a.answer("J1", "grant", beijing(date(2026, 3, 20)))
     a.reopen("J1", beijing(date(2026, 4, 1)))

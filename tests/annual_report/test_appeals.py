@@ -1,4 +1,6 @@
-"""行政复议、行政诉讼 cases: recording them, their result as of the year's end, table 四."""
+"""行政复议、行政诉讼 cases: recording them and table 四. A year counts the cases filed in it,
+each with its result as of 31 December, and the cases filed earlier that were decided in
+it, with their final result."""
 
 from datetime import date
 
@@ -20,7 +22,7 @@ def case(**changes) -> AppealInput:
     return AppealInput(**fields)
 
 
-def test_table_four_counts_cases_filed_in_the_year_by_their_year_end_result(staff, travel):
+def test_table_four_counts_the_years_cases_and_the_earlier_ones_it_decided(staff, travel):
     handler = staff["handler"]
     appeals.record_appeal(handler, case(result="upheld", decided_on=date(2026, 7, 1)))
     appeals.record_appeal(handler, case(result="corrected", decided_on=date(2026, 8, 1)))
@@ -32,19 +34,40 @@ def test_table_four_counts_cases_filed_in_the_year_by_their_year_end_result(staf
                                         decided_on=date(2026, 9, 9)))
     appeals.record_appeal(handler, case(kind="litigation_after_review",
                                         organization="shuangta-cun"))
-    # filed in 2025: not in 2026's table
+    # filed in 2025 and still pending: 2025's 尚未审结, not in 2026's table
     appeals.record_appeal(handler, case(filed_on=date(2025, 12, 31)))
+    # filed in 2025, decided in 2026: 2025's 尚未审结, and 2026's 结果纠正
+    appeals.record_appeal(handler, case(result="corrected", filed_on=date(2025, 11, 3),
+                                        decided_on=date(2026, 3, 2)))
+    # filed and decided in 2025: in 2025's table only
+    appeals.record_appeal(handler, case(result="other", filed_on=date(2025, 3, 3),
+                                        decided_on=date(2025, 6, 1)))
     # another town's case
     appeals.record_appeal(staff["other_handler"], case(organization="huayuan"))
 
     report = services.get_report(staff["inspector"], 2026)
     #                                     维持 纠正 其他 未结 总计
-    assert report.appeals.all_cells() == [1, 1, 0, 2, 4,
+    assert report.appeals.all_cells() == [1, 2, 0, 2, 5,
                                           0, 0, 1, 0, 1,
                                           0, 0, 0, 1, 1]
-    assert services.get_report(staff["inspector"], 2025).appeals.all_cells()[3] == 1
+    assert services.get_report(staff["inspector"], 2025).appeals.all_cells()[:5] == \
+        [0, 0, 1, 2, 3]
+    # 2027 so far: the case filed in November 2026 and decided on 2027-01-10, as 结果维持
+    assert services.get_report(staff["inspector"], 2027).appeals.all_cells()[:5] == \
+        [1, 0, 0, 0, 1]
     county = services.get_report(staff["county_inspector"], 2026).appeals.all_cells()
     assert county[3] == 3  # 花园乡's pending review too
+
+
+def test_the_register_lists_what_the_years_table_counts(staff, travel):
+    handler = staff["handler"]
+    decided_later = appeals.record_appeal(handler, case(
+        result="corrected", filed_on=date(2025, 11, 3), decided_on=date(2026, 3, 2)))
+    this_year = appeals.record_appeal(handler, case())
+    appeals.record_appeal(handler, case(filed_on=date(2025, 12, 31)))
+
+    listed = appeals.list_appeals(staff["inspector"], 2026).appeals
+    assert [a.id for a in listed] == [decided_later.id, this_year.id]
 
 
 def test_recording_is_audited(staff, travel):
@@ -126,7 +149,7 @@ def test_update_of_unknown_case(staff, travel):
 
 def test_listing_shows_the_years_cases_and_where_the_actor_may_record(staff, travel):
     appeals.record_appeal(staff["handler"], case())
-    appeals.record_appeal(staff["handler"], case(filed_on=date(2025, 3, 1)))
+    appeals.record_appeal(staff["handler"], case(filed_on=date(2025, 3, 1)))  # still pending
 
     listing = appeals.list_appeals(staff["handler"], 2026)
     assert [a.filed_on for a in listing.appeals] == [date(2026, 5, 6)]

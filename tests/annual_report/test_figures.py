@@ -160,3 +160,5 @@ def test_deadline_setting():
     assert deadline_for(2026, "3-1") == date(2027, 3, 1)
     with pytest.raises(ValueError, match="MM-DD"):
         deadline_for(2026, "01/31")
+    with pytest.raises(ValueError, match="ANNUAL_REPORT_DEADLINE_COUNTY"):
+        deadline_for(2026, "02-30", "ANNUAL_REPORT_DEADLINE_COUNTY")

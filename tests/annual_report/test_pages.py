@@ -46,10 +46,11 @@ def test_inspector_reads_the_whole_report(year_2026, staff, client, login):
     assert "第二十条第（八）项" in html and "本年收费金额（单位：万元）" in html
     assert "手工填报" in html
     assert _cell(html, "new", "total") == 25
-    assert _cell(html, "deny-6", "commercial") == 2
+    assert _cell(html, "deny-6", "commercial") == 1
     assert _cell(html, "carried_out", "citizen") == 1
     assert "勾稽关系校验" in html and "<strong>通过</strong>" in html
     assert "2027年1月31日" in html and "还有 16 天" in html
+    assert "乡镇人民政府的年度报告于次年 1 月 31 日前公布" in html
     assert "保存报告" not in html  # inspectors read only
     assert "下载 XLSX" in html
 
@@ -147,7 +148,7 @@ def test_xlsx_download_has_the_numbers_and_is_audited(year_2026, staff, client, 
     event = _events("annual_report.export")[-1]
     assert event.actor_id == staff["inspector"].id
     assert event.after == {"organization": "shuangta", "year": 2026, "format": "xlsx",
-                           "check_passed": True}
+                           "check_passed": True, "status": "draft", "digest": None}
 
 
 def test_csv_download(year_2026, staff, client, login):

@@ -9,19 +9,20 @@ from portal.annual_report import services
 from portal.annual_report.figures import COLUMNS, OUTCOME_CODES
 from portal.errors import NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
+from tests.inquiries.timetravel import beijing
 
 #                  自然人 商业 科研 公益 法律 其他 总计
 EXPECTED_2026 = {
     "new":         [5, 5, 4, 4, 3, 4, 25],  # D (21) + J1 + E1 + E2 + E3
-    "carried_in":  [2, 1, 1, 0, 1, 0, 5],  # B1 B2 B3 C J2
-    "grant":       [2, 0, 0, 0, 0, 0, 2],  # D + B1 (J1's first reply does not count)
-    "partial":     [1, 2, 0, 0, 0, 0, 3],  # D + B2 + J2 (reopened across the year)
+    "carried_in":  [1, 1, 1, 0, 1, 0, 4],  # B1 B2 B3 C (J2 was answered in 2025)
+    "grant":       [2, 1, 0, 0, 0, 0, 3],  # D + B1 + J1's first reply
+    "partial":     [0, 2, 0, 0, 0, 0, 2],  # D + B2 (J2's second handling is no new case)
     "deny-1":      [0, 0, 1, 0, 0, 0, 1],
     "deny-2":      [0, 0, 0, 1, 0, 0, 1],
     "deny-3":      [0, 0, 0, 0, 1, 0, 1],
     "deny-4":      [0, 0, 0, 0, 1, 1, 2],  # D + B3 (received 23:50 on 31 Dec, Beijing)
     "deny-5":      [1, 0, 0, 0, 0, 0, 1],
-    "deny-6":      [0, 2, 0, 0, 0, 0, 2],  # D + J1's final reply
+    "deny-6":      [0, 1, 0, 0, 0, 0, 1],  # D (J1's second handling is not counted)
     "deny-7":      [0, 0, 1, 0, 0, 0, 1],
     "deny-8":      [0, 0, 0, 1, 0, 0, 1],
     "unable-1":    [0, 0, 0, 0, 1, 0, 1],  # answered by the 财政所 after a transfer
@@ -35,7 +36,7 @@ EXPECTED_2026 = {
     "other-1":     [1, 0, 0, 0, 0, 0, 1],
     "other-2":     [0, 1, 0, 0, 0, 0, 1],
     "other-3":     [0, 0, 1, 0, 0, 0, 1],
-    "answered_total": [6, 6, 4, 3, 4, 3, 26],
+    "answered_total": [5, 6, 4, 3, 4, 3, 25],
     "carried_out": [1, 0, 1, 1, 0, 1, 4],  # C, E1, E2 (23:30 on 31 Dec), E3 (answered 2027)
 }  # fmt: skip
 
@@ -61,14 +62,14 @@ def test_previous_year_carries_over_what_this_year_carried_in(year_2026, staff):
 
     assert previous.check.passed
     assert previous.applications.row("carried_out") == current.applications.row("carried_in")
-    # A was answered in 2025; J2's 2025 reply was replaced by its final one in 2026.
-    assert previous.applications.row("grant")[-1] == 1
+    # A and J2 were answered in 2025; J2's reopening in 2026 leaves its 2025 reply counted.
+    assert previous.applications.row("grant")[-1] == 2
 
 
-def test_reopened_application_counts_once_with_its_final_outcome(year_2026, staff):
+def test_reopened_application_counts_once_with_its_first_reply(year_2026, staff):
     report = services.get_report(staff["inspector"], 2026)
     counted = sum(report.applications.value(code, "total") for code in OUTCOME_CODES)
-    answered_in_2026 = 26  # 21 (D) + B1 B2 B3 + J1 + J2, each once
+    answered_in_2026 = 25  # 21 (D) + B1 B2 B3 + J1, each once
     assert counted == answered_in_2026
 
 
@@ -77,7 +78,7 @@ def test_county_report_covers_both_towns(year_2026, staff, orgs):
 
     assert report.organization == orgs["county"]
     assert report.applications.row("new")[-1] == 25 + 1  # G, in 花园乡
-    assert report.applications.row("grant")[-1] == 2 + 1
+    assert report.applications.row("grant")[-1] == 3 + 1
     assert report.check.passed
 
 
@@ -163,6 +164,56 @@ def test_deadline_is_january_31_of_the_next_year(staff, travel):
     assert services.get_report(staff["inspector"], 2026).past_deadline
 
 
-def test_deadline_is_configurable(app, staff, travel):
-    app.config["ANNUAL_REPORT_DEADLINE"] = "03-15"
-    assert services.get_report(staff["inspector"], 2026).deadline == date(2027, 3, 15)
+@pytest.mark.parametrize(("slug", "due"), [
+    ("minquan", date(2027, 3, 31)),  # 县级人民政府: 3 月 31 日 (条例第四十九条)
+    ("shuangta", date(2027, 1, 31)),  # 乡镇: 1 月 31 日
+    ("shuangta-finance", date(2027, 1, 31)),
+    ("shuangta-cun", date(2027, 1, 31)),
+])
+def test_deadline_depends_on_the_level(staff, travel, slug, due):
+    report = services.get_report(staff["county_inspector"], 2026, slug)
+    assert report.deadline == due
+
+
+def test_county_deadline_counts_down_to_march_31(staff, travel):
+    report = services.get_report(staff["county_inspector"], 2026, "minquan")
+    assert report.days_to_deadline == 75  # 16 days of January, 28 of February, 31 of March
+    assert report.deadline_rule == "县级人民政府的年度报告于次年 3 月 31 日前公布"
+
+
+def test_deadline_is_configurable_per_level(app, staff, travel):
+    app.config["ANNUAL_REPORT_DEADLINE_TOWN"] = "01-15"
+    app.config["ANNUAL_REPORT_DEADLINE_COUNTY"] = "03-15"
+    assert services.get_report(staff["inspector"], 2026).deadline == date(2027, 1, 15)
+    assert services.get_report(staff["county_inspector"], 2026, "minquan").deadline == \
+        date(2027, 3, 15)
+    assert services.get_report(staff["inspector"], 2026, "shuangta-finance").deadline == \
+        date(2027, 1, 31)
+
+
+def test_a_reopened_handling_is_not_a_new_application(applications, staff, travel):
+    """重新办理 is handled as a separate work order linked to the original
+    (`reopened_from_id`); table 三 counts the original application once, with its own
+    reply, and never the linked handling."""
+    a = applications
+    a.receive("O", beijing(date(2026, 3, 2)))
+    a.answer("O", "grant", beijing(date(2026, 3, 9)))
+    a.receive("P", beijing(date(2026, 6, 1)), "commercial")
+    a.answer("P", "deny-4", beijing(date(2026, 6, 10)))
+    a.receive("O-again", beijing(date(2026, 4, 1)))
+    a.made["O-again"].reopened_from_id = a.made["O"].id
+    a.receive("P-again", beijing(date(2026, 12, 30)), "commercial")  # open at year end
+    a.made["P-again"].reopened_from_id = a.made["P"].id
+    db.session.commit()
+    a.answer("O-again", "partial", beijing(date(2026, 4, 20)))
+    travel.to(date(2027, 1, 15))
+
+    report = services.get_report(staff["inspector"], 2026)
+    assert report.applications.row("new") == [1, 1, 0, 0, 0, 0, 2]
+    assert report.applications.row("grant") == [1, 0, 0, 0, 0, 0, 1]
+    assert report.applications.row("deny-4") == [0, 1, 0, 0, 0, 0, 1]
+    assert report.applications.row("partial") == [0] * 7
+    assert report.applications.row("carried_out") == [0] * 7
+    assert report.check.passed
+    assert services.get_report(staff["inspector"], 2027).applications.row("carried_in") \
+        == [0] * 7

@@ -176,3 +176,10 @@ def test_only_the_county_admin_opens_the_entry_forms(client, login, staff):
     assert client.get("/staff/catalogue/new").status_code == 200
     page = client.get("/staff/catalogue/").get_data(as_text=True)
     assert "财政收支" in page and "公开指南" in page
+
+
+def test_the_catalogue_names_its_basis_by_its_real_title(client):
+    html = client.get("/catalogue/").get_data(as_text=True)
+    assert ("《国务院办公厅关于全面推进基层政务公开标准化规范化工作的指导意见》"
+            "（国办发〔2019〕54号）") in html
+    assert "政府信息公开标准化规范化工作方案" not in html

@@ -153,7 +153,7 @@ def test_a_short_window_needs_a_reason(staff, consultation_input, travel):
     with pytest.raises(ValidationError, match="少于 30 日的，请说明理由"):
         services.create_draft(staff["editor"], consultation_input(short_window_reason=""))
     services.create_draft(staff["editor"], consultation_input(
-        short_window_reason="", closes_on=OPENS + timedelta(days=29)))
+        short_window_reason="", closes_on=OPENS + timedelta(days=30)))
 
 
 def test_staff_create_through_the_page_with_a_bad_date_keeps_the_text(client, login, staff,

@@ -101,3 +101,38 @@ def test_no_comment_form_after_the_window(client, published_consultation, travel
     page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
     assert 'name="body"' not in page
     assert "征求意见已于 2026年12月15日 结束" in page
+
+
+# 《重大行政决策程序暂行条例》第十四条：公开征求意见的期限一般不少于 30 日. The day the
+# window opens is not counted (民法典第二百零一条), so 30 days after an opening on D end on
+# D + 30, and the window must take comments through that whole day.
+@pytest.mark.parametrize(("opens", "shortest_full", "one_day_short"), [
+    (date(2026, 12, 1), date(2026, 12, 31), date(2026, 12, 30)),  # 12-02 … 12-31
+    (date(2027, 2, 1), date(2027, 3, 3), date(2027, 3, 2)),  # 27 days of February + 3
+    (date(2028, 2, 1), date(2028, 3, 2), date(2028, 3, 1)),  # a leap year: 28 + 2
+])
+def test_thirty_days_run_from_the_day_after_opening(staff, consultation_input, travel,
+                                                    opens, shortest_full, one_day_short):
+    from portal.consultations import services
+
+    full = services.create_draft(staff["editor"], consultation_input(
+        opens_on=opens, closes_on=shortest_full, short_window_reason=""))
+    assert full.short_window_reason == ""
+    with pytest.raises(ValidationError, match="少于 30 日的，请说明理由") as error:
+        services.create_draft(staff["editor"], consultation_input(
+            opens_on=opens, closes_on=one_day_short, short_window_reason=""))
+    assert error.value.field == "short_window_reason"
+    assert "第十四条" in error.value.message
+    assert f"至少到{shortest_full.year}年{shortest_full.month}月{shortest_full.day}日" \
+        in error.value.message
+
+
+def test_a_thirty_day_window_takes_comments_through_its_thirtieth_day(
+        published_consultation, comment, travel):
+    consultation = published_consultation(closes_on=date(2026, 12, 31), short_window_reason="")
+    travel.set(beijing(date(2026, 12, 31), 23, 59, 59))
+    comment(consultation, body="第三十日最后一秒的意见")
+    travel.set(beijing(date(2027, 1, 1), 0, 0, 0))
+    with pytest.raises(ValidationError, match="已于2026年12月31日截止"):
+        comment(consultation, body="第三十一日的意见")
+    assert _count() == 1

@@ -305,3 +305,17 @@ def test_correction_before_signing_does_not_skip_sign_for(travel, submit, handle
 
     signed = inquiry.handler_id is not None and inquiry.signed_at is not None
     assert inquiry.status is Status.RECEIVED or (inquiry.status is Status.PROCESSING and signed)
+
+
+def test_the_information_does_not_exist_template_follows_article_36_item_4(app):
+    """条例第三十六条（四）：经检索没有所申请公开信息的，告知申请人该政府信息不存在. Item （五）
+    (不属于本行政机关负责公开) is another reply, with its own wording."""
+    from portal.inquiries import policy
+
+    bodies = {t.name: t.body for t in policy.templates_for(InquiryType.INFO_REQUEST)}
+    body = bodies["信息不存在告知书"]
+    assert "第三十六条第（四）项" in body
+    assert "经检索没有所申请公开信息的，告知申请人该政府信息不存在" in body
+    assert "您申请公开的政府信息不存在" in body
+    assert "不掌握" not in body and "第三十六条第四项" not in body
+    assert "负责公开" not in body  # （五）'s case is not this one

@@ -16,6 +16,7 @@ from portal.workdays.calendar import (
     YearStatus,
     add_working_days,
     current_calendar,
+    fallback_is_working_day,
     statutory_holidays,
     working_days_between,
     working_deadline,
@@ -136,6 +137,31 @@ def test_fallback_rules_agree_with_the_state_council_since_the_2025_revision(yea
     # Every statutory holiday the fallback derives is a day off in the announced calendar.
     for day in statutory_holidays(year):
         assert not chinese_calendar.is_workday(day), day
+
+
+def _fallback_deadline(start: date, n: int) -> date:
+    day, counted = start, 0
+    while counted < n:
+        day += timedelta(days=1)
+        counted += fallback_is_working_day(day)
+    return day
+
+
+@pytest.mark.parametrize(("start", "n", "fallback", "announced"), [
+    # 2026-02-14 (Saturday) is a 调休 working day the fallback does not guess: later.
+    (date(2026, 2, 13), 1, date(2026, 2, 20), date(2026, 2, 14)),
+    # 2026-10-04 … 10-07 are days off beyond the three statutory ones: earlier.
+    (date(2026, 9, 30), 1, date(2026, 10, 5), date(2026, 10, 8)),
+    # 元旦 2026 is a Thursday; 1-2 is a bridging day off and 1-4 (Sunday) a working day.
+    (date(2025, 12, 31), 1, date(2026, 1, 2), date(2026, 1, 4)),
+    # 2026-09-20 (Sunday) is a 调休 working day: later again.
+    (date(2026, 9, 18), 2, date(2026, 9, 22), date(2026, 9, 21)),
+])
+def test_the_fallback_is_neither_strict_nor_lenient(start, n, fallback, announced):
+    """The fallback applied to 2026, whose arrangement is known, misses in both directions,
+    so a provisional deadline is a guess that must be marked and recomputed, not a bound."""
+    assert _fallback_deadline(start, n) == fallback
+    assert add_working_days(start, n) == announced
 
 
 def test_fallback_is_provisional_and_package_years_are_not():
