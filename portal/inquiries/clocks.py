@@ -172,6 +172,16 @@ def refresh_opinion(inquiry: Inquiry) -> None:
     inquiry.reply_due_at = min(open_dues) if open_dues else None
 
 
+def deadline_passed(inquiry: Inquiry, now: datetime) -> bool:
+    """The reply deadline ran out while the clock was running: it is past now or, while
+    the inquiry waits on the resident, it had passed before the wait began."""
+    if inquiry.reply_due_at is None:
+        return False
+    if inquiry.status is Status.AWAITING_RESIDENT and inquiry.paused_since is not None:
+        now = min(now, inquiry.paused_since)
+    return now > inquiry.reply_due_at
+
+
 def is_overdue(inquiry: Inquiry, now: datetime) -> bool:
     """Late on the government's side. Waiting on the resident or a third party never is."""
     if inquiry.status in PAUSED_STATUSES or inquiry.status not in RUNNING_STATUSES:

@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from portal.errors import Conflict
+from portal.extensions import db
 from portal.inquiries import clocks, extensions, queries, submission, workflow
 from portal.inquiries.models import Inquiry, InquiryType
 from tests.inquiries.timetravel import (
@@ -64,10 +66,11 @@ def board(travel, submit, handlers, orgs) -> dict[str, Inquiry]:
     for name in ("replied", "closed"):
         workflow.reply(h, items[name].id, "请到便民服务中心办理。")
     workflow.close(h, items["closed"].id)
-
-    travel.to(date(2026, 3, 18), 9)
+    # On its last day (03-17), extended by 5 to 03-24, before the deadline as it must be.
     extensions.request_extension(h, items["extended"].id, 5, "需要现场核查。")
     extensions.decide_extension(handlers["reviewer"], items["extended"].id, True, "同意")
+
+    travel.to(date(2026, 3, 18), 9)
     return items
 
 
@@ -169,20 +172,21 @@ def test_resuming_moves_the_deadline_by_the_working_days_waited(board, travel):
     assert clocks.is_overdue(resumed, travel.set(beijing(date(2026, 3, 20), 0, 0, 1)))
 
 
-def test_approved_extension_takes_an_overdue_item_off_the_overdue_queue(travel, submit,
-                                                                       handlers):
+def test_an_extension_cannot_take_an_overdue_item_off_the_overdue_queue(travel, submit,
+                                                                        handlers):
     travel.to(date(2026, 3, 10), 9)
     inquiry = submit(type=T.COMPLAINT).inquiry  # reply due 03-31
     workflow.sign(handlers["handler"], inquiry.id)
     travel.to(date(2026, 4, 1), 9)
-    extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
     assert inquiry.id in _queue(handlers["handler"], "overdue")
 
-    extensions.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
+    with pytest.raises(Conflict):
+        extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
+    db.session.rollback()
 
-    assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 4, 8))  # 04-06 is 清明
-    assert not clocks.is_overdue(inquiry, travel.now)
-    assert inquiry.id not in _queue(handlers["handler"], "overdue")
+    assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 3, 31))
+    assert clocks.is_overdue(inquiry, travel.now)
+    assert inquiry.id in _queue(handlers["handler"], "overdue")
 
 
 @pytest.mark.parametrize(("day", "soon"), [(date(2026, 3, 12), False),

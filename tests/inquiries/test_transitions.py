@@ -75,7 +75,9 @@ ACTIONABLE_IN = {op: next(s for s in ALLOWED if op in ALLOWED[s]) for op in OPS}
 @pytest.fixture
 def bring_to(travel, submit, handlers, orgs):
     """bring_to(status) → a 依申请公开 received Tue 2026-03-10 and moved to `status` by
-    the town handler that day; then the clock moves to 04-15, past every period."""
+    the town handler that day; then the clock moves to Wed 04-08 10:00, past the sign-for,
+    补正-notice and correction periods and on the last day of the reply period (an
+    extension or a consultation must begin within it)."""
     handler = handlers["handler"]
 
     def run(status: Status) -> Inquiry:
@@ -95,7 +97,7 @@ def bring_to(travel, submit, handlers, orgs):
         for op in steps:
             OPS[op][0](handler, inquiry.id, orgs)
         assert inquiry.status is status
-        travel.to(date(2026, 4, 15), 10)
+        travel.to(date(2026, 4, 8), 10)
         return inquiry
 
     return run
