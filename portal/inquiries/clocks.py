@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.inquiries.limits import HOURS, WORKING_DAYS
 from portal.inquiries.models import (
     PAUSED_STATUSES,
     RUNNING_STATUSES,
@@ -25,9 +26,6 @@ from portal.inquiries.models import (
 )
 from portal.timeutil import LOCAL_TZ, to_local
 from portal.workdays.calendar import add_working_days, working_days_between, working_deadline
-
-WORKING_DAYS = "working_days"
-HOURS = "hours"
 
 # (type, clock) → (amount, unit). Seeded into sla_policies by migration; admins edit there.
 DEFAULT_POLICIES: dict[tuple[InquiryType, str], tuple[int, str]] = {

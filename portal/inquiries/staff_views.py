@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal import validation
 from portal.errors import ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
-from portal.inquiries import clocks, extensions, opinion, policy, queries, workflow
+from portal.inquiries import clocks, extensions, limits, opinion, policy, queries, workflow
 from portal.inquiries.forms import ExtensionForm, OpinionForm
 from portal.inquiries.models import Severity
 from portal.inquiries.outcomes import OUTCOMES
@@ -209,8 +209,13 @@ def handler_organizations(actor):
 @bp.get("/sla")
 @login_required
 def sla():
+    return _render_sla()
+
+
+def _render_sla():
     return render_template("inquiries/sla.html", policies=policy.list_policies(),
-                           labels=clocks.CLOCK_LABELS, form=ChineseForm())
+                           labels=clocks.CLOCK_LABELS, ceiling=limits.ceiling,
+                           form=ChineseForm())
 
 
 @bp.post("/sla/<int:policy_id>")
@@ -225,7 +230,6 @@ def update_sla(policy_id: int):
     except ValidationError as error:
         note_refusal(error)
         flash(error.message, "error")
-        return render_template("inquiries/sla.html", policies=policy.list_policies(),
-                               labels=clocks.CLOCK_LABELS, form=ChineseForm()), 400
+        return _render_sla(), 400
     flash("时限已更新，对此后受理的留言生效。", "success")
     return redirect(url_for(".sla"), code=303)
