@@ -15,7 +15,12 @@ from portal.benchseed.bulk import Loader, next_id
 from portal.benchseed.county import County
 from portal.benchseed.documents import Deadlines, SearchWriter, search_writer
 from portal.benchseed.plan import Size
-from portal.inquiries.clocks import DEFAULT_POLICIES, end_of_day
+from portal.inquiries.clocks import (
+    DEFAULT_POLICIES,
+    PROMISED,
+    PROMISED_TO_APPLICANTS,
+    end_of_day,
+)
 from portal.inquiries.models import (
     InfoApplication,
     Inquiry,
@@ -57,6 +62,11 @@ class Clocks:
         self.amounts.update({(T(kind), clock): amount for kind, clock, amount in rows})
         self.deadlines = deadlines
         self.ends: dict[date, datetime] = {}
+
+    def promised(self, kind: InquiryType) -> dict[str, int]:
+        """The lengths a case of `kind` is promised at receipt (clocks.promise)."""
+        fields = PROMISED | (PROMISED_TO_APPLICANTS if kind is T.INFO_REQUEST else {})
+        return {field: self.amounts[(kind, clock)] for field, clock in fields.items()}
 
     def due(self, start: date, days: int) -> tuple[datetime, bool]:
         day, provisional = self.deadlines(start, days)
@@ -179,15 +189,14 @@ class InquirySeeder:
         """Clocks, then what happened so far: signed for, paused, answered, closed, rated."""
         rng, now, kind = self.rng, self.now, row["type"]
         start = row["clock_start_on"]
-        sign_days = self.clocks.amounts[(kind, "sign")]
-        reply_days = self.clocks.amounts[(kind, "reply")]
+        row.update(self.clocks.promised(kind))
+        sign_days, reply_days = row["sign_days"], row["reply_days"]
         sign_due, p1 = self.clocks.due(start, sign_days)
         reply_due, p2 = self.clocks.due(start, reply_days)
-        row.update(sign_days=sign_days, reply_days=reply_days, sign_due_at=sign_due,
-                   reply_due_at=reply_due, due_provisional=p1 or p2)
+        row.update(sign_due_at=sign_due, reply_due_at=reply_due, due_provisional=p1 or p2)
         if kind is T.INFO_REQUEST:
             row["correction_request_due_at"] = self.clocks.due(
-                start, self.clocks.amounts[(kind, "correction_request")])[0]
+                start, row["correction_notice_days"])[0]
         status = self._status(reply_due)
         if status is Status.CONSULTING and kind is not T.INFO_REQUEST:
             status = Status.PROCESSING
@@ -203,7 +212,7 @@ class InquirySeeder:
             row["paused_since"] = paused
             if status is Status.AWAITING_RESIDENT and kind is T.INFO_REQUEST:
                 requested = to_local(paused).date()
-                days = self.clocks.amounts[(kind, "correction_period")]
+                days = row["correction_period_days"]
                 row.update(correction_requested_on=requested, correction_days=days,
                            correction_due_at=self.clocks.due(requested, days)[0])
         if status in (Status.REPLIED, Status.CLOSED):

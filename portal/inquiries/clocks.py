@@ -80,9 +80,24 @@ def start(inquiry: Inquiry, now: datetime) -> None:
     day = local_day(now)
     inquiry.clock_start_on = inquiry.sign_clock_start_on = day
     inquiry.pauses, inquiry.paused_days, inquiry.extension_days = [], 0, 0
-    inquiry.sign_days = policy(inquiry.type, "sign")
-    inquiry.reply_days = policy(inquiry.type, "reply")
+    promise(inquiry)
     refresh(inquiry)
+
+
+# Inquiry field → SLA clock: the lengths a case is promised at receipt.
+PROMISED = {"sign_days": "sign", "reply_days": "reply", "extension_max_days": "extension_max"}
+PROMISED_TO_APPLICANTS = {"correction_notice_days": "correction_request",
+                          "correction_period_days": "correction_period",
+                          "consultation_max_days": "consultation"}
+
+
+def promise(inquiry: Inquiry) -> None:
+    """Fix on the inquiry the clock lengths of the SLA table as it stands now; they are
+    read from the inquiry from then on."""
+    fields = PROMISED | (PROMISED_TO_APPLICANTS if inquiry.type is InquiryType.INFO_REQUEST
+                         else {})
+    for field, clock in fields.items():
+        setattr(inquiry, field, policy(inquiry.type, clock))
 
 
 def restart_sign_clock(inquiry: Inquiry, now: datetime) -> None:
@@ -96,7 +111,7 @@ def request_correction(inquiry: Inquiry, now: datetime) -> None:
     also gets a 补正 period, after which the application counts as given up."""
     if inquiry.type is InquiryType.INFO_REQUEST:
         inquiry.correction_requested_on = local_day(now)
-        inquiry.correction_days = policy(InquiryType.INFO_REQUEST, "correction_period")
+        inquiry.correction_days = inquiry.correction_period_days
     pause(inquiry, now)
     refresh(inquiry)
 
@@ -115,10 +130,9 @@ def refresh(inquiry: Inquiry) -> None:
     reply = working_deadline(inquiry.clock_start_on, total)
     inquiry.reply_due_at = end_of_day(reply.due)
     inquiry.due_provisional = reply.provisional or sign.provisional
-    if inquiry.type is InquiryType.INFO_REQUEST:
-        notice_days = policy(inquiry.type, "correction_request")
-        inquiry.correction_request_due_at = end_of_day(
-            add_working_days(local_day(inquiry.received_at), notice_days))
+    if inquiry.correction_notice_days is not None:
+        inquiry.correction_request_due_at = end_of_day(add_working_days(
+            local_day(inquiry.received_at), inquiry.correction_notice_days))
     if inquiry.correction_requested_on and inquiry.correction_days:
         inquiry.correction_due_at = end_of_day(
             add_working_days(inquiry.correction_requested_on, inquiry.correction_days))

@@ -33,7 +33,7 @@ EXTENDABLE = (Status.SIGNED, Status.PROCESSING)
 
 def request_extension(actor, inquiry_id: int, days: int, reason: str) -> ExtensionRequest:
     """Ask for more working days. Requires `handler`. 依申请公开 may be extended once, by
-    at most 20 working days (条例第三十三条); others up to their policy's maximum.
+    at most 20 working days (条例第三十三条); others up to the maximum the case was promised.
     Raises PermissionDenied, Conflict or ValidationError."""
     inquiry = get_inquiry(inquiry_id)
     require(actor, Role.HANDLER, inquiry.organization, action="inquiry.extension_request",
@@ -45,7 +45,7 @@ def request_extension(actor, inquiry_id: int, days: int, reason: str) -> Extensi
     _ensure_in_time(inquiry, "申请")
     if inquiry.type is InquiryType.INFO_REQUEST and any(e.approved for e in inquiry.extensions):
         raise Conflict("依申请公开只能延期一次。")
-    limit = clocks.policy(inquiry.type, "extension_max")
+    limit = inquiry.extension_max_days
     if not isinstance(days, int) or not 1 <= days <= limit:
         raise ValidationError(f"延期天数应为 1 至 {limit} 个工作日。", field="days")
     reason = validation.text(reason, field="reason", label="延期理由", max_length=500,

@@ -156,6 +156,14 @@ class Inquiry(db.Model):
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_count: Mapped[int] = mapped_column(default=0)
 
+    # The lengths the case was promised at receipt, so a later change to the SLA table
+    # applies only to cases received after it (clocks.promise). None where a clock does
+    # not apply: 舆情 is never extended; only 依申请公开 has the last three.
+    extension_max_days: Mapped[int | None]
+    correction_notice_days: Mapped[int | None]
+    correction_period_days: Mapped[int | None]
+    consultation_max_days: Mapped[int | None]
+
     # 依申请公开: 补正 must be asked for within 7 working days; the resident's answer is due
     # by the date the notice states.
     correction_request_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

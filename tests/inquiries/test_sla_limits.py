@@ -2,15 +2,18 @@
 三十二、三十三条; 国办发〔2016〕61号), and a change applies only to cases received after it.
 """
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.errors import ValidationError
 from portal.extensions import db
-from portal.inquiries import policy
+from portal.inquiries import extensions, policy, workflow
 from portal.inquiries.models import InquiryType, SlaPolicy
-from tests.inquiries.timetravel import TimeMachine, cheap_password_hashing
+from portal.workdays import services as workdays
+from tests.inquiries.timetravel import TimeMachine, cheap_password_hashing, end_of_beijing_day
 
 INFO, OPINION = InquiryType.INFO_REQUEST, InquiryType.OPINION
 
@@ -100,3 +103,74 @@ def test_a_looser_limit_posted_through_the_page_is_refused(client, login, handle
     assert "不能超过法定的 20 个工作日" in response.get_data(as_text=True)
     db.session.expire_all()
     assert _policy(INFO, "reply").amount == 20
+
+
+# --- a change applies only to cases received after it ------------------------------------
+# 2026-03 by hand: 03-11..13 Wed–Fri, 03-16..20 and 03-23..27 Mon–Fri; no holidays.
+
+def _set(admin, kind: InquiryType, clock: str, amount: int) -> None:
+    policy.update_policy(admin, _policy(kind, clock).id, amount)
+
+
+def test_the_correction_notice_keeps_the_days_promised_at_receipt(travel, submit, handlers):
+    """Received Tue 03-10: 7 working days → Thu 03-19 (11, 12, 13, 16, 17, 18, 19). After
+    the admin sets 5, a case received the same day is due Tue 03-17; the first one keeps
+    03-19 when its deadlines are recomputed for a calendar change."""
+    travel.to(date(2026, 3, 10), 10)
+    promised = submit(type=INFO).inquiry
+    _set(handlers["admin"], INFO, "correction_request", 5)
+    travel.to(date(2026, 3, 10), 11)
+    later = submit(type=INFO).inquiry
+
+    workdays.set_override(handlers["admin"], date(2026, 5, 20), False, "临时停工")
+
+    assert promised.correction_request_due_at == end_of_beijing_day(date(2026, 3, 19))
+    assert later.correction_request_due_at == end_of_beijing_day(date(2026, 3, 17))
+
+
+def test_the_correction_period_is_the_one_promised_at_receipt(travel, submit, handlers):
+    """补正 asked on Thu 03-12: 15 working days → Thu 04-02 (03-13, 16..20, 23..27,
+    30, 31, 04-01, 04-02); 10 days, set after the first case came in → Thu 03-26."""
+    travel.to(date(2026, 3, 10), 10)
+    promised = submit(type=INFO).inquiry
+    _set(handlers["admin"], INFO, "correction_period", 10)
+    later = submit(type=INFO).inquiry
+    travel.to(date(2026, 3, 12), 10)
+    for inquiry in (promised, later):
+        workflow.sign(handlers["handler"], inquiry.id)
+        workflow.request_correction(handlers["handler"], inquiry.id, "请写明所需信息的文号。")
+
+    assert promised.correction_due_at == end_of_beijing_day(date(2026, 4, 2))
+    assert later.correction_due_at == end_of_beijing_day(date(2026, 3, 26))
+
+
+def test_the_extension_maximum_is_the_one_promised_at_receipt(travel, submit, handlers):
+    travel.to(date(2026, 3, 10), 10)
+    promised = submit(type=INFO).inquiry
+    _set(handlers["admin"], INFO, "extension_max", 10)
+    later = submit(type=INFO).inquiry
+    for inquiry in (promised, later):
+        workflow.sign(handlers["handler"], inquiry.id)
+
+    extensions.request_extension(handlers["handler"], promised.id, 20, "需调取历史档案。")
+    with pytest.raises(ValidationError) as refused:
+        extensions.request_extension(handlers["handler"], later.id, 11, "需调取历史档案。")
+    db.session.rollback()
+
+    assert promised.pending_extension.days == 20
+    assert refused.value.message == "延期天数应为 1 至 10 个工作日。"
+    assert later.extensions == []
+
+
+def test_each_case_stores_the_limits_it_was_promised(travel, submit, handlers):
+    travel.to(date(2026, 3, 10), 10)
+    promised = submit(type=INFO).inquiry
+    consult = submit(type=InquiryType.CONSULT).inquiry
+    _set(handlers["admin"], INFO, "consultation", 10)
+    later = submit(type=INFO).inquiry
+
+    assert (promised.correction_notice_days, promised.correction_period_days,
+            promised.consultation_max_days, promised.extension_max_days) == (7, 15, 15, 20)
+    assert later.consultation_max_days == 10
+    assert (consult.extension_max_days, consult.consultation_max_days,
+            consult.correction_notice_days) == (15, None, None)
