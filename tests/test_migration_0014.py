@@ -88,3 +88,63 @@ def test_downgrade_drops_the_promised_limits(at_0013):
     assert "consultation_max_days" not in columns and "extension_max_days" not in columns
     upgrade(revision="0014")
     assert "consultation_max_days" in {column.name for column in _table("inquiries").columns}
+
+
+# Beijing-day deadlines as stored: 23:59:59 Beijing is 15:59:59 UTC, kept naive.
+def _due(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 15, 59, 59)
+
+
+def _rows() -> dict:
+    inquiries = _table("inquiries")
+    return {row.number: row for row in _execute(sa.select(inquiries))}
+
+
+@pytest.fixture
+def paused_cases(at_0013):
+    """依申请公开 received Tue 2026-03-10, due 04-08 (20 working days, 清明 04-06 off):
+    CONSULTING consults since Thu 03-12 10:00 Beijing; CONSULTED consulted 03-12..05-29,
+    53 working days, all added as before (03-10 + 73 = 06-25, 端午 06-19 off). 咨询 due
+    03-17: WAITING waits on the resident since 03-12 after a pause of no working day on
+    03-11; LATE began waiting on 03-18, after its deadline."""
+    since = datetime(2026, 3, 12, 2)
+    _insert_inquiry("CONSULTING", "info_request", status="consulting", paused_since=since,
+                    reply_due_at=_due(date(2026, 4, 8)))
+    _insert_inquiry("CONSULTED", "info_request", pauses=[["2026-03-12", "2026-05-29"]],
+                    paused_days=53, reply_due_at=_due(date(2026, 6, 25)))
+    _insert_inquiry("WAITING", "consult", status="awaiting_resident", reply_days=5,
+                    paused_since=since, pauses=[["2026-03-11", "2026-03-11"]],
+                    reply_due_at=_due(date(2026, 3, 17)))
+    _insert_inquiry("LATE", "consult", status="awaiting_resident", reply_days=5,
+                    paused_since=datetime(2026, 3, 18, 2), reply_due_at=_due(date(2026, 3, 17)))
+
+
+def test_upgrade_keeps_pauses_as_records_and_caps_consultations(paused_cases):
+    upgrade(revision="0014")
+    rows = _rows()
+
+    consulting = rows["CONSULTING"]
+    assert consulting.pauses == [{"kind": "consultation", "first": "2026-03-12", "last": None}]
+    # 04-08 + 15 working days (04-09, 10, 13..17, 20..24, 27, 28, 29)
+    assert consulting.reply_due_at == _due(date(2026, 4, 29))
+    consulted = rows["CONSULTED"]
+    assert consulted.pauses == [{"kind": "consultation", "first": "2026-03-12",
+                                 "last": "2026-05-29"}]
+    assert (consulted.paused_days, consulted.reply_due_at) == (15, _due(date(2026, 4, 29)))
+    assert rows["WAITING"].pauses == [
+        {"kind": "resident", "first": "2026-03-11", "last": "2026-03-11"},
+        {"kind": "resident", "first": "2026-03-12", "last": None}]
+    assert rows["WAITING"].reply_due_at == _due(date(2026, 3, 17))
+    assert rows["LATE"].pauses == []
+
+
+def test_downgrade_restores_pairs_and_uncapped_deadlines(paused_cases):
+    before = _rows()
+    upgrade(revision="0014")
+    downgrade(revision="0013")
+    after = _rows()
+
+    for number in ("CONSULTING", "CONSULTED", "WAITING", "LATE"):
+        old, new = before[number], after[number]
+        assert (new.pauses, new.paused_days, new.reply_due_at) == (
+            old.pauses, old.paused_days, old.reply_due_at), number

@@ -1,6 +1,7 @@
 """Inquiries of every kind over the years, in the states their age makes likely, with the
 legal clocks `portal.inquiries.clocks` would have set: sign within 1 working day, reply
-within 3 to 20 by kind, 依申请公开's 补正 notice within 7; 舆情 counted in hours."""
+within 3 to 20 by kind, 依申请公开's 补正 notice within 7, a consultation stopping the
+clock for at most 15; 舆情 counted in hours."""
 
 from __future__ import annotations
 
@@ -210,6 +211,7 @@ class InquirySeeder:
         if status in (Status.AWAITING_RESIDENT, Status.CONSULTING):
             paused = min(signed + timedelta(days=rng.uniform(0.5, 3)), now)
             row["paused_since"] = paused
+            self._pause(row, paused, reply_due)
             if status is Status.AWAITING_RESIDENT and kind is T.INFO_REQUEST:
                 requested = to_local(paused).date()
                 days = row["correction_period_days"]
@@ -217,6 +219,19 @@ class InquirySeeder:
                            correction_due_at=self.clocks.due(requested, days)[0])
         if status in (Status.REPLIED, Status.CLOSED):
             self._answer(row, town, handler, signed, reply_days, reply_due)
+
+    def _pause(self, row: dict, paused: datetime, reply_due: datetime) -> None:
+        """The open pause record, when the pause began in time; while consulting, the
+        deadline as if the consultation took the whole allowance (clocks.refresh)."""
+        if paused > reply_due:
+            return
+        consulting = row["status"] is Status.CONSULTING
+        row["pauses"] = [{"kind": "consultation" if consulting else "resident",
+                          "first": to_local(paused).date().isoformat(), "last": None}]
+        if consulting:
+            days = row["reply_days"] + row["consultation_max_days"]
+            row["reply_due_at"], provisional = self.clocks.due(row["clock_start_on"], days)
+            row["due_provisional"] = row["due_provisional"] or provisional
 
     def _answer(self, row, town, handler, signed, reply_days, reply_due) -> None:
         rng, now = self.rng, self.now

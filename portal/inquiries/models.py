@@ -61,11 +61,15 @@ STATUS_LABELS = {
     Status.RETURNED: "已退回，待重新派单", Status.REPLIED: "已答复", Status.CLOSED: "已办结",
 }
 
-# The clock runs while the government holds the ball; it stops while waiting on others.
+# The clock runs while the government holds the ball; it stops while waiting on others,
+# on a consulted third party for a capped time only (portal.inquiries.pauses).
 OPEN_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.AWAITING_RESIDENT,
                  Status.CONSULTING, Status.RETURNED)
 PAUSED_STATUSES = (Status.AWAITING_RESIDENT, Status.CONSULTING)
 RUNNING_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED)
+# Whose reply deadline can pass: the running ones, and a consultation, whose pause is
+# capped (条例第三十二条). Waiting on the resident never makes a case overdue.
+CLOCKED_STATUSES = (*RUNNING_STATUSES, Status.CONSULTING)
 ANSWERED_STATUSES = (Status.REPLIED, Status.CLOSED)
 
 
@@ -138,8 +142,9 @@ class Inquiry(db.Model):
     # The sign-for clock starts at receipt and again at each transfer or return.
     sign_clock_start_on: Mapped[date]
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Finished pauses as [first day, last day] pairs (ISO dates); the working days inside
-    # them are recounted whenever the calendar changes. `paused_days` caches the count.
+    # Pauses as {"kind", "first", "last"} records of Beijing days (portal.inquiries.pauses),
+    # recounted whenever the calendar changes. `paused_days` caches the working days of the
+    # finished ones the deadline moves for.
     pauses: Mapped[list] = mapped_column(JSON, default=list)
     paused_days: Mapped[int] = mapped_column(default=0)
     extension_days: Mapped[int] = mapped_column(default=0)

@@ -1,6 +1,6 @@
 """延期 only before the deadline it extends (条例第三十三条): asked for and approved while
 the reply period runs; after it, refused with the rule named and nothing saved; a reply
-after the deadline is late for ever.
+after the deadline is late for ever, and a wait begun after it moves nothing.
 
 Dates worked out by hand on the State Council's 2026 arrangement: 清明 04-04..04-06
 (Mon 04-06 off), 劳动节 05-01..05-05 with Sat 05-09 a working day. The start day is not
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, queries, workflow
+from portal.inquiries import clocks, extensions, queries, submission, workflow
 from portal.inquiries.models import ExtensionRequest, Inquiry, InquiryEvent, InquiryType
 from tests.inquiries.timetravel import (
     TimeMachine,
@@ -161,3 +161,23 @@ def test_approval_while_waiting_on_the_resident_is_judged_when_the_wait_began(
 
     assert inquiry.extension_days == 3
     assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 3, 20))
+
+
+def test_a_wait_begun_after_the_deadline_does_not_move_it(travel, submit, handlers):
+    """A 咨询 received Tue 03-10 is due Tue 03-17. More material asked for on Wed 03-18,
+    a day late, and received on Fri 03-20: the two days waited are not added back; the
+    case is not overdue while the resident holds the ball, and late again at once after."""
+    travel.to(date(2026, 3, 10), 9)
+    inquiry = submit(type=InquiryType.CONSULT).inquiry
+    workflow.sign(handlers["handler"], inquiry.id)
+    travel.to(date(2026, 3, 18), 9)
+    workflow.request_correction(handlers["handler"], inquiry.id, "请补充家庭住址。")
+    assert not clocks.is_overdue(inquiry, travel.now)
+    travel.to(date(2026, 3, 20), 9)
+    submission.supplement(inquiry.id, "住址为双塔村 12 号。")
+
+    assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 3, 17))
+    assert inquiry.paused_days == 0
+    assert clocks.is_overdue(inquiry, travel.now)
+    workflow.reply(handlers["handler"], inquiry.id, "请携带户口本到便民服务中心办理。")
+    assert inquiry.replied_on_time is False

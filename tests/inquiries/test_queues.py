@@ -147,13 +147,27 @@ def test_received_past_the_sign_deadline_is_overdue_before_the_reply_is_due(boar
     assert not clocks.is_overdue(board["processing_late"], now)
 
 
-def test_waiting_is_never_overdue_even_months_later(board, travel, handlers):
+def test_waiting_on_the_resident_is_never_overdue_even_months_later(board, travel,
+                                                                    handlers):
     now = travel.to(date(2026, 12, 1), 10)
-    for name in ("awaiting", "consulting"):
-        assert board[name].reply_due_at < now
-        assert not clocks.is_overdue(board[name], now)
-    assert _queue(handlers["handler"], "overdue").isdisjoint(_ids(board, "awaiting",
-                                                                  "consulting"))
+    awaiting = board["awaiting"]
+    assert awaiting.reply_due_at < now
+    assert not clocks.is_overdue(awaiting, now)
+    assert awaiting.id not in _queue(handlers["handler"], "overdue")
+    assert awaiting.id in _queue(handlers["handler"], "waiting")
+
+
+def test_consulting_is_overdue_once_past_its_allowance(board, travel, handlers):
+    """Reply due 03-16, consulting since 02-11: as if the consultation took its whole 15
+    working days, due 04-07 (03-17..20, 23..27, 30, 31, 04-01..03, 清明 04-06 off, 04-07)."""
+    consulting = board["consulting"]
+    assert consulting.reply_due_at == end_of_beijing_day(date(2026, 4, 7))
+    assert not clocks.is_overdue(consulting, beijing(date(2026, 4, 7), 23, 59))
+
+    now = travel.to(date(2026, 12, 1), 10)
+    assert clocks.is_overdue(consulting, now)
+    assert consulting.id in _queue(handlers["handler"], "overdue")
+    assert consulting.id not in _queue(handlers["handler"], "waiting")
 
 
 def test_answered_work_orders_are_never_overdue(board, travel, handlers):
