@@ -65,7 +65,7 @@ DEFAULT_POLICIES: dict[tuple[InquiryType, str], tuple[int, str]] = {
 CLOCK_LABELS = {
     "sign": "签收时限", "reply": "答复时限", "due_soon": "临期提醒（提前）",
     "extension_max": "延期上限", "correction_request": "告知补正时限",
-    "correction_period": "群众补正期限", "consultation": "第三方征求意见期限",
+    "correction_period": "群众补正期限", "consultation": "征求意见停止计时上限",
     "authoritative_info": "发布权威信息（重大）", "press_conference": "召开新闻发布会（重大）",
     "response": "回应（一般舆情）",
 }
