@@ -1,6 +1,7 @@
 """Inquiries of every kind over the years, in the states their age makes likely, with the
 legal clocks `portal.inquiries.clocks` would have set: sign within 1 working day, reply
-within 3 to 20 by kind, 依申请公开's 补正 notice within 7; 舆情 counted in hours."""
+within 3 to 20 by kind, 依申请公开's 补正 notice within 7, a consultation stopping the
+clock for at most 15; 舆情 counted in hours."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from portal.benchseed.bulk import Loader, next_id
 from portal.benchseed.county import County
 from portal.benchseed.documents import Deadlines, SearchWriter, search_writer
 from portal.benchseed.plan import Size
-from portal.inquiries.clocks import DEFAULT_POLICIES, end_of_day
+from portal.inquiries.clocks import (
+    DEFAULT_POLICIES,
+    PROMISED,
+    PROMISED_TO_APPLICANTS,
+    end_of_day,
+)
 from portal.inquiries.models import (
     InfoApplication,
     Inquiry,
@@ -57,6 +63,11 @@ class Clocks:
         self.amounts.update({(T(kind), clock): amount for kind, clock, amount in rows})
         self.deadlines = deadlines
         self.ends: dict[date, datetime] = {}
+
+    def promised(self, kind: InquiryType) -> dict[str, int]:
+        """The lengths a case of `kind` is promised at receipt (clocks.promise)."""
+        fields = PROMISED | (PROMISED_TO_APPLICANTS if kind is T.INFO_REQUEST else {})
+        return {field: self.amounts[(kind, clock)] for field, clock in fields.items()}
 
     def due(self, start: date, days: int) -> tuple[datetime, bool]:
         day, provisional = self.deadlines(start, days)
@@ -179,15 +190,14 @@ class InquirySeeder:
         """Clocks, then what happened so far: signed for, paused, answered, closed, rated."""
         rng, now, kind = self.rng, self.now, row["type"]
         start = row["clock_start_on"]
-        sign_days = self.clocks.amounts[(kind, "sign")]
-        reply_days = self.clocks.amounts[(kind, "reply")]
+        row.update(self.clocks.promised(kind))
+        sign_days, reply_days = row["sign_days"], row["reply_days"]
         sign_due, p1 = self.clocks.due(start, sign_days)
         reply_due, p2 = self.clocks.due(start, reply_days)
-        row.update(sign_days=sign_days, reply_days=reply_days, sign_due_at=sign_due,
-                   reply_due_at=reply_due, due_provisional=p1 or p2)
+        row.update(sign_due_at=sign_due, reply_due_at=reply_due, due_provisional=p1 or p2)
         if kind is T.INFO_REQUEST:
             row["correction_request_due_at"] = self.clocks.due(
-                start, self.clocks.amounts[(kind, "correction_request")])[0]
+                start, row["correction_notice_days"])[0]
         status = self._status(reply_due)
         if status is Status.CONSULTING and kind is not T.INFO_REQUEST:
             status = Status.PROCESSING
@@ -201,13 +211,27 @@ class InquirySeeder:
         if status in (Status.AWAITING_RESIDENT, Status.CONSULTING):
             paused = min(signed + timedelta(days=rng.uniform(0.5, 3)), now)
             row["paused_since"] = paused
+            self._pause(row, paused, reply_due)
             if status is Status.AWAITING_RESIDENT and kind is T.INFO_REQUEST:
                 requested = to_local(paused).date()
-                days = self.clocks.amounts[(kind, "correction_period")]
+                days = row["correction_period_days"]
                 row.update(correction_requested_on=requested, correction_days=days,
                            correction_due_at=self.clocks.due(requested, days)[0])
         if status in (Status.REPLIED, Status.CLOSED):
             self._answer(row, town, handler, signed, reply_days, reply_due)
+
+    def _pause(self, row: dict, paused: datetime, reply_due: datetime) -> None:
+        """The open pause record, when the pause began in time; while consulting, the
+        deadline as if the consultation took the whole allowance (clocks.refresh)."""
+        if paused > reply_due:
+            return
+        consulting = row["status"] is Status.CONSULTING
+        row["pauses"] = [{"kind": "consultation" if consulting else "resident",
+                          "first": to_local(paused).date().isoformat(), "last": None}]
+        if consulting:
+            days = row["reply_days"] + row["consultation_max_days"]
+            row["reply_due_at"], provisional = self.clocks.due(row["clock_start_on"], days)
+            row["due_provisional"] = row["due_provisional"] or provisional
 
     def _answer(self, row, town, handler, signed, reply_days, reply_due) -> None:
         rng, now = self.rng, self.now

@@ -1,10 +1,24 @@
 """The legal clocks of a work order.
 
 Working-day clocks (sign for, reply, 补正) count with `portal.workdays` from the day after
-the start (开始的当日不计入) and fall due at the end of the due day, Beijing time. The reply
-clock stops while the inquiry waits on the resident or a third party; the working days it
-stood still are added back when it restarts. For 依申请公开 the arrival of a correction
-restarts the count from that day (条例第三十条). 舆情 clocks count calendar hours.
+the start (开始的当日不计入) and fall due at the end of the due day, Beijing time. 舆情
+clocks count calendar hours.
+
+The reply clock stops while the inquiry waits, within legal bounds (`portal.inquiries.pauses`):
+- on the resident (补正, more material), for as long as it takes: the resident holds the
+  ball, so such a case is never overdue. For 依申请公开 the arrival of the correction
+  restarts the count from that day (条例第三十条、第三十一条); for other types the working days
+  waited are added back.
+- on a third party or another agency consulted (依申请公开 only), for at most the case's
+  allowance (条例第三十二条: 15 working days to answer; 第三十三条: that time is not counted).
+  Past it the clock runs again: while consulting, the stored deadline is the one the case
+  would have if the pause lasted exactly the allowance left, so the overdue and due-soon
+  rules, in Python and SQL, judge a consulting case by it.
+A deadline that has passed stays passed: a pause begun after it moves nothing, and an
+extension (`portal.inquiries.extensions`) must be decided before it.
+
+The lengths a case is promised are fixed at receipt (`promise`), so a later change to the
+SLA table applies only to cases received after it.
 """
 
 from __future__ import annotations
@@ -14,9 +28,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.inquiries import pauses
+from portal.inquiries.limits import HOURS, WORKING_DAYS
 from portal.inquiries.models import (
-    PAUSED_STATUSES,
-    RUNNING_STATUSES,
+    CLOCKED_STATUSES,
     Inquiry,
     InquiryType,
     Severity,
@@ -25,9 +40,6 @@ from portal.inquiries.models import (
 )
 from portal.timeutil import LOCAL_TZ, to_local
 from portal.workdays.calendar import add_working_days, working_days_between, working_deadline
-
-WORKING_DAYS = "working_days"
-HOURS = "hours"
 
 # (type, clock) → (amount, unit). Seeded into sla_policies by migration; admins edit there.
 DEFAULT_POLICIES: dict[tuple[InquiryType, str], tuple[int, str]] = {
@@ -53,7 +65,7 @@ DEFAULT_POLICIES: dict[tuple[InquiryType, str], tuple[int, str]] = {
 CLOCK_LABELS = {
     "sign": "签收时限", "reply": "答复时限", "due_soon": "临期提醒（提前）",
     "extension_max": "延期上限", "correction_request": "告知补正时限",
-    "correction_period": "群众补正期限", "consultation": "第三方征求意见期限",
+    "correction_period": "群众补正期限", "consultation": "征求意见停止计时上限",
     "authoritative_info": "发布权威信息（重大）", "press_conference": "召开新闻发布会（重大）",
     "response": "回应（一般舆情）",
 }
@@ -82,9 +94,24 @@ def start(inquiry: Inquiry, now: datetime) -> None:
     day = local_day(now)
     inquiry.clock_start_on = inquiry.sign_clock_start_on = day
     inquiry.pauses, inquiry.paused_days, inquiry.extension_days = [], 0, 0
-    inquiry.sign_days = policy(inquiry.type, "sign")
-    inquiry.reply_days = policy(inquiry.type, "reply")
+    promise(inquiry)
     refresh(inquiry)
+
+
+# Inquiry field → SLA clock: the lengths a case is promised at receipt.
+PROMISED = {"sign_days": "sign", "reply_days": "reply", "extension_max_days": "extension_max"}
+PROMISED_TO_APPLICANTS = {"correction_notice_days": "correction_request",
+                          "correction_period_days": "correction_period",
+                          "consultation_max_days": "consultation"}
+
+
+def promise(inquiry: Inquiry) -> None:
+    """Fix on the inquiry the clock lengths of the SLA table as it stands now; they are
+    read from the inquiry from then on."""
+    fields = PROMISED | (PROMISED_TO_APPLICANTS if inquiry.type is InquiryType.INFO_REQUEST
+                         else {})
+    for field, clock in fields.items():
+        setattr(inquiry, field, policy(inquiry.type, clock))
 
 
 def restart_sign_clock(inquiry: Inquiry, now: datetime) -> None:
@@ -98,9 +125,8 @@ def request_correction(inquiry: Inquiry, now: datetime) -> None:
     also gets a 补正 period, after which the application counts as given up."""
     if inquiry.type is InquiryType.INFO_REQUEST:
         inquiry.correction_requested_on = local_day(now)
-        inquiry.correction_days = policy(InquiryType.INFO_REQUEST, "correction_period")
+        inquiry.correction_days = inquiry.correction_period_days
     pause(inquiry, now)
-    refresh(inquiry)
 
 
 def refresh(inquiry: Inquiry) -> None:
@@ -110,39 +136,53 @@ def refresh(inquiry: Inquiry) -> None:
         return
     sign = working_deadline(inquiry.sign_clock_start_on, inquiry.sign_days)
     inquiry.sign_due_at = end_of_day(sign.due)
-    inquiry.paused_days = sum(max(0, working_days_between(date.fromisoformat(first),
-                                                          date.fromisoformat(last)))
-                              for first, last in inquiry.pauses or [])
-    total = inquiry.reply_days + inquiry.extension_days + inquiry.paused_days
+    allowance = inquiry.consultation_max_days or 0
+    inquiry.paused_days = pauses.counted_days(inquiry.pauses, allowance)
+    total = (inquiry.reply_days + inquiry.extension_days + inquiry.paused_days
+             + pauses.running_days(inquiry.pauses, allowance))
     reply = working_deadline(inquiry.clock_start_on, total)
     inquiry.reply_due_at = end_of_day(reply.due)
     inquiry.due_provisional = reply.provisional or sign.provisional
-    if inquiry.type is InquiryType.INFO_REQUEST:
-        notice_days = policy(inquiry.type, "correction_request")
-        inquiry.correction_request_due_at = end_of_day(
-            add_working_days(local_day(inquiry.received_at), notice_days))
+    if inquiry.correction_notice_days is not None:
+        inquiry.correction_request_due_at = end_of_day(add_working_days(
+            local_day(inquiry.received_at), inquiry.correction_notice_days))
     if inquiry.correction_requested_on and inquiry.correction_days:
         inquiry.correction_due_at = end_of_day(
             add_working_days(inquiry.correction_requested_on, inquiry.correction_days))
 
 
-def pause(inquiry: Inquiry, now: datetime) -> None:
+def pause(inquiry: Inquiry, now: datetime, kind: str = pauses.RESIDENT) -> None:
+    """Stop the reply clock, waiting on the resident or (`pauses.CONSULTATION`) on a
+    third party. A pause begun after the deadline has passed moves nothing."""
+    if not deadline_passed(inquiry, now):
+        inquiry.pauses = pauses.opened(inquiry.pauses, kind, local_day(now))
     inquiry.paused_since = now
+    refresh(inquiry)
 
 
 def resume(inquiry: Inquiry, now: datetime, *, restart: bool = False) -> None:
     """Start the stopped clock again. `restart` counts afresh from today (补正 arrived);
-    otherwise the pause is kept, and the working days inside it extend the deadline."""
+    otherwise the pause ends today and its working days extend the deadline, a
+    consultation's up to the case's allowance."""
     if restart:
         inquiry.clock_start_on = local_day(now)
         inquiry.pauses = []
-    elif inquiry.paused_since is not None:
-        pause_range = [local_day(inquiry.paused_since).isoformat(), local_day(now).isoformat()]
-        inquiry.pauses = [*(inquiry.pauses or []), pause_range]
+    else:
+        inquiry.pauses = pauses.closed(inquiry.pauses, local_day(now))
     inquiry.paused_since = None
     inquiry.correction_requested_on = inquiry.correction_days = None
     inquiry.correction_due_at = None
     refresh(inquiry)
+
+
+def consultation_days_left(inquiry: Inquiry) -> int:
+    """Working days a consultation may still stop this case's reply clock for."""
+    return pauses.allowance_left(inquiry.pauses, inquiry.consultation_max_days or 0)
+
+
+def consulted_days(inquiry: Inquiry) -> int:
+    """Working days inside the case's finished consultations, counted or not."""
+    return pauses.finished_days(inquiry.pauses, pauses.CONSULTATION)
 
 
 def start_opinion(inquiry: Inquiry, severity: Severity, now: datetime):
@@ -172,9 +212,20 @@ def refresh_opinion(inquiry: Inquiry) -> None:
     inquiry.reply_due_at = min(open_dues) if open_dues else None
 
 
+def deadline_passed(inquiry: Inquiry, now: datetime) -> bool:
+    """The reply deadline ran out while the clock was running: it is past now or, while
+    the inquiry waits on the resident, it had passed before the wait began."""
+    if inquiry.reply_due_at is None:
+        return False
+    if inquiry.status is Status.AWAITING_RESIDENT and inquiry.paused_since is not None:
+        now = min(now, inquiry.paused_since)
+    return now > inquiry.reply_due_at
+
+
 def is_overdue(inquiry: Inquiry, now: datetime) -> bool:
-    """Late on the government's side. Waiting on the resident or a third party never is."""
-    if inquiry.status in PAUSED_STATUSES or inquiry.status not in RUNNING_STATUSES:
+    """Late on the government's side: running, or consulting past the allowance. Waiting
+    on the resident never is."""
+    if inquiry.status not in CLOCKED_STATUSES:
         return False
     if inquiry.status in (Status.RECEIVED, Status.RETURNED) and inquiry.sign_due_at \
             and now > inquiry.sign_due_at:
@@ -198,7 +249,7 @@ def due_soon_cutoff(inquiry_type: InquiryType, now: datetime) -> datetime:
 
 
 def is_due_soon(inquiry: Inquiry, now: datetime) -> bool:
-    if inquiry.status not in RUNNING_STATUSES or inquiry.reply_due_at is None:
+    if inquiry.status not in CLOCKED_STATUSES or inquiry.reply_due_at is None:
         return False
     if is_overdue(inquiry, now):
         return False
@@ -212,11 +263,12 @@ def working_days_left(inquiry: Inquiry, now: datetime) -> int | None:
 
 
 def due_state(inquiry: Inquiry, now: datetime) -> str:
-    """One word for lists: done, paused, overdue, due_soon or on_track."""
+    """One word for lists: done, overdue, paused, due_soon or on_track (a consultation
+    past its allowance is overdue, not paused)."""
     if not inquiry.is_open:
         return "done"
-    if inquiry.is_paused:
-        return "paused"
     if is_overdue(inquiry, now):
         return "overdue"
+    if inquiry.is_paused:
+        return "paused"
     return "due_soon" if is_due_soon(inquiry, now) else "on_track"

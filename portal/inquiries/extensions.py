@@ -1,4 +1,11 @@
-"""延期: a handler asks, a named reviewer decides, the resident sees the new date."""
+"""延期: a handler asks, a named reviewer decides, the resident sees the new date.
+
+An extension is asked for and approved while the reply period runs: 条例第三十三条 lets
+the head of the disclosure office extend a period, telling the applicant, and a period that
+has ended can no longer be extended. Once the deadline has passed neither is possible, and
+a reply after it counts as late whatever is decided later. 依申请公开 is extended once, by at most
+20 working days; other types up to their maximum, as often as approved. The maximum is
+the one the case was promised at receipt (`Inquiry.extension_max_days`)."""
 
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ EXTENDABLE = (Status.SIGNED, Status.PROCESSING)
 
 def request_extension(actor, inquiry_id: int, days: int, reason: str) -> ExtensionRequest:
     """Ask for more working days. Requires `handler`. 依申请公开 may be extended once, by
-    at most 20 working days (条例第三十三条); others up to their policy's maximum.
+    at most 20 working days (条例第三十三条); others up to the maximum the case was promised.
     Raises PermissionDenied, Conflict or ValidationError."""
     inquiry = get_inquiry(inquiry_id)
     require(actor, Role.HANDLER, inquiry.organization, action="inquiry.extension_request",
@@ -35,9 +42,10 @@ def request_extension(actor, inquiry_id: int, days: int, reason: str) -> Extensi
         raise Conflict(f"当前状态为“{inquiry.status.label}”，不能申请延期（须先签收）。")
     if inquiry.pending_extension is not None:
         raise Conflict("已有一项延期申请等待审批。")
+    _ensure_in_time(inquiry, "申请")
     if inquiry.type is InquiryType.INFO_REQUEST and any(e.approved for e in inquiry.extensions):
         raise Conflict("依申请公开只能延期一次。")
-    limit = clocks.policy(inquiry.type, "extension_max")
+    limit = inquiry.extension_max_days
     if not isinstance(days, int) or not 1 <= days <= limit:
         raise ValidationError(f"延期天数应为 1 至 {limit} 个工作日。", field="days")
     reason = validation.text(reason, field="reason", label="延期理由", max_length=500,
@@ -66,6 +74,8 @@ def decide_extension(actor, inquiry_id: int, approve: bool, note: str = "") -> I
     if inquiry.status not in EXTENDABLE + PAUSED_STATUSES:
         raise Conflict(f"当前状态为“{inquiry.status.label}”，延期已无必要。")
     ensure_not_author(actor, request.requested_by_id)
+    if approve:
+        _ensure_in_time(inquiry, "批准")
     note = validation.text(note, field="note", label="审批意见", max_length=500,
                            required=not approve, multiline=True)
     request.approved = approve
@@ -86,6 +96,17 @@ def decide_extension(actor, inquiry_id: int, approve: bool, note: str = "") -> I
                         "reply_due_at": inquiry.reply_due_at})
     db.session.commit()
     return inquiry
+
+
+def _ensure_in_time(inquiry: Inquiry, verb: str) -> None:
+    """Raises Conflict, naming the rule, once the reply deadline has passed."""
+    if not clocks.deadline_passed(inquiry, utcnow()):
+        return
+    rule = ("《政府信息公开条例》第三十三条：延长答复期限须在期限届满前决定"
+            if inquiry.type is InquiryType.INFO_REQUEST
+            else "延期须在答复期限届满前申请并批准，超期后答复仍计为超期")
+    raise Conflict(f"答复期限已于 {format_local(inquiry.reply_due_at, '%Y-%m-%d')} 届满，"
+                   f"不能再{verb}延期（{rule}）")
 
 
 def pending_for_reviewer(actor) -> list[Inquiry]:

@@ -65,11 +65,15 @@ STATUS_LABELS = {
     Status.RETURNED: "已退回，待重新派单", Status.REPLIED: "已答复", Status.CLOSED: "已办结",
 }
 
-# The clock runs while the government holds the ball; it stops while waiting on others.
+# The clock runs while the government holds the ball; it stops while waiting on others,
+# on a consulted third party for a capped time only (portal.inquiries.pauses).
 OPEN_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.AWAITING_RESIDENT,
                  Status.CONSULTING, Status.AWAITING_FEE, Status.RETURNED)
 PAUSED_STATUSES = (Status.AWAITING_RESIDENT, Status.CONSULTING, Status.AWAITING_FEE)
 RUNNING_STATUSES = (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED)
+# Whose reply deadline can pass: the running ones, and a consultation, whose pause is
+# capped (条例第三十二条). Waiting on the resident never makes a case overdue.
+CLOCKED_STATUSES = (*RUNNING_STATUSES, Status.CONSULTING)
 ANSWERED_STATUSES = (Status.REPLIED, Status.CLOSED)
 
 
@@ -146,8 +150,9 @@ class Inquiry(db.Model):
     # The sign-for clock starts at receipt and again at each transfer or return.
     sign_clock_start_on: Mapped[date]
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Finished pauses as [first day, last day] pairs (ISO dates); the working days inside
-    # them are recounted whenever the calendar changes. `paused_days` caches the count.
+    # Pauses as {"kind", "first", "last"} records of Beijing days (portal.inquiries.pauses),
+    # recounted whenever the calendar changes. `paused_days` caches the working days of the
+    # finished ones the deadline moves for.
     pauses: Mapped[list] = mapped_column(JSON, default=list)
     paused_days: Mapped[int] = mapped_column(default=0)
     extension_days: Mapped[int] = mapped_column(default=0)
@@ -167,6 +172,14 @@ class Inquiry(db.Model):
     # The annual report counts only originals (reopened_from_id IS NULL).
     reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"),
                                                          index=True)
+
+    # The lengths the case was promised at receipt, so a later change to the SLA table
+    # applies only to cases received after it (clocks.promise). None where a clock does
+    # not apply: 舆情 is never extended; only 依申请公开 has the last three.
+    extension_max_days: Mapped[int | None]
+    correction_notice_days: Mapped[int | None]
+    correction_period_days: Mapped[int | None]
+    consultation_max_days: Mapped[int | None]
 
     # 依申请公开: 补正 must be asked for within 7 working days; the resident's answer is due
     # by the date the notice states.

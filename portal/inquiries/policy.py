@@ -1,5 +1,9 @@
 """The SLA policy table and reply templates, maintained by admins; keeping open clocks
-right when the holiday calendar changes."""
+right when the holiday calendar changes.
+
+An admin may make a clock stricter than the law, never looser (`portal.inquiries.limits`:
+条例第三十、三十二、三十三条, 国办发〔2016〕61号). A change applies to cases received after
+it: each case keeps the lengths it was promised at receipt (`clocks.promise`)."""
 
 from __future__ import annotations
 
@@ -10,13 +14,13 @@ from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks
+from portal.inquiries import clocks, limits
 from portal.inquiries.models import InquiryType, ReplyTemplate, SlaPolicy
 from portal.inquiries.queries import open_inquiries
 from portal.timeutil import utcnow
 from portal.workdays.signals import calendar_changed
 
-MAX_AMOUNT = {clocks.WORKING_DAYS: 250, clocks.HOURS: 720}
+MAX_AMOUNT = {limits.WORKING_DAYS: 250, limits.HOURS: 720}
 
 
 def list_policies() -> list[SlaPolicy]:
@@ -26,15 +30,18 @@ def list_policies() -> list[SlaPolicy]:
 
 def update_policy(actor, policy_id: int, amount: int) -> SlaPolicy:
     """Change one clock. Requires `admin`. Applies to inquiries received from now on; open
-    ones keep the period they were promised. Raises PermissionDenied or ValidationError."""
+    ones keep the period they were promised. Raises PermissionDenied, NotFound or
+    ValidationError (out of range, or looser than the law)."""
     require(actor, Role.ADMIN, None, action="sla.update")
     policy = db.session.get(SlaPolicy, policy_id)
     if policy is None:
         raise NotFound("找不到该时限设置。")
     limit = MAX_AMOUNT[policy.unit]
     if not isinstance(amount, int) or not 1 <= amount <= limit:
-        unit = "个工作日" if policy.unit == clocks.WORKING_DAYS else "小时"
-        raise ValidationError(f"时限应为 1 至 {limit} {unit}。", field="amount")
+        raise ValidationError(f"时限应为 1 至 {limit} {limits.UNIT_LABELS[policy.unit]}。",
+                              field="amount")
+    limits.ensure_within_law(policy.inquiry_type, policy.clock,
+                             clocks.CLOCK_LABELS.get(policy.clock, policy.clock), amount)
     before = policy.amount
     policy.amount = amount
     policy.updated_at = utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role
@@ -13,9 +13,9 @@ from portal.extensions import db
 from portal.inquiries import clocks
 from portal.inquiries.models import (
     ANSWERED_STATUSES,
+    CLOCKED_STATUSES,
     OPEN_STATUSES,
     PAUSED_STATUSES,
-    RUNNING_STATUSES,
     Inquiry,
     InquiryType,
     Status,
@@ -44,18 +44,21 @@ def _scope(actor, roles=STAFF_ROLES):
 
 
 def overdue_condition(now: datetime):
-    """SQL form of clocks.is_overdue (running clocks only; waiting never counts)."""
+    """`clocks.is_overdue` as SQL: a clocked status (running, or consulting, whose stored
+    deadline is the capped one; waiting on the resident never counts), and past the
+    sign-for deadline while unsigned, or past the reply deadline."""
     unsigned = Inquiry.status.in_((Status.RECEIVED, Status.RETURNED))
-    return and_(Inquiry.status.in_(RUNNING_STATUSES),
-                or_(and_(unsigned, Inquiry.sign_due_at < now), Inquiry.reply_due_at < now))
+    return and_(Inquiry.status.in_(CLOCKED_STATUSES), or_(
+        and_(unsigned, Inquiry.sign_due_at.is_not(None), Inquiry.sign_due_at < now),
+        and_(Inquiry.reply_due_at.is_not(None), Inquiry.reply_due_at < now)))
 
 
 def due_soon_condition(now: datetime):
-    """Running, not overdue, due before the earliest due-soon cutoff of the types."""
+    """`clocks.is_due_soon` as SQL: clocked, not overdue, reply due by the type's cutoff."""
     cutoffs = [and_(Inquiry.type == t, Inquiry.reply_due_at <= clocks.due_soon_cutoff(t, now))
                for t in InquiryType]
-    return and_(Inquiry.status.in_(RUNNING_STATUSES), Inquiry.reply_due_at >= now,
-                ~overdue_condition(now), or_(*cutoffs))
+    return and_(Inquiry.status.in_(CLOCKED_STATUSES), Inquiry.reply_due_at.is_not(None),
+                not_(overdue_condition(now)), or_(*cutoffs))
 
 
 def queue_statement(actor, queue: str, now: datetime) -> Select | None:
@@ -69,7 +72,7 @@ def queue_statement(actor, queue: str, now: datetime) -> Select | None:
         "unsigned": Inquiry.status.in_((Status.RECEIVED, Status.RETURNED)),
         "due_soon": due_soon_condition(now),
         "overdue": overdue_condition(now),
-        "waiting": Inquiry.status.in_(PAUSED_STATUSES),
+        "waiting": and_(Inquiry.status.in_(PAUSED_STATUSES), not_(overdue_condition(now))),
         "answered": Inquiry.status.in_(ANSWERED_STATUSES),
     }
     return stmt.where(filters[queue])

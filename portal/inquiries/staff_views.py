@@ -14,6 +14,7 @@ from portal.inquiries import (
     clocks,
     extensions,
     fees,
+    limits,
     opinion,
     policy,
     queries,
@@ -312,8 +313,13 @@ def _registered_input(form):
 @bp.get("/sla")
 @login_required
 def sla():
+    return _render_sla()
+
+
+def _render_sla():
     return render_template("inquiries/sla.html", policies=policy.list_policies(),
-                           labels=clocks.CLOCK_LABELS, form=ChineseForm())
+                           labels=clocks.CLOCK_LABELS, ceiling=limits.ceiling,
+                           form=ChineseForm())
 
 
 @bp.post("/sla/<int:policy_id>")
@@ -328,7 +334,6 @@ def update_sla(policy_id: int):
     except ValidationError as error:
         note_refusal(error)
         flash(error.message, "error")
-        return render_template("inquiries/sla.html", policies=policy.list_policies(),
-                               labels=clocks.CLOCK_LABELS, form=ChineseForm()), 400
+        return _render_sla(), 400
     flash("时限已更新，对此后受理的留言生效。", "success")
     return redirect(url_for(".sla"), code=303)

@@ -7,12 +7,14 @@ audit event and commits once.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from portal import audit, validation
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
 from portal.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks, replies
+from portal.inquiries import clocks, limits, pauses, replies
 from portal.inquiries.models import (
     Inquiry,
     InquiryEvent,
@@ -213,25 +215,54 @@ def record_correction(actor, inquiry_id: int, note: str) -> Inquiry:
 
 
 def start_consultation(actor, inquiry_id: int, party: str) -> Inquiry:
-    """征求第三方或其他机关意见 (条例第三十二、三十三条): the time it takes does not count."""
+    """征求第三方或其他机关意见: the time it takes is not counted (条例第三十三条), up to the
+    case's allowance (第三十二条, 15 working days), shared by all its consultations; past it
+    the clock runs again. Refused once the deadline has passed or the allowance is used."""
     inquiry = handled_by(actor, inquiry_id, "inquiry.consult")
     if inquiry.type is not InquiryType.INFO_REQUEST:
         raise ValidationError("只有依申请公开需要征求第三方意见。")
     _expect(inquiry, WORKABLE, "征求第三方意见")
     party = validation.text(party, field="party", label="征求意见对象", max_length=100)
-    clocks.pause(inquiry, utcnow())
+    now = utcnow()
+    _ensure_consultation_allowed(inquiry, now)
+    days = clocks.consultation_days_left(inquiry)
+    clocks.pause(inquiry, now, pauses.CONSULTATION)
+    latest = format_local(inquiry.reply_due_at, "%Y-%m-%d")
     move(actor, inquiry, Status.CONSULTING, "consult",
-          f"正在征求第三方意见（{party}），所需时间不计入答复期限。", data={"party": party})
+         f"正在征求第三方意见（{party}），所需时间不计入答复期限，但最长 {days} 个工作日"
+          f"（《政府信息公开条例》第三十二条、第三十三条）；逾期未收到意见的，由本机关依法决定"
+          f"是否公开，最迟于 {latest} 答复。", data={"party": party, "latest_due": latest})
     db.session.commit()
     return inquiry
 
 
+def _ensure_consultation_allowed(inquiry: Inquiry, now: datetime) -> None:
+    """Raises Conflict, naming the rule, when a consultation could no longer stop the clock."""
+    if clocks.deadline_passed(inquiry, now):
+        raise Conflict(
+            f"答复期限已于 {format_local(inquiry.reply_due_at, '%Y-%m-%d')} 届满，不能再转入"
+            "征求意见停止计时（征求意见所需时间不计入答复期限，《政府信息公开条例》第三十三条；"
+            "期限已经届满的，超期的事实不因此改变）。")
+    if clocks.consultation_days_left(inquiry) <= 0:
+        law = limits.ceiling(InquiryType.INFO_REQUEST, "consultation")
+        raise Conflict(
+            f"本申请征求意见不计入答复期限的时间已用满 {inquiry.consultation_max_days} 个工作日"
+            f"（{law.source}：{law.words}），不能再次停止计时；第三方逾期未提出意见的，"
+            "由本机关依法决定是否公开。")
+
+
 def end_consultation(actor, inquiry_id: int, note: str) -> Inquiry:
+    """The consultation is over: the clock runs again, the deadline moved by the working
+    days it took, up to the case's allowance."""
     inquiry = handled_by(actor, inquiry_id, "inquiry.consult_end")
     _expect(inquiry, (Status.CONSULTING,), "结束征求意见")
     note = _reason(note, "征求意见结果", "note")
     clocks.resume(inquiry, utcnow())
-    move(actor, inquiry, Status.PROCESSING, "consult_end", "第三方意见征求完毕，继续办理。",
+    message = "第三方意见征求完毕，继续办理。"
+    if clocks.consulted_days(inquiry) > inquiry.consultation_max_days:
+        message += (f"征求意见用时超过 {inquiry.consultation_max_days} 个工作日，"
+                    "超出部分计入答复期限。")
+    move(actor, inquiry, Status.PROCESSING, "consult_end", message,
           data={"new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
     inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
                                        message=f"征求意见结果：{note}"))

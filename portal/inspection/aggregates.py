@@ -2,7 +2,8 @@
 
 The database does the per-row work: the work order's group keys, its local (Beijing)
 received and replied days, the sign-for time in whole microseconds, and whether it is
-overdue or due soon right now (the rules of `portal.inquiries.clocks`, written as SQL).
+overdue or due soon right now (the rules of `portal.inquiries.clocks`, written as SQL once,
+in `portal.inquiries.queries`, for the staff queues and these figures alike).
 Python then only counts, into one cell per (organization, handler, type, month), and rolls
 the cells up into the four tables; the reply time in working days is the difference of two
 positions in a table of working days built once per call. So the figures equal those of
@@ -23,9 +24,8 @@ import sqlalchemy as sa
 
 from portal.database import is_postgresql
 from portal.extensions import db
-from portal.inquiries import clocks
-from portal.inquiries.models import RUNNING_STATUSES, Inquiry, InquiryType
-from portal.inquiries.models import Status as InquiryStatus
+from portal.inquiries.models import CLOCKED_STATUSES, Inquiry
+from portal.inquiries.queries import due_soon_condition, overdue_condition
 from portal.inspection.stats import Figures, median_of, percentile_of
 from portal.workdays.calendar import current_calendar
 
@@ -51,35 +51,17 @@ def micros_between(later, earlier):
     return seconds * MICROS_PER_SECOND + fraction
 
 
-def overdue_condition(now: datetime):
-    """`clocks.is_overdue` as SQL: running (paused statuses never are), and past the
-    sign-for deadline while unsigned, or past the reply deadline."""
-    unsigned = Inquiry.status.in_((InquiryStatus.RECEIVED, InquiryStatus.RETURNED))
-    return sa.and_(Inquiry.status.in_(RUNNING_STATUSES), sa.or_(
-        sa.and_(unsigned, Inquiry.sign_due_at.is_not(None), Inquiry.sign_due_at < now),
-        sa.and_(Inquiry.reply_due_at.is_not(None), Inquiry.reply_due_at < now)))
-
-
-def due_soon_condition(now: datetime):
-    """`clocks.is_due_soon` as SQL: running, not overdue, reply due by the type's cutoff."""
-    by_type = [sa.and_(Inquiry.type == kind,
-                       Inquiry.reply_due_at <= clocks.due_soon_cutoff(kind, now))
-               for kind in InquiryType]
-    return sa.and_(Inquiry.status.in_(RUNNING_STATUSES), Inquiry.reply_due_at.is_not(None),
-                   sa.not_(overdue_condition(now)), sa.or_(*by_type))
-
-
 def clock_counts(where: list, now: datetime) -> list[tuple]:
     """(organization_id, handler_id or 0, type, received month, overdue, due soon) per
-    group of running work orders matching `where`: the part of the figures that time
-    changes, read from the running orders alone."""
+    group of clocked work orders (running, or consulting) matching `where`: the part of the
+    figures that time changes, read from those orders alone."""
     month = sa.func.substr(local_day(Inquiry.received_at), 1, 7)
     handler = sa.func.coalesce(Inquiry.handler_id, 0)
     kind = sa.type_coerce(Inquiry.type, sa.String)
     stmt = (sa.select(Inquiry.organization_id, handler, kind, month,
                       sa.func.sum(_flag(overdue_condition(now))),
                       sa.func.sum(_flag(due_soon_condition(now))))
-            .where(*where, Inquiry.status.in_(RUNNING_STATUSES))
+            .where(*where, Inquiry.status.in_(CLOCKED_STATUSES))
             .group_by(Inquiry.organization_id, handler, kind, month))
     return [tuple(row) for row in db.session.execute(stmt)]
 

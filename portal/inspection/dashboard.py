@@ -88,11 +88,11 @@ def timeliness(paths: list[str], year: int) -> Dashboard:
 
     Two parts. What only a database change can alter (counts, rates, medians,
     percentiles) is served from this process's snapshot while the work-order version is
-    unchanged (`portal.inspection.snapshot`). What the clock alters — how many running
-    orders are overdue or due soon right now — is counted afresh on every request, over
-    the running orders only (a few thousand, not the year's hundreds of thousands). With a
-    county's deadlines passing every few seconds, keeping them in the snapshot made it
-    expire almost at once."""
+    unchanged (`portal.inspection.snapshot`). What the clock alters — how many running or
+    consulting orders are overdue or due soon right now — is counted afresh on every
+    request, over those orders only (a few thousand, not the year's hundreds of thousands).
+    With a county's deadlines passing every few seconds, keeping them in the snapshot made
+    it expire almost at once."""
     board = snapshot.cached((tuple(sorted(set(paths))), year),
                             lambda now: compute(paths, year, now))
     return with_clock_counts(board, paths, year, utcnow())

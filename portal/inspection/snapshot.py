@@ -6,9 +6,10 @@ The figures change for two reasons only:
   overrides. A `before_flush` listener bumps the work-order version (row
   `WORK_ORDERS_ID` of `content_versions`) in the same transaction as such a change,
   whichever service, CLI command or import made it;
-- time: a running work order becomes overdue when now passes its sign-for or reply
-  deadline, and 舆情 items become due soon two hours before theirs; the day-based due-soon
-  cutoff moves only when the Beijing day changes.
+- time: a running work order, or one consulting a third party past its allowance,
+  becomes overdue when now passes its sign-for or reply deadline, and 舆情 items become due
+  soon two hours before theirs; the day-based due-soon cutoff moves only when the Beijing
+  day changes.
 
 A snapshot is therefore stored with the version it was computed under, the instant it was
 computed and the first instant at which a figure could change with no database change

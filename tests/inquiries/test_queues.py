@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from portal.errors import Conflict
+from portal.extensions import db
 from portal.inquiries import clocks, extensions, queries, submission, workflow
 from portal.inquiries.models import Inquiry, InquiryType
 from tests.inquiries.timetravel import (
@@ -64,10 +66,11 @@ def board(travel, submit, handlers, orgs) -> dict[str, Inquiry]:
     for name in ("replied", "closed"):
         workflow.reply(h, items[name].id, "请到便民服务中心办理。")
     workflow.close(h, items["closed"].id)
-
-    travel.to(date(2026, 3, 18), 9)
+    # On its last day (03-17), extended by 5 to 03-24, before the deadline as it must be.
     extensions.request_extension(h, items["extended"].id, 5, "需要现场核查。")
     extensions.decide_extension(handlers["reviewer"], items["extended"].id, True, "同意")
+
+    travel.to(date(2026, 3, 18), 9)
     return items
 
 
@@ -144,13 +147,27 @@ def test_received_past_the_sign_deadline_is_overdue_before_the_reply_is_due(boar
     assert not clocks.is_overdue(board["processing_late"], now)
 
 
-def test_waiting_is_never_overdue_even_months_later(board, travel, handlers):
+def test_waiting_on_the_resident_is_never_overdue_even_months_later(board, travel,
+                                                                    handlers):
     now = travel.to(date(2026, 12, 1), 10)
-    for name in ("awaiting", "consulting"):
-        assert board[name].reply_due_at < now
-        assert not clocks.is_overdue(board[name], now)
-    assert _queue(handlers["handler"], "overdue").isdisjoint(_ids(board, "awaiting",
-                                                                  "consulting"))
+    awaiting = board["awaiting"]
+    assert awaiting.reply_due_at < now
+    assert not clocks.is_overdue(awaiting, now)
+    assert awaiting.id not in _queue(handlers["handler"], "overdue")
+    assert awaiting.id in _queue(handlers["handler"], "waiting")
+
+
+def test_consulting_is_overdue_once_past_its_allowance(board, travel, handlers):
+    """Reply due 03-16, consulting since 02-11: as if the consultation took its whole 15
+    working days, due 04-07 (03-17..20, 23..27, 30, 31, 04-01..03, 清明 04-06 off, 04-07)."""
+    consulting = board["consulting"]
+    assert consulting.reply_due_at == end_of_beijing_day(date(2026, 4, 7))
+    assert not clocks.is_overdue(consulting, beijing(date(2026, 4, 7), 23, 59))
+
+    now = travel.to(date(2026, 12, 1), 10)
+    assert clocks.is_overdue(consulting, now)
+    assert consulting.id in _queue(handlers["handler"], "overdue")
+    assert consulting.id not in _queue(handlers["handler"], "waiting")
 
 
 def test_answered_work_orders_are_never_overdue(board, travel, handlers):
@@ -169,20 +186,21 @@ def test_resuming_moves_the_deadline_by_the_working_days_waited(board, travel):
     assert clocks.is_overdue(resumed, travel.set(beijing(date(2026, 3, 20), 0, 0, 1)))
 
 
-def test_approved_extension_takes_an_overdue_item_off_the_overdue_queue(travel, submit,
-                                                                       handlers):
+def test_an_extension_cannot_take_an_overdue_item_off_the_overdue_queue(travel, submit,
+                                                                        handlers):
     travel.to(date(2026, 3, 10), 9)
     inquiry = submit(type=T.COMPLAINT).inquiry  # reply due 03-31
     workflow.sign(handlers["handler"], inquiry.id)
     travel.to(date(2026, 4, 1), 9)
-    extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
     assert inquiry.id in _queue(handlers["handler"], "overdue")
 
-    extensions.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
+    with pytest.raises(Conflict):
+        extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
+    db.session.rollback()
 
-    assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 4, 8))  # 04-06 is 清明
-    assert not clocks.is_overdue(inquiry, travel.now)
-    assert inquiry.id not in _queue(handlers["handler"], "overdue")
+    assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 3, 31))
+    assert clocks.is_overdue(inquiry, travel.now)
+    assert inquiry.id in _queue(handlers["handler"], "overdue")
 
 
 @pytest.mark.parametrize(("day", "soon"), [(date(2026, 3, 12), False),

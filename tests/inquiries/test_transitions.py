@@ -82,8 +82,10 @@ ACTIONABLE_IN = {op: next(s for s in ALLOWED if op in ALLOWED[s]) for op in OPS}
 def bring_to(travel, submit, handlers, orgs):
     """bring_to(status) → a 依申请公开 received Tue 2026-03-10, passed to the village inside
     the town (an application stays inside its 行政机关, so 退回 leads back to the town) and
-    moved to `status` by the town handler that day; then the clock moves to 04-15, past
-    every period."""
+    moved to `status` by the town handler that day; then the clock moves to Wed 04-08 10:00,
+    past the sign-for, 补正-notice and correction periods and on the last day of the reply
+    period (an extension or a consultation must begin within it); to 04-15 for a fee notice,
+    so that it has lapsed."""
     handler = handlers["handler"]
 
     def run(status: Status) -> Inquiry:
@@ -106,7 +108,8 @@ def bring_to(travel, submit, handlers, orgs):
         for op in steps:
             OPS[op][0](handler, inquiry.id, orgs)
         assert inquiry.status is status
-        travel.to(date(2026, 4, 15), 10)
+        # a fee notice of 03-10 lapses after 04-08, the 20th working day
+        travel.to(date(2026, 4, 15 if status is S.AWAITING_FEE else 8), 10)
         return inquiry
 
     return run

@@ -13,7 +13,7 @@ from portal.inspection import dashboard
 from portal.inspection.stats import Record, overall, tabulate
 from portal.timeutil import to_local
 from portal.workdays.calendar import working_days_between
-from tests.inquiries.timetravel import beijing
+from tests.inquiries.timetravel import beijing, end_of_beijing_day
 
 TYPES = [InquiryType.CONSULT, InquiryType.COMPLAINT, InquiryType.HELP, InquiryType.SUGGEST,
          InquiryType.REPORT]
@@ -100,3 +100,49 @@ def test_drill_down_by_month_lists_that_months_orders(varied_year, make_user, or
         assert len(items) == row.total
         assert {to_local(i.received_at).strftime("%Y-%m") for i in items} == {row.label}
     assert dashboard.inquiries_for(paths, 2026, month="2026-13") == []
+
+
+def test_consultations_are_judged_by_their_allowance_alike(varied_year, travel, submit,
+                                                           handlers, make_user, orgs):
+    """Three 依申请公开 received Mon 2026-03-02, reply due 03-30 (03-03..06, 09..13,
+    16..20, 23..27, 30), signed on 03-03. One consults from then on: as if for its whole 15
+    working days, due 04-21 (03-31, 04-01..03, 07..10, 13..17, 20, 21). One consults until
+    03-20, 13 working days, so is due 04-17. One waits for a 补正. On 04-16, 04-17, 04-21 and
+    04-22 they pass from due soon to overdue, and the SQL figures equal the per-object rules."""
+    from portal.auth.models import Role
+
+    handler = handlers["handler"]
+    travel.set(beijing(date(2026, 3, 2), 9))
+    long, short, waiting = (submit(title=f"申请{n}", type=InquiryType.INFO_REQUEST,
+                                   village=None).inquiry for n in range(3))
+    travel.set(beijing(date(2026, 3, 3), 9))
+    for inquiry in (long, short, waiting):
+        workflow.sign(handler, inquiry.id)
+    for inquiry in (long, short):
+        workflow.start_consultation(handler, inquiry.id, "县财政局")
+    workflow.request_correction(handler, waiting.id, "请写明所需信息的文号。")
+    travel.set(beijing(date(2026, 3, 20), 9))
+    workflow.end_consultation(handler, short.id, "同意公开。")
+    assert long.reply_due_at == end_of_beijing_day(date(2026, 4, 21))
+    assert short.reply_due_at == end_of_beijing_day(date(2026, 4, 17))
+    paths = dashboard.scope_paths(make_user("jijian-all", (Role.INSPECTOR, orgs["county"])))
+
+    for day, overdue, soon in ((date(2026, 4, 16), set(), {short}),
+                               (date(2026, 4, 17), set(), {short, long}),
+                               (date(2026, 4, 21), {short}, {long}),
+                               (date(2026, 4, 22), {short, long}, set())):
+        now = travel.set(beijing(day, 10))
+        assert {i for i in (long, short, waiting) if clocks.is_overdue(i, now)} == overdue
+        assert {i for i in (long, short, waiting) if clocks.is_due_soon(i, now)} == soon
+        board = dashboard.timeliness(paths, 2026)
+        records = [reference_record(i, now) for i in dashboard.inquiries_for(paths, 2026)]
+        assert _figures([board.total]) == _figures([overall(records)]), day
+        for name in dashboard.GROUPINGS:
+            expected = tabulate(records, name, REFERENCE_LABELS[name])
+            assert _figures(board.tables[name]) == _figures(expected), (day, name)
+        info = next(row for row in board.tables["type"] if row.label == "依申请公开")
+        assert (info.overdue, info.due_soon) == (len(overdue), len(soon))
+
+
+def _figures(rows):
+    return [tuple(getattr(row, name) for name in FIELDS) for row in rows]

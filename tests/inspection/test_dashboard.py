@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date
 
 import openpyxl
 import pytest
@@ -9,7 +10,10 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.inquiries import queries, workflow
+from portal.inquiries.models import InquiryType
 from portal.inspection import dashboard
+from tests.inquiries.timetravel import beijing, end_of_beijing_day
 
 
 def test_totals_and_percentiles(year_of_work, inspector):
@@ -79,3 +83,34 @@ def test_inspector_cannot_change_anything_but_supervise(client, login, year_of_w
     denied = db.session.scalars(select(AuditEvent).where(
         AuditEvent.result == "denied", AuditEvent.actor_name == "jijian")).all()
     assert len(denied) == 4
+
+
+def test_a_consultation_past_its_allowance_is_counted_overdue(year_of_work, travel, submit,
+                                                              handlers, inspector):
+    """Two 依申请公开 received Mon 2026-02-02, due Fri 03-06: 02-03..06 (4), 02-09..13 (9),
+    Sat 02-14 上班 (10), 春节 02-15..23 off, 02-24..27 (14), Sat 02-28 上班 (15),
+    03-02..06 (20). From 02-03 one consults a third party, the other waits for a 补正.
+    On 04-10 the consultation's 15 working days are long spent — 03-06 + 15 = 03-27
+    (03-09..13, 16..20, 23..27) — so it is overdue with D; the 补正 wait never is."""
+    handler = handlers["handler"]
+    travel.set(beijing(date(2026, 2, 2), 9))
+    consulting, waiting = (submit(title=title, type=InquiryType.INFO_REQUEST).inquiry
+                           for title in ("征求意见中", "待补正"))
+    travel.set(beijing(date(2026, 2, 3), 9))
+    for inquiry in (consulting, waiting):
+        workflow.sign(handler, inquiry.id)
+    workflow.start_consultation(handler, consulting.id, "县财政局")
+    workflow.request_correction(handler, waiting.id, "请写明所需信息的文号。")
+    assert consulting.reply_due_at == end_of_beijing_day(date(2026, 3, 27))
+    travel.set(beijing(date(2026, 4, 10), 10))
+
+    board = dashboard.timeliness(dashboard.scope_paths(inspector), 2026)
+    assert board == dashboard.compute(dashboard.scope_paths(inspector), 2026, travel.now)[0]
+
+    assert (board.total.total, board.total.overdue) == (6, 2)  # D and the consultation
+    by_type = {row.label: row.overdue for row in board.tables["type"]}
+    assert by_type["依申请公开"] == 1 and by_type["咨询"] == 1
+    overdue = {i.id for i in queries.queue(handler, "overdue", size=100).items}
+    assert overdue == {year_of_work["D"].id, consulting.id}
+    waiting_queue = {i.id for i in queries.queue(handler, "waiting", size=100).items}
+    assert waiting_queue == {waiting.id}
