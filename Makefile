@@ -6,6 +6,9 @@ FLASK := $(BIN)/flask --app portal
 PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
+# The checkout runs in development mode: a generated secret key and instance/portal.db.
+# Production (the default when unset) must be given PORTAL_SECRET_KEY and PORTAL_DATABASE_URL.
+export PORTAL_ENV ?= development
 
 .PHONY: run test test-e2e soak screenshots lint security clean bench
 
@@ -56,7 +59,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check portal tests migrations wsgi.py bench
+	$(BIN)/ruff check portal tests migrations bench wsgi.py gunicorn.conf.py setup.py
 
 ## bandit, medium and high severity; justified exceptions are listed in docs/bandit.md
 security: $(VENV)/.installed-test

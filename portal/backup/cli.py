@@ -59,8 +59,6 @@ def restore_command(path: Path, yes: bool, force: bool) -> None:
 
 def _code_revision() -> str:
     """The newest migration this code ships."""
-    from alembic.script import ScriptDirectory
+    from portal.schema import code_head
 
-    from portal import PROJECT_ROOT
-
-    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head() or ""
+    return code_head()
