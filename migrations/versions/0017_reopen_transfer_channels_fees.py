@@ -22,6 +22,10 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("答复更正记录、答复附件、信息处理费通知", "留言的受理渠道、登记人与重新办理关联")
+
 
 def upgrade():
     with op.batch_alter_table("inquiries") as batch:
