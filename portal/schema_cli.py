@@ -14,13 +14,20 @@ from portal.extensions import db
 from portal.schema import UnknownRevision, data_lost, database_revision, downgrade_path
 
 
+class Refused(click.ClickException):
+    """Printed as it is, in Chinese, without click's English "Error:"; exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), file=file, err=True)
+
+
 def _losses(revision: str):
     with db.engine.connect() as connection:
         current = database_revision(connection)
     try:
         return data_lost(downgrade_path(current, revision))
     except UnknownRevision:
-        raise click.ClickException(
+        raise Refused(
             f"找不到迁移版本“{revision}”，或它不低于当前版本 {current}。") from None
 
 
@@ -44,7 +51,7 @@ def downgrade_command(directory, sql, tag, x_arg, yes, revision):
     """降级数据库表结构（默认退一步）；删除数据的步骤须加 --yes。"""
     losses = [] if sql else _losses(revision)
     if losses and not yes:
-        raise click.ClickException(_refusal(revision, losses))
+        raise Refused(_refusal(revision, losses))
     flask_migrate.downgrade(directory, revision, sql, tag, x_arg)
     for advice in [loss.then for loss in losses if loss.then]:
         click.echo(f"降级后：{advice}")
