@@ -60,11 +60,9 @@ def test_production_needs_the_secret_key_and_the_database(monkeypatch, tmp_path)
     monkeypatch.setenv("PORTAL_SECRET_KEY", "k" * 64)
     with pytest.raises(ConfigurationError, match="必须设置 PORTAL_DATABASE_URL"):
         create_app()
-
-
-def test_development_generates_what_production_must_be_given(monkeypatch, tmp_path):
+    # development generates what production must be given
+    monkeypatch.delenv("PORTAL_SECRET_KEY")
     monkeypatch.setenv("PORTAL_ENV", "development")
-    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/instance/portal.db")
     assert (tmp_path / "instance" / "secret_key").is_file()
