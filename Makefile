@@ -6,19 +6,28 @@ FLASK := $(BIN)/flask --app portal
 PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')
+# The checkout runs in development mode: a generated secret key and instance/portal.db.
+# Production (the default when unset) must be given PORTAL_SECRET_KEY and PORTAL_DATABASE_URL.
+export PORTAL_ENV ?= development
 
-.PHONY: run test test-e2e soak screenshots lint security clean bench
+.PHONY: run test test-e2e soak screenshots lint security clean bench lock wheel-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Every dependency, indirect ones included, from the lock files with their hashes
+# (requirements/*.txt, made by `make lock`); then the portal itself, without resolving.
+INSTALL_SELF := $(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+
+$(VENV)/.installed-run: requirements/runtime.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.txt
+	$(INSTALL_SELF)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(INSTALL_SELF)
 	touch $@ $(VENV)/.installed-run
 
 ## Start the portal on embedded SQLite with demo data at http://$(HOST):$(PORT)/
@@ -46,8 +55,9 @@ screenshots: $(VENV)/.installed-test
 	bash .ci/chromium.sh
 	PORTAL_E2E=1 PORTAL_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_screenshots.py
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[bench]'
+$(VENV)/.installed-bench: requirements/bench.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+	$(INSTALL_SELF)
 	touch $@ $(VENV)/.installed-run
 
 ## Load test on loopback (wrk and nginx from Debian when missing); writes bench/RESULTS.md.
@@ -56,11 +66,28 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check portal tests migrations wsgi.py bench
+	$(BIN)/ruff check portal tests migrations bench wsgi.py gunicorn.conf.py setup.py
 
 ## bandit, medium and high severity; justified exceptions are listed in docs/bandit.md
 security: $(VENV)/.installed-test
 	$(BIN)/bandit -r portal -ll -q
+
+## Re-pin every dependency with hashes into requirements/ after changing pyproject.toml;
+## take an update with e.g. `make lock LOCK_UPGRADE=--upgrade-package=chinesecalendar`
+LOCK_UPGRADE ?=
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	for extra in runtime test bench; do \
+	  CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet $(LOCK_UPGRADE) \
+	    --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	    --no-emit-find-links --no-emit-index-url \
+	    $$([ $$extra = runtime ] || echo --extra $$extra) \
+	    --output-file requirements/$$extra.txt pyproject.toml; \
+	done
+
+## The wheel, installed outside the checkout, migrated and served (as CI checks it)
+wheel-check:
+	bash .ci/wheel.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

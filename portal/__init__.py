@@ -9,18 +9,37 @@ from flask import Flask
 
 from portal import config as portal_config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent  # the checkout, when running from one
+
+
+def bundled(name: str) -> Path:
+    """`templates`, `static` or `migrations`: inside the package when installed from a
+    wheel (setup.py maps them there), else at the top of the checkout."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PROJECT_ROOT / name
+
+
+def default_instance_path() -> str | None:
+    """PORTAL_INSTANCE_PATH, else `instance/` in a checkout, else Flask's own default
+    (`<venv>/var/portal-instance`) for an installed wheel."""
+    if os.environ.get("PORTAL_INSTANCE_PATH"):
+        return os.environ["PORTAL_INSTANCE_PATH"]
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and not (PACKAGE_DIR / "templates").is_dir():
+        return str(PROJECT_ROOT / "instance")
+    return None
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides every other source (used by tests)."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("PORTAL_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=default_instance_path(),
+        template_folder=str(bundled("templates")),
+        static_folder=str(bundled("static")),
     )
     load_config(app, config or {})
+    register_logging(app)
     register_url_converters(app)
     register_body_limits(app)
     register_extensions(app)
@@ -30,18 +49,24 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
-    from portal import headers
+    from portal import headers, logs
     from portal.safety import PercentEncodeQuery
 
     headers.init_app(app)  # ProxyFix (when configured) wraps the app outermost but one
     app.wsgi_app = PercentEncodeQuery(app.wsgi_app)
+    logs.wrap(app)  # outermost: the request id and the request line cover every answer
     return app
 
 
 def load_config(app: Flask, overrides: dict) -> None:
+    """Defaults, instance/config.py, PORTAL_* variables, then `overrides`. Raises
+    ConfigurationError (an unknown or malformed setting; in production, a missing secret
+    key or database URL) before anything is created."""
+    environment = portal_config.from_environment()
+    portal_config.require_production_settings({**environment, **overrides})
     app.config.from_object(portal_config.Defaults)
     app.config.from_pyfile("config.py", silent=True)
-    app.config.update(portal_config.from_environment())
+    app.config.update(environment)
     app.config.update(overrides)
     _private_folder(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -62,6 +87,13 @@ def _private_folder(path: Path) -> None:
     if not path.exists():
         path.mkdir(parents=True, mode=0o700)
         path.chmod(0o700)  # whatever the umask
+
+
+def register_logging(app: Flask) -> None:
+    """JSON log lines; its before_request hook is the first of all."""
+    from portal import logs
+
+    logs.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -87,7 +119,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     release_sessions_safely(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(bundled("migrations")))
     ratelimit.init_app(app)  # counts before anything touches the db (after body limits)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -166,6 +198,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(refusals_bp)  # anonymous refusals, counted
     register_issue6_blueprints(app)
     register_open_data_blueprints(app)  # issue 7
+    from portal.health import bp as health_bp
+
+    app.register_blueprint(health_bp)  # /healthz, /readyz
 
 
 def register_issue6_blueprints(app: Flask) -> None:
@@ -254,3 +289,6 @@ def register_commands(app: Flask) -> None:
     from portal.benchseed.cli import bench_seed_command
 
     app.cli.add_command(bench_seed_command)  # load-test data (make bench)
+    from portal import schema_cli
+
+    schema_cli.init_app(app)  # `db downgrade` refuses to drop records without --yes

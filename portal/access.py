@@ -33,6 +33,8 @@ INQUIRY_STAFF = frozenset({Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECT
 
 ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "static": PUBLIC,
+    "health.healthz": PUBLIC,  # process alive
+    "health.readyz": PUBLIC,  # database, schema and upload folder
     "public.home": PUBLIC,
     "preferences.elderly_mode": PUBLIC,
     "auth.login": PUBLIC,

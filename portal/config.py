@@ -1,13 +1,27 @@
-"""Configuration defaults. Every number the domain rules use lives here or in a table.
+"""Configuration defaults and the settings an operator may change. Every number the
+domain rules use lives here or in a table.
 
 Precedence, lowest first: these defaults, `instance/config.py`, environment variables
 prefixed `PORTAL_` (e.g. `PORTAL_DATABASE_URL`), then the dict given to `create_app`.
+
+The settings are the names in `setting_names()`: the attributes of `Defaults` (less the
+Flask mechanics in `FIXED`) and the few read before the app exists (`EARLY`). The
+README's settings table lists exactly these (tests/test_settings.py). An unknown
+`PORTAL_*` variable stops the portal with the nearest valid name, since a misspelt one
+would otherwise be ignored silently (a misspelt database URL meant a new, empty SQLite
+database). In production (`PORTAL_ENV`, default `production`; `make run` and the tests
+set `development`) the secret key and the database URL must be given: nothing is
+generated or assumed.
 """
 
+import difflib
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
+
+import click
 
 
 class Defaults:
@@ -28,6 +42,7 @@ class Defaults:
     IMPORT_TIME_LIMIT_SECONDS = 10
     IMPORT_MEMORY_LIMIT_BYTES = 256 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
+    SECRET_KEY: str | None = None  # required in production; generated in development
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -56,9 +71,14 @@ class Defaults:
     TRUSTED_HOSTS: list[str] | None = None
     # HSTS lifetime sent on HTTPS responses (seconds); 0 turns it off.
     HSTS_MAX_AGE = 365 * 24 * 3600
+    # The session cookie is Secure over HTTPS anyway; True makes it Secure always.
+    SESSION_COOKIE_SECURE = False
+    # Rendered public pages shared between the workers as files (portal/pagecache/).
+    PAGE_CACHE_SHARED = True
+    # Level of the JSON log lines (DEBUG, INFO, WARNING, ERROR).
+    LOG_LEVEL = "INFO"
 
     SITE_NAME = "政务公开门户"
-    TIMEZONE = "Asia/Shanghai"
 
     # 政府信息公开条例 第二十六条：信息形成或变更之日起 20 个工作日内公开。
     DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS = 20
@@ -85,7 +105,7 @@ class Defaults:
     # SHA-256, or "sm2" with SM3 (GB/T 39786-2021). Chosen once, before the first event.
     TRANSPARENCY_ALGORITHM = "ed25519"
     TRANSPARENCY_KEY_FILE: str | None = None  # default instance/transparency/log-key
-    TRANSPARENCY_ORIGIN: str | None = None  # what heads name the log: default SITE_URL
+    TRANSPARENCY_ORIGIN: str | None = None  # what heads name the log: default SITE_NAME
 
     # 频率限制：按客户端地址计数，计数存于本库 rate_limit_counters 表，所有 worker 共享。
     RATELIMIT_ENABLED = True
@@ -103,52 +123,133 @@ class Defaults:
 
 
 ENV_PREFIX = "PORTAL_"
-_BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE"}
-_INT_KEYS = {
-    "AUDIT_RETENTION_DAYS",
-    "REFUSAL_AUDIT_PER_WINDOW",
-    "REFUSAL_RETENTION_DAYS",
-    "MAX_CONTENT_LENGTH",
-    "FORM_MAX_BYTES",
-    "LONG_TEXT_FORM_MAX_BYTES",
-    "MAX_FORM_PARTS",
-    "ATTACHMENT_MAX_BYTES",
-    "IMPORT_TIME_LIMIT_SECONDS",
-    "IMPORT_MEMORY_LIMIT_BYTES",
-    "DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS",
-    "DISCLOSURE_REVIEW_STEPS",
-    "PAGE_SIZE",
-    "SESSION_IDLE_MINUTES",
-    "SESSION_ABSOLUTE_HOURS",
-    "LOGIN_LOCKOUT_THRESHOLD",
-    "LOGIN_LOCKOUT_MINUTES",
-    "PASSWORD_REMINDER_DAYS",
-    "PROXY_FIX_HOPS",
-    "ENROLMENT_CODE_DAYS",
-    "HSTS_MAX_AGE",
-    "SQLITE_BUSY_TIMEOUT_MS",
-}
+PRODUCTION, DEVELOPMENT = "production", "development"
+# Flask mechanics, not settings: no environment variable changes them.
+FIXED = frozenset({"SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "MAX_CONTENT_LENGTH",
+                   "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
+                   "PERMANENT_SESSION_LIFETIME"})
+# Read before the application exists: by create_app (ENV, INSTANCE_PATH) and by
+# gunicorn.conf.py (BIND, WORKERS); DATABASE_URL becomes SQLALCHEMY_DATABASE_URI.
+EARLY = frozenset({"ENV", "DATABASE_URL", "INSTANCE_PATH", "BIND", "WORKERS"})
+# Read by the test suite and the make targets, never by the portal.
+TOOLING = frozenset({"TEST_DATABASE_URL", "E2E", "SOAK", "SCREENSHOTS", "CHROMIUM"})
 _LIST_KEYS = {"TRUSTED_HOSTS", "MFA_REQUIRED_ROLES", "SECRET_KEY_FALLBACKS"}
+_INT_KEYS = {"WORKERS"}
+REQUIRED_IN_PRODUCTION = {"SECRET_KEY": "PORTAL_SECRET_KEY",
+                          "SQLALCHEMY_DATABASE_URI": "PORTAL_DATABASE_URL"}
 
 
-def from_environment() -> dict:
-    """Read `PORTAL_*` variables; `PORTAL_DATABASE_URL` maps to SQLALCHEMY_DATABASE_URI."""
+class ConfigurationError(click.ClickException):
+    """A setting that would make the portal run wrongly; it refuses to start. A click
+    exception, so the `flask` command prints the message and exits with status 1."""
+
+    def format_message(self) -> str:
+        return f"政务公开门户无法启动：{self.message}"
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), file=file, err=True)
+
+
+def setting_names() -> list[str]:
+    """Every `PORTAL_*` name the portal understands, sorted."""
+    keys = {key for key in vars(Defaults) if key.isupper() and key not in FIXED}
+    return sorted(ENV_PREFIX + key for key in keys | EARLY)
+
+
+def _kind(key: str) -> type:
+    if key in _LIST_KEYS:
+        return list
+    if key in _INT_KEYS:
+        return int
+    default = getattr(Defaults, key, None)
+    if isinstance(default, bool | int):
+        return type(default)
+    return list if isinstance(default, tuple | list) else str
+
+
+def _parse(name: str, key: str, value: str):
+    kind = _kind(key)
+    if kind is bool:
+        word = value.strip().lower()
+        if word not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise ConfigurationError(f"设置 {name} 应为 true 或 false，而不是“{value}”。")
+        return word in ("1", "true", "yes", "on")
+    if kind is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigurationError(f"设置 {name} 应为整数，而不是“{value}”。") from None
+    if kind is list:
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def unknown_setting_message(name: str) -> str:
+    """The refusal for a `PORTAL_*` name nobody reads, with the nearest valid one."""
+    keys = [known.removeprefix(ENV_PREFIX) for known in setting_names()]
+    nearest = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), keys, n=1, cutoff=0.6)
+    if nearest:
+        return f"未知的设置 {name}，您是不是要设置 {ENV_PREFIX}{nearest[0]}？"
+    return f"未知的设置 {name}。全部设置及其含义见 README 的“设置”一节。"
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict:
+    """Read the `PORTAL_*` variables of `environ` (default: the process's) into config
+    keys; `PORTAL_DATABASE_URL` maps to SQLALCHEMY_DATABASE_URI.
+
+    Raises ConfigurationError for an unknown name or a value of the wrong kind.
+    """
+    environ = os.environ if environ is None else environ
+    known = set(setting_names())
     found: dict = {}
-    for name, value in os.environ.items():
-        if not name.startswith(ENV_PREFIX):
+    problems = []
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name.removeprefix(ENV_PREFIX) in TOOLING:
+            continue
+        if name not in known:
+            problems.append(unknown_setting_message(name))
             continue
         key = name.removeprefix(ENV_PREFIX)
         if key == "DATABASE_URL":
             key = "SQLALCHEMY_DATABASE_URI"
-        if key in _INT_KEYS:
-            found[key] = int(value)
-        elif key in _LIST_KEYS:
-            found[key] = [item.strip() for item in value.split(",") if item.strip()]
-        elif key in _BOOL_KEYS:
-            found[key] = value.strip().lower() in ("1", "true", "yes", "on")
-        else:
+        value = _parse(name, key, environ[name])
+        if key not in EARLY:
             found[key] = value
+    if problems:
+        raise ConfigurationError("\n".join(problems))
     return found
+
+
+def mode(environ: Mapping[str, str] | None = None) -> str:
+    """`production` unless PORTAL_ENV says `development`.
+
+    Raises ConfigurationError for any other value."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(ENV_PREFIX + "ENV", PRODUCTION).strip().lower() or PRODUCTION
+    if value not in (PRODUCTION, DEVELOPMENT):
+        raise ConfigurationError(f"设置 PORTAL_ENV 应为 production 或 development，"
+                                 f"而不是“{value}”。")
+    return value
+
+
+def require_production_settings(config: Mapping, environ: Mapping[str, str] | None = None
+                                ) -> None:
+    """In production the secret key and the database must be given, not generated or
+    assumed: raises ConfigurationError naming the missing variables."""
+    if mode(environ) != PRODUCTION:
+        return
+    missing = [name for key, name in REQUIRED_IN_PRODUCTION.items() if not config.get(key)]
+    if missing:
+        raise ConfigurationError(
+            f"生产环境必须设置 {'、'.join(missing)}（见 README 的“部署”一节）。"
+            "在开发机上试用请设 PORTAL_ENV=development（make run 已设置）。")
+
+
+def check_environment(environ: Mapping[str, str] | None = None) -> None:
+    """What gunicorn.conf.py runs before any worker starts: the same checks as
+    `create_app`, on the environment alone. Raises ConfigurationError."""
+    found = from_environment(environ)
+    require_production_settings(found, environ)
 
 
 def persistent_secret_key(instance_path: str) -> str:

@@ -64,6 +64,8 @@ def add_security_headers(response):
     if request.is_secure and max_age:
         response.headers.setdefault("Strict-Transport-Security",
                                     f"max-age={max_age}; includeSubDomains")
+    if request.endpoint == "static":
+        return response  # the same files for everyone: portal/assets.py sets their policy
     if "_user_id" in session or is_private(request.endpoint) \
             or request.endpoint in RESIDENT_PAGES:
         _no_store(response)
@@ -73,6 +75,7 @@ def add_security_headers(response):
 def _no_store(response) -> None:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
+    response.headers.pop("X-Accel-Expires", None)  # nginx stores only what carries it
     response.vary.add("Cookie")
 
 

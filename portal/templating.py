@@ -50,6 +50,9 @@ def register(app: Flask) -> None:
         # corpus in tests/badinput checks no stored script comes back on any page).
         return Markup(value or "")  # nosec B704
 
+    from portal import assets
+
+    assets.init_app(app)  # static_url(): static files under content-hashed URLs
     from portal.personal_data.files import is_public
 
     app.jinja_env.tests["public_file"] = is_public

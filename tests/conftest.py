@@ -26,6 +26,8 @@ from portal.organizations.services import build_organization
 
 MFA_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
+# The tests run the portal in development mode (a generated secret key is fine there).
+os.environ.setdefault("PORTAL_ENV", "development")
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 # Browser tests need Chromium and take a while: `make test-e2e` runs them.
 collect_ignore_glob = [] if os.environ.get("PORTAL_E2E") else ["e2e/*"]

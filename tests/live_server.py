@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import json
 import os
 import re
 import signal
@@ -27,8 +28,8 @@ REQUEST_SECONDS = 30
 @contextmanager
 def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dict | None = None):
     """gunicorn on the given database; yields (port, access log path). The access log
-    lines read "<worker pid> <status> <method> <path>"; the master's pid is written to
-    `tmp_path / "gunicorn.pid"` (see `worker_pids`)."""
+    holds the portal's JSON request lines (`access_lines`); the master's pid is written
+    to `tmp_path / "gunicorn.pid"` (see `worker_pids`)."""
     port = free_port()
     access_log = tmp_path / "access.log"
     error_log = tmp_path / "error.log"
@@ -42,7 +43,6 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dic
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--access-logfile", str(access_log),
-               "--access-logformat", "%(p)s %(s)s %(m)s %(U)s",
                "--pid", str(tmp_path / "gunicorn.pid"), "wsgi:app"]
     with error_log.open("wb") as errors:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment,
@@ -135,13 +135,25 @@ def post_concurrently(port: int, path: str, forms: list[str], cookie: str
     return results
 
 
-def pids_serving(access_log: Path, method_path: str, expected: int) -> set[str]:
+def access_lines(access_log: Path) -> list[dict]:
+    """The request lines written so far (a line still being written is left out)."""
+    lines = []
+    for line in access_log.read_text().splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue
+    return lines
+
+
+def pids_serving(access_log: Path, method_path: str, expected: int) -> set[int]:
     """Worker pids that served `expected` requests "<METHOD> <path>", once all are logged
     (a worker writes the line just after sending the response)."""
+    method, path = method_path.split(" ", 1)
     deadline = time.monotonic() + REQUEST_SECONDS
     while True:
-        lines = [line.split() for line in access_log.read_text().splitlines()
-                 if line.endswith(" " + method_path)]
+        lines = [line for line in access_lines(access_log)
+                 if line.get("method") == method and line.get("path") == path]
         if len(lines) >= expected or time.monotonic() > deadline:
-            return {pid for pid, *_rest in lines}
+            return {line["pid"] for line in lines}
         time.sleep(0.05)

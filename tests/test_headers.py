@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from portal import PROJECT_ROOT, create_app
+from portal import bundled, create_app
 from portal.auth.models import Role
 
 
@@ -27,7 +26,7 @@ def test_every_page_gets_the_security_headers(client):
 def test_no_template_carries_inline_script_or_style():
     """What the policy forbids must not be in the pages to begin with."""
     offenders = []
-    for template in Path(PROJECT_ROOT, "templates").rglob("*.html"):
+    for template in bundled("templates").rglob("*.html"):
         text = template.read_text(encoding="utf-8")
         if template.name == "document.html":  # a downloaded file, served with its own policy
             continue

@@ -16,6 +16,10 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ()  # rate-limit counters only: they refill with use
+
 
 def upgrade():
     op.create_table(

@@ -14,6 +14,10 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("政府信息公开工作年度报告 annual_reports、行政复议与诉讼登记 info_appeals",)
+
 
 def upgrade():
     op.create_table('annual_reports',

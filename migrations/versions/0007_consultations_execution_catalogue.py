@@ -21,6 +21,10 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("征求意见及群众意见、执行公开任务与进度、公开目录与公开指南，公开信息与目录的关联",)
+
 ART21 = "《中华人民共和国政府信息公开条例》第二十一条"
 TWENTY_DAYS = "信息形成或者变更之日起20个工作日内"
 TOWN = "乡镇人民政府"

@@ -18,6 +18,10 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("审计日志的清理检查点 audit_checkpoints（清理后校验审计链所需）、督办记录 supervision_notices",)
+
 SQLITE = [
     "DROP TRIGGER audit_events_no_delete",
     """CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events

@@ -23,6 +23,11 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("站内搜索索引 search_documents 及引擎表（可重建）", "Open311 接口密钥 open311_api_keys")
+DOWNGRADE_THEN = "重新升级（flask --app portal db upgrade）后运行 flask --app portal search reindex 重建搜索索引；Open311 接口密钥须重新签发（flask --app portal open311 issue-key）"
+
 
 def upgrade():
     op.create_table(

@@ -21,6 +21,11 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("账号的登录失败计数、锁定时间、动态验证码密钥与最近使用步、改密时间（users 表 5 列）",)
+DOWNGRADE_THEN = "重新升级后，必须使用动态验证码的账号须由管理员签发绑定码重新绑定"
+
 
 def upgrade():
     with op.batch_alter_table("users") as batch:

@@ -29,6 +29,10 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ()  # the public content version counter only: caches refill
+
 INDEXES = (
     ("disclosures", "ix_disclosures_status_published", ["status", "published_at", "id"]),
     ("village_notices", "ix_village_notices_board_keyset",

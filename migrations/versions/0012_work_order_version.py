@@ -20,6 +20,10 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ()  # the work-order version counter only: snapshots refill
+
 WORK_ORDERS_ID = 2
 DASHBOARD_COLUMNS = ["organization_id", "received_at", "handler_id", "type", "status",
                      "signed_at", "replied_at", "signed_on_time", "replied_on_time",

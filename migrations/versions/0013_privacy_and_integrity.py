@@ -28,6 +28,11 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("个人信息人工核对记录 privacy_clearances、匿名拒绝计数 refusal_tallies", "附件的个人信息检查结果、绑定码、提交摘要等列")
+DOWNGRADE_THEN = "重新升级后运行 flask --app portal attachments rescan，附件重新检查通过后才向公众提供"
+
 
 def upgrade():
     with op.batch_alter_table("inquiries") as batch:

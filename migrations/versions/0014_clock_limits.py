@@ -36,6 +36,10 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops (portal/schema.py refuses it without
+# --yes).
+DOWNGRADE_DROPS = ("各案件受理时承诺的时限（签收、答复、延期、补正、征求意见上限）",)
+
 PUBLIC_TYPES = ("consult", "suggest", "complaint", "help", "report", "info_request")
 # (type, clock) → the law's limit, as portal.inquiries.limits stands at this revision
 CEILINGS = {

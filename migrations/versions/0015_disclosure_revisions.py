@@ -20,6 +20,10 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops (portal/schema.py refuses it without
+# --yes).
+DOWNGRADE_DROPS = ("已发布信息的修订稿及其审核记录 disclosure_revisions",)
+
 PENDING = sa.text("status = 'pending'")
 
 

@@ -26,6 +26,10 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops (portal/schema.py refuses it without
+# --yes).
+DOWNGRADE_DROPS = ("年度报告的定稿、报送状态与定稿数字", "公开指南的传真号码", "重新办理与原件的关联")
+
 NOT_EXIST = "信息不存在告知书"
 OLD_NOT_EXIST = ("经检索查找，本机关未制作或获取您申请的政府信息。根据《中华人民共和国"
                  "政府信息公开条例》第三十六条第四项的规定，告知您本机关不掌握相关政府信息。")

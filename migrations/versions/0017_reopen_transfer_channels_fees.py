@@ -21,6 +21,10 @@ down_revision = "0016"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops: tables and columns holding records
+# (portal/schema.py refuses it without --yes).
+DOWNGRADE_DROPS = ("答复更正记录、答复附件、信息处理费通知", "留言的受理渠道与登记人")
+
 
 REGISTERED_FK = "fk_inquiries_registered_by_id_users"
 

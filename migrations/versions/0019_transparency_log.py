@@ -27,6 +27,13 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
+# What `flask db downgrade` past this revision drops (portal/schema.py refuses it without
+# --yes).
+DOWNGRADE_DROPS = ("透明日志的签名树头 tree_heads、公钥 log_keys 与见证签名 cosignatures",
+                   "透明日志的叶子与节点 merkle_leaves、merkle_nodes")
+DOWNGRADE_THEN = ("重新升级时日志从保留的审计记录重建，此前签发的树头不再能由本站证明，"
+                  "须告知持有树头的见证方与纪委")
+
 TABLES = ("merkle_leaves", "merkle_nodes", "log_keys", "tree_heads", "cosignatures")
 
 

@@ -1,6 +1,8 @@
 """`/api/v1/`: the read-only JSON API and its OpenAPI document.
 
-Every response carries an ETag (a hash of its body) and answers If-None-Match with 304.
+Every response carries an ETag (a hash of its body) and answers If-None-Match with 304;
+caches must revalidate before every reuse (`public, no-cache`), so nothing withdrawn is
+served from one.
 Errors are JSON `{"error": …, "message": …}` (portal.errors answers every /api/ path in
 JSON). GET requests are rate limited per client (RATELIMIT_API_READ).
 """
@@ -13,17 +15,20 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from portal.api import civic, openapi, resources, serializers
 from portal.api.paging import Listing, page
+from portal.pagecache.store import CACHE_CONTROL, NGINX_EXPIRES
 from portal.ratelimit import limit
 from portal.villages.public_views import public_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-CACHE_SECONDS = 60
 
 
 def _json(payload: dict) -> Response:
+    """A JSON answer any cache may keep but must revalidate before reuse, as the public
+    pages (portal.pagecache): a withdrawn document is gone from the API at once."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     response = current_app.response_class(body, mimetype="application/json")
-    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers[NGINX_EXPIRES[0]] = NGINX_EXPIRES[1]
     response.headers["Access-Control-Allow-Origin"] = "*"  # public data, read-only
     response.add_etag()
     return response.make_conditional(request)

@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
 from portal.audit.services import head_hash, verify_chain
 from portal.database import read_only
+from portal.timeutil import utcnow
 
 audit_cli = AppGroup("audit", help="审计日志：校验哈希链、导出链头。")
 
@@ -64,7 +67,13 @@ def purge_command(older_than_days: int) -> None:
 
 
 @audit_cli.command("head")
-def head_command() -> None:
+@click.option("--append", "append_to", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="另把“UTC 时间 链头哈希”追加为该文件的一行（每日留存）。")
+def head_command(append_to: Path | None) -> None:
     """打印当前链头哈希，供每日留存。"""
     with read_only():
-        click.echo(head_hash())
+        head = head_hash()
+    click.echo(head)
+    if append_to is not None:
+        with append_to.open("a", encoding="utf-8") as record:
+            record.write(f"{utcnow().isoformat(timespec='seconds')} {head}\n")

@@ -18,6 +18,7 @@ import os
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -124,13 +125,16 @@ def _safe_member(info: tarfile.TarInfo) -> None:
         raise BadArchive(f"备份文件含有不允许的条目“{name[:80]}”，已拒绝。")
 
 
-def read_verified(path: Path) -> Manifest:
-    """Read the manifest and check every member's sha256 and size against it.
+def read_verified(path: Path, progress: Callable[[int, int], None] | None = None
+                  ) -> Manifest:
+    """Read the manifest and check every member's sha256 and size against it;
+    `progress(members read, bytes read)` after each member.
 
     Raises BadArchive naming the first problem; nothing is extracted.
     """
     found: dict[str, dict] = {}
     manifest_data = None
+    read = 0
     try:
         with _open(path) as tar:
             for info in tar:
@@ -143,6 +147,9 @@ def read_verified(path: Path) -> Manifest:
                 while chunk := handle.read(CHUNK):
                     digest.update(chunk)
                 found[info.name] = {"sha256": digest.hexdigest(), "size": info.size}
+                read += info.size
+                if progress is not None:
+                    progress(len(found), read)
             # tarfile stops at a damaged header as if at the end; reading on to the end
             # of the gzip stream checks its CRC, so damage anywhere is noticed.
             while tar.fileobj.read(CHUNK):
@@ -175,16 +182,21 @@ def _parse_manifest(data: bytes | None, path: Path) -> Manifest:
     return manifest
 
 
-def extract(path: Path, manifest: Manifest, targets: dict[str, Path]) -> None:
+def extract(path: Path, manifest: Manifest, targets: dict[str, Path],
+            progress: Callable[[int, int], None] | None = None) -> None:
     """Write the named members to their targets in one pass over the archive, each
     through a temporary file beside its target (fsynced, checked against the manifest's
-    sha256 again, then renamed)."""
+    sha256 again, then renamed). `progress(members written, bytes written)` after each."""
+    done = written = 0
     try:
         with _open(path) as tar:
             for info in tar:
                 if info.name in targets:
                     _write_checked(tar.extractfile(info), targets[info.name],
                                    manifest.members[info.name]["sha256"], info.name)
+                    done, written = done + 1, written + info.size
+                    if progress is not None:
+                        progress(done, written)
     except (tarfile.TarError, EOFError, zlib.error) as error:
         raise BadArchive(f"备份文件 {path.name} 已损坏（读取中断：{error}）。") from error
 

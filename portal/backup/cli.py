@@ -2,32 +2,77 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from portal.backup import retention
 from portal.backup.operations import check_archive, create_backup, restore_backup
 from portal.errors import DomainError
+from portal.timeutil import utcnow
+
+STAGES = {"database": "数据库", "uploads": "上传文件", "verify": "校验"}
+
+
+def megabytes(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB"
+
+
+class Progress:
+    """Prints each stage's counts and bytes as they go: at most once a second, and
+    always at a stage's last step."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every, self.last = every, 0.0
+
+    def __call__(self, stage: str, done: int, total: int, written: int) -> None:
+        now = time.monotonic()
+        finished = total and done == total
+        if not finished and now - self.last < self.every:
+            return
+        self.last = now
+        count = f"{done}/{total} 个" if total > 1 or stage == "uploads" else ""
+        if stage == "verify":
+            count = f"{done} 个条目"
+        click.echo(f"  {STAGES[stage]}：{count}{'，' if count else ''}{megabytes(written)}")
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--keep-days", type=click.IntRange(min=1), default=None,
+              help="PATH 为目录时：备份成功后删除该目录中早于这么多天的备份（只删本命令命名的 "
+                   "portal-日期-时间.tar.gz）。")
 @with_appcontext
-def backup_command(path: Path) -> None:
-    """备份数据库和全部上传文件到一个归档文件（网站运行中也可执行）。"""
+def backup_command(path: Path, keep_days: int | None) -> None:
+    """备份数据库和全部上传文件到一个归档文件（网站运行中也可执行）。PATH 为目录时，
+    归档命名为 portal-<UTC 日期>-<时间>.tar.gz。"""
+    folder = path if path.is_dir() else None
+    if keep_days is not None and folder is None:
+        raise click.UsageError("--keep-days 须与一个已存在的目录一起使用，例如 "
+                               "flask --app portal backup /var/backups/portal --keep-days 14")
+    now = utcnow()
+    target = folder / retention.archive_name(now) if folder else path
+    click.echo(f"开始备份到 {target}")
     try:
-        manifest = create_backup(path)
+        manifest = create_backup(target, Progress())
     except DomainError as error:
         raise click.ClickException(error.message) from error
     uploads = len(manifest.upload_members)
-    click.echo(f"备份完成：{path}")
+    click.echo(f"备份完成：{target}（{megabytes(target.stat().st_size)}）")
     click.echo(f"  数据库：{manifest.engine}，表结构版本 {manifest.schema_revision}")
     click.echo(f"  上传文件：{uploads} 个")
     click.echo(f"  审计链：{manifest.audit_events} 条记录，链头 {manifest.audit_head}")
     if manifest.tree_head:
         click.echo(f"  签名树头：{manifest.tree_head['tree_size']} 个叶子，"
                    f"根 {manifest.tree_head['root_hash']}")
+    if folder is not None and keep_days is not None:
+        old = retention.expired(folder, keep_days, now, keep=target)
+        for archive in old:
+            archive.unlink()
+            click.echo(f"已删除超过 {keep_days} 天的备份：{archive.name}")
+        click.echo(f"保留期 {keep_days} 天：删除 {len(old)} 个旧备份。")
 
 
 @click.command("restore")
@@ -38,12 +83,14 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path, yes: bool, force: bool) -> None:
     """从备份归档恢复数据库和上传文件（请先停止网站），然后检查完整性和审计链。"""
     try:
-        manifest = check_archive(path)
+        click.echo(f"校验备份文件 {path}")
+        manifest = check_archive(path, Progress())
         click.echo(f"备份文件校验通过：{manifest.created_at} 的 {manifest.engine} 备份，"
                    f"{len(manifest.upload_members)} 个上传文件。")
         if not yes:
             click.confirm("恢复将覆盖当前数据库和上传目录中的同名文件，确定继续吗？", abort=True)
-        report = restore_backup(path, force=force)
+        click.echo("开始恢复")
+        report = restore_backup(path, force=force, progress=Progress())
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"数据库完整性检查：{report.integrity}")
@@ -62,8 +109,6 @@ def restore_command(path: Path, yes: bool, force: bool) -> None:
 
 def _code_revision() -> str:
     """The newest migration this code ships."""
-    from alembic.script import ScriptDirectory
+    from portal.schema import code_head
 
-    from portal import PROJECT_ROOT
-
-    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head() or ""
+    return code_head()

@@ -7,6 +7,7 @@ so the actor is SYSTEM); both are recorded in the audit log.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,11 +31,19 @@ def _upload_files(folder: Path) -> list[Path]:
                   if path.is_file() and not path.name.startswith("."))
 
 
-def create_backup(path: Path) -> Manifest:
+Progress = Callable[[str, int, int, int], None]
+
+
+def _silent(_stage: str, _done: int, _total: int, _bytes: int) -> None:
+    return None
+
+
+def create_backup(path: Path, progress: Progress = _silent) -> Manifest:
     """Write one archive with a consistent copy of the database, then every uploaded file.
 
     Works while the site serves. The database is copied first: a file its rows name was
     written before the row was committed, so it is on disk when the folder is copied.
+    `progress(stage, done, total, bytes)` is told of each step ("database", "uploads").
     Raises ValidationError for an unusable path, ToolFailed when pg_dump fails.
     """
     path = path.resolve()
@@ -50,9 +59,14 @@ def create_backup(path: Path) -> Manifest:
             copy = Path(work) / database.member
             facts = database.dump(copy)
             writer.add_file(database.member, copy)
+            progress("database", 1, 1, copy.stat().st_size)
         folder = Path(current_app.config["UPLOAD_FOLDER"])
-        for file in _upload_files(folder):
+        files = _upload_files(folder)
+        written = 0
+        for done, file in enumerate(files, start=1):
             writer.add_file(UPLOADS + file.relative_to(folder).as_posix(), file)
+            written += writer.members[UPLOADS + file.relative_to(folder).as_posix()]["size"]
+            progress("uploads", done, len(files), written)
         manifest = Manifest(engine=database.engine, database_member=database.member,
                             created_at=utcnow().isoformat(),
                             schema_revision=facts.schema_revision,
@@ -87,11 +101,11 @@ class RestoreReport:
         return self.integrity in ("ok", "不适用（PostgreSQL）") and self.audit_ok
 
 
-def check_archive(path: Path) -> Manifest:
+def check_archive(path: Path, progress: Progress = _silent) -> Manifest:
     """The verified manifest of an archive, refusing one for another engine.
 
     Raises BadArchive (corrupt, incomplete or foreign file) or Conflict."""
-    manifest = read_verified(path)
+    manifest = read_verified(path, lambda done, read: progress("verify", done, 0, read))
     database = for_app()
     if manifest.engine != database.engine:
         raise Conflict(f"备份来自 {manifest.engine} 数据库，当前配置的是 {database.engine}，"
@@ -99,7 +113,8 @@ def check_archive(path: Path) -> Manifest:
     return manifest
 
 
-def restore_backup(path: Path, *, force: bool = False) -> RestoreReport:
+def restore_backup(path: Path, *, force: bool = False,
+                   progress: Progress = _silent) -> RestoreReport:
     """Restore the database and the uploaded files from a verified archive, then check
     the result: SQLite integrity and the audit chain, which must end at the head the
     backup recorded. The site must be stopped while this runs.
@@ -113,9 +128,12 @@ def restore_backup(path: Path, *, force: bool = False) -> RestoreReport:
         raise Conflict("目标数据库中已有数据。确认要用备份覆盖时，请加 --force。")
     db.session.remove()
     database.restore(path, manifest)
+    progress("database", 1, 1, manifest.members[manifest.database_member]["size"])
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     extract(path, manifest, {name: folder / name.removeprefix(UPLOADS)
-                             for name in manifest.upload_members})
+                             for name in manifest.upload_members},
+            lambda done, written: progress("uploads", done, len(manifest.upload_members),
+                                           written))
     return _check_restored(manifest, database)
 
 

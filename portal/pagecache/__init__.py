@@ -17,10 +17,14 @@ HTTP caching policy (the headers on every page this module handles):
 - `ETag` is a hash of the body; `Last-Modified` is the last public change, or local
   midnight if later (date-dependent pages). `If-None-Match` (preferred) or
   `If-Modified-Since` that still match are answered 304 without rendering.
-- `Cache-Control: public, no-cache`: a reverse proxy (nginx `proxy_cache` with
-  `proxy_cache_revalidate on`) and browsers may keep a copy but must revalidate it with
-  us before every reuse. A withdrawn document then answers 404, never a stale 304, so no
-  cache in front of us can show it. No `max-age`, no `stale-*` directives, for that reason.
+- `Cache-Control: public, no-cache`: a shared cache and browsers may keep a copy but must
+  revalidate it with us before every reuse. A withdrawn document then answers 404, never
+  a stale 304, so no cache in front of us can show it. No `max-age`, no `stale-*`
+  directives, for that reason.
+- `X-Accel-Expires: @1`: the same for nginx, which stores nothing marked `no-cache` and
+  has no way to say "store, but ask every time" except an expiry already past
+  (`store.NGINX_EXPIRES`; docs/deploy/nginx.conf has `proxy_cache_revalidate on` and
+  ignores Cache-Control, so only pages carrying this are stored).
 - `Vary: Cookie`: signed-in staff, and the 适老化 mode, see different pages. A proxy
   should also bypass its cache when the session cookie is present.
 Signed-in users' responses are never touched here, so a `Cache-Control: no-store` set by
@@ -40,6 +44,7 @@ from portal.pagecache import version as content_version
 from portal.pagecache.shared import SharedPages
 from portal.pagecache.store import (
     CACHE_CONTROL,
+    NGINX_EXPIRES,
     Entry,
     LocalDay,
     PageStore,
@@ -205,6 +210,7 @@ def _answer(response, etag: str, state: _Request):
     response.headers["Last-Modified"] = http_date_of(state.last_modified)
     if "no-store" not in (response.headers.get("Cache-Control") or ""):
         response.headers["Cache-Control"] = CACHE_CONTROL
+        response.headers[NGINX_EXPIRES[0]] = NGINX_EXPIRES[1]
     response.vary.add("Cookie")
     if client_copy_current(request.environ, etag, state.changed):
         response.status_code = 304

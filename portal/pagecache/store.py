@@ -13,6 +13,13 @@ from werkzeug.http import http_date
 from portal.timeutil import LOCAL_TZ
 
 CACHE_CONTROL = "public, no-cache"
+# nginx's own instruction, since no Cache-Control makes nginx 1.22 store a page and still
+# ask us before every reuse: it stores nothing marked no-cache or max-age=0, and keeps
+# anything else for at least a second without asking. An expiry in the past (1970) has
+# it store the page as already stale, so every request is a conditional one (304 from
+# us while the page is current; the new page, or 404, the moment it is not). See
+# docs/deploy/nginx.conf.
+NGINX_EXPIRES = ("X-Accel-Expires", "@1")
 MAX_ENTRIES = 4000
 MAX_BYTES = 48 * 1024 * 1024  # per worker
 
@@ -116,4 +123,5 @@ def http_date_of(epoch: int) -> str:
 
 def validators(etag: str, last_modified: int) -> dict[str, str]:
     return {"ETag": etag, "Last-Modified": http_date_of(last_modified),
-            "Cache-Control": CACHE_CONTROL, "Vary": "Cookie"}
+            "Cache-Control": CACHE_CONTROL, NGINX_EXPIRES[0]: NGINX_EXPIRES[1],
+            "Vary": "Cookie"}

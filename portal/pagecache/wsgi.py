@@ -20,7 +20,7 @@ from portal.public.preferences import COOKIE as ELDERLY_COOKIE
 CANDIDATE = "portal.pagecache.candidate"
 # Headers recomputed for every answer, or set by the server.
 _OWN = frozenset({"content-length", "date", "etag", "last-modified", "cache-control",
-                  "vary", "server", "connection", "transfer-encoding"})
+                  "x-accel-expires", "vary", "server", "connection", "transfer-encoding"})
 
 
 def request_host(environ) -> str:

@@ -168,6 +168,18 @@ def test_etag_and_if_none_match(client, corpus):
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
+def test_no_cache_may_reuse_an_answer_without_asking(client, corpus):
+    """A document withdrawn after a client or proxy fetched it must not be served again
+    from their copy: they may keep it, but revalidate before each reuse (nginx too)."""
+    for path in ("/api/v1/disclosures", f"/api/v1/disclosures/{corpus.ids['D1']}"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "public, no-cache"
+        assert response.headers["X-Accel-Expires"] == "@1"
+        again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304
+        assert again.headers["Cache-Control"] == "public, no-cache"
+
+
 def test_withdrawn_and_unpublished_content_is_absent(client, corpus):
     disclosures.withdraw(corpus.people["reviewer"], corpus.ids["D1"], "内容有误")
     assert client.get(f"/api/v1/disclosures/{corpus.ids['D1']}").status_code == 404

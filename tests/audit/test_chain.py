@@ -87,3 +87,14 @@ def test_cli_verify_and_head(runner, events):
     db.session.expire_all()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"#{events[0].id}" in result.output
+
+
+def test_cli_head_appends_a_dated_line_for_daily_keeping(runner, events, tmp_path):
+    record = tmp_path / "audit-heads.txt"
+    for _ in range(2):
+        result = runner.invoke(args=["audit", "head", "--append", str(record)])
+        assert result.exit_code == 0, result.output
+    lines = record.read_text().splitlines()
+    assert len(lines) == 2
+    assert all(line.endswith(" " + events[-1].hash) for line in lines)
+    assert lines[0].split()[0].startswith("20")

@@ -6,6 +6,7 @@ import time
 
 from flask import after_this_request
 
+from portal.auth.models import Role
 from portal.disclosures import revisions, services
 from portal.disclosures.models import Status
 from portal.pagecache import version as content_version
@@ -104,6 +105,29 @@ def test_cache_control_lets_a_proxy_store_only_with_revalidation(client, publish
     assert response.headers["Cache-Control"] == "public, no-cache"
     assert "Cookie" in response.headers["Vary"]
     assert "Last-Modified" in response.headers
+
+
+def test_nginx_stores_public_pages_as_already_stale(client, published):
+    """nginx stores nothing marked no-cache; an expiry in the past has it store the page
+    and revalidate it before every reuse. Every answer carries it, fresh, cached or 304."""
+    doc = published()
+    path = f"/disclosures/{doc.id}"
+    first, cached = client.get(path), client.get(path)
+    revalidated = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+    for response in (first, cached, revalidated):
+        assert response.headers["X-Accel-Expires"] == "@1"
+        assert response.headers.get_all("X-Accel-Expires") == ["@1"]
+    assert "X-Accel-Expires" not in client.get("/inquiries/new").headers  # a form
+
+
+def test_nothing_private_is_offered_to_nginx(client, orgs, make_user, login, published):
+    published()
+    assert client.get("/disclosures/").headers["X-Accel-Expires"] == "@1"
+    login(make_user("staff-reader", (Role.EDITOR, orgs["town"])))
+    staff_view = client.get("/disclosures/")
+    assert staff_view.headers["Cache-Control"] == "no-store"
+    assert "X-Accel-Expires" not in staff_view.headers
 
 
 def test_elderly_mode_pages_are_kept_apart(client, published):

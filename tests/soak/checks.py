@@ -21,6 +21,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.inquiries.models import Inquiry
 from portal.inquiries.tracking import code_hash
+from tests.live_server import access_lines
 from tests.soak.traffic import ACK, Ledger, Resident
 
 RETRY_ROUNDS = 10
@@ -89,7 +90,8 @@ def assert_nothing_lost(found: Inventory, sent: int) -> None:
 def audit_verify(database_url: str, tmp_path) -> subprocess.CompletedProcess:
     """`flask --app portal audit verify` on the database, as an operator runs it."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
-           "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": str(tmp_path / "cli")}
+           "PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": str(tmp_path / "cli"),
+           "PORTAL_ENV": "development"}
     return subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "audit", "verify"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
@@ -106,6 +108,6 @@ def integrity(database_url: str) -> str:
 
 def statuses(access_log: Path) -> dict[str, int]:
     """How often the server answered each status, from the live server's access log."""
-    counts = Counter(line.split()[1] for line in access_log.read_text().splitlines()
-                     if len(line.split()) > 1)
+    counts = Counter(str(line["status"]) for line in access_lines(access_log)
+                     if "status" in line)
     return dict(sorted(counts.items()))

@@ -1,0 +1,72 @@
+"""Static files under URLs that change with their content: `static_url('css/site.css')`
+gives `/static/css/site.css?v=<first 12 hex digits of its sha256>`, so browsers and
+nginx may keep it for a year (`immutable`); a changed file gets a new URL at once.
+
+The app serves a request carrying the current hash as immutable and anything else
+(no `v`, an old one) as `public, no-cache`, so a stale hash is never pinned for a year.
+nginx serves /static/ from disk with the same rule (docs/deploy/nginx.conf).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, no-cache"
+
+
+class ContentHashes:
+    """sha256 prefixes of the static files, recomputed when a file's size or time
+    changes (one stat per lookup; a file is read once per change)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self._known: dict[str, tuple[int, int, str]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, filename: str) -> str | None:
+        path = (self.folder / filename).resolve()
+        if not path.is_relative_to(self.folder.resolve()):
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        with self._lock:
+            known = self._known.get(filename)
+            if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+                return known[2]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        with self._lock:
+            self._known[filename] = (stat.st_mtime_ns, stat.st_size, digest)
+        return digest
+
+
+def static_url(filename: str) -> str:
+    """The URL of a static file with its content hash; every template uses this."""
+    digest = current_app.extensions["static_hashes"].of(filename)
+    if digest is None:
+        return url_for("static", filename=filename)
+    return url_for("static", filename=filename, v=digest)
+
+
+def _cache_policy(response):
+    if request.endpoint != "static" or response.status_code not in (200, 304):
+        return response
+    filename = (request.view_args or {}).get("filename", "")
+    current = current_app.extensions["static_hashes"].of(filename)
+    wanted = request.args.get("v")
+    response.headers["Cache-Control"] = IMMUTABLE if wanted and wanted == current \
+        else REVALIDATE
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["static_hashes"] = ContentHashes(os.fspath(app.static_folder))
+    app.add_template_global(static_url)
+    app.after_request(_cache_policy)

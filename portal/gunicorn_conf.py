@@ -1,0 +1,78 @@
+"""gunicorn settings for the portal:
+
+    gunicorn -c python:portal.gunicorn_conf 'portal:create_app()'
+
+(`gunicorn.conf.py` at the top of a checkout is the same settings, for `make run`.)
+
+Environment: PORTAL_BIND (default 127.0.0.1:8000), PORTAL_WORKERS (default 2 × cores + 1),
+PORTAL_PROXY_FIX_HOPS (as for the app: how many reverse proxies stand in front). The
+settings are checked here, in the master, before any worker starts: an unknown
+`PORTAL_*` name or, in production, a missing secret key or database URL stops gunicorn
+with the portal's message and exit status 1.
+
+Forwarded headers: gunicorn itself would take `X-Forwarded-Proto` from any client on the
+same host (its default trusts 127.0.0.1), so anyone on the machine could claim HTTPS. Here
+it trusts no one unless the portal is configured to sit behind a proxy
+(PORTAL_PROXY_FIX_HOPS > 0); the app's own ProxyFix then reads exactly that many hops.
+
+Logs: the access log (standard output) and gunicorn's own messages (standard error) are
+JSON lines in the portal's format (`portal.logs`); the access line is the request line,
+with the request id, route and user the app noted, the client address and bytes sent.
+"""
+
+import multiprocessing
+import os
+import sys
+
+from gunicorn.glogging import Logger
+
+from portal import logs
+from portal.config import ConfigurationError, check_environment
+
+try:
+    check_environment()
+except ConfigurationError as error:
+    sys.stderr.write(error.format_message() + "\n")
+    raise SystemExit(1) from None
+
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("PORTAL_WORKERS") or 2 * multiprocessing.cpu_count() + 1)
+accesslog = "-"
+timeout = 30
+graceful_timeout = 30
+# Each worker is replaced after about this many requests (the jitter spreads the
+# restarts), so slow growth in one process never becomes an outage.
+max_requests = 10000
+max_requests_jitter = 1000
+
+behind_proxy = int(os.environ.get("PORTAL_PROXY_FIX_HOPS", "0") or 0) > 0
+forwarded_allow_ips = "127.0.0.1,::1" if behind_proxy else ""
+if not behind_proxy:
+    secure_scheme_headers: dict[str, str] = {}
+
+
+class JsonLogger(Logger):
+    """gunicorn's logger, writing the portal's JSON lines."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        logs.server_logs_requests = True
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                logs.json_handler(handler)
+
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        status = resp.status if isinstance(resp.status, str) else str(resp.status)
+        fields = logs.request_line(environ, environ.get(logs.FACTS), status,
+                                   request_time.total_seconds() * 1000)
+        fields.update(bytes=getattr(resp, "sent", None), pid=os.getpid(),
+                      remote_addr=environ.get("REMOTE_ADDR"),
+                      user_agent=environ.get("HTTP_USER_AGENT"))
+        level = "error" if fields["status"] >= 500 else "info"
+        getattr(self.access_log, level)("%s %s %s", fields["method"], fields["path"],
+                                        fields["status"], extra=fields)
+
+
+logger_class = JsonLogger

@@ -1,0 +1,198 @@
+"""docs/deploy/nginx.conf on Debian's nginx: it passes `nginx -t`, and a real nginx (on
+loopback, without TLS) before a real gunicorn stores public pages and the API, asks the
+app before each reuse (the app answers 304), and shows a withdrawn document at once."""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from portal import PROJECT_ROOT, bundled
+from portal.disclosures import services
+from portal.extensions import db
+from tests.live_server import access_lines, free_port, live_server
+
+SHIPPED = PROJECT_ROOT / "docs" / "deploy" / "nginx.conf"
+HOST = "gk.example.gov.cn"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+pytestmark = pytest.mark.skipif(
+    not os.access(NGINX, os.X_OK),
+    reason="Debian's nginx is not installed (apt-get install nginx; .ci/run installs it)")
+
+
+def _main_config(prefix: Path, site: str) -> str:
+    """A whole nginx.conf around the site file, everything under `prefix`."""
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+worker_processes 1;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+{site}
+}}
+"""
+
+
+def _local_paths(site: str, prefix: Path) -> str:
+    """The shipped file with its host paths moved under `prefix` (cache, log, static)."""
+    return (site.replace("/var/cache/nginx/portal", str(prefix / "cache"))
+            .replace("/var/log/nginx/portal.access.log", str(prefix / "access.log"))
+            .replace("/srv/portal/venv/lib/python3.11/site-packages/portal/static/",
+                     f"{bundled('static')}/"))
+
+
+def _self_signed(prefix: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = prefix / "cert.pem", prefix / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_the_shipped_configuration_passes_nginx_t(tmp_path):
+    cert, key = _self_signed(tmp_path)
+    site = (_local_paths(SHIPPED.read_text(), tmp_path)
+            .replace("/etc/ssl/portal/fullchain.pem", str(cert))
+            .replace("/etc/ssl/portal/privkey.pem", str(key)))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(_main_config(tmp_path, site))
+    result = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def _loopback_site(prefix: Path, port: int, app_port: int) -> str:
+    """The shipped site on 127.0.0.1:`port` without TLS (and without the redirect)."""
+    site = _local_paths(SHIPPED.read_text(), prefix)
+    site = re.sub(r"server \{\s*listen 80;.*?\n\}\n", "", site, flags=re.DOTALL)
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
+    site = re.sub(r"^\s*ssl_certificate.*\n", "", site, flags=re.MULTILINE)
+    return site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
+
+
+@pytest.fixture
+def nginx(database_url, tmp_path):
+    """(nginx port, the app's access log): nginx with the shipped site before gunicorn."""
+    (tmp_path / "app").mkdir()
+    with live_server(database_url, tmp_path / "app", workers=2) as (app_port, access_log):
+        prefix = tmp_path / "nginx"
+        prefix.mkdir()
+        port = free_port()
+        conf = prefix / "nginx.conf"
+        conf.write_text(_main_config(prefix, _loopback_site(prefix, port, app_port)))
+        subprocess.run([NGINX, "-c", str(conf), "-p", str(prefix)], check=True, timeout=30)
+        try:
+            _wait_for(port)
+            yield port, access_log
+        finally:
+            pid = int((prefix / "nginx.pid").read_text())
+            os.kill(pid, signal.SIGQUIT)
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            _get(port, "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("nginx did not start")
+
+
+def _get(port: int, path: str, headers: dict | None = None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": HOST, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        conn.close()
+
+
+def _app_statuses(access_log: Path, path: str, count: int) -> list[int]:
+    """The statuses the app gave `path`, once `count` requests for it are logged."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [line["status"] for line in access_lines(access_log)
+                 if line.get("path") == path]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_public_pages_are_stored_revalidated_and_withdrawn_at_once(nginx, published, staff):
+    port, access_log = nginx
+    doc_id = published(title="第三批危房改造名单").id
+    db.session.rollback()  # a test's transaction takes SQLite's write lock: end it
+    paths = [f"/disclosures/{doc_id}", f"/api/v1/disclosures/{doc_id}", "/"]
+    for path in paths:
+        first = _get(port, path)
+        assert first[0] == 200 and first[1]["X-Cache"] == "MISS", path
+        for _ in range(2):
+            again = _get(port, path)
+            assert again[0] == 200 and again[1]["X-Cache"] in ("REVALIDATED", "HIT"), path
+            assert again[2] == first[2]
+        # nginx asked, the app answered "not modified" without sending the page again
+        assert _app_statuses(access_log, path, 3) == [200, 304, 304], path
+
+    services.withdraw(staff["reviewer"], doc_id, "名单需复核")
+
+    page = _get(port, paths[0])
+    assert page[0] == 404
+    assert _get(port, paths[1])[0] == 404
+    home = _get(port, "/")
+    assert home[0] == 200 and "第三批危房改造名单" not in home[2]
+    listing = _get(port, "/api/v1/disclosures")
+    assert str(doc_id) not in re.findall(r'"id":(\d+)', listing[2])
+
+
+def test_forms_and_staff_are_never_stored(nginx):
+    port, _access_log = nginx
+    for _ in range(2):
+        form = _get(port, "/inquiries/new")
+        assert form[0] == 200 and form[1]["X-Cache"] == "MISS"
+    staff = _get(port, "/", headers={"Cookie": "session=anything"})
+    assert staff[1]["X-Cache"] == "BYPASS"
+
+
+def test_static_files_are_served_by_nginx_and_kept_for_a_year(nginx):
+    port, access_log = nginx
+    stylesheet = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]{12})"',
+                           _get(port, "/disclosures/")[2]).group(1)
+    status, headers, body = _get(port, stylesheet)
+    assert status == 200 and body == (bundled("static") / "css" / "site.css").read_text()
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert _get(port, "/static/css/site.css")[1]["Cache-Control"] == "public, no-cache"
+    assert not [line for line in access_lines(access_log)
+                if line.get("path", "").startswith("/static/")]
