@@ -249,3 +249,7 @@ def register_commands(app: Flask) -> None:
     from portal.benchseed.cli import bench_seed_command
 
     app.cli.add_command(bench_seed_command)  # load-test data (make bench)
+    from portal.organizations.cli import init_command, org_cli
+
+    app.cli.add_command(init_command)  # going live: the county and its first admin
+    app.cli.add_command(org_cli)
