@@ -165,6 +165,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(refusals_bp)  # anonymous refusals, counted
     register_issue6_blueprints(app)
     register_open_data_blueprints(app)  # issue 7
+    from portal.organizations.views import bp as organizations_bp
+
+    app.register_blueprint(organizations_bp)  # administrators keep the tree
 
 
 def register_issue6_blueprints(app: Flask) -> None:
