@@ -81,7 +81,8 @@ def _form(disclosure=None) -> DisclosureForm:
     form.catalogue_entry.choices = catalogue_queries.entry_choices(  # issue 6
         disclosure.catalogue_entry_id if disclosure is not None else None)
     form.organization.choices = [SelectChoice(o.id, o.full_name) for o in
-                                 queries.editable_organizations(current_user)]
+                                 queries.editable_organizations(
+                                     current_user, disclosure.organization if disclosure else None)]
     return form
 
 
