@@ -256,3 +256,6 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(init_command)  # going live: the county and its first admin
     app.cli.add_command(org_cli)
+    from portal.transfer.cli import disclosures_cli
+
+    app.cli.add_command(disclosures_cli)  # historical documents from an earlier site
