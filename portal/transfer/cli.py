@@ -6,11 +6,16 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from portal.auth.system import SYSTEM
 from portal.errors import DomainError
+from portal.transfer import dataset
+from portal.transfer.export import SUMS, export_public_records
 from portal.transfer.history import import_history
+
+TITLES = {part.name: part.title for part in dataset.PARTS}
 
 disclosures_cli = AppGroup("disclosures", help="政府信息公开：从原网站导入历史信息。")
 
@@ -58,3 +63,31 @@ def _report(row, index_number: str | None) -> None:
     click.echo(f"第 {row.number} 行  创建  索引号 {index_number}{files}  {row.title[:40]}")
     for note in row.notes:
         click.echo(f"    注意：{note}")
+
+
+@click.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--resume", is_flag=True, help="继续上次中断的导出，已完成的部分不再重写")
+@with_appcontext
+def export_command(folder: Path, resume: bool) -> None:
+    """导出全部公开记录到目录：JSON 和 CSV、附件、重新生成的财务表和 SHA256SUMS 清单。"""
+    base = current_app.config.get("SITE_URL")
+    if not base:
+        click.echo("提示：未设置 PORTAL_SITE_URL，数据中的网址以 http://localhost/ 开头。",
+                   err=True)
+    with current_app.test_request_context("/", base_url=base or "http://localhost/"):
+        try:
+            result = export_public_records(
+                SYSTEM, folder, resume=resume,
+                on_part=lambda name: click.echo(f"正在导出{TITLES[name]}……"))
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+    if result.already_complete:
+        click.echo(f"{folder} 中的导出已经完成，没有需要继续的部分。")
+        return
+    if result.skipped:
+        click.echo("已完成、未重写的部分：" + "、".join(TITLES[name] for name in result.skipped))
+    for missing in result.missing:
+        click.echo(f"警告：附件文件已从服务器磁盘丢失，未能导出：{missing}", err=True)
+    counts = "、".join(f"{TITLES[name]} {count}" for name, count in result.counts.items())
+    click.echo(f"已导出到 {folder}：{counts}。用 sha256sum -c {SUMS} 校验。")
