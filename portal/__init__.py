@@ -168,6 +168,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.organizations.views import bp as organizations_bp
 
     app.register_blueprint(organizations_bp)  # administrators keep the tree
+    from portal.transfer.views import bp as open_data_bp
+
+    app.register_blueprint(open_data_bp)  # every public record to download
 
 
 def register_issue6_blueprints(app: Flask) -> None:

@@ -247,6 +247,8 @@ ROUTE_POLICY.update({
     "organizations.edit": ADMINS,
     "organizations.deactivate": ADMINS,
     "organizations.activate": ADMINS,
+    "open_data.index": PUBLIC,
+    "open_data.download": PUBLIC,
 })
 
 
