@@ -1,4 +1,5 @@
 from wtforms import SelectField, StringField
+from wtforms.fields import SelectChoice
 
 from portal.forms import ChineseForm
 from portal.organizations.models import KIND_LABELS, OrgKind
@@ -23,7 +24,7 @@ class OrganizationForm(ChineseForm):
 
 
 class NewOrganizationForm(OrganizationForm):
-    kind = SelectField("类型", choices=[(kind.value, KIND_LABELS[kind]) for kind in
+    kind = SelectField("类型", choices=[SelectChoice(kind.value, KIND_LABELS[kind]) for kind in
                                         (OrgKind.TOWN, OrgKind.DEPARTMENT, OrgKind.VILLAGE)])
     slug = StringField("英文标识（选填）",
                        description="小写英文字母、数字和连字符，如 shuangta-cun；"

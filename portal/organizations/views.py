@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields import SelectChoice
 
 from portal import validation
 from portal.errors import Conflict, ValidationError
@@ -13,8 +14,9 @@ from portal.organizations.models import OrgKind
 bp = Blueprint("organizations", __name__, url_prefix="/staff/organizations")
 
 
-def _choices(units) -> list[tuple[int, str]]:
-    return [(org.id, f"{'　' * org.depth}{org.full_name}（{org.kind.label}）") for org in units]
+def _choices(units) -> list[SelectChoice]:
+    return [SelectChoice(org.id, f"{'　' * org.depth}{org.full_name}（{org.kind.label}）")
+            for org in units]
 
 
 @bp.get("/")
