@@ -58,6 +58,8 @@ class Defaults:
     HSTS_MAX_AGE = 365 * 24 * 3600
 
     SITE_NAME = "政务公开门户"
+    # 主办单位 in every page's footer (e.g. PORTAL_SITE_SPONSOR=民权县人民政府办公室); empty: none.
+    SITE_SPONSOR = ""
     TIMEZONE = "Asia/Shanghai"
 
     # 政府信息公开条例 第二十六条：信息形成或变更之日起 20 个工作日内公开。
