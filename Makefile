@@ -34,7 +34,7 @@ $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) demo-load --if-empty
-	PORTAL_BIND=$(HOST):$(PORT) PORTAL_WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	PORTAL_SITE_SPONSOR=$${PORTAL_SITE_SPONSOR-民权县人民政府办公室} PORTAL_BIND=$(HOST):$(PORT) PORTAL_WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## Run the test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)
 test: $(VENV)/.installed-test

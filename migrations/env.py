@@ -118,8 +118,33 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch step copies a table and DROPs the old one; with foreign keys on, SQLite
+            # refuses the DROP of a table other rows reference. They are off while migrating
+            # (PRAGMA foreign_keys has no effect inside a transaction) and every reference is
+            # checked before the migration commits.
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"迁移后有 {len(broken)} 处外键引用不存在的记录，"
+                                           f"已回滚：{broken[:5]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """Outside any transaction, on the driver's connection (the engine's "begin" hook would
+    wrap a statement sent through SQLAlchemy in BEGIN, where the pragma does nothing)."""
+    if connection.in_transaction():
+        connection.commit()
+    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

@@ -201,6 +201,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.health import bp as health_bp
 
     app.register_blueprint(health_bp)  # /healthz, /readyz
+    from portal.organizations.views import bp as organizations_bp
+
+    app.register_blueprint(organizations_bp)  # administrators keep the tree
+    from portal.transfer.views import bp as open_data_bp
+
+    app.register_blueprint(open_data_bp)  # every public record to download
 
 
 def register_issue6_blueprints(app: Flask) -> None:
@@ -292,3 +298,11 @@ def register_commands(app: Flask) -> None:
     from portal import schema_cli
 
     schema_cli.init_app(app)  # `db downgrade` refuses to drop records without --yes
+    from portal.organizations.cli import init_command, org_cli
+
+    app.cli.add_command(init_command)  # going live: the county and its first admin
+    app.cli.add_command(org_cli)
+    from portal.transfer.cli import disclosures_cli, export_command
+
+    app.cli.add_command(disclosures_cli)  # historical documents from an earlier site
+    app.cli.add_command(export_command)  # every public record, resumable

@@ -252,6 +252,20 @@ ROUTE_POLICY.update({f"transparency.{name}": PUBLIC for name in (
 # --- end issue 7 ----------------------------------------------------------------------
 
 
+# --- the organization tree and the open-data download -------------------------------
+# Admins keep the tree of their own subtree (the services check which units); the
+# dataset of every public record is public like the pages it is made of.
+ROUTE_POLICY.update({
+    "organizations.listing": ADMINS,
+    "organizations.new": ADMINS,
+    "organizations.edit": ADMINS,
+    "organizations.deactivate": ADMINS,
+    "organizations.activate": ADMINS,
+    "open_data.index": PUBLIC,
+    "open_data.download": PUBLIC,
+})
+
+
 def policy_for(endpoint: str | None) -> str | frozenset[Role] | None:
     return ROUTE_POLICY.get(endpoint or "")
 

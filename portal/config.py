@@ -79,6 +79,11 @@ class Defaults:
     LOG_LEVEL = "INFO"
 
     SITE_NAME = "政务公开门户"
+    # The address residents use (https://gk.example.gov.cn): links in exported data and the
+    # name the transparency log signs under when TRANSPARENCY_ORIGIN is not set.
+    SITE_URL: str | None = None
+    # 主办单位 in every page's footer (e.g. PORTAL_SITE_SPONSOR=民权县人民政府办公室); empty: none.
+    SITE_SPONSOR = ""
 
     # 政府信息公开条例 第二十六条：信息形成或变更之日起 20 个工作日内公开。
     DISCLOSURE_PUBLISH_WITHIN_WORKING_DAYS = 20
@@ -105,7 +110,7 @@ class Defaults:
     # SHA-256, or "sm2" with SM3 (GB/T 39786-2021). Chosen once, before the first event.
     TRANSPARENCY_ALGORITHM = "ed25519"
     TRANSPARENCY_KEY_FILE: str | None = None  # default instance/transparency/log-key
-    TRANSPARENCY_ORIGIN: str | None = None  # what heads name the log: default SITE_NAME
+    TRANSPARENCY_ORIGIN: str | None = None  # what heads name the log: default SITE_URL
 
     # 频率限制：按客户端地址计数，计数存于本库 rate_limit_counters 表，所有 worker 共享。
     RATELIMIT_ENABLED = True

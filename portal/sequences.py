@@ -25,3 +25,16 @@ def next_value(model, **keys) -> int:
     counter = db.session.scalars(stmt.execution_options(populate_existing=True)).one()
     counter.last_value += 1
     return counter.last_value
+
+
+def raise_to(model, value: int, **keys) -> None:
+    """Make the counter of `model` identified by `keys` at least `value`, so that no later
+    `next_value` hands out a number already taken elsewhere (a 索引号 carried over from an
+    earlier site). Runs in the caller's transaction."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(**keys, last_value=0)
+                       .on_conflict_do_nothing(index_elements=list(keys)))
+    stmt = select(model).filter_by(**keys).with_for_update()
+    counter = db.session.scalars(stmt.execution_options(populate_existing=True)).one()
+    counter.last_value = max(counter.last_value, value)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -98,6 +98,25 @@ def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows([_csv_text(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_chunks(rows: Iterable[Sequence[object]], batch: int = 500) -> Iterator[bytes]:
+    """`csv_bytes` in pieces of `batch` rows, for tables too long to hold twice in memory:
+    joined, the pieces are one file (a single BOM at its start)."""
+    pending: list[Sequence[object]] = []
+    first = True
+    for row in rows:
+        pending.append(row)
+        if len(pending) >= batch:
+            yield _piece(pending, first)
+            pending, first = [], False
+    if pending or first:
+        yield _piece(pending, first)
+
+
+def _piece(rows: list[Sequence[object]], first: bool) -> bytes:
+    content = csv_bytes(rows)
+    return content if first else content[len("\ufeff".encode()):]
 
 
 def table_csv(table: Table) -> bytes:

@@ -57,4 +57,5 @@ def register(app: Flask) -> None:
 
     app.jinja_env.tests["public_file"] = is_public
     app.jinja_env.globals.update(site_name=app.config["SITE_NAME"],
+                                 site_sponsor=app.config.get("SITE_SPONSOR", ""),
                                  disclosure_categories=list(Category))

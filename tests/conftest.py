@@ -134,9 +134,9 @@ def runner(app):
 def orgs(app):
     """民权县 → 双塔镇 (with 党政办、财政所 and two villages) and a second town 花园乡."""
     county = build_organization(name="民权县", slug="minquan", kind=OrgKind.COUNTY, parent=None,
-                                credit_code="11411421005340817A")
+                                credit_code="114114210053408173")
     town = build_organization(name="双塔镇", slug="shuangta", kind=OrgKind.TOWN, parent=county,
-                              credit_code="11411421005341123B")
+                              credit_code="114114210053411237")
     office = build_organization(name="党政办公室", slug="shuangta-office",
                                 kind=OrgKind.DEPARTMENT, parent=town)
     finance = build_organization(name="财政所", slug="shuangta-finance",
@@ -146,7 +146,7 @@ def orgs(app):
     village_b = build_organization(name="王堂村", slug="wangtang", kind=OrgKind.VILLAGE,
                                    parent=town)
     other_town = build_organization(name="花园乡", slug="huayuan", kind=OrgKind.TOWN,
-                                    parent=county, credit_code="11411421005342210C")
+                                    parent=county, credit_code="11411421005342210R")
     db.session.commit()
     return {"county": county, "town": town, "office": office, "finance": finance,
             "village_a": village_a, "village_b": village_b, "other_town": other_town}

@@ -58,7 +58,7 @@ def world(orgs, make_user, draft_input_factory):
         tracking.new_submission_token()).inquiry
     notice = _published_village_notice(orgs, make_user)
     managed = make_user("m-target", (Role.EDITOR, orgs["town"]))  # for /staff/users/<id>
-    return {"users": users, "doc": doc, "user_id": managed.id,
+    return {"users": users, "doc": doc, "user_id": managed.id, "org_id": orgs["village_b"].id,
             "file_id": doc.attachments[0].stored_file_id,
             "inquiry_id": inquiry.id, "notice_id": notice.id,
             **_issue6_samples(orgs, author, reviewer)}
@@ -135,7 +135,7 @@ def _url_values(rule, world) -> dict:
                # issue 7
                "category": "result", "reply_number": "2026-000001",
                "service_request_id": "2026-000001", "response_format": "json", "key_id": 1,
-               "user_id": world["user_id"]}
+               "user_id": world["user_id"], "org_id": world["org_id"]}
     return {name: samples[name] for name in rule.arguments}
 
 

@@ -86,3 +86,11 @@ def test_raw_utf8_query_strings_mean_what_they_say(app):
     captured = []
     app.wsgi_app(environ, lambda status, headers: captured.append(status))
     assert seen["x"] == "低保" and captured[0].startswith("200")
+
+
+def test_the_footer_names_the_configured_sponsor(app_config):
+    sponsored = create_app({**app_config, "SITE_SPONSOR": "花园县人民政府办公室"})
+    plain = create_app(app_config)
+
+    assert "主办：花园县人民政府办公室" in sponsored.test_client().get("/").get_data(as_text=True)
+    assert "主办" not in plain.test_client().get("/").get_data(as_text=True)

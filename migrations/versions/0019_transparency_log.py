@@ -14,7 +14,7 @@ the application's configuration at upgrade time.
 Self-contained: imports no app code.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 
 import hashlib
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -206,7 +206,17 @@ def validate_password(password: str, username: str) -> None:
 def create_user(actor, *, username: str, display_name: str, password: str,
                 grants: list[tuple[Role, Organization]]) -> User:
     """Create a staff account with role grants. Requires `admin` on every granted
-    organization. Raises PermissionDenied or ValidationError."""
+    organization, each of them active. Raises PermissionDenied or ValidationError."""
+    user = add_user(actor, username=username, display_name=display_name, password=password,
+                    grants=grants)
+    db.session.commit()
+    return user
+
+
+def add_user(actor, *, username: str, display_name: str, password: str,
+             grants: list[tuple[Role, Organization]]) -> User:
+    """`create_user` without the commit, for a caller that creates more in the same
+    transaction (the first setup of a county). Audited."""
     username = username.strip()
     if not username or len(username) > 64:
         raise ValidationError("请填写 64 个字符以内的用户名。", field="username")
@@ -215,6 +225,9 @@ def create_user(actor, *, username: str, display_name: str, password: str,
     validate_password(password, username)
     for _role, organization in grants:
         require(actor, Role.ADMIN, organization, action="user.create")
+        if not organization.active:
+            raise ValidationError(f"“{organization.full_name}”已停用，不能授予角色。",
+                                  field="organization")
     user = User(username=username, display_name=display_name.strip() or username)
     user.set_password(password)
     user.password_changed_at = utcnow()
@@ -224,5 +237,4 @@ def create_user(actor, *, username: str, display_name: str, password: str,
     audit.record(actor, "user.create", user,
                  after={"username": username,
                         "grants": [[r.value, o.slug] for r, o in grants]})
-    db.session.commit()
     return user

@@ -13,6 +13,7 @@ from portal.auth.models import TOTP_PURPOSE, Role, RoleGrant, User, new_session_
 from portal.benchseed import text
 from portal.benchseed.bulk import Loader, next_id
 from portal.benchseed.plan import Size
+from portal.organizations.credit_code import with_check_character
 from portal.organizations.models import Organization, OrgKind
 from portal.villages.models import PostingRule
 from portal.villages.schedule import DEFAULT_FREQUENCIES, DEFAULT_GRACE_DAYS
@@ -62,8 +63,8 @@ class County:
 
 
 def credit_code(number: int) -> str:
-    """A well-formed, fictional 统一社会信用代码 (18 characters)."""
-    return f"11411421MB{number:07d}A"
+    """A fictional 统一社会信用代码 with a valid check character (GB 32100-2015)."""
+    return with_check_character(f"11411421MB{number:07d}")
 
 
 def build_tree(loader: Loader, size: Size, rng: random.Random, tag: str) -> County:

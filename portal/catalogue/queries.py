@@ -120,6 +120,7 @@ def guide_for(organization: Organization) -> DisclosureGuide | None:
 
 
 def guide_organizations() -> list[Organization]:
-    """The county and its towns: the organizations that publish a 公开指南."""
+    """The county and its active towns: the organizations that publish a 公开指南."""
     return list(db.session.scalars(select(Organization).where(
-        Organization.kind.in_((OrgKind.COUNTY, OrgKind.TOWN))).order_by(Organization.path)))
+        Organization.kind.in_((OrgKind.COUNTY, OrgKind.TOWN)), Organization.active.is_(True))
+        .order_by(Organization.path)))

@@ -34,10 +34,10 @@ from portal.villages.models import NoticeCategory
 
 DATA = Path(__file__).parent / "data"
 
-# Credit codes here are fictional placeholders in the right format.
+# Credit codes here are fictional, with valid check characters (GB 32100-2015).
 TREE = {
-    "county": ("民权县", "minquan", "11411421MB1234567A"),
-    "town": ("双塔镇", "shuangta", "11411421MB2345678B"),
+    "county": ("民权县", "minquan", "11411421MB12345676"),
+    "town": ("双塔镇", "shuangta", "11411421MB2345678P"),
     "departments": [
         ("党政办公室", "shuangta-office"), ("便民服务中心", "shuangta-service"),
         ("财政所", "shuangta-finance"), ("司法所", "shuangta-justice"),

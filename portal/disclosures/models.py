@@ -128,7 +128,8 @@ class Disclosure(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id"))
     withdrawn_reason: Mapped[str] = mapped_column(String(500), default="")
     version: Mapped[int] = mapped_column(default=1)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None for a document carried over from an earlier site (`flask disclosures import`).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # issue 6: the 公开目录 entry the document is filed under (optional).
@@ -136,7 +137,7 @@ class Disclosure(db.Model):
                                                            index=True)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
-    author: Mapped[User] = relationship()
+    author: Mapped[User | None] = relationship()
     catalogue_entry: Mapped[CatalogueEntry | None] = relationship()  # issue 6
     supersedes: Mapped[Disclosure | None] = relationship(remote_side=[id])
     attachments: Mapped[list[DisclosureAttachment]] = relationship(

@@ -195,13 +195,18 @@ def review_steps() -> int:
     return 2 if int(current_app.config["DISCLOSURE_REVIEW_STEPS"]) >= 2 else 1
 
 
-def editable_organizations(actor) -> list[Organization]:
-    """Organizations the actor may publish for: every node under an `editor` grant."""
+def editable_organizations(actor, current: Organization | None = None) -> list[Organization]:
+    """Organizations the actor may publish for: every active node under an `editor` grant,
+    and `current` (a document's own unit, even deactivated) when the actor edits there."""
     paths = [g.organization.path for g in getattr(actor, "grants", []) if g.role == Role.EDITOR]
     if not paths:
         return []
     stmt = select(Organization).where(db.or_(*[Organization.path.startswith(p) for p in paths]))
-    return list(db.session.scalars(stmt.order_by(Organization.path)))
+    found = list(db.session.scalars(stmt.where(Organization.active.is_(True))
+                                    .order_by(Organization.path)))
+    if current is not None and current not in found and actor.has_role(Role.EDITOR, current):
+        found.insert(0, current)
+    return found
 
 
 def publishing_organizations() -> list[OrgChoice]:
@@ -214,7 +219,8 @@ def publishing_organizations() -> list[OrgChoice]:
 
 def _publishing_organizations() -> list[OrgChoice]:
     ids = select(Disclosure.organization_id).where(Disclosure.status == Status.PUBLISHED)
-    stmt = select(Organization).where(Organization.id.in_(ids)).order_by(Organization.path)
+    stmt = select(Organization).where(Organization.id.in_(ids), Organization.active.is_(True))\
+        .order_by(Organization.path)
     return [OrgChoice.of(org) for org in db.session.scalars(stmt)]
 
 

@@ -84,7 +84,8 @@ def _form(disclosure=None, form_class=DisclosureForm, shown=None) -> DisclosureF
     form.catalogue_entry.choices = catalogue_queries.entry_choices(
         disclosure.catalogue_entry_id if disclosure is not None else None)
     form.organization.choices = [SelectChoice(o.id, o.full_name) for o in
-                                 queries.editable_organizations(current_user)]
+                                 queries.editable_organizations(
+                                     current_user, disclosure.organization if disclosure else None)]
     return form
 
 

@@ -52,7 +52,8 @@ def _villages() -> Iterator[Url]:
         sa.select(VillageNotice.village_id, sa.func.max(VillageNotice.updated_at))
         .where(published).group_by(VillageNotice.village_id)).all())
     villages = db.session.execute(sa.select(Organization.id, Organization.slug).where(
-        Organization.kind == OrgKind.VILLAGE).order_by(Organization.path))
+        Organization.kind == OrgKind.VILLAGE, Organization.active.is_(True))
+        .order_by(Organization.path))
     slugs = {}
     for village in villages:
         slugs[village.id] = village.slug

@@ -97,6 +97,10 @@ def _validate(data: InquiryInput) -> None:
         raise ValidationError("请选择受理的乡镇。", field="place")
     if data.village is not None and data.village.parent_id != data.organization.id:
         raise ValidationError("所选村不属于该乡镇。", field="place")
+    for place in (data.organization, data.village):
+        if place is not None and not place.active:
+            raise ValidationError(f"“{place.full_name}”已撤并，不再受理留言，请重新选择所在地。",
+                                  field="place")
     if data.type is InquiryType.INFO_REQUEST:
         _validate_application(data.application or ApplicationInput())
 

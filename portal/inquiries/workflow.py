@@ -140,6 +140,8 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
             "转办")
     if target.id == inquiry.organization_id:
         raise ValidationError("请选择另一个承办单位。", field="target")
+    if not target.active:
+        raise ValidationError(f"“{target.full_name}”已停用，不能转办给它。", field="target")
     _stay_in_body(inquiry, target)
     reason = _reason(reason, "转办说明")
     source = inquiry.organization

@@ -202,5 +202,5 @@ def villages_for(paths: list[str]) -> list[Organization]:
     if not paths:
         return []
     return list(db.session.scalars(select(Organization).where(
-        Organization.kind == OrgKind.VILLAGE,
+        Organization.kind == OrgKind.VILLAGE, Organization.active.is_(True),
         or_(*[Organization.path.startswith(p) for p in paths])).order_by(Organization.path)))

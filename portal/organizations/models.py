@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,7 +19,20 @@ class OrgKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"county": "县", "town": "乡镇", "department": "站所", "village": "村"}[self.value]
+        return KIND_LABELS[self]
+
+    @classmethod
+    def parse(cls, text: str) -> OrgKind | None:
+        """The kind a person wrote: its label (县, 乡镇, 站所, 村) or its value."""
+        text = (text or "").strip()
+        for kind, label in KIND_LABELS.items():
+            if text in (label, kind.value):
+                return kind
+        return None
+
+
+KIND_LABELS = {OrgKind.COUNTY: "县", OrgKind.TOWN: "乡镇", OrgKind.DEPARTMENT: "站所",
+               OrgKind.VILLAGE: "村"}
 
 
 ALLOWED_PARENT = {
@@ -41,10 +55,13 @@ class Organization(db.Model):
     # 全称 as it appears on documents (“民权县双塔镇人民政府”); the short name is for menus.
     formal_name: Mapped[str] = mapped_column(String(100), default="")
     slug: Mapped[str] = mapped_column(String(60), unique=True)
-    # 统一社会信用代码, the prefix of every 索引号 the organization assigns.
-    credit_code: Mapped[str | None] = mapped_column(String(18))
+    # 统一社会信用代码, the prefix of every 索引号 the organization assigns; one unit's own.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # A deactivated unit (撤并的村, 撤销的站所) keeps its records and history but leaves
+    # choice lists and public navigation and takes no new inquiries or grants.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Organization]] = relationship(

@@ -65,6 +65,7 @@ CACHED_ENDPOINTS = frozenset({
     "feeds.index", "feeds.all_disclosures", "feeds.category", "feeds.organization",
     "feeds.sitemap",
     "search.results", "inquiries.replies",
+    "open_data.index",
 })
 _STATE = "_page_cache"
 
@@ -119,6 +120,13 @@ def content_state() -> tuple | None:
     if memo:
         g.content_state = found
     return found
+
+
+def last_public_change() -> int | None:
+    """Epoch seconds of the last change to public content (the same for every worker),
+    or None when the version cannot be read."""
+    state = current_app.extensions["pagecache"][1].read()
+    return None if state is None else state[1]
 
 
 _derived: dict[tuple, object] = {}

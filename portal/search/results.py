@@ -85,10 +85,12 @@ def _filter_choices() -> dict:
     used = sa.select(documents.c.organization_id).distinct()
     organizations = list(db.session.scalars(
         sa.select(Organization).where(Organization.id.in_(used),
-                                      Organization.kind != OrgKind.VILLAGE)
+                                      Organization.kind != OrgKind.VILLAGE,
+                                      Organization.active.is_(True))
         .order_by(Organization.path)))
     villages = list(db.session.scalars(
         sa.select(Organization).where(Organization.kind == OrgKind.VILLAGE,
+                                      Organization.active.is_(True),
                                       Organization.id.in_(sa.select(documents.c.village_id)))
         .order_by(Organization.path)))
     return {"kinds": KIND_LABELS, "categories": {KIND_LABELS[k]: v

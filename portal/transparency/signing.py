@@ -120,5 +120,6 @@ def load_key(path: Path | None = None) -> PrivateKey:
 
 
 def origin() -> str:
-    """What this log calls itself in what it signs: the configured origin or the site's name."""
-    return current_app.config.get("TRANSPARENCY_ORIGIN") or current_app.config["SITE_NAME"]
+    """What this log calls itself in what it signs: the site's address or name."""
+    return (current_app.config.get("TRANSPARENCY_ORIGIN") or current_app.config.get("SITE_URL")
+            or current_app.config["SITE_NAME"])

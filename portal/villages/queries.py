@@ -93,10 +93,17 @@ def visible_villages(actor) -> list[Organization]:
     return clerk_villages(actor, roles=STAFF_ROLES)
 
 
-def clerk_villages(actor, roles=(Role.VILLAGE_CLERK,)) -> list[Organization]:
+def clerk_villages(actor, roles=(Role.VILLAGE_CLERK,),
+                   current: Organization | None = None) -> list[Organization]:
+    """Active villages under the actor's grants of `roles`, and `current` (a notice's own
+    village, even deactivated)."""
     scope = _scope(actor, roles)
     if scope is None:
         return []
-    return list(db.session.scalars(select(Organization).where(
-        Organization.id.in_(scope), Organization.kind == OrgKind.VILLAGE)
-        .order_by(Organization.path)))
+    found = list(db.session.scalars(select(Organization).where(
+        Organization.id.in_(scope), Organization.kind == OrgKind.VILLAGE,
+        Organization.active.is_(True)).order_by(Organization.path)))
+    if current is not None and current not in found \
+            and any(actor.has_role(role, current) for role in roles):
+        found.insert(0, current)
+    return found

@@ -198,9 +198,11 @@ class VillageLapse:
 
 
 def villages_in(org: Organization) -> list[Organization]:
-    """The villages in `org`'s subtree (itself included if it is one), in tree order."""
+    """The active villages in `org`'s subtree (itself included if it is one), in tree
+    order: a deactivated (merged) village is owed no more postings."""
     stmt = select(Organization).where(Organization.path.startswith(org.path),
-                                      Organization.kind == OrgKind.VILLAGE)
+                                      Organization.kind == OrgKind.VILLAGE,
+                                      Organization.active.is_(True))
     return list(db.session.scalars(stmt.order_by(Organization.path)))
 
 

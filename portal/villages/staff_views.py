@@ -31,7 +31,8 @@ def _form(notice=None) -> NoticeForm:
         form.village.data = notice.village_id
         form.category.data = notice.category.value
     form.village.choices = [SelectChoice(v.id, v.full_name)
-                            for v in queries.clerk_villages(current_user)]
+                            for v in queries.clerk_villages(
+                                current_user, current=notice.village if notice else None)]
     return form
 
 

@@ -78,6 +78,7 @@ CASES = [
          page="staff_inquiries.show"),
     Case("open311_keys.issue", "name", "name", ("open311_keys.index",), page="open311_keys.index"),
     Case("workdays.set_override", "note", "note", ("workdays.index",), page="workdays.index"),
+    Case("organizations.new", "name", "formal_name", ("organizations.listing",)),
 ]
 
 # POST routes without a typed text field of their own (one-button actions, uploads) or
@@ -101,6 +102,7 @@ NO_TEXT_FIELDS = {
     "staff_villages.remove_attachment", "staff_villages.clear_suspected", "users.enrolment_code",
     "staff_inquiries.fee_notice", "staff_inquiries.fee_lapsed",
     "staff_disclosures.discard_revision",
+    "organizations.deactivate", "organizations.activate",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
@@ -122,7 +124,7 @@ SAME_PATH = {
     "annual_report.add_appeal", "annual_report.update_appeal", "workdays.confirm_year",
     "open311.create_request",
     "auth.verify", "auth.enroll", "account.password", "account.enroll", "account.remove_totp",
-    "users.new", "users.reset_password",
+    "users.new", "users.reset_password", "organizations.edit",
 }
 
 

@@ -102,7 +102,7 @@ def test_decision_link_must_be_a_published_decision(make_task, staff, orgs, clie
     disclosures.submit(staff["editor"], doc.id)
     disclosures.approve(staff["reviewer"], doc.id)
     with pytest.raises(ValidationError, match="已发布决策公开文件"):
-        make_task(decision_index="11411421005341123B/2026-00001")
+        make_task(decision_index=f"{orgs['town'].credit_code}/2026-00001")
     disclosures.publish(staff["editor"], doc.id)
     task = make_task(decision_index=doc.index_number, publish=True)
     html = client.get(f"/execution/{task.id}").get_data(as_text=True)
