@@ -16,6 +16,7 @@ from flask import current_app
 
 from portal.annual_report import frozen, queries
 from portal.annual_report.carryover import carry
+from portal.annual_report.fees import FeeFigures, count_fees
 from portal.annual_report.figures import (
     NARRATIVE_SECTIONS,
     AppealTable,
@@ -51,6 +52,7 @@ class Count:
     appeals: AppealTable
     carried_in_from: int | None  # the frozen year whose 结转下年度 gave 二、上年结转
     missed: tuple[str, ...]  # that year did not count them; counted as 本年新收 here
+    fees: FeeFigures  # 信息处理费 of the year, for 六、其他需要报告的事项
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Report:
     missed: tuple[str, ...] = ()
     reconciliation: Reconciliation | None = None  # frozen reports only
     counted_at: datetime | None = None  # when the figures shown were counted
+    fees: FeeFigures | None = None  # None: frozen before fees were part of the snapshot
 
     @property
     def title(self) -> str:
@@ -142,7 +145,8 @@ def _count(org: Organization, year: int) -> Count:
     return Count(applications, check_balance(applications),
                  count_appeals(queries.appeal_facts(org, year)),
                  carried_in_from=year - 1 if follows else None,
-                 missed=tuple(carried.missed) if follows else ())
+                 missed=tuple(carried.missed) if follows else (),
+                 fees=count_fees(org, start, end))
 
 
 def _next_day(now):
@@ -164,7 +168,7 @@ def assemble(org: Organization, year: int) -> Report:
                   manual=manual_figures(stored.figures if stored else None),
                   applications=now.applications, check=now.check, appeals=now.appeals,
                   carried_in_from=now.carried_in_from, missed=now.missed,
-                  counted_at=common["generated_at"], **common)
+                  counted_at=common["generated_at"], fees=now.fees, **common)
 
 
 def _frozen_report(stored: AnnualReport, now: Count, common: dict) -> Report:
@@ -177,4 +181,5 @@ def _frozen_report(stored: AnnualReport, now: Count, common: dict) -> Report:
                   reconciliation=reconcile((applications, appeals),
                                            (now.applications, now.appeals),
                                            common["generated_at"]),
-                  counted_at=datetime.fromisoformat(snap["counted_at"]), **common)
+                  counted_at=datetime.fromisoformat(snap["counted_at"]),
+                  fees=FeeFigures.from_dict(snap.get("fees")), **common)

@@ -108,6 +108,13 @@ def csv_rows(report: Report) -> list[list]:
         rows += [["四", kind.label, heading, value]
                  for heading, value in zip(APPEAL_COLUMN_LABELS, report.appeals.cells(kind),
                                            strict=True)]
+    if report.fees is not None:
+        fees = report.fees
+        rows += [["六", f"信息处理费·{label}", "", value] for label, value in (
+            ("发出收费通知（件）", fees.notices),
+            ("收费通知金额（元）", f"{fees.notices_amount:.2f}"),
+            ("实际收取（件）", fees.paid), ("实际收取金额（元）", f"{fees.paid_amount:.2f}"),
+            ("逾期未缴费终止办理（件）", fees.lapsed))]
     rows += [["", "对账说明", "", line] for line in reconciliation_lines(report)]
     return rows
 
@@ -262,6 +269,8 @@ def to_xlsx(report: Report) -> bytes:
     for key in ("problems", "other_matters"):
         out.gap()
         out.line(NARRATIVE_SECTIONS[key], bold=True)
+        if key == "other_matters" and report.fees is not None:
+            out.line(f"信息处理费：{report.fees.text}")
         out.paragraphs(report.narrative[key])
     out.gap()
     out.line(f"生成时间：{format_local(report.generated_at)}（北京时间）")

@@ -78,7 +78,8 @@ def finalize(actor, year: int | str, slug: str | None = None) -> AnnualReport:
         narrative=report.narrative, manual=dict(record.figures or {}),
         applications=report.applications, appeals=report.appeals,
         check=report.check.summary, counted_at=now,
-        carried_in_from=report.carried_in_from, missed=report.missed)
+        carried_in_from=report.carried_in_from, missed=report.missed,
+        fees=report.fees.as_dict() if report.fees is not None else None)
     record.frozen, record.frozen_digest = snapshot, frozen.digest(snapshot)
     record.status = states.TRANSITIONS["finalize"].target
     record.finalized_at, record.finalized_by_id = now, getattr(actor, "id", None)

@@ -15,7 +15,9 @@ Format 1, one object:
      "appeals": {                                                  # table 四
         "counts": {"review": {"upheld": 1, …}, …},
         "ledger": [[7, "review", "pending", "登记号 7（2026-05-06 行政复议）"], …]},
-     "check": "通过"}                                              # the 勾稽关系 at 定稿
+     "check": "通过",                                              # the 勾稽关系 at 定稿
+     "fees": {"notices": 2, "notices_amount": "1100.00", "paid": 1,  # 信息处理费 of the
+              "paid_amount": "1100.00", "lapsed": 1}}                 # year (absent: older)
 
 The ledgers are what make a later reconciliation name the applications and cases behind a
 difference. `digest` is the SHA-256 of the object's canonical JSON; the 定稿's audit event
@@ -42,7 +44,8 @@ FORMAT = 1
 
 def snapshot_of(*, narrative: dict[str, str], manual: dict, applications: ApplicationTable,
                 appeals: AppealTable, check: str, counted_at: datetime,
-                carried_in_from: int | None, missed: tuple[str, ...]) -> dict:
+                carried_in_from: int | None, missed: tuple[str, ...],
+                fees: dict | None = None) -> dict:
     """The JSON object 定稿 stores (format above)."""
     return {
         "format": FORMAT,
@@ -63,6 +66,7 @@ def snapshot_of(*, narrative: dict[str, str], manual: dict, applications: Applic
                        for case in appeals.cases],
         },
         "check": check,
+        "fees": fees,
     }
 
 
