@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from flask import current_app
 
-from portal.annual_report import frozen, queries
+from portal.annual_report import attestation, frozen, queries
+from portal.annual_report.attestation import Attestation
 from portal.annual_report.carryover import carry
 from portal.annual_report.fees import FeeFigures, count_fees
 from portal.annual_report.figures import (
@@ -76,6 +77,7 @@ class Report:
     reconciliation: Reconciliation | None = None  # frozen reports only
     counted_at: datetime | None = None  # when the figures shown were counted
     fees: FeeFigures | None = None  # None: frozen before fees were part of the snapshot
+    attestation: Attestation | None = None  # frozen reports: the 定稿 in the public log
 
     @property
     def title(self) -> str:
@@ -182,4 +184,5 @@ def _frozen_report(stored: AnnualReport, now: Count, common: dict) -> Report:
                                            (now.applications, now.appeals),
                                            common["generated_at"]),
                   counted_at=datetime.fromisoformat(snap["counted_at"]),
-                  fees=FeeFigures.from_dict(snap.get("fees")), **common)
+                  fees=FeeFigures.from_dict(snap.get("fees")),
+                  attestation=attestation.of_report(stored), **common)

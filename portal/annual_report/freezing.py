@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal import audit, validation
-from portal.annual_report import frozen, queries, states
+from portal.annual_report import attestation, frozen, queries, states
 from portal.annual_report.assembly import Report, assemble
 from portal.annual_report.figures import TOTAL
 from portal.annual_report.models import REASON_MAX_LENGTH, AnnualReport
@@ -90,6 +90,7 @@ def finalize(actor, year: int | str, slug: str | None = None) -> AnnualReport:
                         "appeals": sum(report.appeals.all_cells()[4::5])},
                  message=f"{org.name}{year}年政府信息公开工作年度报告定稿")
     db.session.commit()
+    attestation.sign_after_freeze()
     return record
 
 

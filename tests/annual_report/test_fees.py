@@ -66,3 +66,4 @@ def test_the_page_and_the_csv_show_them_and_the_freeze_keeps_them(applications, 
 def test_a_year_without_fees_says_so(applications, staff, travel):
     report = services.get_report(staff["inspector"], 2026)
     assert report.fees.text == "本年度未收取信息处理费（未发出收费通知）。"
+
