@@ -64,7 +64,7 @@ def test_year_is_checked_with_a_chinese_message(orgs, runner, travel):
 def test_unknown_organization(orgs, runner, travel):
     result = run(runner, "2026", "--org", "nowhere")
     assert result.exit_code == 1
-    assert "找不到该单位" in result.output
+    assert "找不到代码为“nowhere”的单位" in result.output
 
 
 def test_unknown_format(orgs, runner, travel):
