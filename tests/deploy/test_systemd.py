@@ -30,10 +30,16 @@ def _installed_copies(target: Path) -> list[Path]:
     return copies
 
 
-def test_the_units_are_the_site_and_two_daily_timers():
+def test_the_units_are_the_site_and_three_timers():
     names = {unit.name for unit in UNITS}
     assert names == {"portal.service", "portal-backup.service", "portal-backup.timer",
-                     "portal-audit-head.service", "portal-audit-head.timer"}
+                     "portal-audit-head.service", "portal-audit-head.timer",
+                     "portal-transparency-head.service", "portal-transparency-head.timer"}
+
+
+def test_tree_heads_are_signed_hourly_and_at_the_end_of_the_day():
+    timer = (DEPLOY / "portal-transparency-head.timer").read_text()
+    assert "OnCalendar=hourly" in timer and "OnCalendar=*-*-* 23:59:00" in timer
 
 
 @pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed "
@@ -61,7 +67,8 @@ def _environment(tmp_path: Path) -> dict:
     return env
 
 
-@pytest.mark.parametrize("unit", ["portal-backup.service", "portal-audit-head.service"])
+@pytest.mark.parametrize("unit", ["portal-backup.service", "portal-audit-head.service",
+                                  "portal-transparency-head.service"])
 def test_the_timers_commands_parse(unit, tmp_path):
     command = _exec_start(unit)
     assert command[0].startswith(VENV_BIN)
