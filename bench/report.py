@@ -205,7 +205,29 @@ def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str]]:
     return rows
 
 
-def render(results: list[dict], settings: dict) -> str:
+LOG_OPERATIONS = {"append": "追加一条审计事件（含提交）", "inclusion": "包含证明（并校验）",
+                  "consistency": "一致性证明（并校验）",
+                  "endpoint": "GET /transparency/proof/inclusion"}
+
+
+def _transparency_section(result: dict) -> list[str]:
+    """The Merkle log at BENCH_LOG_SIZE leaves beside a small tree, measured taking turns."""
+    small, large = result["small"], result["large"]
+    lines = ["## 透明日志（Merkle 树）", "",
+             f"同一进程中轮流测量 {small['tree_size']:,} 片叶子与 {large['tree_size']:,} 片叶子的"
+             "两棵树（SQLite，`bench/transparency_timing.py`）；比值说明用时随日志规模增长的程度。"
+             "目标：大树上证明 ≤ 10 ms。", "",
+             "| 操作 | 小树中位数 | 大树中位数 | 大树 p99 | 比值 | 证明 ≤ 10 ms |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name, label in LOG_OPERATIONS.items():
+        a, b = small[name], large[name]
+        goal = ("达到" if b["median_ms"] <= 10 else "未达到") if name != "append" else "—"
+        lines.append(f"| {label} | {a['median_ms']:.3f} ms | {b['median_ms']:.3f} ms | "
+                     f"{b['p99_ms']:.3f} ms | {b['median_ms'] / a['median_ms']:.2f} | {goal} |")
+    return [*lines, ""]
+
+
+def render(results: list[dict], settings: dict, transparency: dict | None = None) -> str:
     by_size = {r["size"]: r for r in results}
     size = TARGET_SIZE if TARGET_SIZE in by_size else results[-1]["size"]
     lines = ["# 压测结果（`make bench`）", "",
@@ -229,6 +251,8 @@ def render(results: list[dict], settings: dict) -> str:
     for result in results:
         lines += _size_section(result)
     lines += _growth_section(_growth(by_size))
+    if transparency:
+        lines += _transparency_section(transparency)
     lines += [f"## 目标（按 {SIZE_LABELS.get(size, size)} 计）", "",
               "| 目标 | 实测 | 是否达到 | 差距 |", "| --- | --- | --- | --- |"]
     lines += [f"| {t} | {m} | {'达到' if ok else '未达到'} | {gap} |"

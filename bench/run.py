@@ -10,6 +10,8 @@ Settings (environment):
   BENCH_SUBMITTERS   concurrent residents submitting inquiries, default 16
   BENCH_RESEED=1     seed again even when bench/.data holds a database for this revision
   BENCH_OUTPUT       where to write the report, default bench/RESULTS.md
+  BENCH_LOG_SIZE     leaves of the large transparency-log tree, default 10000000 (built
+                     once into bench/.data, ~20 min); 0 skips the log measurement
 """
 
 from __future__ import annotations
@@ -56,9 +58,17 @@ SECRET_KEY = "bench-secret"
 
 
 def schema_revision() -> str:
+    """The head revision and a digest of every migration file: a cached database is reused
+    only at the very same schema (a renumbered or edited migration makes a new one)."""
+    import hashlib
+
     from alembic.script import ScriptDirectory
 
-    return "+".join(sorted(ScriptDirectory(str(ROOT / "migrations")).get_heads()))
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    heads = "+".join(sorted(ScriptDirectory(str(ROOT / "migrations")).get_heads()))
+    return f"{heads}-{digest.hexdigest()[:8]}"
 
 
 def portal_env(db_path: Path) -> dict:
@@ -340,9 +350,15 @@ def main() -> int:
         for size in SETTINGS["sizes"]:
             run["sizes"].append(run_size(size))
             saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+        if os.environ.get("BENCH_LOG_SIZE", "10000000") != "0":
+            from bench import transparency_timing
+
+            run["transparency"] = transparency_timing.run()
+            saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
     results = run["sizes"]
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "bench" / "RESULTS.md"))
-    output.write_text(report.render(results, run["settings"]), encoding="utf-8")
+    output.write_text(report.render(results, run["settings"], run.get("transparency")),
+                      encoding="utf-8")
     log(f"done in {time.monotonic() - started:.0f} s; report in {output}")
     print(report.summary(results))
     return 0
