@@ -233,7 +233,22 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     _inquiries(users, orgs)
     _village_notices(users, orgs)
     _consultation_and_execution(users, orgs)
+    _transparency_head()
     return printed
+
+
+def _transparency_head() -> None:
+    """A signing key and a first signed head, so /transparency/ shows the log at work. A
+    deployment runs `flask transparency keygen` once and portal-transparency-head.timer
+    signs hourly. A key file left by an earlier demo database is not reused: without it
+    the log stays unsigned until an admin runs keygen (the file is never overwritten)."""
+    from portal.auth.system import SYSTEM
+    from portal.transparency import heads, signing
+
+    if signing.key_path().exists():
+        return
+    heads.keygen(SYSTEM)
+    heads.sign_head()
 
 
 def _consultation_and_execution(users, orgs) -> None:

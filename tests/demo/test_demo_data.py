@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from portal.audit.services import verify_chain
@@ -10,6 +11,12 @@ from portal.disclosures.models import Category, Disclosure, Status
 from portal.extensions import db
 
 ACCOUNT_LINE = re.compile(r"^\s+(\w+)\s+(\S+)\s+\S+$", re.M)
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    """Each test's own transparency key file: the demo makes one when there is none."""
+    return {**app_config, "TRANSPARENCY_KEY_FILE": str(tmp_path / "keys" / "log-key")}
 
 
 def _load(runner) -> dict[str, str]:
@@ -79,3 +86,13 @@ def test_demo_home_lists_the_open_consultation(runner, client):
     home = client.get("/").get_data(as_text=True)
     assert "双塔镇农村人居环境整治实施方案（征求意见稿）" in home
     assert "落实2023年政务公开工作计划" in client.get("/execution/").get_data(as_text=True)
+
+
+def test_the_demo_log_is_signed_so_the_transparency_page_shows_a_head(runner, client):
+    _load(runner)
+    document = client.get("/transparency/heads.json").get_json()
+    assert len(document["heads"]) == 1 and len(document["keys"]) == 1
+    head = document["heads"][0]
+    assert head["tree_size"] > 20
+    page = client.get("/transparency/").get_data(as_text=True)
+    assert "尚未签名树头" not in page and head["root_hash"] in page
