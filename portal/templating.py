@@ -56,6 +56,9 @@ def register(app: Flask) -> None:
     from portal.personal_data.files import is_public
 
     app.jinja_env.tests["public_file"] = is_public
+    from portal.attachments.storage import format_size
+
+    app.jinja_env.filters["file_size"] = format_size  # "1.2 MB", "704 字节"
     app.jinja_env.globals.update(site_name=app.config["SITE_NAME"],
                                  site_sponsor=app.config.get("SITE_SPONSOR", ""),
                                  disclosure_categories=list(Category))

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 
 from portal.auth.models import Role
 from portal.disclosures import services as disclosures
@@ -67,3 +68,9 @@ def test_it_follows_the_public_content(client, runner, tmp_path, old_site, three
     assert [d["id"] for d in after] == [d["id"] for d in before[1:]]
     manifest = json.loads(client.get("/open-data/manifest.json").data)
     assert manifest["parts"]["disclosures"]["count"] == 2
+
+
+def test_file_sizes_are_written_for_chinese_readers(client):
+    page = client.get("/open-data/").get_data(as_text=True)
+    assert "Bytes" not in page and "kB" not in page
+    assert re.search(r"\d+(\.\d)? (KB|MB|字节)</td>", page)
