@@ -33,6 +33,7 @@ UPLOAD_ROUTES = {
     "staff_disclosures.upload": 5,
     "staff_villages.finance": 1,
     "staff_villages.attachments": 5,
+    "staff_inquiries.reply": 5,  # files sent with a 依申请公开 reply
 }
 LONG_TEXT_ROUTES = {"staff_disclosures.new", "staff_disclosures.edit", "staff_villages.new",
                     "staff_villages.edit", "staff_consultations.new", "staff_consultations.edit",
@@ -76,8 +77,12 @@ def _post_declared(client, path: str, size: int, *, content_type: str =
     return response, stream
 
 
-def test_the_body_limit_is_the_first_hook(app):
-    assert app.before_request_funcs[None][0] is bodylimit.apply_limits
+def test_the_body_limit_is_the_first_hook_that_reads_anything(app):
+    """Only the log's note of the route (an attribute set, nothing read) comes before it,
+    so a refused body is still logged with its route."""
+    first, second = app.before_request_funcs[None][:2]
+    assert first.__name__ == "note_route" and first.__module__ == "portal.logs"
+    assert second is bodylimit.apply_limits
 
 
 def test_upload_routes_are_exactly_the_marked_ones(app):

@@ -41,6 +41,7 @@ def server(database_url, tmp_path, orgs, make_user):
     """(port, id of 双塔镇): gunicorn with two workers, an editor and a village clerk."""
     make_user("editor", (Role.EDITOR, orgs["town"]))
     make_user("clerk", (Role.VILLAGE_CLERK, orgs["village_a"]))
+    make_user("handler", (Role.HANDLER, orgs["town"]))
     town = orgs["town"].id
     db.session.rollback()  # a transaction held here would lock the workers out of SQLite
     with live_server(database_url, tmp_path, workers=2,
@@ -184,7 +185,8 @@ def test_huge_bodies_are_refused_fast_while_the_site_keeps_serving(server, app, 
             status, seconds, _answer = push(port, path, BODY, chunked=True)
             check("chunked", f"chunked {path}", status, seconds, status == 413)
         staff = {"staff_disclosures": sign_in(port, "editor"),
-                 "staff_villages": sign_in(port, "clerk")}
+                 "staff_villages": sign_in(port, "clerk"),
+                 "staff_inquiries": sign_in(port, "handler")}
         for endpoint, allowance in uploads.items():
             limit = (allowance.files * app.config["ATTACHMENT_MAX_BYTES"]
                      + app.config["LONG_TEXT_FORM_MAX_BYTES" if allowance.long_text
@@ -201,7 +203,7 @@ def test_huge_bodies_are_refused_fast_while_the_site_keeps_serving(server, app, 
               f"slowest {max(seconds):.3f} s")
     assert not wrong, "\n".join(wrong)
     assert not slow, "\n".join(slow)
-    assert len(paths) > 80 and len(uploads) == 5
+    assert len(paths) > 80 and len(uploads) == 6
     assert watch.answers and {status for status, _ in watch.answers} == {200}
     assert max(seconds for _, seconds in watch.answers) < ANSWER_SECONDS
     assert request(port, "GET", "/")[0] == 200

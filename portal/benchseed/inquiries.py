@@ -49,7 +49,8 @@ events_table = InquiryEvent.__table__
 BLANK = {column.name: None for column in inquiries_table.columns} | dict(
     consent_publish=False, reply_published=False, submission_key=None, pauses=[],
     paused_days=0, extension_days=0, reply_text="", outcome="", reopened_count=0,
-    contact_name="", contact_phone="", sign_days=1, reply_days=0, due_provisional=False)
+    contact_name="", contact_phone="", sign_days=1, reply_days=0, due_provisional=False,
+    channel="online")
 
 
 class Clocks:
