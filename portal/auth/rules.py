@@ -102,6 +102,22 @@ def review_disclosure(actor: Actor, d: Disclosure):
         refuse_unless(not actor.is_author(d.author_id), OWN_DISCLOSURE)
 
 
+rule(Disclosure, "reject", when=lambda d: d.status in (
+    Status.SUBMITTED, Status.FIRST_APPROVED))(review_disclosure)
+
+
+@rule(Disclosure, "approve", when=lambda d: d.status in (Status.SUBMITTED,
+                                                         Status.FIRST_APPROVED))
+def approve_disclosure(actor: Actor, d: Disclosure):
+    """`review`, and the 终审 is by someone other than the 初审 reviewer."""
+    first = None
+    if d.status is Status.FIRST_APPROVED:
+        firsts = [r for r in d.reviews if r.step == 1 and r.approved]
+        first = firsts[-1] if firsts else None
+    return review_disclosure(actor, d) or refuse_unless(
+        first is None or not actor.is_author(first.reviewer_id), "终审须由初审以外的审核人进行。")
+
+
 @rule(Disclosure, "publish", when=lambda d: d.status is Status.APPROVED)
 def publish_disclosure(actor: Actor, d: Disclosure):
     return holds(actor, (R.EDITOR, R.REVIEWER), d.organization)
