@@ -1,8 +1,9 @@
 """Who may reach which route: one table, enforced before every request.
 
-This is the coarse gate (is this person in the right line of work at all?). The fine
-check — on *which* organization — stays in each service's `require(...)`, so a page, the
-CLI and any API meet the same rule. An endpoint missing from the table is refused, so a
+This is the coarse gate (is this person in the right line of work at all?), asked of
+`portal.auth.policy.may_reach`. The fine check — on *which* organization, and never on
+one's own work — is the policy's rule for the action, which each service calls, so a
+page, the CLI and any API meet the same rule. An endpoint missing from the table is refused, so a
 new route is closed until someone decides who may use it (and the access-matrix test
 names it).
 """
@@ -13,6 +14,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.auth.policy import may_reach
 from portal.errors import PermissionDenied
 
 PUBLIC = "public"
@@ -283,7 +285,7 @@ def check_route_access() -> None:
         return login_manager.unauthorized()
     if policy == SIGNED_IN:
         return None
-    if policy is None or not any(current_user.has_role(role) for role in policy):
+    if policy is None or not may_reach(current_user, policy):
         raise PermissionDenied(action=f"route:{request.endpoint}", actor=current_user)
     return None
 

@@ -44,6 +44,16 @@ def register(app: Flask) -> None:
                 args.pop(key, None)
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
+    @app.template_global()
+    def allowed(action: str, obj) -> bool:
+        """Whether the signed-in person may do `action` on `obj` now (`portal.auth.policy`):
+        every button and menu entry asks this, so nobody is shown what would be refused."""
+        from flask_login import current_user
+
+        from portal.auth import policy
+
+        return policy.allowed(current_user, action, obj)
+
     @app.template_filter("safe_html")
     def safe_html(value: str | None) -> Markup:
         # Bodies are cleaned by portal.sanitize.clean_html on the way in (the bad-input

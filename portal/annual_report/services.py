@@ -70,8 +70,9 @@ def _granted_tops(actor) -> list[Organization]:
     if isinstance(actor, SystemActor):
         stmt = select(Organization).where(Organization.parent_id.is_(None))
         return list(db.session.scalars(stmt.order_by(Organization.path)))
-    grants = getattr(actor, "grants", None) or []
-    return sorted({g.organization for g in grants if g.role in READ_ROLES},
+    from portal.auth.policy import Actor
+
+    return sorted(set(Actor.of(actor).organizations(READ_ROLES)),
                   key=lambda org: (org.depth, org.path))
 
 

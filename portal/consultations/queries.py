@@ -3,8 +3,9 @@ staff's scoped list."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.auth.permissions import require_any
 from portal.consultations.models import (
@@ -17,7 +18,6 @@ from portal.consultations.models import (
 from portal.disclosures.queries import Page, paginate
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.organizations.models import Organization
 from portal.timeutil import local_today
 
 STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
@@ -85,10 +85,7 @@ def latest_published(limit: int = 20) -> list[Consultation]:
 
 
 def _scope(actor, roles):
-    paths = {g.organization.path for g in getattr(actor, "grants", []) if g.role in roles}
-    if not paths:
-        return None
-    return select(Organization.id).where(or_(*[Organization.path.startswith(p) for p in paths]))
+    return policy.organization_ids(actor, roles)
 
 
 def staff_listing(actor, *, status: ConsultationStatus | None = None, page: int = 1,

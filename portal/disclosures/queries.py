@@ -10,6 +10,7 @@ from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.attachments.models import StoredFile
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.auth.permissions import require_any
 from portal.disclosures.models import (
@@ -142,12 +143,9 @@ def _publication_years() -> list[int]:
 def staff_listing(actor, *, status: Status | None = None, page: int = 1,
                   size: int = 20) -> Page:
     """Disclosures of every organization where the actor holds a staff role."""
-    orgs = {g.organization.path for g in getattr(actor, "grants", [])
-            if g.role in STAFF_VIEW_ROLES}
-    if not orgs:
+    scope = policy.organization_ids(actor, STAFF_VIEW_ROLES)
+    if scope is None:
         return Page([], 1, size, 0)
-    scope = select(Organization.id).where(
-        db.or_(*[Organization.path.startswith(path) for path in orgs]))
     stmt = select(Disclosure).where(Disclosure.organization_id.in_(scope))
     if status is not None:
         stmt = stmt.where(Disclosure.status == status)
@@ -159,12 +157,9 @@ def staff_listing(actor, *, status: Status | None = None, page: int = 1,
 def awaiting_review(actor) -> list[Disclosure]:
     """What the actor could review (never their own): submissions, and published documents
     with a pending revision (`pending_revision` is loaded)."""
-    paths = [g.organization.path for g in getattr(actor, "grants", [])
-             if g.role == Role.REVIEWER]
-    if not paths:
+    scope = policy.organization_ids(actor, (Role.REVIEWER,))
+    if scope is None:
         return []
-    scope = select(Organization.id).where(db.or_(*[Organization.path.startswith(p)
-                                                   for p in paths]))
     revised = select(DisclosureRevision.disclosure_id).where(
         DisclosureRevision.status == RevisionStatus.PENDING,
         DisclosureRevision.author_id != actor.id)
@@ -198,10 +193,9 @@ def review_steps() -> int:
 def editable_organizations(actor, current: Organization | None = None) -> list[Organization]:
     """Organizations the actor may publish for: every active node under an `editor` grant,
     and `current` (a document's own unit, even deactivated) when the actor edits there."""
-    paths = [g.organization.path for g in getattr(actor, "grants", []) if g.role == Role.EDITOR]
-    if not paths:
+    if not policy.Actor.of(actor).paths((Role.EDITOR,)):
         return []
-    stmt = select(Organization).where(db.or_(*[Organization.path.startswith(p) for p in paths]))
+    stmt = select(Organization).where(policy.organizations_under(actor, (Role.EDITOR,)))
     found = list(db.session.scalars(stmt.where(Organization.active.is_(True))
                                     .order_by(Organization.path)))
     if current is not None and current not in found and actor.has_role(Role.EDITOR, current):

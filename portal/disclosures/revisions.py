@@ -29,8 +29,10 @@ from werkzeug.datastructures import FileStorage
 from portal import audit, validation
 from portal.attachments.models import StoredFile
 from portal.attachments.storage import discard_file
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.auth.permissions import require
+from portal.auth.rules import OWN_REVISION
 from portal.disclosures import content, privacy
 from portal.disclosures.models import (
     Disclosure,
@@ -61,21 +63,19 @@ class OwnRevision(PermissionDenied):
     """A reviewer tried to decide on a revision they wrote."""
 
     def __init__(self, action: str, target: Disclosure, actor):
-        super().__init__("不能审核自己提交的修订（先审后发，须由他人审核）。", action=action,
+        super().__init__(OWN_REVISION, action=action,
                          target=target, actor=actor)
 
 
 def may_review(actor, revision: DisclosureRevision) -> bool:
     """Whether `actor` may approve or send back `revision`: a reviewer of the document's
     organization who did not write it."""
-    return (revision.author_id != actor.id
-            and actor.has_role(Role.REVIEWER, revision.disclosure.organization))
+    return policy.may(actor, "review_revision", revision.disclosure)
 
 
 def may_amend(actor, revision: DisclosureRevision) -> bool:
     """Whether `actor` may change or discard `revision`: its author, still an editor."""
-    return (revision.author_id == actor.id
-            and actor.has_role(Role.EDITOR, revision.disclosure.organization))
+    return policy.may(actor, "amend_revision", revision.disclosure)
 
 
 def _published(actor, disclosure_id: int, action: str) -> Disclosure:
@@ -212,11 +212,13 @@ def remove_file(actor, disclosure_id: int, file_id: int) -> DisclosureRevision:
 def _pending(actor, disclosure_id: int, action: str) -> tuple[Disclosure, DisclosureRevision]:
     """The document and its pending revision, for a reviewer who did not write it."""
     disclosure = get_disclosure(disclosure_id)
-    require(actor, Role.REVIEWER, disclosure.organization, action=action, target=disclosure)
+    verdict = policy.check(actor, "review_revision", disclosure)
+    if verdict is not None and verdict != OWN_REVISION:
+        policy.require(actor, "review_revision", disclosure, audit_action=action)
     revision = disclosure.pending_revision
     if revision is None:
         raise Conflict("该信息没有待审核的修订。")
-    if revision.author_id == actor.id:
+    if verdict == OWN_REVISION:
         raise OwnRevision(action, disclosure, actor)
     return disclosure, revision
 

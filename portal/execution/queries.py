@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.auth.permissions import require_any
 from portal.errors import NotFound
 from portal.execution.models import ExecutionTask
 from portal.extensions import db
-from portal.organizations.models import Organization
 from portal.timeutil import to_local
 
 STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
@@ -55,10 +55,7 @@ def public_tasks() -> list[ExecutionTask]:
 
 
 def _scope(actor, roles):
-    paths = {g.organization.path for g in getattr(actor, "grants", []) if g.role in roles}
-    if not paths:
-        return None
-    return select(Organization.id).where(or_(*[Organization.path.startswith(p) for p in paths]))
+    return policy.organization_ids(actor, roles)
 
 
 def staff_tasks(actor, roles=STAFF_VIEW_ROLES) -> list[ExecutionTask]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal import audit, validation
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.errors import Conflict, ValidationError
@@ -110,12 +111,10 @@ def _ensure_in_time(inquiry: Inquiry, verb: str) -> None:
 
 
 def pending_for_reviewer(actor) -> list[Inquiry]:
-    paths = [g.organization.path for g in getattr(actor, "grants", []) if g.role == Role.REVIEWER]
-    if not paths:
+    """Inquiries with an extension request this reviewer may decide (never their own)."""
+    scope = policy.organization_ids(actor, (Role.REVIEWER,))
+    if scope is None:
         return []
-    from portal.organizations.models import Organization
-
-    scope = select(Organization.id).where(db.or_(*[Organization.path.startswith(p) for p in paths]))
     stmt = (select(Inquiry).join(ExtensionRequest)
             .where(Inquiry.organization_id.in_(scope), ExtensionRequest.approved.is_(None),
                    ExtensionRequest.requested_by_id != actor.id)

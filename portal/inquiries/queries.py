@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, not_, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.disclosures.queries import Page, paginate
 from portal.extensions import db
@@ -20,7 +21,6 @@ from portal.inquiries.models import (
     InquiryType,
     Status,
 )
-from portal.organizations.models import Organization
 from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import utcnow
 
@@ -37,10 +37,7 @@ STAFF_ROLES = (Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
 
 
 def _scope(actor, roles=STAFF_ROLES):
-    paths = {g.organization.path for g in getattr(actor, "grants", []) if g.role in roles}
-    if not paths:
-        return None
-    return select(Organization.id).where(or_(*[Organization.path.startswith(p) for p in paths]))
+    return policy.organization_ids(actor, roles=STAFF_ROLES)
 
 
 def overdue_condition(now: datetime):

@@ -268,9 +268,10 @@ def new_opinion():
 
 def handler_organizations(actor):
     from portal.auth.models import Role
+    from portal.auth.policy import Actor
 
-    paths = [g.organization for g in getattr(actor, "grants", []) if g.role == Role.HANDLER]
-    return [o for o in all_organizations() if any(p.contains(o) for p in paths)]
+    who = Actor.of(actor)
+    return [o for o in all_organizations() if who.holds(Role.HANDLER, o)]
 
 
 @bp.route("/register", methods=["GET", "POST"])

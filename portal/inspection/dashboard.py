@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.auth import policy
 from portal.auth.models import Role, User
 from portal.disclosures.models import Disclosure, Mode
 from portal.extensions import db
@@ -24,8 +25,7 @@ GROUPINGS = {"organization": "按单位", "handler": "按承办人", "type": "�
 
 
 def scope_paths(actor) -> list[str]:
-    return [g.organization.path for g in getattr(actor, "grants", [])
-            if g.role in INSPECT_ROLES]
+    return sorted(policy.Actor.of(actor).paths(INSPECT_ROLES))
 
 
 def in_scope(column, paths: list[str]):

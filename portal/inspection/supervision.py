@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from portal import audit, validation
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
 from portal.errors import Conflict, NotFound, ValidationError
@@ -97,15 +98,10 @@ def answer(actor, notice_id: int, text: str) -> SupervisionNotice:
 
 def open_for(actor) -> list[SupervisionNotice]:
     """Unanswered notices the actor is expected to answer: shown first in their queue."""
-    inquiry_paths = [g.organization.path for g in actor.grants
-                     if g.role in ANSWER_ROLES_INQUIRY]
-    village_paths = [g.organization.path for g in actor.grants
-                     if g.role in ANSWER_ROLES_VILLAGE]
     conditions = []
-    for paths, about_inquiry in ((inquiry_paths, True), (village_paths, False)):
-        if paths:
-            orgs = select(Organization.id).where(
-                or_(*[Organization.path.startswith(p) for p in paths]))
+    for roles, about_inquiry in ((ANSWER_ROLES_INQUIRY, True), (ANSWER_ROLES_VILLAGE, False)):
+        orgs = policy.organization_ids(actor, roles)
+        if orgs is not None:
             kind = (SupervisionNotice.inquiry_id.is_not(None) if about_inquiry
                     else SupervisionNotice.inquiry_id.is_(None))
             conditions.append(SupervisionNotice.organization_id.in_(orgs) & kind)

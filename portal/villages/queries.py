@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
+from portal.auth import policy
 from portal.auth.models import Role
 from portal.disclosures.queries import Page, paginate
 from portal.errors import NotFound
@@ -58,10 +59,7 @@ def get_public(village: Organization, notice_id: int) -> VillageNotice:
 
 
 def _scope(actor, roles):
-    paths = {g.organization.path for g in getattr(actor, "grants", []) if g.role in roles}
-    if not paths:
-        return None
-    return select(Organization.id).where(or_(*[Organization.path.startswith(p) for p in paths]))
+    return policy.organization_ids(actor, roles)
 
 
 def staff_notices(actor, *, status: NoticeStatus | None = None, page: int = 1,

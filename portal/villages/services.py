@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from portal import audit, validation
+from portal.auth import policy
 from portal.auth.models import Role
-from portal.auth.permissions import require, require_any
-from portal.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from portal.auth.permissions import require
+from portal.errors import InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
 from portal.personal_data import texts as personal_data
@@ -182,11 +183,8 @@ def staff_download(actor, notice_id: int, file_id: int):
     """An attachment or the finance table's original upload, for staff who may see the
     notice; recorded in the audit log (the original may hold personal data). Raises
     PermissionDenied or NotFound."""
-    from portal.villages.queries import STAFF_ROLES
-
     notice = get_notice(notice_id)
-    require_any(actor, STAFF_ROLES, notice.village, action="village_notice.file_download",
-                target=notice)
+    policy.require(actor, "view", notice, audit_action="village_notice.file_download")
     files = [link.file for link in notice.attachments]
     if notice.finance_table is not None:
         files.append(notice.finance_table.source_file)
@@ -215,8 +213,7 @@ def submit(actor, notice_id: int) -> VillageNotice:
     """Send a draft to the supervision committee. Blocked while personal data is
     unmasked (PersonalDataFound lists the places). Requires `village_clerk`."""
     notice = get_notice(notice_id)
-    require(actor, Role.VILLAGE_CLERK, notice.village, action="village_notice.submit",
-            target=notice)
+    policy.require(actor, "submit", notice, audit_action="village_notice.submit")
     if not html_to_text(notice.body_html) and notice.finance_table is None \
             and not notice.attachments:
         raise ValidationError("正文、财务表和附件不能都为空。")
@@ -231,9 +228,7 @@ def sign_off(actor, notice_id: int, note: str = "") -> VillageNotice:
     """The village affairs supervision committee (村务监督委员会) signs off. Requires
     `village_supervisor` on the village; the author cannot sign their own notice."""
     notice = get_notice(notice_id)
-    require(actor, Role.VILLAGE_SUPERVISOR, notice.village, action="village_notice.sign_off",
-            target=notice)
-    _not_author(actor, notice, "village_notice.sign_off")
+    policy.require(actor, "sign_off", notice, audit_action="village_notice.sign_off")
     require_clean(notice)
     note = validation.text(note, field="note", label="签署意见", max_length=500, required=False,
                            multiline=True)
@@ -246,23 +241,12 @@ def sign_off(actor, notice_id: int, note: str = "") -> VillageNotice:
     return notice
 
 
-def _not_author(actor, notice: VillageNotice, action: str) -> None:
-    if notice.author_id == actor.id:
-        raise PermissionDenied("不能签署或审核自己起草的公开事项。", action=action, target=notice,
-                               actor=actor)
-
-
 def send_back(actor, notice_id: int, reason: str) -> VillageNotice:
     """The committee or the town reviewer returns the notice to the clerk with a reason."""
     notice = get_notice(notice_id)
-    require_any(actor, (Role.VILLAGE_SUPERVISOR, Role.REVIEWER), notice.village,
-                action="village_notice.send_back", target=notice)
+    policy.require(actor, "send_back", notice, audit_action="village_notice.send_back")
     if notice.status not in (NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL):
         raise InvalidTransition(notice.status.label, "退回")
-    # Whoever holds the notice now may return it: the committee, then the town reviewer.
-    role = (Role.VILLAGE_SUPERVISOR if notice.status is NoticeStatus.AWAITING_SIGNOFF
-            else Role.REVIEWER)
-    require(actor, role, notice.village, action="village_notice.send_back", target=notice)
     reason = validation.text(reason, field="reason", label="退回理由", max_length=500,
                              multiline=True)
     _transition(actor, notice, (NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL),
@@ -275,9 +259,7 @@ def approve(actor, notice_id: int) -> VillageNotice:
     """A town reviewer approves a signed-off notice and it is published at once. Requires
     `reviewer` on the village (a town grant covers its villages); not the author."""
     notice = get_notice(notice_id)
-    require(actor, Role.REVIEWER, notice.village, action="village_notice.approve",
-            target=notice)
-    _not_author(actor, notice, "village_notice.approve")
+    policy.require(actor, "approve", notice, audit_action="village_notice.approve")
     require_clean(notice)
     notice.approved_by_id = actor.id
     notice.published_at = utcnow()
@@ -290,8 +272,7 @@ def approve(actor, notice_id: int) -> VillageNotice:
 def withdraw(actor, notice_id: int, reason: str) -> VillageNotice:
     """Take a notice down (requires `reviewer`); the reason stays on record."""
     notice = get_notice(notice_id)
-    require(actor, Role.REVIEWER, notice.village, action="village_notice.withdraw",
-            target=notice)
+    policy.require(actor, "withdraw", notice, audit_action="village_notice.withdraw")
     reason = validation.text(reason, field="reason", label="撤回原因", max_length=500,
                              multiline=True)
     notice.withdrawn_reason = reason
