@@ -159,6 +159,7 @@ def import_models() -> None:
     import portal.execution.models
     import portal.inquiries.models
     import portal.inspection.models
+    import portal.notifications.models
     import portal.open311.models  # issue 7: Open311 API keys
     import portal.organizations.models
     import portal.pagecache.models  # content version for cached public pages
