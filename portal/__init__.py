@@ -296,6 +296,9 @@ def register_commands(app: Flask) -> None:
     from portal.benchseed.cli import bench_seed_command
 
     app.cli.add_command(bench_seed_command)  # load-test data (make bench)
+    from portal.notifications.cli import notify_cli
+
+    app.cli.add_command(notify_cli)  # the notification worker
     from portal import schema_cli
 
     schema_cli.init_app(app)  # `db downgrade` refuses to drop records without --yes
