@@ -30,10 +30,12 @@ $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
 	$(INSTALL_SELF)
 	touch $@ $(VENV)/.installed-run
 
-## Start the portal on embedded SQLite with demo data at http://$(HOST):$(PORT)/
+## Start the portal on embedded SQLite with demo data at http://$(HOST):$(PORT)/, and the
+## notification worker beside it (stopped with it)
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) demo-load --if-empty
+	$(FLASK) notify worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	PORTAL_SITE_SPONSOR=$${PORTAL_SITE_SPONSOR-民权县人民政府办公室} PORTAL_BIND=$(HOST):$(PORT) PORTAL_WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## Run the test suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL)

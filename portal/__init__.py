@@ -159,6 +159,7 @@ def import_models() -> None:
     import portal.execution.models
     import portal.inquiries.models
     import portal.inspection.models
+    import portal.notifications.models
     import portal.open311.models  # issue 7: Open311 API keys
     import portal.organizations.models
     import portal.pagecache.models  # content version for cached public pages
@@ -295,6 +296,9 @@ def register_commands(app: Flask) -> None:
     from portal.benchseed.cli import bench_seed_command
 
     app.cli.add_command(bench_seed_command)  # load-test data (make bench)
+    from portal.notifications.cli import notify_cli
+
+    app.cli.add_command(notify_cli)  # the notification worker
     from portal import schema_cli
 
     schema_cli.init_app(app)  # `db downgrade` refuses to drop records without --yes

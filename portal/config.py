@@ -126,6 +126,29 @@ class Defaults:
     RATELIMIT_API_READ = "300 per minute"
     RATELIMIT_OPEN311_SUBMIT = "30 per minute;1000 per day"
 
+    # Notifications (portal/notifications): the outbox worker's store for its queue and
+    # schedule ("" = SQLite in the instance folder; redis://host:6379/0 for several servers).
+    NOTIFY_QUEUE_URL = ""
+    NOTIFY_MAX_ATTEMPTS = 6  # then the message is a dead letter, shown to admins
+    NOTIFY_RETRY_BASE_SECONDS = 60  # doubled after each failed attempt
+    NOTIFY_LEASE_SECONDS = 300  # a claimed message is retried after this if never marked
+    # Red cases go to the unit head at once and to the inspector this many working days on.
+    ESCALATE_TO_INSPECTOR_AFTER_WORKING_DAYS = 3
+    NOTIFY_SMTP_HOST = ""  # empty: email is not sent (kept in the outbox with the reason)
+    NOTIFY_SMTP_PORT = 25
+    NOTIFY_SMTP_USER = ""
+    NOTIFY_SMTP_PASSWORD = ""
+    NOTIFY_SMTP_STARTTLS = False
+    NOTIFY_SMTP_TIMEOUT_SECONDS = 20
+    NOTIFY_MAIL_FROM = "noreply@localhost"
+    # SMS through Aliyun (阿里云短信 SendSms); "" turns SMS off.
+    SMS_PROVIDER = ""
+    SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
+    SMS_ACCESS_KEY_ID = ""
+    SMS_ACCESS_KEY_SECRET = ""
+    SMS_SIGN_NAME = ""
+    SMS_DAILY_CAP = 10  # per mobile number and Beijing day
+
 
 ENV_PREFIX = "PORTAL_"
 PRODUCTION, DEVELOPMENT = "production", "development"

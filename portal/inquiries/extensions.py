@@ -27,6 +27,7 @@ from portal.inquiries.models import (
     Status,
 )
 from portal.inquiries.workflow import ensure_not_author, get_inquiry
+from portal.notifications import reminders as notify
 from portal.timeutil import format_local, utcnow
 
 EXTENDABLE = (Status.SIGNED, Status.PROCESSING)
@@ -95,6 +96,9 @@ def decide_extension(actor, inquiry_id: int, approve: bool, note: str = "") -> I
     audit.record(actor, "inquiry.extension_decide", inquiry,
                  after={"approved": approve, "days": request.days,
                         "reply_due_at": inquiry.reply_due_at})
+    if approve:
+        notify.tell_resident(inquiry, "resident_extended",
+                             due=format_local(inquiry.reply_due_at, "%Y-%m-%d"))
     db.session.commit()
     return inquiry
 

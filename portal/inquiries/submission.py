@@ -23,6 +23,7 @@ from portal.inquiries.models import (
     Rating,
     Status,
 )
+from portal.notifications import reminders as notify
 from portal.organizations.models import Organization, OrgKind
 from portal.sequences import next_value
 from portal.timeutil import local_now, utcnow
@@ -68,6 +69,9 @@ class InquiryInput:
     village: Organization | None = None
     consent_publish: bool = False
     application: ApplicationInput | None = field(default=None)
+    # Opt-in to messages about this case: "sms" (to contact_phone) or "email", and where.
+    notify_channel: str = ""
+    notify_email: str = ""
 
 
 @dataclass
@@ -103,6 +107,7 @@ def _validate(data: InquiryInput) -> None:
                                   field="place")
     if data.type is InquiryType.INFO_REQUEST:
         _validate_application(data.application or ApplicationInput())
+    data.notify_email = notify.check_opt_in(data.notify_channel, data.notify_email)
 
 
 def _validate_application(app: ApplicationInput) -> None:
@@ -188,6 +193,8 @@ def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Rec
                                  "organization": inquiry.organization.slug,
                                  "channel": intake.channel,
                                  "received_at": inquiry.received_at})
+    notify.case_received(inquiry, data.notify_channel,
+                         data.notify_email or data.contact_phone)
     db.session.commit()
     return Receipt(inquiry, code)
 

@@ -22,6 +22,7 @@ from portal.inquiries.models import (
     Status,
 )
 from portal.inquiries.outcomes import OUTCOMES
+from portal.notifications import reminders as notify
 from portal.organizations.models import Organization
 from portal.timeutil import format_local, utcnow
 
@@ -150,6 +151,7 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
     clocks.restart_sign_clock(inquiry, utcnow())
     move(actor, inquiry, Status.RECEIVED, "transfer", f"由{source.name}转交{target.name}办理。",
           data={"from": source.slug, "to": target.slug, "reason": reason})
+    notify.case_arrived(inquiry)
     db.session.commit()
     return inquiry
 
@@ -171,6 +173,7 @@ def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
           data={"reason": reason})
     inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
                                        message=f"退回理由：{reason}"))
+    notify.case_arrived(inquiry)
     db.session.commit()
     return inquiry
 
@@ -193,6 +196,7 @@ def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
           "通过查询页面补充，逾期不补正的视为放弃申请。）"
           if inquiry.type is InquiryType.INFO_REQUEST else f"请补充：{message}",
           data={"late_request": late})
+    notify.tell_resident(inquiry, "resident_correction")
     db.session.commit()
     return inquiry
 
@@ -297,6 +301,7 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "", publish: bool
     drop_pending_extension(inquiry)
     move(actor, inquiry, Status.REPLIED, "reply", text,
           data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
+    notify.tell_resident(inquiry, "resident_replied")
     db.session.commit()
     return inquiry
 

@@ -14,6 +14,7 @@ from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries.models import Inquiry, InquiryEvent
 from portal.inspection.models import SupervisionNotice
+from portal.notifications import reminders as notify
 from portal.organizations.models import Organization, OrgKind
 from portal.timeutil import local_today, utcnow
 
@@ -50,6 +51,7 @@ def issue_for_inquiry(actor, inquiry_id: int, content: str, due: date) -> Superv
     db.session.flush()
     audit.record(actor, "supervision.issue", notice,
                  after={"inquiry": inquiry.number, "due": due, "content": content})
+    notify.supervision_issued(notice)
     db.session.commit()
     return notice
 

@@ -30,9 +30,10 @@ def _installed_copies(target: Path) -> list[Path]:
     return copies
 
 
-def test_the_units_are_the_site_and_three_timers():
+def test_the_units_are_the_site_the_worker_and_three_timers():
     names = {unit.name for unit in UNITS}
-    assert names == {"portal.service", "portal-backup.service", "portal-backup.timer",
+    assert names == {"portal.service", "portal-worker.service",
+                     "portal-backup.service", "portal-backup.timer",
                      "portal-audit-head.service", "portal-audit-head.timer",
                      "portal-transparency-head.service", "portal-transparency-head.timer"}
 
@@ -68,7 +69,8 @@ def _environment(tmp_path: Path) -> dict:
 
 
 @pytest.mark.parametrize("unit", ["portal-backup.service", "portal-audit-head.service",
-                                  "portal-transparency-head.service"])
+                                  "portal-transparency-head.service",
+                                  "portal-worker.service"])
 def test_the_timers_commands_parse(unit, tmp_path):
     command = _exec_start(unit)
     assert command[0].startswith(VENV_BIN)

@@ -1,0 +1,1 @@
+"""Reminders, escalations and notifications, delivered through a transactional outbox."""
