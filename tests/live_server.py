@@ -146,14 +146,16 @@ def access_lines(access_log: Path) -> list[dict]:
     return lines
 
 
-def pids_serving(access_log: Path, method_path: str, expected: int) -> set[int]:
+def pids_serving(access_log: Path, method_path: str, expected: int,
+                 since: int = 0) -> set[int]:
     """Worker pids that served `expected` requests "<METHOD> <path>", once all are logged
-    (a worker writes the line just after sending the response)."""
+    (a worker writes the line just after sending the response); with `since`, only those
+    of the requests after the first `since` logged."""
     method, path = method_path.split(" ", 1)
     deadline = time.monotonic() + REQUEST_SECONDS
     while True:
         lines = [line for line in access_lines(access_log)
                  if line.get("method") == method and line.get("path") == path]
         if len(lines) >= expected or time.monotonic() > deadline:
-            return {line["pid"] for line in lines}
+            return {line["pid"] for line in lines[since:]}
         time.sleep(0.05)
