@@ -74,7 +74,7 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_name(name, type_, parent_names):
-    """Leave the search engine's own tables out of autogenerate (issue 7)."""
+    """Leave the search engine's own tables out of autogenerate."""
     from portal.search.models import is_engine_table
 
     return not (type_ == "table" and is_engine_table(name))
@@ -109,7 +109,7 @@ def run_migrations_online():
         conf_args.setdefault("render_as_batch", True)
         conf_args.setdefault("render_item", render_item)
         conf_args.setdefault("compare_type", True)
-        # issue 7: the search engine's own tables (FTS5 on SQLite, tsvector on PostgreSQL)
+        # The search engine's own tables (FTS5 on SQLite, tsvector on PostgreSQL)
         # are made by migration 0009 per engine and are not in the metadata.
         conf_args.setdefault("include_name", include_name)
         context.configure(

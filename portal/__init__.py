@@ -136,7 +136,7 @@ def register_extensions(app: Flask) -> None:
     sessions.init_app(app)  # idle and absolute timeouts, before the access policy
     import_models()
 
-    # issue 7: the search index follows publications in the same transaction
+    # The search index follows publications in the same transaction
     from portal import search
 
     search.init_app(app)
@@ -153,19 +153,19 @@ def import_models() -> None:
     import portal.attachments.models
     import portal.audit.models
     import portal.auth.models
-    import portal.catalogue.models  # issue 6
+    import portal.catalogue.models
     import portal.consultations.models
     import portal.disclosures.models
     import portal.execution.models
     import portal.inquiries.models
     import portal.inspection.models
     import portal.notifications.models
-    import portal.open311.models  # issue 7: Open311 API keys
+    import portal.open311.models  # Open311 API keys
     import portal.organizations.models
     import portal.pagecache.models  # content version for cached public pages
     import portal.personal_data.models
     import portal.ratelimit.models
-    import portal.search.models  # issue 7: search index
+    import portal.search.models  # search index
     import portal.transparency.models
     import portal.villages.models
     import portal.workdays.models  # noqa: F401
@@ -197,8 +197,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as refusals_bp
 
     app.register_blueprint(refusals_bp)  # anonymous refusals, counted
-    register_issue6_blueprints(app)
-    register_open_data_blueprints(app)  # issue 7
+    register_civic_blueprints(app)
+    register_open_data_blueprints(app)
     from portal.health import bp as health_bp
 
     app.register_blueprint(health_bp)  # /healthz, /readyz
@@ -210,8 +210,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(open_data_bp)  # every public record to download
 
 
-def register_issue6_blueprints(app: Flask) -> None:
-    """征求意见, 执行公开, 公开目录 (issue 6)."""
+def register_civic_blueprints(app: Flask) -> None:
+    """征求意见, 执行公开, 公开目录."""
     from portal.catalogue.views import public_bp as catalogue_bp
     from portal.catalogue.views import staff_bp as catalogue_staff_bp
     from portal.consultations.public_views import bp as consultations_bp
@@ -225,7 +225,7 @@ def register_issue6_blueprints(app: Flask) -> None:
 
 
 def register_open_data_blueprints(app: Flask) -> None:
-    """issue 7: search, feeds and sitemap, the JSON API and Open311."""
+    """Search, feeds and sitemap, the JSON API and Open311."""
     from portal.api.views import bp as api_bp
     from portal.feeds.views import bp as feeds_bp
     from portal.open311.admin_views import bp as open311_admin_bp
@@ -283,7 +283,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(annual_report_command)
-    # issue 7: search index and Open311 keys
+    # Search index and Open311 keys
     from portal.open311.cli import open311_cli
     from portal.search.cli import search_cli
 

@@ -178,7 +178,7 @@ ROUTE_POLICY.update({
 # --- end annual report --------------------------------------------------------------------
 
 
-# --- 征求意见、执行公开、公开目录 (issue 6: portal/consultations, execution, catalogue) ----
+# --- 征求意见、执行公开、公开目录 (portal/consultations, execution, catalogue) ----
 # Editors draft and report; reviewers publish, moderate comments and publish results;
 # admins keep the catalogue and the guides. The services check the organization.
 ROUTE_POLICY.update({
@@ -215,10 +215,10 @@ ROUTE_POLICY.update({
     "staff_catalogue.edit": ADMINS,
     "staff_catalogue.edit_guide": ADMINS,
 })
-# --- end issue 6 ----------------------------------------------------------------------
+# --- end 征求意见、执行公开、公开目录 -------------------------------------------------------
 
 
-# --- issue 7: search, feeds and sitemap, JSON API, Open311 ------------------------------
+# --- search, feeds and sitemap, JSON API, Open311 ------------------------------
 # Machine endpoints are public; Open311 POSTs authenticate with an API key in the view.
 ROUTE_POLICY.update({
     "search.results": PUBLIC,
@@ -251,7 +251,7 @@ ROUTE_POLICY.update({
 ROUTE_POLICY.update({f"transparency.{name}": PUBLIC for name in (
     "index", "heads_json", "heads_atom", "inclusion", "consistency", "leaves", "cosignatures",
     "verifier")})
-# --- end issue 7 ----------------------------------------------------------------------
+# --- end search, feeds, APIs ----------------------------------------------------------------------
 
 
 # --- the organization tree and the open-data download -------------------------------

@@ -119,9 +119,9 @@ class Defaults:
     RATELIMIT_INQUIRY_SUBMIT = "5 per 10 minutes;20 per day"
     RATELIMIT_TRACK_LOOKUP = "10 per minute;60 per hour"
     RATELIMIT_RESIDENT_ACTION = "10 per minute;50 per day"
-    # issue 6: residents' comments on draft decisions (征求意见), per client address.
+    # Residents' comments on draft decisions (征求意见), per client address.
     RATELIMIT_CONSULTATION_COMMENT = "5 per 10 minutes;20 per day"
-    # issue 7: machine endpoints, per client address — reads of /api/v1/ and /open311/v2/,
+    # Machine endpoints, per client address — reads of /api/v1/ and /open311/v2/,
     # and Open311 submissions (a hotline system files for many residents from one address).
     RATELIMIT_API_READ = "300 per minute"
     RATELIMIT_OPEN311_SUBMIT = "30 per minute;1000 per day"

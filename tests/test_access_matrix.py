@@ -61,11 +61,11 @@ def world(orgs, make_user, draft_input_factory):
     return {"users": users, "doc": doc, "user_id": managed.id, "org_id": orgs["village_b"].id,
             "file_id": doc.attachments[0].stored_file_id,
             "inquiry_id": inquiry.id, "notice_id": notice.id,
-            **_issue6_samples(orgs, author, reviewer)}
+            **_civic_samples(orgs, author, reviewer)}
 
 
-def _issue6_samples(orgs, author, reviewer) -> dict:
-    """issue 6: an open consultation with a pending comment, a task with a milestone, and
+def _civic_samples(orgs, author, reviewer) -> dict:
+    """An open consultation with a pending comment, a task with a milestone, and
     a seeded catalogue entry."""
     from datetime import timedelta
 
@@ -128,11 +128,9 @@ def _url_values(rule, world) -> dict:
                "inquiry_id": world["inquiry_id"], "policy_id": 1,
                "slug": "shuangta-cun", "notice_id": world["notice_id"],
                "name": "timeliness-type", "fmt": "csv",
-               # issue 6
                "consultation_id": world["consultation_id"], "comment_id": world["comment_id"],
                "task_id": world["task_id"], "milestone_id": world["milestone_id"],
                "entry_id": world["entry_id"], "org_slug": "shuangta",
-               # issue 7
                "category": "result", "reply_number": "2026-000001",
                "service_request_id": "2026-000001", "response_format": "json", "key_id": 1,
                "user_id": world["user_id"], "org_id": world["org_id"]}

@@ -9,7 +9,7 @@ from portal.search.models import is_engine_table
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
-        # issue 7: the search engine's own tables exist per engine, outside the metadata.
+        # The search engine's own tables exist per engine, outside the metadata.
         context = MigrationContext.configure(connection, opts={
             "compare_type": True,
             "include_name": lambda name, type_, _parents: not (

@@ -1,6 +1,6 @@
 """API lists for 征求意见 (consultations) and the 公开目录 (catalogue).
 
-Extension point: these two capabilities come from issue 6. The API serves them only when
+Extension point: these two capabilities are separate packages. The API serves them only when
 their public pages are registered (`available`); without them the routes answer 404 and
 the OpenAPI document leaves their paths out. A new field of theirs is added here and in
 `portal.api.openapi` together.

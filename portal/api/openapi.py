@@ -103,7 +103,7 @@ def _village_and_reply_schemas() -> dict:
 
 
 def _civic_schemas() -> dict:
-    """Issue 6's consultations and catalogue (served only where they exist)."""
+    """The consultations and catalogue (served only where they exist)."""
     return {
         "Consultation": obj({
             "id": INTEGER, "title": STRING, "organization": ref("Organization"),

@@ -31,7 +31,7 @@ class DisclosureForm(ChineseForm):
     repealed_on = DateField("废止日期", validators=[Optional()])
     source = StringField("信息来源", validators=[Length(max=100)],
                          description="留空则为发布机构名称。")
-    # issue 6: choices are set by the view from the catalogue (0 = none).
+    # Choices are set by the view from the catalogue (0 = none).
     catalogue_entry = SelectField("公开目录事项", coerce=int, validate_choice=False, default=0,
                                   description="本信息归入政务公开目录的哪一事项。")
     supersedes_index = StringField("替代的文件（索引号）", validators=[Length(max=40)],

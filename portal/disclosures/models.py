@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.attachments.models import StoredFile
 from portal.auth.models import User
-from portal.catalogue.models import CatalogueEntry  # issue 6: 公开目录
+from portal.catalogue.models import CatalogueEntry  # 公开目录
 from portal.db_types import str_enum
 from portal.extensions import db
 from portal.organizations.models import Organization
@@ -132,13 +132,13 @@ class Disclosure(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # issue 6: the 公开目录 entry the document is filed under (optional).
+    # The 公开目录 entry the document is filed under (optional).
     catalogue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_entries.id"),
                                                            index=True)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship()
-    catalogue_entry: Mapped[CatalogueEntry | None] = relationship()  # issue 6
+    catalogue_entry: Mapped[CatalogueEntry | None] = relationship()
     supersedes: Mapped[Disclosure | None] = relationship(remote_side=[id])
     attachments: Mapped[list[DisclosureAttachment]] = relationship(
         back_populates="disclosure", cascade="all, delete-orphan",

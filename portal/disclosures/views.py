@@ -7,7 +7,7 @@ from wtforms.fields import SelectChoice
 from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
-from portal.catalogue import queries as catalogue_queries  # issue 6
+from portal.catalogue import queries as catalogue_queries
 from portal.disclosures import privacy, queries, revision_diff, revisions, services
 from portal.disclosures.forms import (
     ActionForm,
@@ -99,7 +99,7 @@ def _input(form: DisclosureForm) -> services.DisclosureInput:
         mode=Mode(form.mode.data), validity=Validity(form.validity.data),
         repealed_on=form.repealed_on.data, source=form.source.data or "",
         supersedes_index=form.supersedes_index.data or "", word_file=form.word_file.data or None,
-        catalogue_entry_id=form.catalogue_entry.data or None,  # issue 6
+        catalogue_entry_id=form.catalogue_entry.data or None,
     )
 
 

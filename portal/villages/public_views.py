@@ -86,7 +86,7 @@ def finance_file(slug: str, notice_id: int, fmt: str):
 
 @bp.get("/<slug>/feed.atom")
 def feed(slug: str):
-    # issue 7: every feed of the site goes through one Atom writer.
+    # Every feed of the site goes through one Atom writer.
     from portal.feeds.atom import atom_response, village_feed
 
     village = queries.get_village(slug)

@@ -63,7 +63,7 @@ def test_the_document_is_openapi_31_and_self_contained(openapi):
 
 @pytest.fixture
 def consultation(app, corpus, orgs):
-    """A published consultation, when this site has consultations (issue 6)."""
+    """A published consultation, when this site has consultations."""
     if "consultations.detail" not in app.view_functions:
         return None
     from portal.consultations import services
