@@ -4,6 +4,9 @@ permission, acts, records the audit event (never the content) and commits once."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 
 from portal import audit
@@ -49,13 +52,73 @@ def mark_all_read(actor) -> int:
     return result.rowcount
 
 
+def mark_read(actor, notification_id: int) -> Notification:
+    """Mark one of the actor's own messages read. Raises NotFound for anyone else's."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != actor.id or row.channel is not Channel.INAPP:
+        raise NotFound("找不到这条消息。")
+    if row.read_at is None:
+        row.read_at = utcnow()
+    db.session.commit()
+    return row
+
+
+def inbox_page(actor, before: int | None = None, size: int = 20
+               ) -> tuple[list[Notification], int | None]:
+    """One page of the actor's messages, newest first, older than message `before`;
+    with the id to continue from (None on the last page)."""
+    query = select(Notification).where(
+        Notification.user_id == actor.id, Notification.channel == Channel.INAPP,
+        Notification.state == State.SENT)
+    if before is not None:
+        query = query.where(Notification.id < before)
+    rows = db.session.scalars(query.order_by(Notification.id.desc()).limit(size + 1)).all()
+    return rows[:size], (rows[size - 1].id if len(rows) > size else None)
+
+
+@dataclass(frozen=True)
+class StopLink:
+    """What a resident's stop link stands for, as the confirmation page shows it."""
+
+    number: str
+    channel: Channel
+    masked_address: str
+    stopped_at: datetime | None
+
+
+def mask_address(channel: Channel, address: str) -> str:
+    """138****1234 for a mobile, z***@example.cn for an email address."""
+    if channel is Channel.SMS:
+        return f"{address[:3]}****{address[-4:]}" if len(address) >= 7 else "****"
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}***@{domain}" if domain else "***"
+
+
+def stop_link(token: str) -> StopLink:
+    """The case and the masked address a stop link is about. Raises NotFound."""
+    contact = _contact(token)
+    from portal.inquiries.models import Inquiry
+
+    inquiry = db.session.get(Inquiry, contact.inquiry_id)
+    return StopLink(number=inquiry.number if inquiry else "", channel=contact.channel,
+                    masked_address=mask_address(contact.channel, contact.address),
+                    stopped_at=contact.stopped_at)
+
+
+def _contact(token: str) -> ResidentContact:
+    contact = None
+    if token and len(token) <= 64:
+        contact = db.session.scalar(select(ResidentContact).where(
+            ResidentContact.stop_token == token))
+    if contact is None:
+        raise NotFound("该退订链接无效：请核对短信或邮件中的链接是否完整。")
+    return contact
+
+
 def stop_resident_messages(token: str) -> None:
     """The resident's stop link: no further messages about that case. Anyone holding the
     link may use it. Raises NotFound."""
-    contact = db.session.scalar(select(ResidentContact).where(
-        ResidentContact.stop_token == (token or "")[:64]))
-    if contact is None:
-        raise NotFound("该退订链接无效或已过期。")
+    contact = _contact(token)
     if contact.stopped_at is None:
         contact.stopped_at = utcnow()
         audit.record(None, "notification.unsubscribe", contact)
