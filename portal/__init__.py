@@ -212,6 +212,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(notification_views.public_bp)  # residents' stop links
     app.register_blueprint(notification_views.bp)  # the staff 消息 centre
+    from portal.notifications.admin_views import bp as notification_admin_bp
+
+    app.register_blueprint(notification_admin_bp)  # delivery log, wording, test message
 
 
 def register_issue6_blueprints(app: Flask) -> None:

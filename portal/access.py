@@ -276,6 +276,12 @@ ROUTE_POLICY.update({
     "messages.inbox": SIGNED_IN,
     "messages.read_all": SIGNED_IN,
     "messages.read_one": SIGNED_IN,
+    "messages.settings": SIGNED_IN,
+    "notification_admin.log": ADMINS,
+    "notification_admin.retry": ADMINS,
+    "notification_admin.test": ADMINS,
+    "notification_admin.template_list": ADMINS,
+    "notification_admin.edit_template": ADMINS,
 })
 
 

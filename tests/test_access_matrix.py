@@ -137,7 +137,8 @@ def _url_values(rule, world) -> dict:
                "service_request_id": "2026-000001", "response_format": "json", "key_id": 1,
                "user_id": world["user_id"], "org_id": world["org_id"],
                # notifications: an unknown stop link, a message id
-               "token": "no-such-stop-link", "notification_id": 1}
+               "token": "no-such-stop-link", "notification_id": 1,
+               "kind_key": "assigned", "channel": "email"}
     return {name: samples[name] for name in rule.arguments}
 
 

@@ -23,3 +23,13 @@ class TestMessageForm(ChineseForm):
     channel = RadioField("发送渠道", choices=[SelectChoice("email", "电子邮件"),
                                               SelectChoice("sms", "短信")],
                          default="email", validate_choice=False)
+
+
+class SettingsForm(ChineseForm):
+    """One's own addresses; the channels per kind are checkboxes `by_email`/`by_sms`
+    whose values are the kinds."""
+
+    email = StringField("电子邮箱",
+                        validators=[Length(max=120, message="电子邮箱超过 120 个字符。")])
+    mobile = StringField("手机号", validators=[Length(max=20, message="手机号超过 20 个字符。")],
+                         description="用于接收短信通知，11 位手机号。")

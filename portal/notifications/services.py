@@ -18,6 +18,8 @@ from portal.notifications.models import (
     Channel,
     Notification,
     ResidentContact,
+    StaffAddress,
+    StaffPreference,
     State,
     TemplateOverride,
 )
@@ -126,10 +128,13 @@ def stop_resident_messages(token: str) -> None:
 
 
 def delivery_log(actor, state: str = "") -> list[Notification]:
-    """The latest messages sent or failed on email and SMS. Admins only."""
+    """The latest messages sent or failed on email and SMS, optionally of one state
+    ("queued" = pending or being sent). Admins only."""
     _require_admin(actor, "notification.log")
     query = select(Notification).where(Notification.channel != Channel.INAPP)
-    if state in {s.value for s in State}:
+    if state == "queued":  # waiting: not yet tried, between tries, or being sent
+        query = query.where(Notification.state.in_((State.PENDING, State.SENDING)))
+    elif state in {s.value for s in State}:
         query = query.where(Notification.state == State(state))
     return db.session.scalars(query.order_by(Notification.id.desc()).limit(200)).all()
 
@@ -165,6 +170,19 @@ def send_test(actor, channel: str, address: str) -> Notification:
     return row
 
 
+def overridden(actor) -> set[tuple[str, str]]:
+    """(kind, channel) of every wording an admin has edited. Admins only."""
+    _require_admin(actor, "notification.template")
+    return {(row.kind, row.channel.value)
+            for row in db.session.scalars(select(TemplateOverride)).all()}
+
+
+def template_wording(actor, kind_key: str, channel: Channel) -> tuple[str, str]:
+    """The wording now in force for a kind on a channel. Admins only."""
+    _require_admin(actor, "notification.template")
+    return templates.wording(kind_key, channel)
+
+
 def save_template(actor, kind_key: str, channel: str, subject: str, body: str) -> None:
     """An admin's wording; refused when it names a placeholder the kind lacks."""
     _require_admin(actor, "notification.template")
@@ -184,3 +202,63 @@ def save_template(actor, kind_key: str, channel: str, subject: str, body: str) -
     audit.record(actor, "notification.template", row, after={"kind": kind_key,
                                                             "channel": channel})
     db.session.commit()
+
+
+def staff_kinds() -> list[templates.Kind]:
+    """The kinds of message staff receive and may choose channels for."""
+    return [kind for kind in templates.KINDS.values()
+            if kind.audience in ("staff", "inspector") and kind.key != "test"]
+
+
+def my_settings(actor) -> tuple[StaffAddress | None, dict[str, StaffPreference]]:
+    """The signed-in person's own addresses and channel choices (by kind)."""
+    address = db.session.scalar(select(StaffAddress).where(StaffAddress.user_id == actor.id))
+    prefs = db.session.scalars(select(StaffPreference).where(
+        StaffPreference.user_id == actor.id)).all()
+    return address, {pref.kind: pref for pref in prefs}
+
+
+def save_settings(actor, email: str, mobile: str, chosen: dict[str, set[str]]) -> None:
+    """Keep one's own email address and mobile, and the channels wanted for each kind
+    (`chosen[kind]` ⊆ {"email", "sms"}; in-app is always on). Anyone signed in, for
+    themselves. Raises ValidationError when a chosen channel has no address."""
+    from portal import validation
+
+    email = validation.email(email, required=False)
+    mobile = validation.phone(mobile, field="mobile", required=False)
+    if mobile and not validation.MOBILE.fullmatch(mobile):
+        raise ValidationError("短信只能发往 11 位手机号。", field="mobile")
+    wanted = {kind.key: chosen.get(kind.key, set()) & {"email", "sms"}
+              for kind in staff_kinds()}
+    if not email and any("email" in channels for channels in wanted.values()):
+        raise ValidationError("选择了电子邮件通知，请填写电子邮箱。", field="email")
+    if not mobile and any("sms" in channels for channels in wanted.values()):
+        raise ValidationError("选择了短信通知，请填写手机号。", field="mobile")
+    address, prefs = my_settings(actor)
+    if address is None:
+        address = StaffAddress(user_id=actor.id)
+        db.session.add(address)
+    address.email, address.mobile = email, mobile
+    for key, channels in wanted.items():
+        pref = prefs.get(key)
+        if pref is None:
+            pref = StaffPreference(user_id=actor.id, kind=key)
+            db.session.add(pref)
+        pref.email, pref.sms = "email" in channels, "sms" in channels
+    db.session.flush()
+    audit.record(actor, "notification.preferences", address, after={
+        key: sorted(channels) for key, channels in wanted.items() if channels})
+    db.session.commit()
+
+
+def send_test_to_self(actor, channel: str) -> Notification:
+    """发送测试消息 to the admin's own address (kept on their 消息设置 page)."""
+    address, _prefs = my_settings(actor)
+    own = {Channel.EMAIL.value: address.email if address else "",
+           Channel.SMS.value: address.mobile if address else ""}.get(channel)
+    if own is None:
+        raise ValidationError("请选择电子邮件或短信。", field="channel")
+    if not own:
+        raise ValidationError("您还没有填写该渠道的地址，请先在“消息设置”中填写。",
+                              field="channel")
+    return send_test(actor, channel, own)

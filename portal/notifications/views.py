@@ -7,8 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from portal import validation
+from portal.errors import ValidationError
+from portal.forms import attach_error, form_status
 from portal.notifications import services
-from portal.notifications.forms import ButtonForm
+from portal.notifications.forms import ButtonForm, SettingsForm
 
 public_bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 bp = Blueprint("messages", __name__, url_prefix="/staff/messages")
@@ -72,3 +74,29 @@ def read_one(notification_id: int):
     services.mark_read(current_user, notification_id)
     flash("已标为已读。", "success")
     return redirect(url_for(".inbox"), code=303)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """消息设置: where one receives email and SMS, and which kinds by which channel."""
+    address, prefs = services.my_settings(current_user)
+    form = SettingsForm(obj=address if request.method == "GET" else None)
+    chosen = {kind.key: {channel for channel, wanted in (
+        ("email", pref.email), ("sms", pref.sms)) if wanted}
+        for kind in services.staff_kinds() if (pref := prefs.get(kind.key))}
+    if request.method == "POST":
+        chosen = {kind.key: {channel for channel in ("email", "sms")
+                             if kind.key in request.form.getlist(f"by_{channel}")}
+                  for kind in services.staff_kinds()}
+        if form.validate_on_submit():
+            try:
+                services.save_settings(current_user, form.email.data or "",
+                                       form.mobile.data or "", chosen)
+            except ValidationError as error:
+                attach_error(form, error)
+            else:
+                flash("消息设置已保存。", "success")
+                return redirect(url_for(".settings"), code=303)
+    return render_template("notifications/settings.html", form=form, chosen=chosen,
+                           kinds=services.staff_kinds()), form_status(form)
