@@ -4,6 +4,7 @@ permission, acts, records the audit event (never the content) and commits once."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from portal.notifications.models import (
     TemplateOverride,
 )
 from portal.timeutil import utcnow
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _require_admin(actor, action: str) -> None:
@@ -109,7 +112,9 @@ def stop_link(token: str) -> StopLink:
 
 def _contact(token: str) -> ResidentContact:
     contact = None
-    if token and len(token) <= 64:
+    # Tokens are URL-safe base64; anything else (a NUL, which PostgreSQL refuses in a
+    # query parameter, a cut-off link with punctuation) cannot be one.
+    if token and len(token) <= 64 and _TOKEN.fullmatch(token):
         contact = db.session.scalar(select(ResidentContact).where(
             ResidentContact.stop_token == token))
     if contact is None:

@@ -56,7 +56,7 @@ def test_stopping_works_once_is_audited_and_a_second_press_says_so(app, client, 
 
 
 def test_an_unknown_stop_link_is_a_chinese_404(client, orgs):
-    for token in ("no-such-token", "x" * 200):
+    for token in ("no-such-token", "x" * 200, "%00", "abc%0A", "%E4%BD%A0"):
         response = client.get(f"/notifications/stop/{token}")
         assert response.status_code == 404
         assert "退订链接无效" in response.get_data(as_text=True)
