@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.errors import NotFound, ValidationError
+from portal.errors import NotFound, ValidationError, note_refusal
 from portal.forms import attach_error, form_status
 from portal.notifications import services, templates
 from portal.notifications.forms import ButtonForm, TemplateForm, TestMessageForm
@@ -61,7 +61,7 @@ def test():
     try:
         services.send_test_to_self(current_user, form.channel.data or "")
     except ValidationError as error:
-        attach_error(form, error)
+        note_refusal(error)
         flash(error.message, "error")
         return redirect(url_for(".log"), code=303)
     flash("测试消息已加入发送队列，请稍后查收；发送结果见下方“排队中”和“已发送”。", "success")

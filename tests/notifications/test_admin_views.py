@@ -96,6 +96,9 @@ def test_settings_then_a_test_message_to_ones_own_address(app, client, login, ha
     login(admin)
     page = client.get("/staff/notifications/").get_data(as_text=True)
     assert "发送测试消息</button>" not in page and "/staff/messages/settings" in page
+    early = client.post("/staff/notifications/test", data={"channel": "email"},
+                        follow_redirects=True)
+    assert "请先在“消息设置”中填写" in early.get_data(as_text=True)
 
     refused = client.post("/staff/messages/settings", data={
         "email": "不是邮箱", "mobile": "", "by_email": ["assigned"]})
