@@ -208,6 +208,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.transfer.views import bp as open_data_bp
 
     app.register_blueprint(open_data_bp)  # every public record to download
+    from portal.notifications import views as notification_views
+
+    app.register_blueprint(notification_views.public_bp)  # residents' stop links
+    app.register_blueprint(notification_views.bp)  # the staff 消息 centre
+    from portal.notifications.admin_views import bp as notification_admin_bp
+
+    app.register_blueprint(notification_admin_bp)  # delivery log, wording, test message
 
 
 def register_civic_blueprints(app: Flask) -> None:

@@ -268,6 +268,23 @@ ROUTE_POLICY.update({
 })
 
 
+# --- notifications: the resident's stop link, the 消息 centre, the admins' delivery pages --
+# The stop link is public (holding it is the authority); everyone signed in reads and
+# marks their own messages (the services answer 404 for anyone else's).
+ROUTE_POLICY.update({
+    "notifications.stop": PUBLIC,
+    "messages.inbox": SIGNED_IN,
+    "messages.read_all": SIGNED_IN,
+    "messages.read_one": SIGNED_IN,
+    "messages.settings": SIGNED_IN,
+    "notification_admin.log": ADMINS,
+    "notification_admin.retry": ADMINS,
+    "notification_admin.test": ADMINS,
+    "notification_admin.template_list": ADMINS,
+    "notification_admin.edit_template": ADMINS,
+})
+
+
 def policy_for(endpoint: str | None) -> str | frozenset[Role] | None:
     return ROUTE_POLICY.get(endpoint or "")
 

@@ -133,7 +133,10 @@ def _url_values(rule, world) -> dict:
                "entry_id": world["entry_id"], "org_slug": "shuangta",
                "category": "result", "reply_number": "2026-000001",
                "service_request_id": "2026-000001", "response_format": "json", "key_id": 1,
-               "user_id": world["user_id"], "org_id": world["org_id"]}
+               "user_id": world["user_id"], "org_id": world["org_id"],
+               # notifications: an unknown stop link, a message id
+               "token": "no-such-stop-link", "notification_id": 1,
+               "kind_key": "assigned", "channel": "email"}
     return {name: samples[name] for name in rule.arguments}
 
 

@@ -15,6 +15,8 @@ from portal.disclosures.models import Disclosure, RevisionStatus, Status
 from portal.execution.models import ExecutionTask
 from portal.inquiries.models import Inquiry
 from portal.inspection.models import SupervisionNotice
+from portal.notifications.models import Notification
+from portal.notifications.models import State as NotificationState
 from portal.villages.models import NoticeStatus, VillageNotice
 
 R = Role
@@ -70,6 +72,7 @@ for _kind, _action, _roles in (
         ("inspection", "view", (R.INSPECTOR, R.ADMIN)),
         ("annual_reports", "view", (R.INSPECTOR, R.ADMIN, R.REVIEWER, R.HANDLER)),
         ("posting_rules", "manage", (R.REVIEWER, R.ADMIN)),
+        ("notifications", "manage", (R.ADMIN,)),  # delivery log, wording, test message
 ):
     rule(_kind, _action)(_anywhere(*_roles))
 
@@ -279,3 +282,11 @@ def publish_task(actor: Actor, t: ExecutionTask):
 
 
 rule(ExecutionTask, "withdraw", when=lambda t: t.is_public)(publish_task)
+
+
+# --- notifications -------------------------------------------------------------------
+
+@rule(Notification, "retry", when=lambda n: n.state is NotificationState.DEAD)
+def retry_notification(actor: Actor, _n: Notification):
+    """重试 a dead letter: administrators (the outbox is the whole portal's)."""
+    return refuse_unless(actor.holds(R.ADMIN))

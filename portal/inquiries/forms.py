@@ -48,6 +48,10 @@ class InquiryForm(ChineseForm):
     contact_phone = StringField("联系电话",
                                 description="手机号或带区号的固定电话；仅工作人员可见。")
     consent_publish = BooleanField("同意在网站公开我的留言和答复（姓名、电话等个人信息不会公开）")
+    notify_channel = RadioField("是否接收办理进度通知", choices=[
+        SelectChoice("sms", "短信（发到上面的联系电话）"), SelectChoice("email", "电子邮件"),
+        SelectChoice("", "不接收")], default="", validate_choice=False)
+    notify_email = StringField("接收通知的电子邮箱", description="选择电子邮件时填写。")
     submission_token = HiddenField()
     website = StringField("请勿填写此项")
 

@@ -72,7 +72,8 @@ def _input(form: InquiryForm) -> submission.InquiryInput:
         body=form.body.data, contact_name=form.contact_name.data,
         contact_phone=form.contact_phone.data, organization=town,
         village=place if kind == "village" else None,
-        consent_publish=bool(form.consent_publish.data), application=application)
+        consent_publish=bool(form.consent_publish.data), application=application,
+        notify_channel=form.notify_channel.data or "", notify_email=form.notify_email.data or "")
 
 
 def _organization_or_none(slug: str):

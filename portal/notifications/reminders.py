@@ -201,7 +201,14 @@ def check_opt_in(channel: str, email: str) -> str:
 
     if channel not in ("", Channel.SMS.value, Channel.EMAIL.value):
         raise ValidationError("请选择短信、电子邮件或不接收通知。", field="notify_channel")
-    return validation.email(email, required=channel == Channel.EMAIL.value)
+    if channel != Channel.EMAIL.value:
+        return ""  # an address typed before choosing SMS or nothing is not kept
+    if not (email or "").strip():
+        raise ValidationError("选择“电子邮件”接收通知时，请填写电子邮箱。", field="notify_email")
+    try:
+        return validation.email(email, required=True)
+    except ValidationError as error:
+        raise ValidationError(f"接收通知的{error.message}", field="notify_email") from None
 
 
 def case_received(inquiry: Inquiry, channel: str, address: str) -> None:

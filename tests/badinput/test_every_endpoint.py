@@ -29,7 +29,7 @@ from tests.badinput.corpus import (
 QUERY_NAMES = ["q", "page", "year", "month", "org", "organization", "organization_id",
                "handler_id", "village", "category", "type", "status", "sort", "queue", "cursor",
                "limit", "since", "parent", "next", "on", "expect_head", "service_request_id",
-               "start", "days", "code"]
+               "start", "days", "code", "before", "state"]
 # Form fields that are not declared on a ChineseForm (Open311's GeoReport names).
 EXTRA_FIELDS = ["api_key", "service_code", "description", "address_string", "first_name",
                 "last_name", "phone", "email", "lat", "long", "jurisdiction_id",

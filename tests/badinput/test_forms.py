@@ -79,6 +79,8 @@ CASES = [
     Case("open311_keys.issue", "name", "name", ("open311_keys.index",), page="open311_keys.index"),
     Case("workdays.set_override", "note", "note", ("workdays.index",), page="workdays.index"),
     Case("organizations.new", "name", "formal_name", ("organizations.listing",)),
+    Case("notification_admin.edit_template", "body", "subject",
+         ("notification_admin.edit_template",)),
 ]
 
 # POST routes without a typed text field of their own (one-button actions, uploads) or
@@ -103,6 +105,8 @@ NO_TEXT_FIELDS = {
     "staff_inquiries.fee_notice", "staff_inquiries.fee_lapsed",
     "staff_disclosures.discard_revision",
     "organizations.deactivate", "organizations.activate",
+    "notifications.stop", "messages.read_all", "messages.read_one",
+    "notification_admin.retry", "notification_admin.test",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
@@ -125,6 +129,7 @@ SAME_PATH = {
     "open311.create_request",
     "auth.verify", "auth.enroll", "account.password", "account.enroll", "account.remove_totp",
     "users.new", "users.reset_password", "organizations.edit",
+    "messages.settings",
 }
 
 

@@ -64,6 +64,9 @@ def test_double_submit_creates_one_inquiry_with_the_same_code(client, orgs):
     ({"place": ""}, "请选择受理的乡镇。"),
     ({"place": "village:no-such-village"}, "请选择受理的乡镇。"),
     ({"type": "opinion"}, "请选择留言类型。"),
+    ({"notify_channel": "email", "notify_email": "wang-at-example"},
+     "接收通知的电子邮箱格式不正确。"),
+    ({"notify_channel": "email"}, "选择“电子邮件”接收通知时，请填写电子邮箱。"),
 ])
 def test_bad_input_is_explained_and_kept(client, orgs, changes, message):
     _, token = form_page(client)
@@ -85,6 +88,41 @@ def test_invalid_utf8_is_refused_with_a_message(client, orgs):
     assert response.status_code == 400
     assert "无法识别的字符" in response.get_data(as_text=True)
     assert count() == 0
+
+
+def test_opting_in_by_email_subscribes_that_address_and_keeps_a_bad_one_in_the_form(
+        client, orgs):
+    from portal.notifications.models import Notification, ResidentContact
+
+    html, token = form_page(client)
+    assert "是否接收办理进度通知" in html and 'name="notify_email"' in html
+    refused = client.post("/inquiries/new", data=fields(
+        token, notify_channel="email", notify_email="wang@@example.cn"))
+    assert refused.status_code == 400 and "wang@@example.cn" in refused.get_data(as_text=True)
+
+    response = client.post("/inquiries/new", data=fields(
+        token, notify_channel="email", notify_email="wang@example.cn"))
+
+    assert response.status_code == 200
+    contact = db.session.scalars(select(ResidentContact)).one()
+    assert contact.address == "wang@example.cn" and contact.channel.value == "email"
+    message = db.session.scalars(select(Notification).where(
+        Notification.kind == "resident_received")).one()
+    assert message.address == "wang@example.cn"
+
+
+def test_opting_in_by_sms_uses_the_contact_phone_and_no_choice_sends_nothing(client, orgs):
+    from portal.notifications.models import ResidentContact
+
+    _, token = form_page(client)
+    client.post("/inquiries/new", data=fields(token, notify_channel="sms",
+                                              notify_email="ignored@example.cn"))
+    _, other = form_page(client)
+    client.post("/inquiries/new", data=fields(other, title="另一件事"))
+
+    assert count() == 2
+    contact = db.session.scalars(select(ResidentContact)).one()
+    assert contact.address == "13812345678" and contact.channel.value == "sms"
 
 
 def test_honeypot_is_refused_and_audited(client, orgs):
