@@ -170,3 +170,39 @@ def test_several_roles_each_section_and_empty_says_so(app, world):
     body, signed = _section(html, Role.VILLAGE_SUPERVISOR)
     assert signed == [] and "没有等待签署的公开事项。" in body
     assert 'data-role="reviewer"' not in html
+
+
+def _statements(app, client) -> int:
+    from sqlalchemy import event
+
+    count = 0
+
+    def counted(_conn, _cursor, statement, *_args):
+        nonlocal count
+        count += statement.lstrip().upper().startswith(("SELECT", "WITH"))
+
+    db.session.expire_all()  # as in a fresh request: nothing left loaded by the test
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        assert client.get("/staff/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    return count
+
+
+def test_more_items_take_no_more_queries(app, orgs, world):
+    clients = {who: _home(app, world[who])[0] for who in ("reviewer", "handler", "admin")}
+    for client in clients.values():  # the first load fills per-process caches
+        _statements(app, client)
+    before = {who: _statements(app, client) for who, client in clients.items()}
+    for n in range(5):
+        doc = disclosures.create_draft(world["editor"], disclosures.DisclosureInput(
+            organization=orgs["town"], category=Category.RESULT, title=f"又一件{n}",
+            body_html="正文", formed_on=local_today()))
+        disclosures.submit(world["editor"], doc.id)
+        submission.submit(submission.InquiryInput(
+            type=InquiryType.CONSULT, title=f"又一条{n}", body="请处理", contact_name="甲",
+            contact_phone="13812345678", organization=orgs["town"]),
+            tracking.new_submission_token())
+    assert {who: _statements(app, client) for who, client in clients.items()} == before
