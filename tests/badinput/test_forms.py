@@ -103,6 +103,7 @@ NO_TEXT_FIELDS = {
     "staff_inquiries.fee_notice", "staff_inquiries.fee_lapsed",
     "staff_disclosures.discard_revision",
     "organizations.deactivate", "organizations.activate",
+    "users.add_grant", "users.remove_grant",  # a choice of role and unit; a button
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
