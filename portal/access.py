@@ -56,6 +56,8 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "users.unlock": ADMINS,
     "users.reset_totp": ADMINS,
     "users.enrolment_code": ADMINS,
+    "users.add_grant": ADMINS,
+    "users.remove_grant": ADMINS,
     "refusals.listing": ADMINS,
     "disclosures.listing": PUBLIC,
     "disclosures.detail": PUBLIC,

@@ -155,12 +155,15 @@ def orgs(app):
 @pytest.fixture
 def make_user(app):
     """make_user("name", (Role.EDITOR, org), ...) → a committed user with those grants."""
+    from portal.auth import grants as role_grants
     from portal.auth.models import RoleGrant
 
     def factory(username: str, *grants: tuple[Role, Organization],
                 password: str = "Passw0rd!demo") -> User:
         user = User(username=username, display_name=username)
         user.set_password(password)
+        for role, org in grants:  # fixtures obey the levels a role may be granted at
+            assert role_grants.refusal(role, org) is None, role_grants.refusal(role, org)
         user.grants = [RoleGrant(role=role, organization=org) for role, org in grants]
         if any(role in MFA_ROLES for role, _org in grants):
             user.totp_secret = totp.new_secret()  # enrolled, as they must be to sign in

@@ -32,8 +32,9 @@ def test_every_route_has_a_policy(app):
 
 @pytest.fixture
 def world(orgs, make_user, draft_input_factory):
-    users = {role: make_user(f"u-{role.value}", (role, orgs["county" if role is Role.ADMIN
-                                                          else "town"]))
+    at = {Role.ADMIN: "county", Role.VILLAGE_CLERK: "village_a",
+          Role.VILLAGE_SUPERVISOR: "village_a"}
+    users = {role: make_user(f"u-{role.value}", (role, orgs[at.get(role, "town")]))
              for role in Role}
     author = make_user("author", (Role.EDITOR, orgs["town"]))
     reviewer = make_user("rev", (Role.REVIEWER, orgs["town"]))
@@ -58,7 +59,8 @@ def world(orgs, make_user, draft_input_factory):
         tracking.new_submission_token()).inquiry
     notice = _published_village_notice(orgs, make_user)
     managed = make_user("m-target", (Role.EDITOR, orgs["town"]))  # for /staff/users/<id>
-    return {"users": users, "doc": doc, "user_id": managed.id, "org_id": orgs["village_b"].id,
+    return {"users": users, "doc": doc, "user_id": managed.id,
+            "grant_id": managed.grants[0].id, "org_id": orgs["village_b"].id,
             "file_id": doc.attachments[0].stored_file_id,
             "inquiry_id": inquiry.id, "notice_id": notice.id,
             **_civic_samples(orgs, author, reviewer)}
@@ -134,6 +136,7 @@ def _url_values(rule, world) -> dict:
                "category": "result", "reply_number": "2026-000001",
                "service_request_id": "2026-000001", "response_format": "json", "key_id": 1,
                "user_id": world["user_id"], "org_id": world["org_id"],
+               "grant_id": world["grant_id"],
                # notifications: an unknown stop link, a message id
                "token": "no-such-stop-link", "notification_id": 1,
                "kind_key": "assigned", "channel": "email"}

@@ -94,7 +94,16 @@ def test_another_towns_staff_learn_nothing_from_any_action(app, client, make_use
     from tests.test_access_matrix import _sign_in, _url_values
 
     objects = request.getfixturevalue("world")
-    outsider = make_user("huayuan-all", *[(role, orgs["other_town"]) for role in Role])
+    from portal.extensions import db
+    from portal.organizations.models import OrgKind
+    from portal.organizations.services import build_organization
+
+    hamlet = build_organization(name="花园村", slug="huayuan-cun", kind=OrgKind.VILLAGE,
+                                parent=orgs["other_town"])
+    db.session.commit()
+    village_roles = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR)
+    outsider = make_user("huayuan-all", *[
+        (role, hamlet if role in village_roles else orgs["other_town"]) for role in Role])
     _sign_in(client, outsider)
     answers = {}
     from portal.access import PUBLIC, ROUTE_POLICY

@@ -3,13 +3,17 @@
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
-from portal.auth import accounts, enrolment, services, sessions, totp
-from portal.auth.forms import CodeForm, NewUserForm, PasswordChangeForm, ResetPasswordForm
-from portal.auth.models import Role
+from portal.auth import accounts, enrolment, grants, services, sessions, totp
+from portal.auth.forms import (
+    CodeForm,
+    GrantForm,
+    NewUserForm,
+    PasswordChangeForm,
+    ResetPasswordForm,
+)
 from portal.auth.views import ENROLL_SECRET, enrollment_page
 from portal.errors import Conflict, ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
-from portal.organizations.services import all_organizations, get_organization
 
 account_bp = Blueprint("account", __name__, url_prefix="/account")
 users_bp = Blueprint("users", __name__, url_prefix="/staff/users")
@@ -102,15 +106,13 @@ def listing():
 @login_required
 def new():
     form = NewUserForm()
-    form.role.choices = [("", "请选择")] + [(role.value, role.label) for role in Role]
-    form.organization.choices = [(org.id, org.full_name) for org in all_organizations()
-                                 if current_user.has_role(Role.ADMIN, org)]
+    form.grant.choices = {"": [("", "请选择")], **grants.form_choices(current_user)}
     if form.validate_on_submit():
         try:
             user = services.create_user(
                 current_user, username=form.username.data,
                 display_name=form.display_name.data, password=form.password.data,
-                grants=[(Role(form.role.data), get_organization(form.organization.data))])
+                grants=[grants.parse(form.grant.data)])
         except ValidationError as error:
             attach_error(form, error)
         else:
@@ -128,9 +130,13 @@ def show(user_id: int):
     return _show(user_id)
 
 
-def _show(user_id: int, form=None, status: int = 200, enrolment_code: str | None = None):
+def _show(user_id: int, form=None, status: int = 200, enrolment_code: str | None = None,
+          grant_form=None):
     user = accounts.get_managed(current_user, user_id)
+    grant_form = grant_form or GrantForm(formdata=None)
+    grant_form.grant.choices = {"": [("", "请选择")], **grants.form_choices(current_user)}
     return render_template("auth/user.html", user=user, form=form or ResetPasswordForm(),
+                           grant_form=grant_form,
                            needs_enrolment=services.requires_second_factor(user)
                            and not user.totp_secret,
                            has_code=enrolment.has_code(user),
@@ -200,3 +206,38 @@ def reset_totp(user_id: int):
 @login_required
 def enrolment_code(user_id: int):
     return _with_code(accounts.issue_enrolment_code, user_id)
+
+
+@users_bp.post("/<int:user_id>/grants")
+@login_required
+def add_grant(user_id: int):
+    """Give the user one more role at one organization; a refused grant is shown again
+    with the rule that refused it, nothing saved."""
+    user = accounts.get_managed(current_user, user_id)
+    form = GrantForm()
+    if form.validate_on_submit():
+        try:
+            role, organization = grants.parse(form.grant.data)
+            grants.add_grant(current_user, user, role, organization)
+        except ValidationError as error:
+            attach_error(form, error)
+        else:
+            flash(f"已授予{organization.full_name}{role.label}。", "success")
+            return redirect(url_for("users.show", user_id=user_id), code=303)
+    return _show(user_id, status=form_status(form), grant_form=form)
+
+
+@users_bp.post("/<int:user_id>/grants/<int:grant_id>/remove")
+@login_required
+def remove_grant(user_id: int, grant_id: int):
+    user = accounts.get_managed(current_user, user_id)
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    try:
+        grants.remove_grant(current_user, user, grant_id)
+    except ValidationError as error:
+        note_refusal(error)
+        flash(error.message, "error")
+        return _show(user_id, status=error.status)
+    flash("已撤销该授权。", "success")
+    return redirect(url_for("users.show", user_id=user_id), code=303)

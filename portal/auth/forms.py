@@ -38,8 +38,10 @@ class PasswordChangeForm(ChineseForm):
 class NewUserForm(ChineseForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名。"), Length(max=64)])
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=64)])
-    role = SelectField("角色", validators=[DataRequired("请选择角色。")])
-    organization = SelectField("所属单位", coerce=int)
+    grant = SelectField("角色和单位", validate_choice=False,
+                        validators=[DataRequired("请选择要授予的角色和单位。")],
+                        description="只列出该角色可以授予的单位：村务专干、村务监督委员会在村，"
+                                    "信息审核在县、乡镇或乡镇站所，纪检监督在县或乡镇。")
     password = PasswordField("初始密码", validators=[DataRequired("请填写初始密码。"),
                                                  Length(max=256)],
                              render_kw={"autocomplete": "new-password"})
@@ -48,3 +50,8 @@ class NewUserForm(ChineseForm):
 class ResetPasswordForm(ChineseForm):
     password = PasswordField("新密码", validators=[DataRequired("请填写新密码。"), Length(max=256)],
                              render_kw={"autocomplete": "new-password"})
+
+
+class GrantForm(ChineseForm):
+    grant = SelectField("增加授权", validate_choice=False,
+                        validators=[DataRequired("请选择要授予的角色和单位。")])

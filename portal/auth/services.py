@@ -16,6 +16,7 @@ from sqlalchemy import select
 from portal import audit, validation
 from portal.audit import refusals
 from portal.auth import enrolment, passwords, totp
+from portal.auth import grants as role_levels
 from portal.auth.models import Role, RoleGrant, User, new_session_token
 from portal.auth.permissions import require
 from portal.errors import DomainError, ValidationError
@@ -228,6 +229,7 @@ def add_user(actor, *, username: str, display_name: str, password: str,
         if not organization.active:
             raise ValidationError(f"“{organization.full_name}”已停用，不能授予角色。",
                                   field="organization")
+        role_levels.check(_role, organization)
     user = User(username=username, display_name=display_name.strip() or username)
     user.set_password(password)
     user.password_changed_at = utcnow()

@@ -115,7 +115,8 @@ def add_posting_rules(loader: Loader, tree: County, active_from: date) -> None:
     loader.insert(table, [dict(row, id=first + n) for n, row in enumerate(rows)])
 
 
-# (key, username, display name, role, description); every grant is on the county.
+# (key, username, display name, role, description); every grant is on the county, except
+# the village roles, which may only be held at a village: one grant on each village.
 ACCOUNTS = (
     ("admin", "admin", "系统管理员", Role.ADMIN, "县级系统管理员"),
     ("editor", "editor", "贾凤丽", Role.EDITOR, "县信息编辑（全县）"),
@@ -143,7 +144,7 @@ def create_accounts(loader: Loader, tree: County, password: str, tag: str,
     user_id, grant_id = next_id(loader.conn, users), next_id(loader.conn, grants)
     user_rows, grant_rows = [], []
 
-    def account(key: str, username: str, display: str, role: Role, org: Org,
+    def account(key: str, username: str, display: str, role: Role, orgs: list[Org],
                 description: str) -> None:
         nonlocal user_id, grant_id
         user_rows.append(dict(
@@ -152,16 +153,21 @@ def create_accounts(loader: Loader, tree: County, password: str, tag: str,
             created_at=now, failed_logins=0, password_changed_at=now,
             totp_secret=sealing.seal(totp_secret(), TOTP_PURPOSE) if role in TOTP_ROLES
             else None))
-        grant_rows.append(dict(id=grant_id, user_id=user_id, role=role, organization_id=org.id))
+        for org in orgs:
+            grant_rows.append(dict(id=grant_id, user_id=user_id, role=role,
+                                   organization_id=org.id))
+            grant_id += 1
         tree.users[key] = user_id
         tree.usernames.append((f"{username}{tag}", description))
-        user_id, grant_id = user_id + 1, grant_id + 1
+        user_id += 1
 
     for key, username, display, role, description in ACCOUNTS:
-        account(key, username, display, role, tree.county, description)
+        at_villages = role in (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR)
+        account(key, username, display, role,
+                list(tree.all_villages) if at_villages else [tree.county], description)
     for number, town in enumerate(tree.towns, start=1):
         tree.town_handlers[town.id] = user_id
         account(f"handler-{number:02d}", f"handler{number:02d}", f"{town.name}办理员",
-                Role.HANDLER, town, f"{town.name}留言办理")
+                Role.HANDLER, [town], f"{town.name}留言办理")
     loader.insert(users, user_rows)
     loader.insert(grants, grant_rows)

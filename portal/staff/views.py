@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 
 from portal.disclosures import queries
 from portal.disclosures.models import Status
-from portal.inquiries import queries as inquiry_queries
 from portal.inspection import supervision
+from portal.staff.worklist import work_queue
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -16,9 +16,8 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 def home():
     return render_template(
         "staff/home.html",
-        inquiry_counts=inquiry_queries.queue_counts(current_user),
+        sections=work_queue(current_user),
         supervision_notices=supervision.open_for(current_user),
-        to_review=queries.awaiting_review(current_user),
         drafts=queries.staff_listing(current_user, status=Status.DRAFT, size=10),
         approved=queries.staff_listing(current_user, status=Status.APPROVED, size=10),
     )

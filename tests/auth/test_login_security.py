@@ -314,8 +314,8 @@ def test_a_town_admin_cannot_manage_county_accounts(client, make_user, orgs, log
 
 def test_admin_creates_a_user_with_the_password_policy(client, make_user, orgs, login):
     login(make_user("boss", (Role.ADMIN, orgs["county"])))
-    form = {"username": "newclerk", "display_name": "新专干", "role": "village_clerk",
-            "organization": orgs["village_a"].id, "password": "newclerk"}
+    form = {"username": "newclerk", "display_name": "新专干",
+            "grant": f"village_clerk:{orgs['village_a'].id}", "password": "newclerk"}
     refused = client.post("/staff/users/new", data=form)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "至少 8 位" in html and 'value="新专干"' in html

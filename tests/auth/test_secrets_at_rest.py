@@ -103,8 +103,8 @@ def test_an_admin_issued_code_binds_once(client, orgs, make_user, login):
 def test_creating_an_admin_shows_the_enrolment_code(client, orgs, make_user, login):
     login(make_user("county-admin", (Role.ADMIN, orgs["county"])))
     response = client.post("/staff/users/new", data={
-        "username": "insp2", "display_name": "纪检二", "role": "inspector",
-        "organization": str(orgs["town"].id), "password": "Jijian.2026"})
+        "username": "insp2", "display_name": "纪检二", "grant": f"inspector:{orgs['town'].id}",
+        "password": "Jijian.2026"})
     assert response.status_code == 201
     assert re.search(r'class="tracking-code">\d{4}-\d{4}<', response.get_data(as_text=True))
 

@@ -107,6 +107,7 @@ NO_TEXT_FIELDS = {
     "organizations.deactivate", "organizations.activate",
     "notifications.stop", "messages.read_all", "messages.read_one",
     "notification_admin.retry", "notification_admin.test",
+    "users.add_grant", "users.remove_grant",  # a choice of role and unit; a button
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {

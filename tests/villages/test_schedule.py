@@ -178,7 +178,8 @@ def beijing(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def clerk(orgs, make_user):
-    return make_user("clerk", (Role.VILLAGE_CLERK, orgs["town"]))
+    return make_user("clerk", (Role.VILLAGE_CLERK, orgs["village_a"]),
+                     (Role.VILLAGE_CLERK, orgs["village_b"]))
 
 
 @pytest.fixture
