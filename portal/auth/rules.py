@@ -8,7 +8,7 @@ Kind names (strings) stand for creating a record or opening a section of the bac
 
 from __future__ import annotations
 
-from portal.auth.models import Role
+from portal.auth.models import Role, RoleGrant
 from portal.auth.policy import Actor, Refusal, refuse_unless, rule, scope
 from portal.consultations.models import Consultation, ConsultationStatus
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
@@ -290,3 +290,13 @@ rule(ExecutionTask, "withdraw", when=lambda t: t.is_public)(publish_task)
 def retry_notification(actor: Actor, _n: Notification):
     """重试 a dead letter: administrators (the outbox is the whole portal's)."""
     return refuse_unless(actor.holds(R.ADMIN))
+
+
+# --- users ----------------------------------------------------------------------------
+
+@rule(RoleGrant, "revoke")
+def revoke_grant(actor: Actor, g: RoleGrant):
+    """An admin of the grant's organization; never one's own last admin grant."""
+    own_last_admin = (g.user_id == actor.id and g.role is R.ADMIN
+                      and sum(other.role is R.ADMIN for other in g.user.grants) == 1)
+    return holds(actor, R.ADMIN, g.organization) or refuse_unless(not own_last_admin)

@@ -131,7 +131,7 @@ def _reviewer(actor, who, today, now, open_notices) -> Section:
         revision = d.pending_revision is not None and d.status.value == "published"
         due = d.publish_due if d.has_publish_deadline and not revision else None
         section.items.append(Item(
-            "修订待审" if revision else "待审核", d.title,
+            "修订待审核" if revision else "待审核", d.title,
             url_for("staff_disclosures.show", disclosure_id=d.id,
                     _anchor="revision" if revision else None),
             due, mark_for(due, today)))
