@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 
 from portal import create_app
@@ -47,11 +45,17 @@ def test_an_unwritable_upload_folder_is_not_ready(app_config, tmp_path):
     assert response.status_code == 503 and response.json["failing"] == ["uploads"]
 
 
-def test_an_unreachable_database_is_not_ready_but_alive(app, client):
-    database = Path(db.engine.url.database)
-    db.engine.dispose()
-    database.unlink()
-    database.mkdir()  # a folder where the file was: SQLite cannot open it
+def test_an_unreachable_database_is_not_ready_but_alive(app_config, tmp_path):
+    """SQLite: a folder where the database file was; PostgreSQL: a port nobody listens on."""
+    if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        url = sa.make_url(app_config["SQLALCHEMY_DATABASE_URI"]).set(host="127.0.0.1", port=1)
+        unreachable = url.render_as_string(hide_password=False)
+    else:
+        folder = tmp_path / "gone.db"
+        folder.mkdir()  # SQLite cannot open a folder
+        unreachable = f"sqlite:///{folder}"
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": unreachable})
+    client = app.test_client()
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["failing"] == ["database", "migrations"]

@@ -139,10 +139,12 @@ def _reviewer(actor, who, today, now, open_notices) -> Section:
         section.items.append(_notice_item("村务待审批", n, today))
     scope = policy.organization_ids(actor, (Role.REVIEWER,))
     if scope is not None:
-        stmt = (select(Inquiry).join(ExtensionRequest)
-                .where(Inquiry.organization_id.in_(scope), ExtensionRequest.approved.is_(None),
-                       ExtensionRequest.requested_by_id != actor.id)
-                .options(selectinload(Inquiry.extensions)).distinct())
+        # IN, not JOIN … DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT needs.
+        pending = select(ExtensionRequest.inquiry_id).where(
+            ExtensionRequest.approved.is_(None), ExtensionRequest.requested_by_id != actor.id)
+        stmt = (select(Inquiry)
+                .where(Inquiry.organization_id.in_(scope), Inquiry.id.in_(pending))
+                .options(selectinload(Inquiry.extensions)))
         section.items += _inquiry_items("延期申请待审批", list(db.session.scalars(stmt)), now)
     section.items += [_supervision_item(s, today) for s in open_notices
                       if not s.inquiry_id and who.holds(Role.REVIEWER, s.organization)]
