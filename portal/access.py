@@ -275,6 +275,7 @@ ROUTE_POLICY.update({
 # marks their own messages (the services answer 404 for anyone else's).
 ROUTE_POLICY.update({
     "notifications.stop": PUBLIC,
+    "notifications.sms_replies": PUBLIC,  # the provider's push; a secret address
     "messages.inbox": SIGNED_IN,
     "messages.read_all": SIGNED_IN,
     "messages.read_one": SIGNED_IN,

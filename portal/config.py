@@ -148,6 +148,8 @@ class Defaults:
     SMS_ACCESS_KEY_SECRET = ""
     SMS_SIGN_NAME = ""
     SMS_DAILY_CAP = 10  # per mobile number and Beijing day
+    # The secret part of the address the provider pushes replies to ("" = not served).
+    SMS_INBOUND_TOKEN = ""
 
 
 ENV_PREFIX = "PORTAL_"

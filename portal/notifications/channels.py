@@ -27,8 +27,11 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-def send_email(address: str, subject: str, body: str, message_id: str, sent_at) -> None:
-    """Hand one message to the configured SMTP server. Raises DeliveryError."""
+def send_email(address: str, subject: str, body: str, message_id: str, sent_at,
+               unsubscribe_url: str = "") -> None:
+    """Hand one message to the configured SMTP server. Raises DeliveryError. A message
+    with an `unsubscribe_url` (the resident's stop link) says so in List-Unsubscribe, with
+    one-click unsubscription (RFC 2369, RFC 8058), so the mail client's own button works."""
     config = current_app.config
     host = config["NOTIFY_SMTP_HOST"]
     if not host:
@@ -41,6 +44,9 @@ def send_email(address: str, subject: str, body: str, message_id: str, sent_at) 
     message["Subject"] = subject
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(sent_at)
+    if unsubscribe_url.startswith(("https://", "http://")):
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(body)
     try:
         with smtplib.SMTP(host, int(config["NOTIFY_SMTP_PORT"]),

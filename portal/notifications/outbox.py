@@ -144,7 +144,8 @@ def _send(row: Notification, subject: str, body: str, now: datetime) -> None:
         return  # the mark stores subject and body: that is the delivery
     address = row.address or _staff_address(row)
     if row.channel is Channel.EMAIL:
-        channels.send_email(address, subject, body, row.message_id, now)
+        channels.send_email(address, subject, body, row.message_id, now,
+                            unsubscribe_url=str((row.data or {}).get("stop_url", "")))
     else:
         kind = templates.KINDS[row.kind]
         params = {name: str(_values(row).get(name, "")) for name in kind.fields

@@ -12,6 +12,8 @@ Times, in Beijing time, with the working-day calendar of `portal.workdays`:
 - to the inspector from 08:00 on the ESCALATE_TO_INSPECTOR_AFTER_WORKING_DAYS-th working day
   after the due day, while still unanswered.
 Nothing is produced for a case no longer open on the clock (replied, closed, waiting).
+舆情 items run on hour milestones instead (`duties.opinion_milestones`), and the sweep
+also produces the other duties' reminders (`portal.notifications.duties`).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.models import Role, RoleGrant, User
 from portal.extensions import db
 from portal.inquiries import clocks
-from portal.inquiries.models import CLOCKED_STATUSES, Inquiry, Status
+from portal.inquiries.models import CLOCKED_STATUSES, Inquiry, InquiryType, Status
 from portal.notifications import outbox
 from portal.notifications.models import Channel, ResidentContact, StaffPreference
 from portal.timeutil import format_local, to_local, utcnow
@@ -41,12 +43,17 @@ def covering(role: Role, organization) -> list[User]:
 
 
 def tell_staff(kind: str, users, *, inquiry=None, data: dict, key: str | None = None,
-               urgent: bool = False) -> None:
-    """In-app always; email and SMS where the person chose them for this kind."""
+               urgent: bool = False) -> int:
+    """In-app always; email and SMS where the person chose them for this kind. Returns
+    how many people were told now (not before, under the same `key`)."""
+    told = 0
     for user in users:
         dedupe = f"{key}:u{user.id}" if key else None
-        outbox.enqueue(kind, user=user, inquiry=inquiry, data=data,
-                       dedupe_key=f"{dedupe}:inapp" if dedupe else None, urgent=urgent)
+        if outbox.enqueue(kind, user=user, inquiry=inquiry, data=data,
+                          dedupe_key=f"{dedupe}:inapp" if dedupe else None,
+                          urgent=urgent) is None:
+            continue
+        told += 1
         pref = db.session.scalar(select(StaffPreference).where(
             StaffPreference.user_id == user.id, StaffPreference.kind == kind))
         for channel, wanted in ((Channel.EMAIL, pref and pref.email),
@@ -55,6 +62,7 @@ def tell_staff(kind: str, users, *, inquiry=None, data: dict, key: str | None = 
                 outbox.enqueue(kind, channel=channel, user=user, inquiry=inquiry, data=data,
                                dedupe_key=f"{dedupe}:{channel.value}" if dedupe else None,
                                urgent=urgent)
+    return told
 
 
 def case_data(inquiry: Inquiry, due: datetime | None) -> dict:
@@ -89,7 +97,7 @@ def supervision_issued(notice) -> None:
     tell_staff("supervision_issued", users, inquiry=notice.inquiry, data=data)
 
 
-def tell_resident(inquiry: Inquiry, kind: str, **extra) -> None:
+def tell_resident(inquiry: Inquiry, kind: str, *, key: str | None = None, **extra) -> None:
     """A resident who opted in hears of receipt, 补正, extension and the reply (never
     its content by SMS); nothing once they stopped it."""
     contact = db.session.scalar(select(ResidentContact).where(
@@ -100,26 +108,29 @@ def tell_resident(inquiry: Inquiry, kind: str, **extra) -> None:
     data = {"number": inquiry.number, "url": f"{site}/inquiries/track",
             "stop_url": f"{site}/notifications/stop/{contact.stop_token}", **extra}
     outbox.enqueue(kind, channel=contact.channel, address=contact.address, inquiry=inquiry,
-                   data=data)
+                   data=data, dedupe_key=key)
 
 
 def sweep(now: datetime | None = None) -> int:
     """Produce the due reminders and escalations of every open case; commits. Returns
     how many messages were added."""
+    from portal.notifications import duties
+
     now = now or utcnow()
-    before = _count_new()
+    before = _count()
     cases = db.session.scalars(select(Inquiry).where(
-        Inquiry.status.in_(CLOCKED_STATUSES))).all()
+        Inquiry.status.in_(CLOCKED_STATUSES), Inquiry.type != InquiryType.OPINION)).all()
     for inquiry in cases:
         _sign_warning(inquiry, now)
         _reply_clock(inquiry, now)
-    added = _count_new() - before
+    duties.sweep(now)
+    added = _count() - before
     db.session.commit()
     return added
 
 
-def _count_new() -> int:
-    return len([obj for obj in db.session.new if isinstance(obj, outbox.Notification)])
+def _count() -> int:
+    return db.session.scalar(select(func.count(outbox.Notification.id)))
 
 
 def _key(kind: str, inquiry: Inquiry, due: datetime) -> str:
@@ -160,37 +171,6 @@ def _to_inspector(inquiry: Inquiry, now: datetime, due: datetime, data: dict) ->
     if late_by >= after and local.time() >= MORNING:
         tell_staff("overdue_inspector", covering(Role.INSPECTOR, inquiry.organization),
                    inquiry=inquiry, data=data, key=_key("overdue_inspector", inquiry, due))
-
-
-def weekly_digest(now: datetime | None = None) -> int:
-    """Monday's list for each inspector: red cases and unanswered 督办 in their area."""
-    from portal.inspection.models import SupervisionNotice
-
-    now = now or utcnow()
-    week = to_local(now).strftime("%G-W%V")
-    red = [i for i in db.session.scalars(select(Inquiry).where(
-        Inquiry.status.in_(CLOCKED_STATUSES), Inquiry.reply_due_at < now)).all()]
-    notices = db.session.scalars(select(SupervisionNotice).where(
-        SupervisionNotice.answered_at.is_(None))).all()
-    added = 0
-    for inspector in db.session.scalars(select(User).where(User.active.is_(True))).all():
-        areas = inspector.organizations_for(Role.INSPECTOR)
-        if not areas:
-            continue
-        mine = [f"超期：{i.number} {i.title}（{i.organization.name}）" for i in red
-                if any(a.contains(i.organization) for a in areas)]
-        mine += [f"未答复督办：{n.subject}（{n.organization.name}，{n.answer_due_on} 前）"
-                 for n in notices if any(a.contains(n.organization) for a in areas)]
-        if mine:
-            tell_staff("weekly_digest", [inspector], data={
-                "count": len(mine), "items": "\n".join(mine),
-                "url": (current_app.config.get("SITE_URL") or "") + "/inspection/"},
-                key=f"weekly_digest:{week}")
-            added += 1
-    db.session.commit()
-    return added
-
-
 
 
 def check_opt_in(channel: str, email: str) -> str:

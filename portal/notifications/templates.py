@@ -32,6 +32,8 @@ class Kind:
 
 
 CASE = ("number", "title", "organization", "due", "url")
+MILESTONE = (*CASE, "milestone")
+DATED = ("title", "organization", "due", "url")
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     Kind("assigned", "新交办或转办的案件", "staff", CASE, "【待签收】{number} {title}",
          "{organization}收到新的待办案件 {number}《{title}》，请于 {due} 前签收：{url}",
@@ -60,6 +62,26 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     Kind("posting_due", "村务按期公开到期", "staff", ("title", "organization", "due", "url"),
          "【村务公开到期】{organization}", "{organization}的“{title}”应于 {due} 前公开：{url}",
          "{organization}村务公开{title}应于{due}前公开。"),
+    Kind("supervision_due", "督办答复即将到期", "staff", CASE, "【督办临期】{number}",
+         "督办 {number}《{title}》应于 {due} 前答复，尚未答复：{url}",
+         "督办{number}应于{due}前答复。"),
+    Kind("posting_missed", "村务按期公开已逾期", "staff", DATED, "【村务公开逾期】{organization}",
+         "{organization}的“{title}”应于 {due} 前公开，至今未公开：{url}",
+         "{organization}村务公开{title}已逾期（应于{due}前）。"),
+    Kind("consultation_closing", "征求意见即将截止", "staff", DATED,
+         "【征求意见临近截止】{title}",
+         "《{title}》征求意见将于 {due} 截止，请准备汇总意见和采纳情况：{url}",
+         "征求意见{title}将于{due}截止。"),
+    Kind("opinion_milestone", "舆情回应节点临近（1 小时内）", "staff", MILESTONE,
+         "【舆情·临近】{number} {milestone}",
+         "舆情 {number}《{title}》应于 {due} 前{milestone}：{url}",
+         "舆情{number}应于{due}前{milestone}。"),
+    Kind("opinion_overdue", "舆情回应节点已超时", "staff", MILESTONE,
+         "【舆情·超时】{number} {milestone}",
+         "舆情 {number}《{title}》应于 {due} 前{milestone}，已超时：{url}",
+         "舆情{number}{milestone}已超时（应于{due}前）。"),
+    Kind("daily_digest", "每日待办汇总", "staff", ("count", "items", "url"),
+         "【每日待办】{count} 项等待处理", "{items}\n工作台：{url}", "您有{count}项待办事项。"),
     Kind("resident_received", "群众：已受理", "resident", ("number", "url", "stop_url"),
          "您的留言已受理（受理编号 {number}）",
          "您的留言已受理，受理编号 {number}。凭查询码可在 {url} 查看办理进度。\n"
@@ -77,6 +99,11 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
          "您的留言已答复（{number}）",
          "您的留言 {number} 已答复，请凭查询码在 {url} 查看。\n不再接收通知：{stop_url}",
          "您的留言{number}已答复，请凭查询码登录网站查看。"),
+    Kind("resident_abandon_warning", "群众：补正即将到期", "resident",
+         ("number", "due", "url", "stop_url"), "您的申请补正即将到期（{number}）",
+         "您的申请 {number} 需在 {due} 前补正，逾期不补正的视为放弃申请。"
+         "请凭查询码在 {url} 补正。\n"
+         "不再接收通知：{stop_url}", "您的申请{number}需在{due}前补正，逾期视为放弃。"),
     Kind("weekly_digest", "每周汇总：超期与未答复督办", "inspector", ("count", "items", "url"),
          "【每周汇总】超期案件与未答复督办 {count} 件", "{items}\n详情：{url}",
          "本周超期案件与未答复督办共{count}件。"),

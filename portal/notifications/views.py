@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import validation
 from portal.errors import ValidationError
+from portal.extensions import csrf
 from portal.forms import attach_error, form_status
-from portal.notifications import services
+from portal.notifications import replies, services
 from portal.notifications.forms import ButtonForm, SettingsForm
 
 public_bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -17,13 +18,22 @@ bp = Blueprint("messages", __name__, url_prefix="/staff/messages")
 
 
 @public_bp.route("/stop/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the one-click POST of RFC 8058 carries no form token; the button's does
 def stop(token: str):
-    """GET: what will stop, with a button; POST: stop. A used link answers 410."""
+    """GET: what will stop, with a button; POST: stop (the button, or a mail client's
+    one-click `List-Unsubscribe=One-Click`). A used link answers 410."""
     link = services.stop_link(token)  # NotFound → 404 with the reason
+    one_click = request.method == "POST" and \
+        request.form.get("List-Unsubscribe") == "One-Click"
     if link.stopped_at is not None:
+        if one_click:
+            return "", 204
         return render_template("notifications/stop.html", link=link, done=True,
                                just_now=False), 410
     form = ButtonForm()
+    if one_click:
+        services.stop_resident_messages(token)
+        return "", 204
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -31,6 +41,21 @@ def stop(token: str):
         return render_template("notifications/stop.html", link=services.stop_link(token),
                                done=True, just_now=True)
     return render_template("notifications/stop.html", link=link, form=form, done=False)
+
+
+@public_bp.post("/sms/replies/<token>")
+@csrf.exempt  # a provider's push: the secret address is its credential
+def sms_replies(token: str):
+    """The SMS provider's push of residents' replies; 退订 stops their messages."""
+    replies.check_token(token)  # NotFound unless configured and matching
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return jsonify(code=1, msg="请求体应为 JSON。"), 400
+    try:
+        replies.record_replies(payload)
+    except ValidationError as error:
+        return jsonify(code=1, msg=error.message), 400
+    return jsonify(code=0, msg="接收成功")
 
 
 @bp.app_context_processor

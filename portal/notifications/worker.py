@@ -5,8 +5,13 @@ nothing else; a county with several application servers sets PORTAL_NOTIFY_QUEUE
 a Redis URL (redis://host:6379/0) so that one schedule serves them all. The outbox itself
 is in the portal's database either way: the queue only says when to look.
 
-Jobs: deliver due messages every minute; the deadline sweep every 5 minutes; the weekly
-digest for inspectors on Monday 08:00 Beijing. Each job runs in an application context.
+Jobs (Beijing time): deliver due messages every minute; the deadline sweep every 5
+minutes (case clocks, 舆情 milestones, 督办, 补正, reviews waiting, consultations closing,
+the village posting schedule: `reminders`, `duties`); the daily digest of each person's
+work queue at 08:30 on working days and the inspectors' weekly digest on Monday 08:00
+(`digests`); the transparency log's signed head every hour (`transparency.heads.
+sign_if_due`, next to the systemd timer if one runs). Each job runs in an application
+context.
 """
 
 from __future__ import annotations
@@ -58,9 +63,25 @@ def sweep() -> int:
         return reminders.sweep()
 
 
-@huey.periodic_task(crontab(minute="0", hour="8", day_of_week="1"))
-def weekly_digest() -> int:
-    from portal.notifications import reminders
+@huey.periodic_task(crontab(minute="30", hour="8"))
+def daily_digest() -> int:
+    from portal.notifications import digests
 
     with _context():
-        return reminders.weekly_digest()
+        return digests.daily_digest()
+
+
+@huey.periodic_task(crontab(minute="0", hour="8", day_of_week="1"))
+def weekly_digest() -> int:
+    from portal.notifications import digests
+
+    with _context():
+        return digests.weekly_digest()
+
+
+@huey.periodic_task(crontab(minute="0"))
+def transparency_head() -> bool:
+    from portal.transparency import heads
+
+    with _context():
+        return heads.sign_if_due() is not None

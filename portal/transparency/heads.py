@@ -2,12 +2,15 @@
 
 A tree head says "the log had n leaves and this root at this time", signed. The portal
 signs one at least hourly and at each day's end (`flask transparency sign-head`, run by
-the scheduler) and publishes every head it ever signed at /transparency/; anyone who keeps
+the scheduler, and `sign_if_due`, run by the notification worker) and publishes every
+head it ever signed at /transparency/; anyone who keeps
 them can later prove the log was rewritten, truncated or forked. Heads are not themselves
 audit events: signing one adds nothing to the tree, so a quiet log keeps its root.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -113,6 +116,20 @@ def sign_head() -> TreeHead:
     db.session.add(head)
     db.session.commit()
     return head
+
+
+def sign_if_due(now=None, *, every=timedelta(minutes=50)) -> TreeHead | None:
+    """The worker's hourly head: signed unless there is no key yet, or the latest head is
+    recent and the log has not grown since (so the worker and a systemd timer running
+    side by side do not double the heads)."""
+    if current_key() is None:
+        return None
+    now = now or utcnow()
+    latest = latest_head()
+    if latest is not None and latest.tree_size == log.size() \
+            and now - latest.timestamp < every:
+        return None
+    return sign_head()
 
 
 def latest_head() -> TreeHead | None:
