@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.inquiries import clocks
 from portal.inquiries.models import FeeNotice, InfoApplication, Inquiry, InquiryType, Status
 from portal.inquiries.workflow import WORKABLE, drop_pending_extension, handled_by, move
+from portal.notifications import reminders as notify
 from portal.timeutil import LOCAL_TZ, format_local, to_local, utcnow
 from portal.workdays.calendar import add_working_days
 
@@ -113,6 +114,8 @@ def issue_notice(actor, inquiry_id: int, method: str, pages: int | None = None) 
           f"{amount} 元，请于 {format_local(notice.pay_due_at, '%Y-%m-%d')} 前缴纳；"
           "逾期未缴纳的，视为放弃申请。缴费前答复期限暂停计算。",
           data={"method": method, "quantity": quantity, "amount": str(amount)})
+    notify.tell_resident(inquiry, "resident_fee", amount=f"{amount:.2f}",
+                         due=format_local(notice.pay_due_at, "%Y-%m-%d"))
     db.session.commit()
     return notice
 

@@ -6,8 +6,9 @@ and a record that moves (resubmitted, re-dated) gets reminders of its own. In Be
 - 舆情 (国办发〔2016〕61号): each open hour milestone within its last hour, and again once
   it has passed — urgent, so SMS goes out at night too; the unit head hears of a miss;
 - 督办: from 08:00 on the working day before the answer is due, to whoever must answer;
-- 补正: from 08:00 when two working days or fewer remain before 视为放弃, to the resident
-  who opted in (条例 第三十条: 逾期不补正的视为放弃申请);
+- 补正 and 信息处理费: from 08:00 when two working days or fewer remain before 视为放弃,
+  to the resident who opted in (条例 第三十条: 逾期不补正的视为放弃申请; 国办函〔2020〕109号:
+  逾期未缴费的视为放弃);
 - 审核: anything waiting for a decision longer than 2 working days (drafts, revisions,
   village sign-off and approval, extension requests), from 08:00, to those who decide;
 - 征求意见: from 08:00 on the day before the window closes, to the consultation's author;
@@ -122,16 +123,23 @@ def supervision_due(now: datetime) -> None:
 
 
 def correction_warnings(now: datetime) -> None:
+    """补正 and 信息处理费: both end in 视为放弃 when their deadline passes unmet."""
+    from portal.inquiries.models import FeeNotice
+
     today = to_local(now).date()
-    waiting = db.session.scalars(select(Inquiry).where(
-        Inquiry.status == Status.AWAITING_RESIDENT, Inquiry.correction_due_at.is_not(None),
-        Inquiry.correction_due_at > now)).all()
-    for inquiry in waiting:
-        due = inquiry.correction_due_at
+    waiting = [(inquiry, inquiry.correction_due_at, "补正")
+               for inquiry in db.session.scalars(select(Inquiry).where(
+                   Inquiry.status == Status.AWAITING_RESIDENT,
+                   Inquiry.correction_due_at > now))]
+    waiting += [(notice.inquiry, notice.pay_due_at, "缴纳信息处理费")
+                for notice in db.session.scalars(select(FeeNotice).join(FeeNotice.inquiry).where(
+                    Inquiry.status == Status.AWAITING_FEE, FeeNotice.paid_at.is_(None),
+                    FeeNotice.pay_due_at > now))]
+    for inquiry, due, what in waiting:
         if working_days_between(today, to_local(due).date()) <= 2:
             tell_resident(inquiry, "resident_abandon_warning",
                           key=f"resident_abandon_warning:i{inquiry.id}:{_stamp(due)}",
-                          due=format_local(due, "%Y-%m-%d"))
+                          what=what, due=format_local(due, "%Y-%m-%d"))
 
 
 def _waited_long(since: datetime, now: datetime) -> bool:

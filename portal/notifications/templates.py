@@ -99,11 +99,16 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
          "您的留言已答复（{number}）",
          "您的留言 {number} 已答复，请凭查询码在 {url} 查看。\n不再接收通知：{stop_url}",
          "您的留言{number}已答复，请凭查询码登录网站查看。"),
-    Kind("resident_abandon_warning", "群众：补正即将到期", "resident",
-         ("number", "due", "url", "stop_url"), "您的申请补正即将到期（{number}）",
-         "您的申请 {number} 需在 {due} 前补正，逾期不补正的视为放弃申请。"
-         "请凭查询码在 {url} 补正。\n"
-         "不再接收通知：{stop_url}", "您的申请{number}需在{due}前补正，逾期视为放弃。"),
+    Kind("resident_fee", "群众：收费通知", "resident",
+         ("number", "amount", "due", "url", "stop_url"),
+         "您的申请需缴纳信息处理费（{number}）",
+         "您的申请 {number} 需缴纳信息处理费 {amount} 元，请于 {due} 前缴纳，逾期视为放弃申请。"
+         "收费通知见 {url}\n不再接收通知：{stop_url}",
+         "您的申请{number}需于{due}前缴纳信息处理费{amount}元，逾期视为放弃。"),
+    Kind("resident_abandon_warning", "群众：补正或缴费即将到期", "resident",
+         ("number", "what", "due", "url", "stop_url"), "您的申请需在 {due} 前{what}（{number}）",
+         "您的申请 {number} 需在 {due} 前{what}，逾期视为放弃申请。请凭查询码在 {url} 查看。\n"
+         "不再接收通知：{stop_url}", "您的申请{number}需在{due}前{what}，逾期视为放弃。"),
     Kind("weekly_digest", "每周汇总：超期与未答复督办", "inspector", ("count", "items", "url"),
          "【每周汇总】超期案件与未答复督办 {count} 件", "{items}\n详情：{url}",
          "本周超期案件与未答复督办共{count}件。"),

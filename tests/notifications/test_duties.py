@@ -175,3 +175,18 @@ def test_village_postings_due_and_missed_reach_the_clerk_then_the_town(
     assert missed == [(who, title) for who in ("clerk", "reviewer") for title in quarter]
     assert all(to_local(row.created_at).strftime("%m-%d") == "04-11"
                for row in _rows("posting_missed"))
+
+
+def test_resident_hears_before_an_unpaid_fee_ends_the_application(app, travel, people, submit):
+    from portal.inquiries import fees
+
+    inquiry = submit(type=InquiryType.INFO_REQUEST, notify_channel="sms").inquiry
+    workflow.sign(people["handler"], inquiry.id)
+    workflow.start_processing(people["handler"], inquiry.id)
+    notice = fees.issue_notice(people["handler"], inquiry.id, "per_volume", pages=120)
+    [told] = _rows("resident_fee")
+    assert told.data["amount"] == str(notice.amount) and told.address == "13812345678"
+    _sweep_until(travel, notice.pay_due_at + timedelta(hours=1), hours=1)
+    [warning] = _rows("resident_abandon_warning")
+    assert warning.channel is Channel.SMS and warning.data["what"] == "缴纳信息处理费"
+    assert to_local(warning.created_at).date() < to_local(notice.pay_due_at).date()
