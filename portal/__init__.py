@@ -50,10 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     from portal import headers, logs
+    from portal.compression import Compress
     from portal.safety import PercentEncodeQuery
 
     headers.init_app(app)  # ProxyFix (when configured) wraps the app outermost but one
-    app.wsgi_app = PercentEncodeQuery(app.wsgi_app)
+    app.wsgi_app = PercentEncodeQuery(Compress(app.wsgi_app))
     logs.wrap(app)  # outermost: the request id and the request line cover every answer
     return app
 
@@ -181,15 +182,16 @@ def register_blueprints(app: Flask) -> None:
     from portal.inquiries.staff_views import bp as inquiries_staff_bp
     from portal.inspection.views import bp as inspection_bp
     from portal.public.preferences import bp as preferences_bp
+    from portal.public.site_files import bp as site_files_bp
     from portal.public.views import bp as public_bp
     from portal.staff.views import bp as staff_bp
     from portal.villages.public_views import bp as villages_bp
     from portal.villages.staff_views import bp as villages_staff_bp
     from portal.workdays.views import bp as workdays_bp
 
-    for blueprint in (public_bp, preferences_bp, auth_bp, staff_bp, disclosures_public_bp,
-                      disclosures_staff_bp, workdays_bp, inquiries_bp, inquiries_staff_bp,
-                      villages_bp, villages_staff_bp, inspection_bp):
+    for blueprint in (public_bp, site_files_bp, preferences_bp, auth_bp, staff_bp,
+                      disclosures_public_bp, disclosures_staff_bp, workdays_bp, inquiries_bp,
+                      inquiries_staff_bp, villages_bp, villages_staff_bp, inspection_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(account_bp)  # one's own password and second factor
     app.register_blueprint(users_bp)  # administrators' user management

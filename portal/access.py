@@ -38,6 +38,8 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "health.healthz": PUBLIC,  # process alive
     "health.readyz": PUBLIC,  # database, schema and upload folder
     "public.home": PUBLIC,
+    "site_files.robots": PUBLIC,
+    "site_files.favicon": PUBLIC,
     "preferences.elderly_mode": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
@@ -229,6 +231,10 @@ ROUTE_POLICY.update({
     "feeds.category": PUBLIC,
     "feeds.organization": PUBLIC,
     "feeds.sitemap": PUBLIC,
+    "feeds.all_villages": PUBLIC,
+    "feeds.execution": PUBLIC,
+    "feeds.replies": PUBLIC,
+    "feeds.sitemap_part": PUBLIC,
     "api.index": PUBLIC,
     "api.openapi_document": PUBLIC,
     "api.disclosures": PUBLIC,

@@ -187,7 +187,10 @@ def register_errorhandlers(app: Flask) -> None:
             return render_error(413, message)
         if error.code == 429:
             note_refusal(RateLimited())
-        return render_error(error.code or 500)
+        response = make_response(render_error(error.code or 500))
+        if error.code == 405:  # RFC 9110 §15.5.6: a 405 names the methods that would do
+            response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or ())
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

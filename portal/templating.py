@@ -71,4 +71,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["file_size"] = format_size  # "1.2 MB", "704 字节"
     app.jinja_env.globals.update(site_name=app.config["SITE_NAME"],
                                  site_sponsor=app.config.get("SITE_SPONSOR", ""),
-                                 disclosure_categories=list(Category))
+                                 disclosure_categories=list(Category),
+                                 # a link to an optional section only where it is served
+                                 has_endpoint=lambda name: name in app.view_functions)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Response, current_app, render_template
+from markupsafe import escape
 
 from portal.disclosures.models import Disclosure
 from portal.organizations.models import Organization
@@ -102,3 +103,33 @@ def village_feed(village: Organization, notices: list[VillageNotice]) -> AtomFee
         self_url=public_url("villages.feed", slug=village.slug),
         alternate_url=public_url("villages.board", slug=village.slug),
         author=village.publisher_name, entries=[notice_entry(n) for n in notices])
+
+
+def reply_entry(inquiry) -> AtomEntry:
+    """A published reply, as the reply list shows it: the consenting resident's question
+    and the answer with personal information masked (`Inquiry.public_text`)."""
+    url = public_url("inquiries.replies", _anchor=f"reply-{inquiry.id}")
+    replied = inquiry.replied_at or inquiry.received_at
+    organization = inquiry.reply_organization.publisher_name \
+        if inquiry.reply_organization else ""
+    content = (f"<h3>留言内容</h3><p>{escape(inquiry.public_text(inquiry.body))}</p>"
+               f"<h3>答复</h3><p>{escape(inquiry.public_text(inquiry.reply_text))}</p>")
+    return AtomEntry(id=url, title=inquiry.public_text(inquiry.title), url=url,
+                     published=replied, updated=replied,
+                     summary=f"{inquiry.type.label}；答复部门 {organization}；"
+                             f"答复日期 {format_local(inquiry.replied_at, '%Y-%m-%d')}",
+                     content_html=content, category_term=inquiry.type.value,
+                     category_label=inquiry.type.label, author=organization or "政务公开门户")
+
+
+def task_entry(task) -> AtomEntry:
+    """A public 执行公开 task: its description and where it stands."""
+    url = public_url("execution.detail", task_id=task.id)
+    published = task.published_at or task.updated_at
+    content = f"<p>{escape(task.description)}</p><p>完成进度：{task.progress}%</p>"
+    return AtomEntry(id=url, title=task.title, url=url, published=published,
+                     updated=max(published, task.updated_at),
+                     summary=f"责任单位 {task.organization.publisher_name}；"
+                             f"完成进度 {task.progress}%",
+                     content_html=content, category_term="execution", category_label="执行公开",
+                     author=task.organization.publisher_name)

@@ -1,10 +1,11 @@
 """`/sitemap.xml`: every public page with the time it last changed.
 
 Lists the home page, the disclosure lists and every public disclosure, the village index,
-every village board and published notice, the reply list, the feeds page, and — when
-their blueprints are registered — consultations and the catalogue. Search result pages are
-left out on purpose (endless and duplicate). A sitemap holds at most 50,000 URLs; a
-township portal stays far below that, and anything past it is cut rather than invalid.
+every village board and published notice, the reply list, and — when their blueprints are
+registered — consultations, 执行公开 tasks, the catalogue with every body's 公开指南, the
+transparency log, open data, the feeds page and the inquiry form. Search result pages are
+left out on purpose (endless and duplicate). A sitemap holds at most 50,000 URLs
+(sitemaps.org): past that, /sitemap.xml becomes a sitemap index of /sitemaps/<n>.xml.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _replies() -> Iterator[Url]:
 
 
 def _optional() -> Iterator[Url]:
-    """Consultations and the catalogue, if those packages' pages are registered."""
+    """Consultations, 执行公开 and the catalogue with each body's 公开指南, if those
+    packages' pages are registered."""
     views = current_app.view_functions
     if "consultations.detail" in views:
         from portal.consultations.models import PUBLIC_STATUSES as OPEN
@@ -84,23 +86,54 @@ def _optional() -> Iterator[Url]:
                                       .where(Consultation.status.in_(OPEN))
                                       .order_by(Consultation.id)):
             yield public_url("consultations.detail", consultation_id=row.id), row.updated_at
-    if "catalogue.entry" in views:
-        from portal.catalogue.models import CatalogueEntry
+    if "execution.detail" in views:
+        from portal.execution.models import ExecutionTask
 
-        yield public_url("catalogue.listing"), None
-        for row in db.session.execute(sa.select(CatalogueEntry.id, CatalogueEntry.updated_at)
-                                      .where(CatalogueEntry.active)
-                                      .order_by(CatalogueEntry.position, CatalogueEntry.id)):
-            yield public_url("catalogue.entry", entry_id=row.id), row.updated_at
+        yield public_url("execution.listing"), None
+        for row in db.session.execute(sa.select(ExecutionTask.id, ExecutionTask.updated_at)
+                                      .where(ExecutionTask.is_public)
+                                      .order_by(ExecutionTask.id)):
+            yield public_url("execution.detail", task_id=row.id), row.updated_at
+    if "catalogue.entry" in views:
+        yield from _catalogue()
+
+
+def _catalogue() -> Iterator[Url]:
+    from portal.catalogue.models import CatalogueEntry, DisclosureGuide
+    from portal.catalogue.queries import guide_organizations
+
+    yield public_url("catalogue.listing"), None
+    for row in db.session.execute(sa.select(CatalogueEntry.id, CatalogueEntry.updated_at)
+                                  .where(CatalogueEntry.active)
+                                  .order_by(CatalogueEntry.position, CatalogueEntry.id)):
+        yield public_url("catalogue.entry", entry_id=row.id), row.updated_at
+    changed = dict(db.session.execute(sa.select(DisclosureGuide.organization_id,
+                                                DisclosureGuide.updated_at)).all())
+    for organization in guide_organizations():
+        yield (public_url("catalogue.guide", org_slug=organization.slug),
+               changed.get(organization.id))
+
+
+def _open_data() -> Iterator[Url]:
+    views = current_app.view_functions
+    for endpoint in ("transparency.index", "open_data.index", "feeds.index", "inquiries.new"):
+        if endpoint in views:
+            yield public_url(endpoint), None
 
 
 def sitemap_urls() -> list[Url]:
-    """(absolute URL, last change or None) for every public page, at most MAX_URLS."""
+    """(absolute URL, last change or None) for every public page."""
     urls: list[Url] = [(public_url("public.home"), _latest(Disclosure.published_at,
                                                            Disclosure.status == Status.PUBLISHED))]
-    for part in (_disclosures(), _villages(), _replies(), _optional()):
+    for part in (_disclosures(), _villages(), _replies(), _optional(), _open_data()):
         urls.extend(part)
-    urls.append((public_url("feeds.index"), None))
-    if "inquiries.new" in current_app.view_functions:
-        urls.append((public_url("inquiries.new"), None))
-    return urls[:MAX_URLS]
+    return urls
+
+
+def parts(urls: list[Url]) -> list[list[Url]]:
+    """The URLs cut into sitemaps of at most MAX_URLS each (sitemaps.org protocol)."""
+    return [urls[start:start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)] or [[]]
+
+
+def last_change(urls: list[Url]) -> datetime | None:
+    return max((lastmod for _url, lastmod in urls if lastmod is not None), default=None)

@@ -8,7 +8,16 @@ from flask import Blueprint, abort, current_app, render_template
 
 from portal.disclosures import queries as disclosures
 from portal.disclosures.models import Category
-from portal.feeds.atom import FEED_SIZE, AtomFeed, atom_response, disclosure_entry
+from portal.feeds import sitemap as sitemaps
+from portal.feeds.atom import (
+    FEED_SIZE,
+    AtomFeed,
+    atom_response,
+    disclosure_entry,
+    notice_entry,
+    reply_entry,
+    task_entry,
+)
 from portal.feeds.sitemap import sitemap_urls
 from portal.organizations.models import OrgKind
 from portal.organizations.services import get_by_slug, towns_with_villages
@@ -64,7 +73,69 @@ def organization(slug: str):
         entries=[disclosure_entry(d) for d in page.items]))
 
 
+@bp.get("/feeds/villages.atom")
+def all_villages():
+    """Every village board's newest published notices in one feed."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.organizations.models import Organization
+    from portal.villages.models import NoticeStatus, VillageNotice
+
+    notices = db.session.scalars(
+        select(VillageNotice).join(VillageNotice.village)
+        .where(VillageNotice.status == NoticeStatus.PUBLISHED, Organization.active.is_(True))
+        .order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc())
+        .limit(FEED_SIZE)).all()
+    site = current_app.config["SITE_NAME"]
+    return atom_response(AtomFeed(
+        id=public_url("villages.index"), title=f"{site} · 村务公开（各村）",
+        self_url=public_url("feeds.all_villages"), alternate_url=public_url("villages.index"),
+        author=site, entries=[notice_entry(n) for n in notices]))
+
+
+@bp.get("/feeds/execution.atom")
+def execution():
+    from portal.execution import queries as execution_queries
+
+    tasks = sorted(execution_queries.public_tasks(), reverse=True,
+                   key=lambda t: t.updated_at)[:FEED_SIZE]
+    site = current_app.config["SITE_NAME"]
+    return atom_response(AtomFeed(
+        id=public_url("execution.listing"), title=f"{site} · 执行公开",
+        self_url=public_url("feeds.execution"), alternate_url=public_url("execution.listing"),
+        author=site, entries=[task_entry(t) for t in tasks]))
+
+
+@bp.get("/feeds/replies.atom")
+def replies():
+    from portal.inquiries import queries as inquiry_queries
+
+    page = inquiry_queries.published_replies(size=FEED_SIZE)
+    site = current_app.config["SITE_NAME"]
+    return atom_response(AtomFeed(
+        id=public_url("inquiries.replies"), title=f"{site} · 留言答复公开",
+        self_url=public_url("feeds.replies"), alternate_url=public_url("inquiries.replies"),
+        author=site, entries=[reply_entry(i) for i in page.items]))
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
-    body = render_template("feeds/sitemap.xml", urls=sitemap_urls())
+    urls = sitemap_urls()
+    pieces = sitemaps.parts(urls)
+    if len(pieces) == 1:
+        body = render_template("feeds/sitemap.xml", urls=urls)
+    else:
+        body = render_template("feeds/sitemap_index.xml", sitemaps=[
+            (public_url("feeds.sitemap_part", number=n), sitemaps.last_change(piece))
+            for n, piece in enumerate(pieces, start=1)])
+    return current_app.response_class(body, mimetype="application/xml")
+
+
+@bp.get("/sitemaps/<int:number>.xml")
+def sitemap_part(number: int):
+    pieces = sitemaps.parts(sitemap_urls())
+    if not 1 <= number <= len(pieces) or len(pieces) == 1:
+        abort(404)
+    body = render_template("feeds/sitemap.xml", urls=pieces[number - 1])
     return current_app.response_class(body, mimetype="application/xml")

@@ -63,7 +63,8 @@ CACHED_ENDPOINTS = frozenset({
     "execution.listing", "execution.detail",
     "catalogue.listing", "catalogue.entry", "catalogue.guide",
     "feeds.index", "feeds.all_disclosures", "feeds.category", "feeds.organization",
-    "feeds.sitemap",
+    "feeds.sitemap", "feeds.sitemap_part", "feeds.all_villages", "feeds.execution",
+    "feeds.replies",
     "search.results", "inquiries.replies",
     "open_data.index",
 })

@@ -55,7 +55,7 @@ def client_copy_current(environ, etag: str, changed: int) -> bool:
 
 # Where cacheable pages live; only these are looked up in the shared files.
 PUBLIC_PREFIXES = ("/disclosures/", "/villages/", "/consultations/", "/execution/",
-                   "/catalogue/", "/feeds/", "/search", "/inquiries/replies")
+                   "/catalogue/", "/feeds/", "/sitemaps/", "/search", "/inquiries/replies")
 
 
 def _may_be_stored(path: str) -> bool:
