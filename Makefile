@@ -42,9 +42,17 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
-## Browser tests in Debian's Chromium (installed by .ci/chromium.sh when missing)
+# The Nu HTML checker and pa11y, from package-lock.json (no browser download: Debian's
+# Chromium is used; install scripts are not run).
+node_modules/.installed: package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+## Browser tests in Debian's Chromium (installed by .ci/chromium.sh when missing), with
+## axe-core on every page visited, and the Nu HTML checker and pa11y over a crawl
 test-e2e: $(VENV)/.installed-test
 	bash .ci/chromium.sh
+	$(MAKE) --no-print-directory node_modules/.installed
 	PORTAL_E2E=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 ## Load and fault tests on loopback (killed worker, locked or restarted database, full

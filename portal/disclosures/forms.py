@@ -8,9 +8,12 @@ from portal.forms import ChineseForm, RichTextField
 
 
 class DisclosureForm(ChineseForm):
-    organization = SelectField("发布机构", coerce=int,
+    # A list always showing a real choice needs no `required` (HTML: its first option
+    # would have to be an empty placeholder); the server still checks both.
+    organization = SelectField("发布机构", coerce=int, render_kw={"required": False},
                                validators=[DataRequired("请选择发布机构。")])
     category = SelectField("公开类别", choices=[SelectChoice(c.value, c.label) for c in Category],
+                           render_kw={"required": False},
                            validators=[DataRequired("请选择公开类别。")])
     title = StringField("标题", validators=[DataRequired("请填写标题。"),
                                           Length(max=200, message="标题不能超过 200 个字。")])
