@@ -13,6 +13,8 @@ more than `TIME_BUDGET_SECONDS` of work stop the reading. `read` reports whether
 file was read (`Reading.complete`): the scan must not call a half-read file clean. Other
 kinds (images, OFD, legacy DOC/XLS) have no readable text here.
 
+Every piece is folded (`portal.textnorm.fold`: NFKC and the CJK radicals PDF writers
+put in place of 民, 长, 见, 门, 页), so the index and the scan read what the page shows.
 PDF text comes from pypdf (pure Python); DOCX text from the `w:t` runs of
 `word/document.xml`; XLSX from openpyxl in read-only mode; CSV decoded as UTF-8 or
 GB18030.
@@ -34,6 +36,7 @@ from openpyxl.utils import get_column_letter
 
 from portal.attachments.models import StoredFile
 from portal.attachments.storage import TEXT_ENCODINGS, stored_path
+from portal.textnorm import fold
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_EXPANDED_BYTES = 50 * 1024 * 1024
@@ -223,7 +226,7 @@ def _collect(pieces: Iterator[Piece], name: str, max_chars: int) -> Reading:
     total = 0
     try:
         for piece in pieces:
-            text = " ".join(piece.text.split())
+            text = " ".join(fold(piece.text).split())
             if text:
                 reading.pieces.append(Piece(piece.where, text, piece.heading))
                 total += len(text) + 1

@@ -29,9 +29,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 
 import jieba
+
+from portal.textnorm import fold
 
 # Words of 政务公开 and 村务公开 practice that the default dictionary splits or misses.
 DOMAIN_WORDS = (
@@ -59,8 +60,8 @@ def _jieba() -> jieba.Tokenizer:
 
 
 def normalize(text: str) -> str:
-    """Full-width letters and digits as ASCII, lower case."""
-    return unicodedata.normalize("NFKC", text or "").lower()
+    """Full-width letters and digits as ASCII, radicals as ideographs, lower case."""
+    return fold(text).lower()
 
 
 def _words(pieces) -> list[str]:

@@ -1,0 +1,31 @@
+"""PDF writers that put radical code points (⺠ U+2EA0, ⻓, ⻅, ⻔, ⻚) where the page
+shows 民, 长, 见, 门, 页: the text is folded before indexing and scanning, so a person
+typing 民权县 finds the file."""
+
+from portal.attachments import text as extract
+from portal.disclosures.models import Category
+from portal.textnorm import fold
+from tests.search.corpus import chinese_pdf, upload
+
+RADICAL_TEXT = "⺠权县⻔前路灯维修⽅案，⻓期有效，⻅第⼆⻚"
+
+
+def test_fold_reads_radicals_as_the_ideographs_they_stand_for():
+    assert fold(RADICAL_TEXT) == "民权县门前路灯维修方案,长期有效,见第二页"
+    assert fold("ＡＢＣ　１２３") == "ABC 123"
+    assert fold("⺀⺁") == "冫厂"
+    assert fold("民权县") == "民权县"
+
+
+def test_extracted_pdf_text_is_folded(tmp_path):
+    path = tmp_path / "方案.pdf"
+    path.write_bytes(chinese_pdf(RADICAL_TEXT))
+    reading = extract.read_path("pdf", str(path), "方案.pdf", 10_000)
+    assert "民权县门前路灯维修方案" in reading.text
+
+
+def test_a_pdf_with_radical_code_points_is_found_by_what_it_shows(client, publish):
+    publish("town", "双塔镇路灯维修方案", "见附件。", Category.EXECUTION,
+            files=[upload(chinese_pdf(RADICAL_TEXT), "方案.pdf")])
+    page = client.get("/search?q=民权县").get_data(as_text=True)
+    assert "双塔镇路灯维修方案" in page
