@@ -141,3 +141,20 @@ def choice(value: str | None, options: dict[str, str], *, field: str, label: str
     if value not in options:
         raise ValidationError(f"请选择{label}。", field=field)
     return value
+
+
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+
+
+def year(value: str | None, *, field: str = "year") -> int | None:
+    """A year as people type it in a 按年份浏览 box or a link: "2023", "2023年",
+    "２０２３", " 2023 年 "; None when empty. Raises ValidationError with the form to use."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or ""))
+    if not text:
+        return None
+    digits = text.removesuffix("年")
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 4
+            and FIRST_YEAR <= int(digits) <= LAST_YEAR):
+        raise ValidationError(f"年份“{(value or '')[:20]}”无效：请写四位数字，如 2023 或 2023年"
+                              f"（{FIRST_YEAR}–{LAST_YEAR}）。", field=field)
+    return int(digits)

@@ -46,7 +46,7 @@ def listing():
     organization = get_by_slug(org_slug) if org_slug else None
     page = queries.public_listing(
         category=Category(category) if category else None, organization=organization,
-        year=_int_arg("year"), page=PageRequest.from_args(request.args),
+        year=validation.year(request.args.get("year")), page=PageRequest.from_args(request.args),
         size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/list.html", page=page, category=category,
                            organization=organization, years=queries.publication_years(),

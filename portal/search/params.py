@@ -23,6 +23,7 @@ from portal.search.documents import CATEGORY_LABELS, KIND_CATEGORIES, KIND_LABEL
 from portal.search.index import SearchQuery
 from portal.search.tokens import query_tokens
 from portal.validation import UNDECODABLE
+from portal.validation import year as parse_year
 
 MAX_QUERY_CHARS = 100
 MAX_QUERY_WORDS = 16
@@ -119,7 +120,7 @@ def parse(args: MultiDict) -> SearchParams:
     if slug := args.get("village"):
         params.village = _organization(slug, village=True)
     if year := args.get("year"):
-        params.year = _number(year, "年份", 1990, 2100)
+        params.year = parse_year(year, field="年份")
     if page := args.get("page"):
         params.page = _number(page, "页码", 1, MAX_PAGE)
     return params

@@ -17,15 +17,6 @@ from portal.villages.poster import qr_svg
 bp = Blueprint("villages", __name__, url_prefix="/villages")
 
 
-def _small_int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    if not value:
-        return None
-    if not validation.is_number(value, max_digits=6):
-        abort(400)
-    return int(value)
-
-
 @bp.get("/")
 def index():
     return render_template("villages/index.html", towns=towns_with_villages())
@@ -38,7 +29,8 @@ def board(slug: str):
     if category and category not in {c.value for c in NoticeCategory}:
         abort(400)
     page = queries.board(village, category=NoticeCategory(category) if category else None,
-                         year=_small_int("year"), page=PageRequest.from_args(request.args),
+                         year=validation.year(request.args.get("year")),
+                         page=PageRequest.from_args(request.args),
                          size=current_app.config["PAGE_SIZE"])
     return render_template("villages/board.html", village=village, page=page,
                            category=category, categories=list(NoticeCategory))

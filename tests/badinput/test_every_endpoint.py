@@ -62,7 +62,7 @@ def _routes(app):
 
 def _check(response, what: str, failures: list[str]) -> None:
     status = response.status_code
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # a favicon is not text
     if response.is_json:  # JSON escapes Chinese as \uXXXX
         body = json.dumps(response.get_json(silent=True), ensure_ascii=False)
     if status >= 500:

@@ -106,6 +106,7 @@ NO_TEXT_FIELDS = {
     "staff_disclosures.discard_revision",
     "organizations.deactivate", "organizations.activate",
     "notifications.stop", "messages.read_all", "messages.read_one",
+    "notifications.sms_replies",  # the SMS provider's JSON push, refused when malformed
     "notification_admin.retry", "notification_admin.test",
     "users.add_grant", "users.remove_grant",  # a choice of role and unit; a button
 }

@@ -1,6 +1,6 @@
-"""PDF writers that put radical code points (⺠ U+2EA0, ⻓, ⻅, ⻔, ⻚) where the page
-shows 民, 长, 见, 门, 页: the text is folded before indexing and scanning, so a person
-typing 民权县 finds the file."""
+"""What people type finds what they mean. PDF writers put radical code points (⺠ U+2EA0,
+⻓, ⻅, ⻔, ⻚) where the page shows 民, 长, 见, 门, 页: the text is folded before indexing
+and scanning, so typing 民权县 finds the file. A year is read as people write it."""
 
 from portal.attachments import text as extract
 from portal.disclosures.models import Category
@@ -29,3 +29,14 @@ def test_a_pdf_with_radical_code_points_is_found_by_what_it_shows(client, publis
             files=[upload(chinese_pdf(RADICAL_TEXT), "方案.pdf")])
     page = client.get("/search?q=民权县").get_data(as_text=True)
     assert "双塔镇路灯维修方案" in page
+
+
+def test_a_year_is_understood_as_people_type_it(client, publish):
+    publish("town", "双塔镇2026年工作要点", "正文", Category.DECISION)
+    for typed in ("2026", "2026年", "２０２６", " 2026 年 "):
+        page = client.get("/disclosures/", query_string={"year": typed})
+        assert page.status_code == 200 and "双塔镇2026年工作要点" in page.get_data(as_text=True)
+    for typed in ("去年", "26", "2026年度", "3000"):
+        refused = client.get("/disclosures/", query_string={"year": typed})
+        assert refused.status_code == 400
+        assert "请写四位数字，如 2023 或 2023年" in refused.get_data(as_text=True)
