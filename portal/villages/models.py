@@ -146,6 +146,12 @@ class NoticeVersion(db.Model):
     notice: Mapped[VillageNotice] = relationship(back_populates="versions")
     edited_by: Mapped[User | None] = relationship()
 
+    @property
+    def status_label(self) -> str:
+        """The state the notice was in, as people say it (待监委会签署, not awaiting_signoff)."""
+        value = (self.snapshot or {}).get("status", "")
+        return NoticeStatus(value).label if value in NoticeStatus._value2member_map_ else ""
+
 
 class NoticeAttachment(db.Model):
     __tablename__ = "village_notice_attachments"

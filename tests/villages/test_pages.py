@@ -216,3 +216,14 @@ def test_a_table_too_complex_to_read_in_time_saves_nothing(client, login, villag
     assert db.session.scalars(select(StoredFile)).all() == []
     assert [path for path in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if path.is_file()] \
         == []
+
+
+def test_the_version_history_names_states_in_words(client, login, village_staff,
+                                                   published_notice):
+    notice = published_notice()
+    login(village_staff["clerk_a"])
+    page = client.get(f"/staff/villages/{notice.id}").get_data(as_text=True)
+    history = page[page.index(" 版 · ") - 6:]
+    assert "草稿" in history and "待监委会签署" in history
+    for raw in ("draft", "awaiting_signoff", "awaiting_approval"):  # the stored values
+        assert f" {raw} " not in history and f"· {raw}" not in history
