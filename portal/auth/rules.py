@@ -11,6 +11,7 @@ from __future__ import annotations
 from portal.auth.models import Role, RoleGrant
 from portal.auth.policy import Actor, Refusal, refuse_unless, rule, scope
 from portal.consultations.models import Consultation, ConsultationStatus
+from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
 from portal.execution.models import ExecutionTask
 from portal.inquiries.models import Inquiry
@@ -88,15 +89,14 @@ def _editor(actor: Actor, d: Disclosure):
     return holds(actor, R.EDITOR, d.organization)
 
 
-rule(Disclosure, "edit", when=lambda d: d.status is Status.DRAFT)(_editor)
-rule(Disclosure, "submit", when=lambda d: d.status is Status.DRAFT)(_editor)
-rule(Disclosure, "attach", when=lambda d: d.status is Status.DRAFT)(_editor)
-rule(Disclosure, "revise", when=lambda d: d.status is Status.PUBLISHED
+rule(Disclosure, "edit", when=DISCLOSURE.offered("edit"))(_editor)
+rule(Disclosure, "submit", when=DISCLOSURE.offered("submit"))(_editor)
+rule(Disclosure, "attach", when=DISCLOSURE.offered("attach"))(_editor)
+rule(Disclosure, "revise", when=lambda d: DISCLOSURE.offered("revise")(d)
      and d.pending_revision is None)(_editor)
 
 
-@rule(Disclosure, "review", when=lambda d: d.status in (Status.SUBMITTED,
-                                                        Status.FIRST_APPROVED))
+@rule(Disclosure, "review", when=DISCLOSURE.offered("approve"))
 def review_disclosure(actor: Actor, d: Disclosure):
     """初审/终审 and 退回: a reviewer of its organization, never on their own draft. (That
     the 终审 reviewer differs from the 初审 one is checked by the service, which knows
@@ -105,12 +105,10 @@ def review_disclosure(actor: Actor, d: Disclosure):
         refuse_unless(not actor.is_author(d.author_id), OWN_DISCLOSURE)
 
 
-rule(Disclosure, "reject", when=lambda d: d.status in (
-    Status.SUBMITTED, Status.FIRST_APPROVED))(review_disclosure)
+rule(Disclosure, "reject", when=DISCLOSURE.offered("reject"))(review_disclosure)
 
 
-@rule(Disclosure, "approve", when=lambda d: d.status in (Status.SUBMITTED,
-                                                         Status.FIRST_APPROVED))
+@rule(Disclosure, "approve", when=DISCLOSURE.offered("approve"))
 def approve_disclosure(actor: Actor, d: Disclosure):
     """`review`, and the 终审 is by someone other than the 初审 reviewer."""
     first = None
@@ -121,7 +119,7 @@ def approve_disclosure(actor: Actor, d: Disclosure):
         first is None or not actor.is_author(first.reviewer_id), "终审须由初审以外的审核人进行。")
 
 
-@rule(Disclosure, "publish", when=lambda d: d.status is Status.APPROVED)
+@rule(Disclosure, "publish", when=DISCLOSURE.offered("publish"))
 def publish_disclosure(actor: Actor, d: Disclosure):
     return holds(actor, (R.EDITOR, R.REVIEWER), d.organization)
 
@@ -131,7 +129,7 @@ def publish_backdated(actor: Actor, d: Disclosure):
     return holds(actor, R.ADMIN, d.organization)
 
 
-@rule(Disclosure, "withdraw", when=lambda d: d.status is Status.PUBLISHED)
+@rule(Disclosure, "withdraw", when=DISCLOSURE.offered("withdraw"))
 def withdraw_disclosure(actor: Actor, d: Disclosure):
     return holds(actor, R.REVIEWER, d.organization)
 
