@@ -18,6 +18,7 @@ from portal.inquiries.models import Inquiry
 from portal.inspection.models import SupervisionNotice
 from portal.notifications.models import Notification
 from portal.notifications.models import State as NotificationState
+from portal.villages.lifecycle import VILLAGE_NOTICE
 from portal.villages.models import NoticeStatus, VillageNotice
 
 R = Role
@@ -164,26 +165,25 @@ def _clerk(actor: Actor, n: VillageNotice):
     return holds(actor, R.VILLAGE_CLERK, n.village)
 
 
-rule(VillageNotice, "edit", when=lambda n: n.status is NoticeStatus.DRAFT)(_clerk)
-rule(VillageNotice, "submit", when=lambda n: n.status is NoticeStatus.DRAFT)(_clerk)
+rule(VillageNotice, "edit", when=VILLAGE_NOTICE.offered("edit"))(_clerk)
+rule(VillageNotice, "submit", when=VILLAGE_NOTICE.offered("submit"))(_clerk)
 
 
-@rule(VillageNotice, "sign_off", when=lambda n: n.status is NoticeStatus.AWAITING_SIGNOFF)
+@rule(VillageNotice, "sign_off", when=VILLAGE_NOTICE.offered("sign_off"))
 def sign_off_notice(actor: Actor, n: VillageNotice):
     """村务监督委员会 of the village, not the notice's author."""
     return holds(actor, R.VILLAGE_SUPERVISOR, n.village) or \
         refuse_unless(not actor.is_author(n.author_id), OWN_NOTICE)
 
 
-@rule(VillageNotice, "approve", when=lambda n: n.status is NoticeStatus.AWAITING_APPROVAL)
+@rule(VillageNotice, "approve", when=VILLAGE_NOTICE.offered("approve"))
 def approve_notice(actor: Actor, n: VillageNotice):
     """A town reviewer (a town grant covers its villages), not the notice's author."""
     return holds(actor, R.REVIEWER, n.village) or \
         refuse_unless(not actor.is_author(n.author_id), OWN_NOTICE)
 
 
-@rule(VillageNotice, "send_back", when=lambda n: n.status in (
-    NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL))
+@rule(VillageNotice, "send_back", when=VILLAGE_NOTICE.offered("send_back"))
 def send_back_notice(actor: Actor, n: VillageNotice):
     """Whoever holds the notice now: the committee, then the town reviewer."""
     if n.status is NoticeStatus.AWAITING_SIGNOFF:
@@ -193,7 +193,7 @@ def send_back_notice(actor: Actor, n: VillageNotice):
     return holds(actor, (R.VILLAGE_SUPERVISOR, R.REVIEWER), n.village)
 
 
-@rule(VillageNotice, "withdraw", when=lambda n: n.status is NoticeStatus.PUBLISHED)
+@rule(VillageNotice, "withdraw", when=VILLAGE_NOTICE.offered("withdraw"))
 def withdraw_notice(actor: Actor, n: VillageNotice):
     return holds(actor, R.REVIEWER, n.village)
 
