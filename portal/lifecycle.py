@@ -58,7 +58,8 @@ def _states(value) -> tuple[enum.Enum, ...]:
     return tuple(value)
 
 
-EventHook = Callable[[Any, Any, Step, enum.Enum, enum.Enum, str, dict], None]
+# (actor, record, audit action, message, data, public): the record's own timeline entry
+EventHook = Callable[[Any, Any, str, str, dict | None, bool], None]
 
 
 @dataclass
@@ -66,7 +67,7 @@ class Lifecycle:
     """The transition table of `model`, whose state is the attribute `state`.
 
     `before_change(actor, obj)` runs before the state is set (keeping the previous version);
-    `event(actor, obj, step, source, target, message, data)` adds the record's own
+    `event(actor, obj, audit_action, message, data, public)` adds the record's own
     timeline entry. `stamp` names a timestamp attribute set on every change."""
 
     name: str
@@ -181,9 +182,10 @@ def transition(actor, obj, action: str, *, target: enum.Enum | None = None,
     setattr(obj, cycle.state, new)
     if cycle.stamp:
         setattr(obj, cycle.stamp, utcnow())
+    name = audit_action or step.audit or f"{cycle.name}.{action}"
     if cycle.event is not None:
-        cycle.event(actor, obj, step, source, new, message, dict(data or {}, public=public))
-    audit.record(actor, audit_action or step.audit or f"{cycle.name}.{action}", obj,
+        cycle.event(actor, obj, name, message, data, public)
+    audit.record(actor, name, obj,
                  before={cycle.state: source.value},
                  after={cycle.state: new.value, **(data or {})}, message=message)
     return step
@@ -204,6 +206,7 @@ def _target(step: Step, source: enum.Enum, target: enum.Enum | None) -> enum.Enu
 TABLES = (
     "portal.disclosures.lifecycle",
     "portal.villages.lifecycle",
+    "portal.inquiries.lifecycle",
 )
 
 

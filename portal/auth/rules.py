@@ -14,6 +14,7 @@ from portal.consultations.models import Consultation, ConsultationStatus
 from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
 from portal.execution.models import ExecutionTask
+from portal.inquiries.lifecycle import INQUIRY
 from portal.inquiries.models import Inquiry
 from portal.inspection.models import SupervisionNotice
 from portal.notifications.models import Notification
@@ -210,7 +211,7 @@ def view_inquiry(actor: Actor, i: Inquiry):
     return holds(actor, INQUIRY_STAFF, i.organization)
 
 
-@rule(Inquiry, "handle", when=lambda i: i.is_open)
+@rule(Inquiry, "handle", when=INQUIRY.offered("handle"))
 def handle_inquiry(actor: Actor, i: Inquiry):
     return holds(actor, R.HANDLER, i.organization)
 
