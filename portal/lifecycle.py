@@ -68,7 +68,9 @@ class Lifecycle:
 
     `before_change(actor, obj)` runs before the state is set (keeping the previous version);
     `event(actor, obj, audit_action, message, data, public)` adds the record's own
-    timeline entry. `stamp` names a timestamp attribute set on every change."""
+    timeline entry. `stamp` names a timestamp attribute set on every change.
+    `set_state(obj, state)` replaces the plain assignment where the state is read from
+    other columns (a notice is answered when it has its answer's time)."""
 
     name: str
     title: str
@@ -79,6 +81,7 @@ class Lifecycle:
     state: str = "status"
     stamp: str | None = None
     before_change: Callable[[Any, Any], None] | None = None
+    set_state: Callable[[Any, enum.Enum], None] | None = None
     event: EventHook | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -87,6 +90,12 @@ class Lifecycle:
 
     def state_of(self, obj) -> enum.Enum:
         return getattr(obj, self.state)
+
+    def put(self, obj, state: enum.Enum) -> None:
+        if self.set_state is not None:
+            self.set_state(obj, state)
+        else:
+            setattr(obj, self.state, state)
 
     def steps_named(self, action: str) -> list[Step]:
         found = [s for s in self.steps if s.action == action]
@@ -164,11 +173,12 @@ def check(actor, obj, action: str, *, audit_action: str = "") -> Step:
 
 
 def transition(actor, obj, action: str, *, target: enum.Enum | None = None,
-               message: str = "", data: dict | None = None, audit_action: str = "",
-               public: bool = True) -> Step:
+               message: str = "", data: dict | Callable[[], dict] | None = None,
+               audit_action: str = "", public: bool = True) -> Step:
     """Take `action` on `obj`: check the policy rule and the table, set the state (to
     `target` when the step has a choice), add the timeline event, record the audit event
-    with the states before and after (and `data`). Does not commit.
+    with the states before and after (and `data`; a function is called once the state is
+    set, for figures that depend on it). Does not commit.
 
     Raises PermissionDenied or InvalidTransition; nothing has changed when it does."""
     from portal import audit
@@ -179,10 +189,12 @@ def transition(actor, obj, action: str, *, target: enum.Enum | None = None,
     new = _target(step, source, target)
     if cycle.before_change is not None:
         cycle.before_change(actor, obj)
-    setattr(obj, cycle.state, new)
+    cycle.put(obj, new)
     if cycle.stamp:
         setattr(obj, cycle.stamp, utcnow())
     name = audit_action or step.audit or f"{cycle.name}.{action}"
+    if callable(data):
+        data = data()
     if cycle.event is not None:
         cycle.event(actor, obj, name, message, data, public)
     audit.record(actor, name, obj,
@@ -207,6 +219,7 @@ TABLES = (
     "portal.disclosures.lifecycle",
     "portal.villages.lifecycle",
     "portal.inquiries.lifecycle",
+    "portal.inspection.lifecycle",
 )
 
 

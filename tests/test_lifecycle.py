@@ -40,7 +40,7 @@ def test_every_step_leads_somewhere_in_its_own_states(cycle):
 
 def _record_in(cycle, state):
     record = cycle.model()
-    setattr(record, cycle.state, state)
+    cycle.put(record, state)
     return record
 
 

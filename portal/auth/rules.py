@@ -16,6 +16,7 @@ from portal.disclosures.models import Disclosure, RevisionStatus, Status
 from portal.execution.models import ExecutionTask
 from portal.inquiries.lifecycle import INQUIRY
 from portal.inquiries.models import Inquiry
+from portal.inspection.lifecycle import SUPERVISION
 from portal.inspection.models import SupervisionNotice
 from portal.notifications.models import Notification
 from portal.notifications.models import State as NotificationState
@@ -235,7 +236,7 @@ def supervise_inquiry(actor: Actor, i: Inquiry):
     return holds(actor, R.INSPECTOR, i.organization)
 
 
-@rule(SupervisionNotice, "answer", when=lambda s: s.is_open)
+@rule(SupervisionNotice, "answer", when=SUPERVISION.offered("answer"))
 def answer_supervision(actor: Actor, s: SupervisionNotice):
     """Handlers answer notices about inquiries; the village clerk or the town reviewer
     those about village postings."""
