@@ -220,6 +220,7 @@ TABLES = (
     "portal.villages.lifecycle",
     "portal.inquiries.lifecycle",
     "portal.inspection.lifecycle",
+    "portal.consultations.lifecycle",
 )
 
 

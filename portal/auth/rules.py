@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from portal.auth.models import Role, RoleGrant
 from portal.auth.policy import Actor, Refusal, refuse_unless, rule, scope
-from portal.consultations.models import Consultation, ConsultationStatus
+from portal.consultations.lifecycle import CONSULTATION
+from portal.consultations.models import Consultation
 from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
 from portal.execution.models import ExecutionTask
@@ -246,7 +247,7 @@ def answer_supervision(actor: Actor, s: SupervisionNotice):
 
 # --- 征求意见 consultations and 执行公开 tasks ---------------------------------------
 
-@rule(Consultation, "edit", when=lambda c: c.status is ConsultationStatus.DRAFT)
+@rule(Consultation, "edit", when=CONSULTATION.offered("edit"))
 def edit_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.EDITOR, c.organization)
 
@@ -256,19 +257,18 @@ def report_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.EDITOR, c.organization)
 
 
-@rule(Consultation, "publish", when=lambda c: c.status is ConsultationStatus.DRAFT)
+@rule(Consultation, "publish", when=CONSULTATION.offered("publish"))
 def publish_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.REVIEWER, c.organization)
 
 
-@rule(Consultation, "moderate", when=lambda c: c.status is ConsultationStatus.PUBLISHED)
+@rule(Consultation, "moderate", when=CONSULTATION.offered("moderate"))
 def moderate_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.REVIEWER, c.organization)
 
 
-rule(Consultation, "conclude")(moderate_consultation)
-rule(Consultation, "withdraw", when=lambda c: c.status in (
-    ConsultationStatus.PUBLISHED, ConsultationStatus.CONCLUDED))(moderate_consultation)
+rule(Consultation, "conclude", when=CONSULTATION.offered("conclude"))(moderate_consultation)
+rule(Consultation, "withdraw", when=CONSULTATION.offered("withdraw"))(moderate_consultation)
 
 
 @rule(ExecutionTask, "edit")
