@@ -221,6 +221,7 @@ TABLES = (
     "portal.inquiries.lifecycle",
     "portal.inspection.lifecycle",
     "portal.consultations.lifecycle",
+    "portal.execution.lifecycle",
 )
 
 

@@ -14,6 +14,7 @@ from portal.consultations.lifecycle import CONSULTATION
 from portal.consultations.models import Consultation
 from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
+from portal.execution.lifecycle import EXECUTION_TASK
 from portal.execution.models import ExecutionTask
 from portal.inquiries.lifecycle import INQUIRY
 from portal.inquiries.models import Inquiry
@@ -276,12 +277,12 @@ def edit_task(actor: Actor, t: ExecutionTask):
     return holds(actor, R.EDITOR, t.organization)
 
 
-@rule(ExecutionTask, "publish", when=lambda t: not t.is_public)
+@rule(ExecutionTask, "publish", when=EXECUTION_TASK.offered("publish"))
 def publish_task(actor: Actor, t: ExecutionTask):
     return holds(actor, R.REVIEWER, t.organization)
 
 
-rule(ExecutionTask, "withdraw", when=lambda t: t.is_public)(publish_task)
+rule(ExecutionTask, "withdraw", when=EXECUTION_TASK.offered("withdraw"))(publish_task)
 
 
 # --- notifications -------------------------------------------------------------------
