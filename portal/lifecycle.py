@@ -270,7 +270,8 @@ def document() -> str:
              "本文件由 `flask docs lifecycles` 根据 `portal/*/lifecycle.py` 中的状态流转表生成，"
              "请勿手工修改。", ""]
     for cycle in load_all():
-        parts += [f"## {cycle.title}（`{cycle.name}`）", "",
-                  *[f"{note}" for note in cycle.notes], *([""] if cycle.notes else []),
-                  "```mermaid", mermaid(cycle), "```", "", *table(cycle), ""]
+        parts += [f"## {cycle.title}（`{cycle.name}`）", ""]
+        for note in cycle.notes:
+            parts += [note, ""]
+        parts += ["```mermaid", mermaid(cycle), "```", "", *table(cycle), ""]
     return "\n".join(parts)

@@ -2,7 +2,8 @@
 it (先审后发), residents comment while the window is open, and after it closes an editor
 records the adoption summary, the legality review and the collective-discussion date,
 which a reviewer then publishes (结果公开). Each operation checks permission, does the
-work, records the audit event and commits once."""
+work, records the audit event and commits once; the states follow the table in
+`portal.consultations.lifecycle`."""
 
 from __future__ import annotations
 

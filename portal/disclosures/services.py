@@ -1,7 +1,8 @@
 """The disclosure life cycle: draft → submitted → approved → published → withdrawn or
 superseded. Every operation checks permission, does the work, records the audit event and
-commits once. Drafts are edited directly; an edit of a published document becomes a
-revision a reviewer approves (`portal.disclosures.revisions`)."""
+commits once; a change of state goes through `portal.lifecycle.transition` and the table
+in `portal.disclosures.lifecycle`. Drafts are edited directly; an edit of a published
+document becomes a revision a reviewer approves (`portal.disclosures.revisions`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Execution tasks: editors of the owner organization create and edit them, a reviewer
 other than the author publishes them (先审后发) or takes them down. Each operation checks
-permission, does the work, records the audit event and commits once."""
+permission, does the work, records the audit event and commits once; publishing follows
+the table in `portal.execution.lifecycle`."""
 
 from __future__ import annotations
 

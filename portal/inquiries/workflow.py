@@ -1,8 +1,8 @@
 """What staff do with a work order: 签收, 办理, 转办, 退回, 延期, 补正, 征求意见, 答复, 办结.
 
-Each operation takes the acting user, checks the role on the inquiry's organization, moves
-the state, keeps the clocks right, adds a timeline event (public or internal), records the
-audit event and commits once.
+Each operation takes the acting user, moves the state by a step of the table in
+`portal.inquiries.lifecycle` (which checks the handler rule, adds the timeline event and
+records the audit event), keeps the clocks right and commits once.
 """
 
 from __future__ import annotations

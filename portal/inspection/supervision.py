@@ -1,4 +1,5 @@
-"""督办: inspectors issue supervision notices; the office concerned must answer in time."""
+"""督办: inspectors issue supervision notices; the office concerned must answer in time
+(the answer is the one step of the table in `portal.inspection.lifecycle`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """A village notice's life: the clerk drafts, the supervision committee signs off, a town
 reviewer approves and it goes up on the board. Each operation checks the role on the
-village, records the audit event and commits once."""
+village, records the audit event and commits once; the states follow the table in
+`portal.villages.lifecycle`."""
 
 from __future__ import annotations
 
