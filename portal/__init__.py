@@ -305,6 +305,9 @@ def register_commands(app: Flask) -> None:
     from portal.benchseed.cli import bench_seed_command
 
     app.cli.add_command(bench_seed_command)  # load-test data (make bench)
+    from portal.docs_cli import docs_cli
+
+    app.cli.add_command(docs_cli)  # docs generated from code (state diagrams)
     from portal.notifications.cli import notify_cli
 
     app.cli.add_command(notify_cli)  # the notification worker

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from portal.auth.models import Role, RoleGrant
 from portal.auth.policy import Actor, Refusal, refuse_unless, rule, scope
-from portal.consultations.models import Consultation, ConsultationStatus
+from portal.consultations.lifecycle import CONSULTATION
+from portal.consultations.models import Consultation
+from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
+from portal.execution.lifecycle import EXECUTION_TASK
 from portal.execution.models import ExecutionTask
+from portal.inquiries.lifecycle import INQUIRY
 from portal.inquiries.models import Inquiry
+from portal.inspection.lifecycle import SUPERVISION
 from portal.inspection.models import SupervisionNotice
 from portal.notifications.models import Notification
 from portal.notifications.models import State as NotificationState
+from portal.villages.lifecycle import VILLAGE_NOTICE
 from portal.villages.models import NoticeStatus, VillageNotice
 
 R = Role
@@ -88,15 +94,14 @@ def _editor(actor: Actor, d: Disclosure):
     return holds(actor, R.EDITOR, d.organization)
 
 
-rule(Disclosure, "edit", when=lambda d: d.status is Status.DRAFT)(_editor)
-rule(Disclosure, "submit", when=lambda d: d.status is Status.DRAFT)(_editor)
-rule(Disclosure, "attach", when=lambda d: d.status is Status.DRAFT)(_editor)
-rule(Disclosure, "revise", when=lambda d: d.status is Status.PUBLISHED
+rule(Disclosure, "edit", when=DISCLOSURE.offered("edit"))(_editor)
+rule(Disclosure, "submit", when=DISCLOSURE.offered("submit"))(_editor)
+rule(Disclosure, "attach", when=DISCLOSURE.offered("attach"))(_editor)
+rule(Disclosure, "revise", when=lambda d: DISCLOSURE.offered("revise")(d)
      and d.pending_revision is None)(_editor)
 
 
-@rule(Disclosure, "review", when=lambda d: d.status in (Status.SUBMITTED,
-                                                        Status.FIRST_APPROVED))
+@rule(Disclosure, "review", when=DISCLOSURE.offered("approve"))
 def review_disclosure(actor: Actor, d: Disclosure):
     """初审/终审 and 退回: a reviewer of its organization, never on their own draft. (That
     the 终审 reviewer differs from the 初审 one is checked by the service, which knows
@@ -105,12 +110,10 @@ def review_disclosure(actor: Actor, d: Disclosure):
         refuse_unless(not actor.is_author(d.author_id), OWN_DISCLOSURE)
 
 
-rule(Disclosure, "reject", when=lambda d: d.status in (
-    Status.SUBMITTED, Status.FIRST_APPROVED))(review_disclosure)
+rule(Disclosure, "reject", when=DISCLOSURE.offered("reject"))(review_disclosure)
 
 
-@rule(Disclosure, "approve", when=lambda d: d.status in (Status.SUBMITTED,
-                                                         Status.FIRST_APPROVED))
+@rule(Disclosure, "approve", when=DISCLOSURE.offered("approve"))
 def approve_disclosure(actor: Actor, d: Disclosure):
     """`review`, and the 终审 is by someone other than the 初审 reviewer."""
     first = None
@@ -121,7 +124,7 @@ def approve_disclosure(actor: Actor, d: Disclosure):
         first is None or not actor.is_author(first.reviewer_id), "终审须由初审以外的审核人进行。")
 
 
-@rule(Disclosure, "publish", when=lambda d: d.status is Status.APPROVED)
+@rule(Disclosure, "publish", when=DISCLOSURE.offered("publish"))
 def publish_disclosure(actor: Actor, d: Disclosure):
     return holds(actor, (R.EDITOR, R.REVIEWER), d.organization)
 
@@ -131,7 +134,7 @@ def publish_backdated(actor: Actor, d: Disclosure):
     return holds(actor, R.ADMIN, d.organization)
 
 
-@rule(Disclosure, "withdraw", when=lambda d: d.status is Status.PUBLISHED)
+@rule(Disclosure, "withdraw", when=DISCLOSURE.offered("withdraw"))
 def withdraw_disclosure(actor: Actor, d: Disclosure):
     return holds(actor, R.REVIEWER, d.organization)
 
@@ -166,26 +169,25 @@ def _clerk(actor: Actor, n: VillageNotice):
     return holds(actor, R.VILLAGE_CLERK, n.village)
 
 
-rule(VillageNotice, "edit", when=lambda n: n.status is NoticeStatus.DRAFT)(_clerk)
-rule(VillageNotice, "submit", when=lambda n: n.status is NoticeStatus.DRAFT)(_clerk)
+rule(VillageNotice, "edit", when=VILLAGE_NOTICE.offered("edit"))(_clerk)
+rule(VillageNotice, "submit", when=VILLAGE_NOTICE.offered("submit"))(_clerk)
 
 
-@rule(VillageNotice, "sign_off", when=lambda n: n.status is NoticeStatus.AWAITING_SIGNOFF)
+@rule(VillageNotice, "sign_off", when=VILLAGE_NOTICE.offered("sign_off"))
 def sign_off_notice(actor: Actor, n: VillageNotice):
     """村务监督委员会 of the village, not the notice's author."""
     return holds(actor, R.VILLAGE_SUPERVISOR, n.village) or \
         refuse_unless(not actor.is_author(n.author_id), OWN_NOTICE)
 
 
-@rule(VillageNotice, "approve", when=lambda n: n.status is NoticeStatus.AWAITING_APPROVAL)
+@rule(VillageNotice, "approve", when=VILLAGE_NOTICE.offered("approve"))
 def approve_notice(actor: Actor, n: VillageNotice):
     """A town reviewer (a town grant covers its villages), not the notice's author."""
     return holds(actor, R.REVIEWER, n.village) or \
         refuse_unless(not actor.is_author(n.author_id), OWN_NOTICE)
 
 
-@rule(VillageNotice, "send_back", when=lambda n: n.status in (
-    NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL))
+@rule(VillageNotice, "send_back", when=VILLAGE_NOTICE.offered("send_back"))
 def send_back_notice(actor: Actor, n: VillageNotice):
     """Whoever holds the notice now: the committee, then the town reviewer."""
     if n.status is NoticeStatus.AWAITING_SIGNOFF:
@@ -195,7 +197,7 @@ def send_back_notice(actor: Actor, n: VillageNotice):
     return holds(actor, (R.VILLAGE_SUPERVISOR, R.REVIEWER), n.village)
 
 
-@rule(VillageNotice, "withdraw", when=lambda n: n.status is NoticeStatus.PUBLISHED)
+@rule(VillageNotice, "withdraw", when=VILLAGE_NOTICE.offered("withdraw"))
 def withdraw_notice(actor: Actor, n: VillageNotice):
     return holds(actor, R.REVIEWER, n.village)
 
@@ -212,7 +214,7 @@ def view_inquiry(actor: Actor, i: Inquiry):
     return holds(actor, INQUIRY_STAFF, i.organization)
 
 
-@rule(Inquiry, "handle", when=lambda i: i.is_open)
+@rule(Inquiry, "handle", when=INQUIRY.offered("handle"))
 def handle_inquiry(actor: Actor, i: Inquiry):
     return holds(actor, R.HANDLER, i.organization)
 
@@ -236,7 +238,7 @@ def supervise_inquiry(actor: Actor, i: Inquiry):
     return holds(actor, R.INSPECTOR, i.organization)
 
 
-@rule(SupervisionNotice, "answer", when=lambda s: s.is_open)
+@rule(SupervisionNotice, "answer", when=SUPERVISION.offered("answer"))
 def answer_supervision(actor: Actor, s: SupervisionNotice):
     """Handlers answer notices about inquiries; the village clerk or the town reviewer
     those about village postings."""
@@ -246,7 +248,7 @@ def answer_supervision(actor: Actor, s: SupervisionNotice):
 
 # --- 征求意见 consultations and 执行公开 tasks ---------------------------------------
 
-@rule(Consultation, "edit", when=lambda c: c.status is ConsultationStatus.DRAFT)
+@rule(Consultation, "edit", when=CONSULTATION.offered("edit"))
 def edit_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.EDITOR, c.organization)
 
@@ -256,19 +258,18 @@ def report_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.EDITOR, c.organization)
 
 
-@rule(Consultation, "publish", when=lambda c: c.status is ConsultationStatus.DRAFT)
+@rule(Consultation, "publish", when=CONSULTATION.offered("publish"))
 def publish_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.REVIEWER, c.organization)
 
 
-@rule(Consultation, "moderate", when=lambda c: c.status is ConsultationStatus.PUBLISHED)
+@rule(Consultation, "moderate", when=CONSULTATION.offered("moderate"))
 def moderate_consultation(actor: Actor, c: Consultation):
     return holds(actor, R.REVIEWER, c.organization)
 
 
-rule(Consultation, "conclude")(moderate_consultation)
-rule(Consultation, "withdraw", when=lambda c: c.status in (
-    ConsultationStatus.PUBLISHED, ConsultationStatus.CONCLUDED))(moderate_consultation)
+rule(Consultation, "conclude", when=CONSULTATION.offered("conclude"))(moderate_consultation)
+rule(Consultation, "withdraw", when=CONSULTATION.offered("withdraw"))(moderate_consultation)
 
 
 @rule(ExecutionTask, "edit")
@@ -276,12 +277,12 @@ def edit_task(actor: Actor, t: ExecutionTask):
     return holds(actor, R.EDITOR, t.organization)
 
 
-@rule(ExecutionTask, "publish", when=lambda t: not t.is_public)
+@rule(ExecutionTask, "publish", when=EXECUTION_TASK.offered("publish"))
 def publish_task(actor: Actor, t: ExecutionTask):
     return holds(actor, R.REVIEWER, t.organization)
 
 
-rule(ExecutionTask, "withdraw", when=lambda t: t.is_public)(publish_task)
+rule(ExecutionTask, "withdraw", when=EXECUTION_TASK.offered("withdraw"))(publish_task)
 
 
 # --- notifications -------------------------------------------------------------------

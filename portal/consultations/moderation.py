@@ -6,12 +6,12 @@ from __future__ import annotations
 from portal import audit, validation
 from portal.auth.models import Role
 from portal.auth.permissions import require
+from portal.consultations.lifecycle import CONSULTATION
 from portal.consultations.models import (
     Adoption,
     CommentStatus,
     Consultation,
     ConsultationComment,
-    ConsultationStatus,
 )
 from portal.consultations.queries import get_consultation
 from portal.consultations.services import require_closed
@@ -36,8 +36,7 @@ def moderate(actor, consultation_id: int, comment_id: int, approve: bool,
     require(actor, Role.REVIEWER, consultation.organization, action="consultation.moderate",
             target=consultation)
     comment = _comment(consultation, comment_id)
-    if consultation.status is not ConsultationStatus.PUBLISHED:
-        raise InvalidTransition(consultation.status.label, "审核意见")
+    CONSULTATION.expect(consultation, "moderate")
     if comment.status is not CommentStatus.PENDING:
         raise InvalidTransition(comment.status.label, "审核")
     reason = validation.text(reason, field="reason", label="不予公开的理由", max_length=500,

@@ -2,7 +2,8 @@
 it (先审后发), residents comment while the window is open, and after it closes an editor
 records the adoption summary, the legality review and the collective-discussion date,
 which a reviewer then publishes (结果公开). Each operation checks permission, does the
-work, records the audit event and commits once."""
+work, records the audit event and commits once; the states follow the table in
+`portal.consultations.lifecycle`."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from portal import audit, validation
 from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.consultations.decisions import published_decision
+from portal.consultations.lifecycle import CONSULTATION
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.consultations.queries import get_consultation
 from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
+from portal.lifecycle import transition
 from portal.organizations.models import Organization
 from portal.sanitize import clean_html, find_unsafe, text_to_html
 from portal.timeutil import local_today, utcnow
@@ -134,8 +137,7 @@ def update(actor, consultation_id: int, data: ConsultationInput) -> Consultation
     for organization in (consultation.organization, data.organization):
         require(actor, Role.EDITOR, organization, action="consultation.update",
                 target=consultation)
-    if consultation.status is not ConsultationStatus.DRAFT:
-        raise InvalidTransition(consultation.status.label, "修改")
+    CONSULTATION.expect(consultation, "edit")
     before = snapshot(consultation)
     for name, value in _clean(data).items():
         setattr(consultation, name, value)
@@ -155,13 +157,12 @@ def publish(actor, consultation_id: int) -> Consultation:
     if consultation.author_id == actor.id:
         raise PermissionDenied("不能发布自己起草的征求意见稿（先审后发，须由他人审核）。",
                                action="consultation.publish", target=consultation, actor=actor)
-    if consultation.status is not ConsultationStatus.DRAFT:
-        raise InvalidTransition(consultation.status.label, "发布")
+    CONSULTATION.expect(consultation, "publish")
     if consultation.closes_on < local_today():
         raise ValidationError("征求意见截止日期已过，请修改期限后再发布。")
     consultation.published_at = utcnow()
     consultation.published_by_id = actor.id
-    _transition(actor, consultation, ConsultationStatus.PUBLISHED, "consultation.publish")
+    transition(actor, consultation, "publish")
     db.session.commit()
     return consultation
 
@@ -174,22 +175,11 @@ def withdraw(actor, consultation_id: int, reason: str) -> Consultation:
             target=consultation)
     reason = validation.text(reason, field="reason", label="撤回原因", max_length=500,
                              multiline=True)
-    if consultation.status not in (ConsultationStatus.PUBLISHED, ConsultationStatus.CONCLUDED):
-        raise InvalidTransition(consultation.status.label, "撤回")
+    CONSULTATION.expect(consultation, "withdraw")
     consultation.withdrawn_reason = reason
-    _transition(actor, consultation, ConsultationStatus.WITHDRAWN, "consultation.withdraw",
-                message=reason)
+    transition(actor, consultation, "withdraw", message=reason)
     db.session.commit()
     return consultation
-
-
-def _transition(actor, consultation: Consultation, target: ConsultationStatus, action: str,
-                *, message: str = "") -> None:
-    before = consultation.status
-    consultation.status = target
-    consultation.updated_at = utcnow()
-    audit.record(actor, action, consultation, before={"status": before.value},
-                 after={"status": target.value}, message=message)
 
 
 def require_closed(consultation: Consultation, wanted: str) -> None:
@@ -287,6 +277,6 @@ def conclude(actor, consultation_id: int) -> Consultation:
         raise ValidationError("还不能公布结果：" + "；".join(missing) + "。")
     consultation.concluded_at = utcnow()
     consultation.concluded_by_id = actor.id
-    _transition(actor, consultation, ConsultationStatus.CONCLUDED, "consultation.conclude")
+    transition(actor, consultation, "conclude")
     db.session.commit()
     return consultation

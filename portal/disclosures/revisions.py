@@ -34,16 +34,16 @@ from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.auth.rules import OWN_REVISION
 from portal.disclosures import content, privacy
+from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import (
     Disclosure,
     DisclosureAttachment,
     DisclosureRevision,
     RevisionStatus,
-    Status,
 )
 from portal.disclosures.queries import get_disclosure
 from portal.disclosures.revision_diff import diff
-from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
+from portal.errors import Conflict, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.timeutil import format_local, utcnow
 
@@ -81,8 +81,7 @@ def may_amend(actor, revision: DisclosureRevision) -> bool:
 def _published(actor, disclosure_id: int, action: str) -> Disclosure:
     disclosure = get_disclosure(disclosure_id)
     require(actor, Role.EDITOR, disclosure.organization, action=action, target=disclosure)
-    if disclosure.status is not Status.PUBLISHED:
-        raise InvalidTransition(disclosure.status.label, "提交修订")
+    DISCLOSURE.expect(disclosure, "revise")
     return disclosure
 
 
@@ -255,8 +254,7 @@ def approve(actor, disclosure_id: int, comment: str = "", *,
     comment = _comment(comment, required=False)
     if seen is not None and seen != revision.digest:
         raise Conflict("这份修订在您打开页面后已被修改，请查看最新内容后再审核。")
-    if disclosure.status is not Status.PUBLISHED:
-        raise InvalidTransition(disclosure.status.label, "修订生效")
+    DISCLOSURE.expect(disclosure, "revise")
     privacy.require_clean_revision(revision)
     before = content.snapshot_json(disclosure)
     content.keep_version(revision.author, disclosure)

@@ -1,7 +1,8 @@
 """The disclosure life cycle: draft → submitted → approved → published → withdrawn or
 superseded. Every operation checks permission, does the work, records the audit event and
-commits once. Drafts are edited directly; an edit of a published document becomes a
-revision a reviewer approves (`portal.disclosures.revisions`)."""
+commits once; a change of state goes through `portal.lifecycle.transition` and the table
+in `portal.disclosures.lifecycle`. Drafts are edited directly; an edit of a published
+document becomes a revision a reviewer approves (`portal.disclosures.revisions`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.disclosures import content, privacy, revisions
 from portal.disclosures.content import DisclosureInput, keep_version, snapshot_json
+from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import (
     Disclosure,
     DisclosureAttachment,
@@ -25,8 +27,9 @@ from portal.disclosures.models import (
     Status,
 )
 from portal.disclosures.queries import get_disclosure
-from portal.errors import Conflict, InvalidTransition, ValidationError
+from portal.errors import Conflict, ValidationError
 from portal.extensions import db
+from portal.lifecycle import check, transition
 from portal.organizations.models import Organization
 from portal.sequences import next_value
 from portal.timeutil import to_local, utcnow
@@ -80,8 +83,7 @@ def update(actor, disclosure_id: int, data: DisclosureInput,
             target=disclosure)
     require(actor, Role.EDITOR, data.organization, action="disclosure.update",
             target=disclosure)
-    if disclosure.status is not Status.DRAFT:
-        raise InvalidTransition(disclosure.status.label, "修改")
+    DISCLOSURE.expect(disclosure, "edit")
     content.validate(data, disclosure.catalogue_entry_id)
     before = snapshot_json(disclosure)
     keep_version(actor, disclosure)
@@ -96,11 +98,11 @@ def update(actor, disclosure_id: int, data: DisclosureInput,
 def submit(actor, disclosure_id: int) -> Disclosure:
     """Send a draft for review. Requires `editor` on its organization."""
     disclosure = get_disclosure(disclosure_id)
-    policy.require(actor, "submit", disclosure, audit_action="disclosure.submit")
+    check(actor, disclosure, "submit")
     if not disclosure.body_html.strip() and not disclosure.attachments:
         raise ValidationError("正文和附件不能都为空，请填写正文或上传附件后再提交。")
     privacy.require_clean(disclosure)
-    _transition(actor, disclosure, Status.DRAFT, Status.SUBMITTED, "disclosure.submit")
+    transition(actor, disclosure, "submit")
     db.session.commit()
     return disclosure
 
@@ -114,20 +116,17 @@ def approve(actor, disclosure_id: int, comment: str = "") -> Disclosure:
     author may never approve their own draft, and the 终审 reviewer must differ from the
     初审 reviewer. Raises PermissionDenied or InvalidTransition."""
     disclosure = get_disclosure(disclosure_id)
-    policy.require(actor, "approve", disclosure, audit_action="disclosure.approve")
-    two_steps = _review_steps() == 2
+    check(actor, disclosure, "approve")
     if disclosure.status is Status.SUBMITTED:
-        step, target = 1, (Status.FIRST_APPROVED if two_steps else Status.APPROVED)
-    elif disclosure.status is Status.FIRST_APPROVED:
-        step, target = 2, Status.APPROVED
+        step = 1
+        target = Status.FIRST_APPROVED if _review_steps() == 2 else Status.APPROVED
     else:
-        raise InvalidTransition(disclosure.status.label, "审核通过")
+        step, target = 2, Status.APPROVED
     privacy.require_clean(disclosure)
     db.session.add(DisclosureReview(disclosure=disclosure, step=step, reviewer_id=actor.id,
                                     approved=True, comment=comment.strip()[:1000],
                                     version=disclosure.version))
-    _transition(actor, disclosure, disclosure.status, target, "disclosure.approve",
-                message=comment)
+    transition(actor, disclosure, "approve", target=target, message=comment)
     db.session.commit()
     return disclosure
 
@@ -143,14 +142,12 @@ def reject(actor, disclosure_id: int, comment: str) -> Disclosure:
     policy.require(actor, "reject", disclosure, audit_action="disclosure.reject")
     if not comment.strip():
         raise ValidationError("退回时请填写退回理由。", field="comment")
-    if disclosure.status not in (Status.SUBMITTED, Status.FIRST_APPROVED):
-        raise InvalidTransition(disclosure.status.label, "退回修改")
+    check(actor, disclosure, "reject")
     step = 1 if disclosure.status is Status.SUBMITTED else 2
     db.session.add(DisclosureReview(disclosure=disclosure, step=step, reviewer_id=actor.id,
                                     approved=False, comment=comment.strip()[:1000],
                                     version=disclosure.version))
-    _transition(actor, disclosure, disclosure.status, Status.DRAFT, "disclosure.reject",
-                message=comment)
+    transition(actor, disclosure, "reject", message=comment)
     db.session.commit()
     return disclosure
 
@@ -164,9 +161,7 @@ def publish(actor, disclosure_id: int, *, published_at: datetime | None = None) 
     PermissionDenied, InvalidTransition or ValidationError.
     """
     disclosure = get_disclosure(disclosure_id)
-    policy.require(actor, "publish", disclosure, audit_action="disclosure.publish")
-    if disclosure.status is not Status.APPROVED:
-        raise InvalidTransition(disclosure.status.label, "发布")
+    check(actor, disclosure, "publish")
     privacy.require_clean(disclosure)
     when = _publication_time(actor, disclosure, published_at)
     if disclosure.index_number is None:
@@ -175,13 +170,11 @@ def publish(actor, disclosure_id: int, *, published_at: datetime | None = None) 
     disclosure.published_at = when
     disclosure.first_published_at = disclosure.first_published_at or when
     old = disclosure.supersedes
-    if old is not None and old.status is Status.PUBLISHED:
-        old.status = Status.SUPERSEDED
-        audit.record(actor, "disclosure.supersede", old, before={"status": "published"},
-                     after={"status": "superseded", "by": disclosure.id})
-    _transition(actor, disclosure, Status.APPROVED, Status.PUBLISHED, "disclosure.publish",
-                extra={"index_number": disclosure.index_number, "published_at": when,
-                       "late": disclosure.is_late})
+    if old is not None and DISCLOSURE.can(old, "supersede"):
+        transition(actor, old, "supersede", data={"by": disclosure.id})
+    transition(actor, disclosure, "publish",
+               data={"index_number": disclosure.index_number, "published_at": when,
+                     "late": disclosure.is_late})
     db.session.commit()
     return disclosure
 
@@ -215,23 +208,11 @@ def withdraw(actor, disclosure_id: int, reason: str) -> Disclosure:
     policy.require(actor, "withdraw", disclosure, audit_action="disclosure.withdraw")
     if not reason.strip():
         raise ValidationError("撤回时请填写撤回原因。", field="reason")
-    if disclosure.status is not Status.PUBLISHED:
-        raise InvalidTransition(disclosure.status.label, "撤回")
+    check(actor, disclosure, "withdraw")
     disclosure.withdrawn_reason = reason.strip()[:500]
-    _transition(actor, disclosure, Status.PUBLISHED, Status.WITHDRAWN, "disclosure.withdraw",
-                message=reason)
+    transition(actor, disclosure, "withdraw", message=reason)
     db.session.commit()
     return disclosure
-
-
-def _transition(actor, disclosure: Disclosure, expected: Status, target: Status, action: str,
-                *, message: str = "", extra: dict | None = None) -> None:
-    if disclosure.status is not expected:
-        raise InvalidTransition(disclosure.status.label, target.label)
-    disclosure.status = target
-    disclosure.updated_at = utcnow()
-    audit.record(actor, action, disclosure, before={"status": expected.value},
-                 after={"status": target.value, **(extra or {})}, message=message)
 
 
 def add_attachments(actor, disclosure_id: int, files: list[FileStorage], *,
@@ -247,8 +228,7 @@ def add_attachments(actor, disclosure_id: int, files: list[FileStorage], *,
         return disclosure
     require(actor, Role.EDITOR, disclosure.organization, action="attachment.upload",
             target=disclosure)
-    if disclosure.status is not Status.DRAFT:
-        raise InvalidTransition(disclosure.status.label, "上传附件")
+    DISCLOSURE.expect(disclosure, "attach")
     files = content.chosen(files, len(disclosure.attachments))
     position = len(disclosure.attachments)
     saved = content.store_files(actor, disclosure, files, confirmed=confirmed)
@@ -269,8 +249,7 @@ def remove_attachment(actor, disclosure_id: int, file_id: int) -> Disclosure:
         return disclosure
     require(actor, Role.EDITOR, disclosure.organization, action="attachment.remove",
             target=disclosure)
-    if disclosure.status is not Status.DRAFT:
-        raise InvalidTransition(disclosure.status.label, "删除附件")
+    DISCLOSURE.expect(disclosure, "detach")
     link = next((a for a in disclosure.attachments if a.stored_file_id == file_id), None)
     if link is None:
         raise ValidationError("该附件不属于此信息。")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -15,6 +16,17 @@ from portal.timeutil import UTCDateTime, local_today, utcnow
 
 def round_half_up(value: Fraction) -> int:
     return int(value + Fraction(1, 2)) if value >= 0 else -int(-value + Fraction(1, 2))
+
+
+class TaskState(enum.StrEnum):
+    """Read from `is_public`."""
+
+    UNPUBLISHED = "unpublished"
+    PUBLIC = "public"
+
+    @property
+    def label(self) -> str:
+        return {"unpublished": "未公开", "public": "已公开"}[self.value]
 
 
 class ExecutionTask(db.Model):
@@ -48,6 +60,10 @@ class ExecutionTask(db.Model):
                                                          order_by="ExecutionTask.id")
     milestones: Mapped[list[Milestone]] = relationship(
         back_populates="task", order_by="Milestone.due_on, Milestone.id")
+
+    @property
+    def state(self) -> TaskState:
+        return TaskState.PUBLIC if self.is_public else TaskState.UNPUBLISHED
     updates: Mapped[list[ProgressUpdate]] = relationship(
         back_populates="task", order_by="ProgressUpdate.reported_on, ProgressUpdate.id")
 

@@ -1,6 +1,7 @@
 """Execution tasks: editors of the owner organization create and edit them, a reviewer
 other than the author publishes them (先审后发) or takes them down. Each operation checks
-permission, does the work, records the audit event and commits once."""
+permission, does the work, records the audit event and commits once; publishing follows
+the table in `portal.execution.lifecycle`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.consultations.decisions import published_decision
 from portal.errors import Conflict, PermissionDenied, ValidationError
+from portal.execution.lifecycle import EXECUTION_TASK
 from portal.execution.models import ExecutionTask
 from portal.execution.queries import get_task
 from portal.extensions import db
+from portal.lifecycle import transition
 from portal.organizations.models import Organization
 from portal.timeutil import utcnow
 
@@ -86,15 +89,11 @@ def publish_task(actor, task_id: int) -> ExecutionTask:
     if task.author_id == actor.id:
         raise PermissionDenied("不能发布自己创建的任务（先审后发，须由他人审核）。",
                                action="execution.publish", target=task, actor=actor)
-    if task.is_public:
-        raise Conflict("该任务已经公开。")
+    EXECUTION_TASK.expect(task, "publish")
     if task.parent is not None and not task.parent.is_public:
         raise Conflict("请先公开上级任务。")
-    task.is_public = True
     task.published_at = task.published_at or utcnow()
-    task.updated_at = utcnow()
-    audit.record(actor, "execution.publish", task, before={"is_public": False},
-                 after={"is_public": True})
+    transition(actor, task, "publish")
     db.session.commit()
     return task
 
@@ -107,11 +106,7 @@ def withdraw_task(actor, task_id: int, reason: str) -> ExecutionTask:
     require(actor, Role.REVIEWER, task.organization, action="execution.withdraw", target=task)
     reason = validation.text(reason, field="reason", label="撤回原因", max_length=500,
                              multiline=True)
-    if not task.is_public:
-        raise Conflict("该任务尚未公开。")
-    task.is_public = False
-    task.updated_at = utcnow()
-    audit.record(actor, "execution.withdraw", task, before={"is_public": True},
-                 after={"is_public": False}, message=reason)
+    EXECUTION_TASK.expect(task, "withdraw")
+    transition(actor, task, "withdraw", message=reason)
     db.session.commit()
     return task

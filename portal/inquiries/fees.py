@@ -27,8 +27,10 @@ from portal import validation
 from portal.errors import Conflict, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks
-from portal.inquiries.models import FeeNotice, InfoApplication, Inquiry, InquiryType, Status
-from portal.inquiries.workflow import WORKABLE, drop_pending_extension, handled_by, move
+from portal.inquiries.lifecycle import INQUIRY
+from portal.inquiries.models import FeeNotice, InfoApplication, Inquiry, InquiryType
+from portal.inquiries.workflow import drop_pending_extension, handled_by
+from portal.lifecycle import transition
 from portal.notifications import reminders as notify
 from portal.timeutil import LOCAL_TZ, format_local, to_local, utcnow
 from portal.workdays.calendar import add_working_days
@@ -92,7 +94,7 @@ def issue_notice(actor, inquiry_id: int, method: str, pages: int | None = None) 
     `handler`. Refused when the rules charge nothing, or a notice was sent already.
     Raises ValidationError, Conflict or PermissionDenied."""
     inquiry = handled_by(actor, inquiry_id, "inquiry.fee_notice")
-    if inquiry.type is not InquiryType.INFO_REQUEST or inquiry.status not in WORKABLE:
+    if inquiry.type is not InquiryType.INFO_REQUEST or not INQUIRY.can(inquiry, "fee_notice"):
         raise Conflict("只有办理中的政府信息公开申请才能发出收费通知。")
     if inquiry.fee_notices:
         raise Conflict("该申请已经发出过收费通知；同一申请不得重复收费。")
@@ -109,10 +111,10 @@ def issue_notice(actor, inquiry_id: int, method: str, pages: int | None = None) 
                                                                      PAY_WITHIN)))
     db.session.add(notice)
     clocks.pause(inquiry, now)
-    move(actor, inquiry, Status.AWAITING_FEE, "fee_notice",
+    transition(actor, inquiry, "fee_notice", message=(
           f"收费通知：依《政府信息公开信息处理费管理办法》{METHODS[method]}，应缴信息处理费 "
           f"{amount} 元，请于 {format_local(notice.pay_due_at, '%Y-%m-%d')} 前缴纳；"
-          "逾期未缴纳的，视为放弃申请。缴费前答复期限暂停计算。",
+          "逾期未缴纳的，视为放弃申请。缴费前答复期限暂停计算。"),
           data={"method": method, "quantity": quantity, "amount": str(amount)})
     notify.tell_resident(inquiry, "resident_fee", amount=f"{amount:.2f}",
                          due=format_local(notice.pay_due_at, "%Y-%m-%d"))
@@ -124,7 +126,7 @@ def record_payment(actor, inquiry_id: int, receipt_number: str) -> Inquiry:
     """The applicant paid: the clock runs again from where it stopped. Requires
     `handler`."""
     inquiry = handled_by(actor, inquiry_id, "inquiry.fee_paid")
-    if inquiry.status is not Status.AWAITING_FEE:
+    if not INQUIRY.can(inquiry, "fee_paid"):
         raise Conflict("该申请没有待缴的信息处理费。")
     receipt_number = validation.text(receipt_number, field="receipt_number",
                                      label="缴费凭证号", max_length=60)
@@ -132,8 +134,8 @@ def record_payment(actor, inquiry_id: int, receipt_number: str) -> Inquiry:
     notice = inquiry.fee_notices[-1]
     notice.paid_at, notice.receipt_number = now, receipt_number
     clocks.resume(inquiry, now)
-    move(actor, inquiry, Status.PROCESSING, "fee_paid",
-          f"已缴纳信息处理费 {notice.amount} 元，继续办理。",
+    transition(actor, inquiry, "fee_paid",
+               message=f"已缴纳信息处理费 {notice.amount} 元，继续办理。",
           data={"receipt_number": receipt_number,
                 "new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
     db.session.commit()
@@ -145,7 +147,7 @@ def close_unpaid(actor, inquiry_id: int) -> Inquiry:
     其他处理·逾期未缴费 (not late on the office's side). Requires `handler`; refused before
     the date."""
     inquiry = handled_by(actor, inquiry_id, "inquiry.fee_lapsed")
-    if inquiry.status is not Status.AWAITING_FEE:
+    if not INQUIRY.can(inquiry, "fee_lapsed"):
         raise Conflict("该申请没有待缴的信息处理费。")
     notice = inquiry.fee_notices[-1]
     now = utcnow()
@@ -161,7 +163,7 @@ def close_unpaid(actor, inquiry_id: int) -> Inquiry:
     inquiry.replied_on_time = True
     inquiry.paused_since = None
     drop_pending_extension(inquiry)
-    move(actor, inquiry, Status.CLOSED, "fee_lapsed", inquiry.reply_text,
+    transition(actor, inquiry, "fee_lapsed", message=inquiry.reply_text,
           data={"amount": str(notice.amount)})
     db.session.commit()
     return inquiry

@@ -13,6 +13,7 @@ from portal import audit, validation
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks, reopening, tracking
+from portal.inquiries.lifecycle import INQUIRY
 from portal.inquiries.models import (
     ANSWERED_STATUSES,
     InfoApplication,
@@ -302,7 +303,7 @@ def supplement(inquiry_id: int, text: str) -> Inquiry:
     """The resident sends the correction or further material asked for. For 依申请公开 the
     reply period counts afresh from today (条例第三十条); otherwise the clock resumes."""
     inquiry = reopening.latest_handling(_tracked(inquiry_id))
-    if inquiry.status is not Status.AWAITING_RESIDENT:
+    if not INQUIRY.can(inquiry, "supplement"):
         raise Conflict("该留言当前不需要补充材料。")
     text = validation.text(text, field="text", label="补充内容", max_length=MAX_BODY,
                            multiline=True)

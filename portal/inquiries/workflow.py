@@ -1,8 +1,8 @@
 """What staff do with a work order: 签收, 办理, 转办, 退回, 延期, 补正, 征求意见, 答复, 办结.
 
-Each operation takes the acting user, checks the role on the inquiry's organization, moves
-the state, keeps the clocks right, adds a timeline event (public or internal), records the
-audit event and commits once.
+Each operation takes the acting user, moves the state by a step of the table in
+`portal.inquiries.lifecycle` (which checks the handler rule, adds the timeline event and
+records the audit event), keeps the clocks right and commits once.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from datetime import datetime
 from portal import audit, validation
 from portal.auth.models import Role
 from portal.auth.permissions import require, require_any
-from portal.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from portal.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks, limits, pauses, replies
 from portal.inquiries.models import (
     Inquiry,
     InquiryEvent,
     InquiryType,
-    Status,
 )
 from portal.inquiries.outcomes import OUTCOMES
+from portal.lifecycle import check, transition
 from portal.notifications import reminders as notify
 from portal.organizations.models import Organization
 from portal.timeutil import format_local, utcnow
@@ -29,7 +29,6 @@ from portal.timeutil import format_local, utcnow
 VIEW_ROLES = (Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
 # 条例第三十六条第（五）项 in table 三 of 国办公开办函〔2021〕30号: 无法提供·本机关不掌握.
 REFERRED_OUTCOME = "unable-1"
-WORKABLE = (Status.SIGNED, Status.PROCESSING)
 
 
 def get_inquiry(inquiry_id: int) -> Inquiry:
@@ -53,14 +52,12 @@ def handled_by(actor, inquiry_id: int, action: str) -> Inquiry:
     return inquiry
 
 
-def move(actor, inquiry: Inquiry, target: Status, action: str, message: str, *,
-          public: bool = True, data: dict | None = None) -> None:
-    before = inquiry.status
-    inquiry.status = target
-    inquiry.events.append(InquiryEvent(actor_id=getattr(actor, "id", None), action=action,
-                                       public=public, message=message, data=data))
-    audit.record(actor, f"inquiry.{action}", inquiry, before={"status": before.value},
-                 after={"status": target.value, **(data or {})}, message=message[:500])
+def taking(actor, inquiry_id: int, action: str) -> Inquiry:
+    """The inquiry, once the actor may take step `action` of its table now. Raises
+    NotFound, PermissionDenied (audited as `inquiry.<action>`) or InvalidTransition."""
+    inquiry = get_inquiry(inquiry_id)
+    check(actor, inquiry, action)
+    return inquiry
 
 
 def drop_pending_extension(inquiry: Inquiry) -> None:
@@ -72,34 +69,27 @@ def drop_pending_extension(inquiry: Inquiry) -> None:
         pending.decision_note = "已答复，延期申请自动撤销。"
 
 
-def _expect(inquiry: Inquiry, allowed: tuple[Status, ...], wanted: str) -> None:
-    if inquiry.status not in allowed:
-        raise InvalidTransition(inquiry.status.label, wanted)
-
-
 def _reason(text: str, label: str, field: str = "reason") -> str:
     return validation.text(text, field=field, label=label, max_length=1000, multiline=True)
 
 
 def sign(actor, inquiry_id: int) -> Inquiry:
     """签收: the handler takes the work order. Requires `handler` on its organization."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.sign")
-    _expect(inquiry, (Status.RECEIVED, Status.RETURNED), "签收")
+    inquiry = taking(actor, inquiry_id, "sign")
     now = utcnow()
     inquiry.handler_id = actor.id
     inquiry.signed_at = now
     inquiry.signed_on_time = inquiry.sign_due_at is None or now <= inquiry.sign_due_at
-    move(actor, inquiry, Status.SIGNED, "sign", f"{inquiry.organization.name}已签收。",
-          data={"on_time": inquiry.signed_on_time})
+    transition(actor, inquiry, "sign", message=f"{inquiry.organization.name}已签收。",
+               data={"on_time": inquiry.signed_on_time})
     db.session.commit()
     return inquiry
 
 
 def start_processing(actor, inquiry_id: int) -> Inquiry:
     """办理: the signed work order is being worked on."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.process")
-    _expect(inquiry, (Status.SIGNED,), "开始办理")
-    move(actor, inquiry, Status.PROCESSING, "process", "正在办理。")
+    inquiry = taking(actor, inquiry_id, "process")
+    transition(actor, inquiry, "process", message="正在办理。")
     db.session.commit()
     return inquiry
 
@@ -136,9 +126,7 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
     deadline the resident was promised does not move. An application for government
     information moves only inside its 行政机关 (to a 站所 or a village of the town).
     Raises ValidationError."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.transfer")
-    _expect(inquiry, (Status.RECEIVED, Status.SIGNED, Status.PROCESSING, Status.RETURNED),
-            "转办")
+    inquiry = taking(actor, inquiry_id, "transfer")
     if target.id == inquiry.organization_id:
         raise ValidationError("请选择另一个承办单位。", field="target")
     if not target.active:
@@ -146,11 +134,12 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
     _stay_in_body(inquiry, target)
     reason = _reason(reason, "转办说明")
     source = inquiry.organization
+    # the step is checked against the office the actor works in, before the case leaves it
+    transition(actor, inquiry, "transfer", message=f"由{source.name}转交{target.name}办理。",
+               data={"from": source.slug, "to": target.slug, "reason": reason})
     inquiry.organization = target
     inquiry.handler_id = None
     clocks.restart_sign_clock(inquiry, utcnow())
-    move(actor, inquiry, Status.RECEIVED, "transfer", f"由{source.name}转交{target.name}办理。",
-          data={"from": source.slug, "to": target.slug, "reason": reason})
     notify.case_arrived(inquiry)
     db.session.commit()
     return inquiry
@@ -159,18 +148,17 @@ def transfer(actor, inquiry_id: int, target: Organization, reason: str) -> Inqui
 def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
     """退回: the office says the matter is not its own; it goes back up one level to be
     dispatched again. A reason is required."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.return")
-    _expect(inquiry, (Status.RECEIVED, Status.SIGNED, Status.PROCESSING), "退回")
+    inquiry = taking(actor, inquiry_id, "return")
     dispatcher = inquiry.organization.parent
     if dispatcher is None:
         raise ValidationError("已是最高一级单位，无法退回，请直接办理或转办。")
     _stay_in_body(inquiry, dispatcher)
     reason = _reason(reason, "退回理由")
+    transition(actor, inquiry, "return", message=f"已退回{dispatcher.name}重新派单。",
+               data={"reason": reason})
     inquiry.organization = dispatcher
     inquiry.handler_id = None
     clocks.restart_sign_clock(inquiry, utcnow())
-    move(actor, inquiry, Status.RETURNED, "return", f"已退回{dispatcher.name}重新派单。",
-          data={"reason": reason})
     inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
                                        message=f"退回理由：{reason}"))
     notify.case_arrived(inquiry)
@@ -181,8 +169,7 @@ def return_to_dispatcher(actor, inquiry_id: int, reason: str) -> Inquiry:
 def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
     """Ask the resident for a correction (依申请公开 补正) or more material; the clock
     stops until it arrives. The notice is shown on the tracking page."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.request_correction")
-    _expect(inquiry, WORKABLE, "要求补正")
+    inquiry = taking(actor, inquiry_id, "request_correction")
     if inquiry.type is InquiryType.INFO_REQUEST and any(
             e.action == "request_correction" for e in inquiry.events):
         # 条例第三十条: the applicant is told everything to correct at once (一次性告知).
@@ -191,10 +178,10 @@ def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
     now = utcnow()
     late = bool(inquiry.correction_request_due_at and now > inquiry.correction_request_due_at)
     clocks.request_correction(inquiry, now)
-    move(actor, inquiry, Status.AWAITING_RESIDENT, "request_correction",
+    transition(actor, inquiry, "request_correction", message=(
           f"请补正：{message}（请于 {format_local(inquiry.correction_due_at, '%Y-%m-%d')} 前"
           "通过查询页面补充，逾期不补正的视为放弃申请。）"
-          if inquiry.type is InquiryType.INFO_REQUEST else f"请补充：{message}",
+          if inquiry.type is InquiryType.INFO_REQUEST else f"请补充：{message}"),
           data={"late_request": late})
     notify.tell_resident(inquiry, "resident_correction")
     db.session.commit()
@@ -202,18 +189,18 @@ def request_correction(actor, inquiry_id: int, message: str) -> Inquiry:
 
 
 def resume_after_correction(inquiry: Inquiry, actor, message: str, *, source: str) -> None:
-    """Shared by the resident's own supplement and staff recording one received on paper.
-    Adds to the unit of work; the caller commits."""
+    """Shared by the resident's own supplement (`source="resident"`, no actor) and staff
+    recording one received on paper. Adds to the unit of work; the caller commits."""
     now = utcnow()
     clocks.resume(inquiry, now, restart=inquiry.type is InquiryType.INFO_REQUEST)
-    move(actor, inquiry, Status.PROCESSING, "correction_received", message,
-          data={"source": source, "new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
+    transition(actor, inquiry, "supplement" if source == "resident" else "correction_received",
+               message=message,
+               data={"source": source, "new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
 
 
 def record_correction(actor, inquiry_id: int, note: str) -> Inquiry:
     """Staff record a correction that arrived by post or in person."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.correction_received")
-    _expect(inquiry, (Status.AWAITING_RESIDENT,), "登记补正")
+    inquiry = taking(actor, inquiry_id, "correction_received")
     resume_after_correction(inquiry, actor, f"已收到补正材料：{_reason(note, '补正情况', 'note')}",
                             source="staff")
     db.session.commit()
@@ -227,17 +214,17 @@ def start_consultation(actor, inquiry_id: int, party: str) -> Inquiry:
     inquiry = handled_by(actor, inquiry_id, "inquiry.consult")
     if inquiry.type is not InquiryType.INFO_REQUEST:
         raise ValidationError("只有依申请公开需要征求第三方意见。")
-    _expect(inquiry, WORKABLE, "征求第三方意见")
+    check(actor, inquiry, "consult")
     party = validation.text(party, field="party", label="征求意见对象", max_length=100)
     now = utcnow()
     _ensure_consultation_allowed(inquiry, now)
     days = clocks.consultation_days_left(inquiry)
     clocks.pause(inquiry, now, pauses.CONSULTATION)
     latest = format_local(inquiry.reply_due_at, "%Y-%m-%d")
-    move(actor, inquiry, Status.CONSULTING, "consult",
+    transition(actor, inquiry, "consult", message=(
          f"正在征求第三方意见（{party}），所需时间不计入答复期限，但最长 {days} 个工作日"
           f"（《政府信息公开条例》第三十二条、第三十三条）；逾期未收到意见的，由本机关依法决定"
-          f"是否公开，最迟于 {latest} 答复。", data={"party": party, "latest_due": latest})
+          f"是否公开，最迟于 {latest} 答复。"), data={"party": party, "latest_due": latest})
     db.session.commit()
     return inquiry
 
@@ -260,16 +247,15 @@ def _ensure_consultation_allowed(inquiry: Inquiry, now: datetime) -> None:
 def end_consultation(actor, inquiry_id: int, note: str) -> Inquiry:
     """The consultation is over: the clock runs again, the deadline moved by the working
     days it took, up to the case's allowance."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.consult_end")
-    _expect(inquiry, (Status.CONSULTING,), "结束征求意见")
+    inquiry = taking(actor, inquiry_id, "consult_end")
     note = _reason(note, "征求意见结果", "note")
     clocks.resume(inquiry, utcnow())
     message = "第三方意见征求完毕，继续办理。"
     if clocks.consulted_days(inquiry) > inquiry.consultation_max_days:
         message += (f"征求意见用时超过 {inquiry.consultation_max_days} 个工作日，"
                     "超出部分计入答复期限。")
-    move(actor, inquiry, Status.PROCESSING, "consult_end", message,
-          data={"new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
+    transition(actor, inquiry, "consult_end", message=message,
+               data={"new_due": format_local(inquiry.reply_due_at, "%Y-%m-%d")})
     inquiry.events.append(InquiryEvent(actor_id=actor.id, action="note", public=False,
                                        message=f"征求意见结果：{note}"))
     db.session.commit()
@@ -283,8 +269,7 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "", publish: bool
     template placeholder is refused. The reply is published on the site only when the
     resident consented and the handler chose to. Raises ValidationError (incl.
     PersonalDataFound) or InvalidTransition."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.reply")
-    _expect(inquiry, WORKABLE, "答复")
+    inquiry = taking(actor, inquiry_id, "reply")
     text = replies.check_text(text)
     if inquiry.type is InquiryType.INFO_REQUEST and outcome not in OUTCOMES:
         raise ValidationError("请选择依申请公开的处理结果。", field="outcome")
@@ -299,8 +284,8 @@ def reply(actor, inquiry_id: int, text: str, *, outcome: str = "", publish: bool
     inquiry.replied_on_time = inquiry.reply_due_at is None or now <= inquiry.reply_due_at
     inquiry.reply_published = publish and inquiry.consent_publish
     drop_pending_extension(inquiry)
-    move(actor, inquiry, Status.REPLIED, "reply", text,
-          data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
+    transition(actor, inquiry, "reply", message=text,
+               data={"on_time": inquiry.replied_on_time, "outcome": inquiry.outcome})
     notify.tell_resident(inquiry, "resident_replied")
     db.session.commit()
     return inquiry
@@ -344,10 +329,9 @@ def refer_elsewhere(actor, inquiry_id: int, body_name: str, contact: str,
 
 def close(actor, inquiry_id: int) -> Inquiry:
     """办结 after the reply."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.close")
-    _expect(inquiry, (Status.REPLIED,), "办结")
+    inquiry = taking(actor, inquiry_id, "close")
     inquiry.closed_at = utcnow()
-    move(actor, inquiry, Status.CLOSED, "close", "已办结。")
+    transition(actor, inquiry, "close", message="已办结。")
     db.session.commit()
     return inquiry
 
@@ -355,8 +339,7 @@ def close(actor, inquiry_id: int) -> Inquiry:
 def treat_as_abandoned(actor, inquiry_id: int) -> Inquiry:
     """条例第三十条: an applicant who lets the correction period pass without good reason
     is taken to have given up the application (其他处理·1)."""
-    inquiry = handled_by(actor, inquiry_id, "inquiry.abandon")
-    _expect(inquiry, (Status.AWAITING_RESIDENT,), "视为放弃")
+    inquiry = taking(actor, inquiry_id, "abandon")
     now = utcnow()
     if inquiry.type is not InquiryType.INFO_REQUEST or inquiry.correction_due_at is None \
             or now <= inquiry.correction_due_at:
@@ -369,7 +352,7 @@ def treat_as_abandoned(actor, inquiry_id: int) -> Inquiry:
     inquiry.replied_on_time = True
     inquiry.paused_since = None
     drop_pending_extension(inquiry)
-    move(actor, inquiry, Status.CLOSED, "abandon", inquiry.reply_text)
+    transition(actor, inquiry, "abandon", message=inquiry.reply_text)
     db.session.commit()
     return inquiry
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text
@@ -10,6 +11,17 @@ from portal.extensions import db
 from portal.inquiries.models import Inquiry
 from portal.organizations.models import Organization
 from portal.timeutil import UTCDateTime, local_today, to_local, utcnow
+
+
+class SupervisionState(enum.StrEnum):
+    """Read from `answered_at`: a notice is open until its one answer."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+    @property
+    def label(self) -> str:
+        return {"open": "待答复", "answered": "已答复"}[self.value]
 
 
 class SupervisionNotice(db.Model):
@@ -40,6 +52,10 @@ class SupervisionNotice(db.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+    @property
+    def state(self) -> SupervisionState:
+        return SupervisionState.OPEN if self.answered_at is None else SupervisionState.ANSWERED
 
     @property
     def answered_on_time(self) -> bool | None:

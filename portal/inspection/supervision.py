@@ -1,4 +1,5 @@
-"""督办: inspectors issue supervision notices; the office concerned must answer in time."""
+"""督办: inspectors issue supervision notices; the office concerned must answer in time
+(the answer is the one step of the table in `portal.inspection.lifecycle`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from sqlalchemy import or_, select
 from portal import audit, validation
 from portal.auth import policy
 from portal.auth.models import Role
-from portal.auth.permissions import require, require_any
-from portal.errors import Conflict, NotFound, ValidationError
+from portal.auth.permissions import require
+from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries.models import Inquiry, InquiryEvent
 from portal.inspection.models import SupervisionNotice
+from portal.lifecycle import check, transition
 from portal.notifications import reminders as notify
 from portal.organizations.models import Organization, OrgKind
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import local_today
 
 # Who may answer a notice about an inquiry, and one about a village's postings.
 ANSWER_ROLES_INQUIRY = (Role.HANDLER,)
@@ -80,20 +82,11 @@ def answer(actor, notice_id: int, text: str) -> SupervisionNotice:
     notice = db.session.get(SupervisionNotice, notice_id)
     if notice is None:
         raise NotFound("找不到该督办通知。")
-    roles = ANSWER_ROLES_INQUIRY if notice.inquiry_id else ANSWER_ROLES_VILLAGE
-    require_any(actor, roles, notice.organization, action="supervision.answer", target=notice)
-    if not notice.is_open:
-        raise Conflict("该督办通知已经答复。")
+    check(actor, notice, "answer")
     notice.answer = validation.text(text, field="answer", label="督办答复", max_length=5000,
                                     multiline=True)
     notice.answered_by_id = actor.id
-    notice.answered_at = utcnow()
-    if notice.inquiry is not None:
-        notice.inquiry.events.append(InquiryEvent(
-            actor_id=actor.id, action="supervise_answer", public=False,
-            message=f"答复督办：{notice.answer}"))
-    audit.record(actor, "supervision.answer", notice,
-                 after={"on_time": notice.answered_on_time})
+    transition(actor, notice, "answer", data=lambda: {"on_time": notice.answered_on_time})
     db.session.commit()
     return notice
 

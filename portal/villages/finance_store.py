@@ -24,6 +24,7 @@ from portal.villages.finance import (
     Statement,
     parse_statement,
 )
+from portal.villages.lifecycle import keep_version, snapshot
 from portal.villages.models import (
     FinanceRow,
     FinanceTable,
@@ -32,7 +33,7 @@ from portal.villages.models import (
     NoticeStatus,
     VillageNotice,
 )
-from portal.villages.services import get_notice, keep_version, snapshot
+from portal.villages.services import get_notice
 
 TABLE_CATEGORIES = (NoticeCategory.FINANCE, NoticeCategory.LAND_COMPENSATION,
                     NoticeCategory.PROJECT, NoticeCategory.COLLECTIVE_ASSETS,

@@ -1,6 +1,7 @@
 """A village notice's life: the clerk drafts, the supervision committee signs off, a town
 reviewer approves and it goes up on the board. Each operation checks the role on the
-village, records the audit event and commits once."""
+village, records the audit event and commits once; the states follow the table in
+`portal.villages.lifecycle`."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from portal import audit, validation
 from portal.auth import policy
 from portal.auth.models import Role
 from portal.auth.permissions import require
-from portal.errors import InvalidTransition, NotFound, ValidationError
+from portal.errors import NotFound, ValidationError
 from portal.extensions import db
+from portal.lifecycle import check, transition
 from portal.organizations.models import Organization, OrgKind
 from portal.personal_data import texts as personal_data
 from portal.personal_data.texts import TextField
 from portal.sanitize import clean_html, find_unsafe, html_to_text, text_to_html
 from portal.timeutil import local_today, utcnow
-from portal.villages.models import NoticeCategory, NoticeStatus, NoticeVersion, VillageNotice
+from portal.villages.lifecycle import VILLAGE_NOTICE, keep_version, snapshot
+from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
 from portal.workdays.calendar import add_working_days
 
 # 低保 initial lists and similar are shown for 7 working days (民政部 practice).
@@ -97,23 +100,6 @@ def _apply(notice: VillageNotice, data: NoticeInput) -> None:
     notice.updated_at = utcnow()
 
 
-def snapshot(notice: VillageNotice) -> dict:
-    return {
-        "title": notice.title, "body_html": notice.body_html, "category": notice.category.value,
-        "period": [notice.period_start.isoformat(), notice.period_end.isoformat()],
-        "window": [d.isoformat() if d else None for d in (notice.window_start,
-                                                          notice.window_end)],
-        "is_major": notice.is_major, "status": notice.status.value,
-        "finance_rows": len(notice.finance_table.rows) if notice.finance_table else 0,
-    }
-
-
-def keep_version(actor, notice: VillageNotice) -> None:
-    db.session.add(NoticeVersion(notice=notice, number=notice.version, snapshot=snapshot(notice),
-                                 edited_by_id=getattr(actor, "id", None)))
-    notice.version += 1
-
-
 def create_draft(actor, data: NoticeInput) -> VillageNotice:
     """Start a notice. Requires `village_clerk` on that village (a clerk of one village
     cannot post for another). Raises PermissionDenied or ValidationError."""
@@ -136,8 +122,7 @@ def update(actor, notice_id: int, data: NoticeInput) -> VillageNotice:
             target=notice)
     require(actor, Role.VILLAGE_CLERK, data.village, action="village_notice.update",
             target=notice)
-    if notice.status is not NoticeStatus.DRAFT:
-        raise InvalidTransition(notice.status.label, "修改")
+    VILLAGE_NOTICE.expect(notice, "edit")
     _validate(data)
     before = snapshot(notice)
     keep_version(actor, notice)
@@ -197,29 +182,16 @@ def staff_download(actor, notice_id: int, file_id: int):
     return stored
 
 
-def _transition(actor, notice: VillageNotice, expected: tuple[NoticeStatus, ...],
-                target: NoticeStatus, action: str, wanted: str, message: str = "") -> None:
-    if notice.status not in expected:
-        raise InvalidTransition(notice.status.label, wanted)
-    before = notice.status
-    keep_version(actor, notice)
-    notice.status = target
-    notice.updated_at = utcnow()
-    audit.record(actor, action, notice, before={"status": before.value},
-                 after={"status": target.value}, message=message[:500])
-
-
 def submit(actor, notice_id: int) -> VillageNotice:
     """Send a draft to the supervision committee. Blocked while personal data is
     unmasked (PersonalDataFound lists the places). Requires `village_clerk`."""
     notice = get_notice(notice_id)
-    policy.require(actor, "submit", notice, audit_action="village_notice.submit")
+    check(actor, notice, "submit")
     if not html_to_text(notice.body_html) and notice.finance_table is None \
             and not notice.attachments:
         raise ValidationError("正文、财务表和附件不能都为空。")
     require_clean(notice)
-    _transition(actor, notice, (NoticeStatus.DRAFT,), NoticeStatus.AWAITING_SIGNOFF,
-                "village_notice.submit", "提交监委会签署")
+    transition(actor, notice, "submit")
     db.session.commit()
     return notice
 
@@ -228,15 +200,14 @@ def sign_off(actor, notice_id: int, note: str = "") -> VillageNotice:
     """The village affairs supervision committee (村务监督委员会) signs off. Requires
     `village_supervisor` on the village; the author cannot sign their own notice."""
     notice = get_notice(notice_id)
-    policy.require(actor, "sign_off", notice, audit_action="village_notice.sign_off")
+    check(actor, notice, "sign_off")
     require_clean(notice)
     note = validation.text(note, field="note", label="签署意见", max_length=500, required=False,
                            multiline=True)
     notice.signed_off_by_id = actor.id
     notice.signed_off_at = utcnow()
     notice.signoff_note = note
-    _transition(actor, notice, (NoticeStatus.AWAITING_SIGNOFF,), NoticeStatus.AWAITING_APPROVAL,
-                "village_notice.sign_off", "签署", note)
+    transition(actor, notice, "sign_off", message=note)
     db.session.commit()
     return notice
 
@@ -244,13 +215,10 @@ def sign_off(actor, notice_id: int, note: str = "") -> VillageNotice:
 def send_back(actor, notice_id: int, reason: str) -> VillageNotice:
     """The committee or the town reviewer returns the notice to the clerk with a reason."""
     notice = get_notice(notice_id)
-    policy.require(actor, "send_back", notice, audit_action="village_notice.send_back")
-    if notice.status not in (NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL):
-        raise InvalidTransition(notice.status.label, "退回")
+    check(actor, notice, "send_back")
     reason = validation.text(reason, field="reason", label="退回理由", max_length=500,
                              multiline=True)
-    _transition(actor, notice, (NoticeStatus.AWAITING_SIGNOFF, NoticeStatus.AWAITING_APPROVAL),
-                NoticeStatus.DRAFT, "village_notice.send_back", "退回", reason)
+    transition(actor, notice, "send_back", message=reason)
     db.session.commit()
     return notice
 
@@ -259,12 +227,11 @@ def approve(actor, notice_id: int) -> VillageNotice:
     """A town reviewer approves a signed-off notice and it is published at once. Requires
     `reviewer` on the village (a town grant covers its villages); not the author."""
     notice = get_notice(notice_id)
-    policy.require(actor, "approve", notice, audit_action="village_notice.approve")
+    check(actor, notice, "approve", audit_action="village_notice.approve")
     require_clean(notice)
     notice.approved_by_id = actor.id
     notice.published_at = utcnow()
-    _transition(actor, notice, (NoticeStatus.AWAITING_APPROVAL,), NoticeStatus.PUBLISHED,
-                "village_notice.publish", "审核发布")
+    transition(actor, notice, "approve")
     db.session.commit()
     return notice
 
@@ -272,11 +239,10 @@ def approve(actor, notice_id: int) -> VillageNotice:
 def withdraw(actor, notice_id: int, reason: str) -> VillageNotice:
     """Take a notice down (requires `reviewer`); the reason stays on record."""
     notice = get_notice(notice_id)
-    policy.require(actor, "withdraw", notice, audit_action="village_notice.withdraw")
+    check(actor, notice, "withdraw")
     reason = validation.text(reason, field="reason", label="撤回原因", max_length=500,
                              multiline=True)
     notice.withdrawn_reason = reason
-    _transition(actor, notice, (NoticeStatus.PUBLISHED,), NoticeStatus.WITHDRAWN,
-                "village_notice.withdraw", "撤回", reason)
+    transition(actor, notice, "withdraw", message=reason)
     db.session.commit()
     return notice
