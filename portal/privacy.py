@@ -75,10 +75,9 @@ import re
 import string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from portal.timeutil import local_today
 
 _SPACES = "\u3000\u00a0"
 _DASHES = "－\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
@@ -168,10 +167,6 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def id_birth_date(value: str) -> date | None:
     """The birth date in an 18-digit ID number, or in a 15-digit one (YYMMDD, read as
     19YYMMDD), if it is a real date from 1900-01-01 to today."""
@@ -180,7 +175,7 @@ def id_birth_date(value: str) -> date | None:
         born = date(int(written[:4]), int(written[4:6]), int(written[6:8]))
     except ValueError:
         return None
-    return born if EARLIEST_BIRTH_DATE <= born <= _today() else None
+    return born if EARLIEST_BIRTH_DATE <= born <= local_today() else None
 
 
 def _id_structure_valid(value: str) -> bool:
