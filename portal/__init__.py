@@ -300,9 +300,6 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    from portal.benchseed.cli import bench_seed_command
-
-    app.cli.add_command(bench_seed_command)  # load-test data (make bench)
     from portal.notifications.cli import notify_cli
 
     app.cli.add_command(notify_cli)  # the notification worker
