@@ -58,13 +58,6 @@ class ChineseForm(FlaskForm):
             return field
 
 
-def first_error(form) -> str | None:
-    for errors in form.errors.values():
-        if errors:
-            return errors[0]
-    return None
-
-
 def attach_error(form, error) -> None:
     """Show a service's ValidationError next to the field it names (or atop the form),
     after undoing the refused work and auditing the attempt where that matters."""

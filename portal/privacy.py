@@ -185,12 +185,6 @@ def _id_structure_valid(value: str) -> bool:
             and id_birth_date(value) is not None)
 
 
-def is_valid_id_number(value: str) -> bool:
-    """Whether 18 characters are a plausible resident ID: province, birth date, check digit."""
-    return (len(value) == 18 and _id_structure_valid(value)
-            and id_check_char(value[:17]) == value[17].upper())
-
-
 def _judge_id_number(value: str, text: str, start: int) -> bool | None:
     """15 digits carry no check digit; 18 with a wrong one are a suspected ID number."""
     if not _id_structure_valid(value):
