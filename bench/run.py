@@ -83,6 +83,11 @@ def flask(*args: str, db_path: Path) -> None:
                    env=portal_env(db_path), check=True)
 
 
+def bench_seed(*args: str, db_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "bench.seed", *args], cwd=ROOT,
+                   env=portal_env(db_path), check=True)
+
+
 def seeded_database(size: str) -> Path:
     """bench/.data/<size>-<revision>.db, seeded once; a failed seed leaves nothing behind."""
     cached = DATA / f"{size}-{schema_revision()}.db"
@@ -96,7 +101,7 @@ def seeded_database(size: str) -> Path:
     log(f"{size}: migrating and seeding (this is done once per schema revision)")
     started = time.monotonic()
     flask("db", "upgrade", db_path=building)
-    flask("bench-seed", "--size", size, "--password", PASSWORD, db_path=building)
+    bench_seed("--size", size, "--password", PASSWORD, db_path=building)
     conn = sqlite3.connect(building)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()  # the last connection removes the -wal and -shm files
@@ -220,7 +225,7 @@ def targets_of(db: Path) -> dict:
         TOTP_PURPOSE, [SECRET_KEY])
     from urllib.parse import quote
 
-    from portal.benchseed.text import SUBJECTS
+    from bench.seed.text import SUBJECTS
 
     # A mix of what people type: topics found in many documents, place names found in a
     # few, and whole titles (every word must match).

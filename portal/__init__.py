@@ -302,9 +302,6 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    from portal.benchseed.cli import bench_seed_command
-
-    app.cli.add_command(bench_seed_command)  # load-test data (make bench)
     from portal.docs_cli import docs_cli
 
     app.cli.add_command(docs_cli)  # docs generated from code (state diagrams)

@@ -58,13 +58,6 @@ class ChineseForm(FlaskForm):
             return field
 
 
-def first_error(form) -> str | None:
-    for errors in form.errors.values():
-        if errors:
-            return errors[0]
-    return None
-
-
 def attach_error(form, error) -> None:
     """Show a service's ValidationError next to the field it names (or atop the form),
     after undoing the refused work and auditing the attempt where that matters."""
@@ -106,3 +99,25 @@ def run_action(operation, object_id: int, *args, done: str | Callable[[Any], str
         return show(error)
     flash(done(result) if callable(done) else done, "success")
     return redirect(page_url, code=code)
+
+
+def run_form(form, operation: Callable[[], Any], *, done: str | Callable[[Any], str],
+             next_url: Callable[[Any], str], page: Callable[[], Any],
+             refused: tuple[type[Exception], ...] = (ValidationError,), code: int = 303):
+    """Run a create or edit form: the twin of `run_action` for pages with fields.
+
+    On GET, or a POST whose fields do not validate: `page()` with the form as filled in
+    (200, or 400 with the field errors). On a valid POST: `operation()`; a refusal of a
+    `refused` kind is undone, audited and shown at the field it names, and `page()` comes
+    back with the input kept and the refusal's status. On success: flash `done` (or
+    `done(result)`) and redirect to `next_url(result)`.
+    """
+    if form.validate_on_submit():
+        try:
+            result = operation()
+        except refused as error:
+            attach_error(form, error)
+        else:
+            flash(done(result) if callable(done) else done, "success")
+            return redirect(next_url(result), code=code)
+    return page(), form_status(form)

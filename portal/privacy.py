@@ -75,10 +75,9 @@ import re
 import string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from portal.timeutil import local_today
 
 _SPACES = "\u3000\u00a0"
 _DASHES = "－\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
@@ -168,10 +167,6 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def id_birth_date(value: str) -> date | None:
     """The birth date in an 18-digit ID number, or in a 15-digit one (YYMMDD, read as
     19YYMMDD), if it is a real date from 1900-01-01 to today."""
@@ -180,7 +175,7 @@ def id_birth_date(value: str) -> date | None:
         born = date(int(written[:4]), int(written[4:6]), int(written[6:8]))
     except ValueError:
         return None
-    return born if EARLIEST_BIRTH_DATE <= born <= _today() else None
+    return born if EARLIEST_BIRTH_DATE <= born <= local_today() else None
 
 
 def _id_structure_valid(value: str) -> bool:
@@ -188,12 +183,6 @@ def _id_structure_valid(value: str) -> bool:
     shape = r"[1-9][0-9]{16}[0-9Xx]" if len(value) == 18 else r"[1-9][0-9]{14}"
     return (re.fullmatch(shape, value) is not None and int(value[:2]) in PROVINCE_CODES
             and id_birth_date(value) is not None)
-
-
-def is_valid_id_number(value: str) -> bool:
-    """Whether 18 characters are a plausible resident ID: province, birth date, check digit."""
-    return (len(value) == 18 and _id_structure_valid(value)
-            and id_check_char(value[:17]) == value[17].upper())
 
 
 def _judge_id_number(value: str, text: str, start: int) -> bool | None:

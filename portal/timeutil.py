@@ -1,5 +1,14 @@
-"""Time: stored in UTC, shown in Asia/Shanghai."""
+"""Time: stored in UTC, shown in Asia/Shanghai.
 
+This module is the one clock of the portal. Everything that needs "now" asks `utcnow()`,
+`local_now()` or `local_today()`, which all read the module's clock; tests move that clock
+with `frozen(moment)` or `set_clock(...)` instead of patching imports. Only the few places
+that must follow the real wall clock (signed requests to outside services, cookie ages,
+time budgets) read `time`/`datetime` directly, each with a comment saying why.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -9,8 +18,41 @@ from sqlalchemy.types import TypeDecorator
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
-def utcnow() -> datetime:
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+_clock: Clock = system_clock
+
+
+def utcnow() -> datetime:
+    """The current instant, aware and in UTC, as the portal's clock tells it."""
+    return _clock()
+
+
+def set_clock(clock: Clock | None) -> Clock:
+    """Make `clock` the portal's clock (None: the system clock again); returns the previous
+    one so a caller can put it back. The clock must return aware datetimes."""
+    global _clock
+    previous = _clock
+    _clock = clock or system_clock
+    return previous
+
+
+@contextmanager
+def frozen(moment: datetime) -> Iterator[datetime]:
+    """Within the block, the portal's clock stands still at `moment` (an aware datetime)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("frozen() needs an aware datetime")
+    fixed = moment.astimezone(UTC)
+    previous = set_clock(lambda: fixed)
+    try:
+        yield fixed
+    finally:
+        set_clock(previous)
 
 
 def local_now() -> datetime:

@@ -174,10 +174,6 @@ EXTRACTORS: dict[str, Callable[[Path], Iterator[Piece]]] = {
 }
 
 
-def is_readable_kind(kind: str) -> bool:
-    return kind in EXTRACTORS
-
-
 def read(stored: StoredFile, *, max_chars: int = MAX_CHARS) -> Reading:
     """The text of one attachment, piece by piece; never raises. `complete` is False when
     a limit stopped the reading, the file is missing or damaged, or the kind has no

@@ -220,9 +220,3 @@ def visible(actor, model: type, roles: Iterable[Role] | None = None):
     column, default_roles = _SCOPES[model]
     ids = organization_ids(actor, default_roles if roles is None else roles)
     return false() if ids is None else column().in_(ids)
-
-
-def viewer_roles(model: type) -> tuple[Role, ...]:
-    if model not in _SCOPES:
-        _load_rules()
-    return _SCOPES[model][1]

@@ -23,6 +23,9 @@ PENDING_SECONDS = 5 * 60
 # The idle clock is refreshed at most this often, so a busy page does not rewrite the
 # cookie on every request.
 SEEN_RESOLUTION = 60
+# Session ages are counted on the real wall clock (`time.time()`), not the portal's clock:
+# they measure how long a cookie has lived, and a moved test clock must not keep a browser
+# signed in or sign it out.
 
 
 def start(user: User) -> None:

@@ -11,7 +11,7 @@ from portal import validation
 from portal.catalogue import queries, services
 from portal.catalogue.forms import EntryForm, GuideForm
 from portal.errors import NotFound, ValidationError
-from portal.forms import attach_error, form_status
+from portal.forms import attach_error, form_status, run_form
 from portal.organizations.services import get_by_slug
 
 public_bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -81,15 +81,9 @@ def _entry_input(form: EntryForm) -> services.EntryInput:
 def new():
     services.require_catalogue_admin(current_user)
     form = EntryForm()
-    if form.validate_on_submit():
-        try:
-            services.create_entry(current_user, _entry_input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("目录事项已添加。", "success")
-            return redirect(url_for(".staff_listing"), code=303)
-    return render_template("catalogue/edit.html", form=form, entry=None), form_status(form)
+    return run_form(form, lambda: services.create_entry(current_user, _entry_input(form)),
+                    done="目录事项已添加。", next_url=lambda _: url_for(".staff_listing"),
+                    page=lambda: render_template("catalogue/edit.html", form=form, entry=None))
 
 
 @staff_bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -97,15 +91,10 @@ def new():
 def edit(entry_id: int):
     item = services.entry_for_editing(current_user, entry_id)
     form = EntryForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            services.update_entry(current_user, entry_id, _entry_input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("目录事项已保存。", "success")
-            return redirect(url_for(".staff_listing"), code=303)
-    return render_template("catalogue/edit.html", form=form, entry=item), form_status(form)
+    return run_form(form, lambda: services.update_entry(current_user, entry_id,
+                                                        _entry_input(form)),
+                    done="目录事项已保存。", next_url=lambda _: url_for(".staff_listing"),
+                    page=lambda: render_template("catalogue/edit.html", form=form, entry=item))
 
 
 @staff_bp.route("/guide/<org_slug>", methods=["GET", "POST"])

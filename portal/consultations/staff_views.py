@@ -21,7 +21,7 @@ from portal.consultations.forms import (
 from portal.consultations.models import Adoption, ConsultationStatus
 from portal.disclosures.queries import editable_organizations
 from portal.errors import Conflict, NotFound, ValidationError
-from portal.forms import ChineseForm, attach_error, form_status, run_action
+from portal.forms import ChineseForm, attach_error, form_status, run_action, run_form
 from portal.organizations.services import get_organization
 
 bp = Blueprint("staff_consultations", __name__, url_prefix="/staff/consultations")
@@ -75,16 +75,11 @@ def _input(form: ConsultationForm) -> services.ConsultationInput:
 @login_required
 def new():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            consultation = services.create_draft(current_user, _input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("草稿已保存。", "success")
-            return redirect(url_for(".show", consultation_id=consultation.id), code=303)
-    return (render_template("consultations/edit.html", form=form, consultation=None),
-            form_status(form))
+    return run_form(form, lambda: services.create_draft(current_user, _input(form)),
+                    done="草稿已保存。",
+                    next_url=lambda c: url_for(".show", consultation_id=c.id),
+                    page=lambda: render_template("consultations/edit.html", form=form,
+                                                 consultation=None))
 
 
 @bp.route("/<int:consultation_id>/edit", methods=["GET", "POST"])
@@ -93,16 +88,11 @@ def new():
 def edit(consultation_id: int):
     consultation = queries.get_for_staff(current_user, consultation_id)
     form = _form(consultation)
-    if form.validate_on_submit():
-        try:
-            services.update(current_user, consultation_id, _input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("修改已保存。", "success")
-            return redirect(url_for(".show", consultation_id=consultation_id), code=303)
-    return render_template("consultations/edit.html", form=form,
-                           consultation=consultation), form_status(form)
+    return run_form(form, lambda: services.update(current_user, consultation_id, _input(form)),
+                    done="修改已保存。",
+                    next_url=lambda _: url_for(".show", consultation_id=consultation_id),
+                    page=lambda: render_template("consultations/edit.html", form=form,
+                                                 consultation=consultation))
 
 
 def _render_show(consultation_id: int, status: int = 200):

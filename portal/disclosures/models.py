@@ -341,10 +341,6 @@ class DisclosureRevision(db.Model):
         return Proposal.of(self.proposed)
 
     @property
-    def is_pending(self) -> bool:
-        return self.status is RevisionStatus.PENDING
-
-    @property
     def digest(self) -> str:
         """A fingerprint of what is proposed, so a reviewer approves what they saw."""
         content = {"proposed": self.proposed, "substantive": self.substantive,

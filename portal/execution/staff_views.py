@@ -12,7 +12,7 @@ from portal.disclosures.queries import editable_organizations
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.execution import progress, queries, services
 from portal.execution.forms import DoneForm, MilestoneForm, ReasonForm, TaskForm, UpdateForm
-from portal.forms import ChineseForm, attach_error, form_status, run_action
+from portal.forms import ChineseForm, attach_error, run_action, run_form
 from portal.organizations.services import get_organization
 
 bp = Blueprint("staff_execution", __name__, url_prefix="/staff/execution")
@@ -57,15 +57,10 @@ def _input(form: TaskForm) -> services.TaskInput:
 @login_required
 def new():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            task = services.create_task(current_user, _input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("任务已创建，审核人员发布后公开。", "success")
-            return redirect(url_for(".show", task_id=task.id), code=303)
-    return render_template("execution/edit.html", form=form, task=None), form_status(form)
+    return run_form(form, lambda: services.create_task(current_user, _input(form)),
+                    done="任务已创建，审核人员发布后公开。",
+                    next_url=lambda task: url_for(".show", task_id=task.id),
+                    page=lambda: render_template("execution/edit.html", form=form, task=None))
 
 
 @bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
@@ -73,15 +68,9 @@ def new():
 def edit(task_id: int):
     task = queries.get_for_staff(current_user, task_id)
     form = _form(task)
-    if form.validate_on_submit():
-        try:
-            services.update_task(current_user, task_id, _input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("修改已保存。", "success")
-            return redirect(url_for(".show", task_id=task_id), code=303)
-    return render_template("execution/edit.html", form=form, task=task), form_status(form)
+    return run_form(form, lambda: services.update_task(current_user, task_id, _input(form)),
+                    done="修改已保存。", next_url=lambda _: url_for(".show", task_id=task_id),
+                    page=lambda: render_template("execution/edit.html", form=form, task=task))
 
 
 def _render_show(task_id: int, status: int = 200, **forms):

@@ -15,7 +15,7 @@ The reply clock stops while the inquiry waits, within legal bounds (`portal.inqu
   would have if the pause lasted exactly the allowance left, so the overdue and due-soon
   rules, in Python and SQL, judge a consulting case by it.
 A deadline that has passed stays passed: a pause begun after it moves nothing, and an
-extension (`portal.inquiries.extensions`) must be decided before it.
+extension (`portal.inquiries.extension_requests`) must be decided before it.
 
 The lengths a case is promised are fixed at receipt (`promise`), so a later change to the
 SLA table applies only to cases received after it.

@@ -24,7 +24,3 @@ OUTCOMES: dict[str, str] = {
     "other-2": "其他处理·申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
     "other-3": "其他处理·其他",
 }
-
-
-def outcome_label(code: str) -> str:
-    return OUTCOMES.get(code, "")

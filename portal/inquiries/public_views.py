@@ -116,6 +116,7 @@ def track():
             note_refusal(error)
             form.code.errors = [error.message]
             return render_template("inquiries/track.html", form=form), 404
+        # Real wall clock: this is the age of a cookie, not a time in the case.
         session[TRACK_KEY] = {"id": inquiry.id, "at": int(time.time())}
         return redirect(url_for(".status"), code=303)
     return render_template("inquiries/track.html", form=form)

@@ -47,12 +47,6 @@ def handlings(inquiry: Inquiry) -> list[Inquiry]:
     return chain
 
 
-def original_of(inquiry: Inquiry) -> Inquiry:
-    while inquiry.reopened_from is not None:
-        inquiry = inquiry.reopened_from
-    return inquiry
-
-
 def reopen(inquiry: Inquiry, reason: str) -> Inquiry:
     """Open the linked handling for the resident's original inquiry (the one their tracking
     code names). Only after an answer rated 不满意, and once. Returns the new work order;

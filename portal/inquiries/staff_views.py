@@ -12,7 +12,7 @@ from portal.errors import Conflict, ValidationError, note_refusal
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inquiries import (
     clocks,
-    extensions,
+    extension_requests,
     fees,
     limits,
     opinion,
@@ -46,7 +46,7 @@ def queue():
     return render_template("inquiries/staff_queue.html", page=page, queue=name,
                            queues=queries.QUEUES, counts=queries.queue_counts(current_user),
                            now=utcnow(), clocks=clocks,
-                           pending_extensions=extensions.pending_for_reviewer(current_user),
+                           pending_extensions=extension_requests.pending_for_reviewer(current_user),
                            supervision_notices=supervision.open_for(current_user))
 
 
@@ -161,7 +161,7 @@ def consult_end(inquiry_id: int):
 def extension(inquiry_id: int):
     form = ExtensionForm()
     days = form.days.data if form.days.data is not None else 0
-    return _act(inquiry_id, extensions.request_extension, "延期申请已提交审核。", days,
+    return _act(inquiry_id, extension_requests.request_extension, "延期申请已提交审核。", days,
                 form.reason.data or "")
 
 
@@ -169,7 +169,7 @@ def extension(inquiry_id: int):
 @login_required
 def extension_decision(inquiry_id: int):
     approve = _form("decision") == "approve"
-    return _act(inquiry_id, extensions.decide_extension,
+    return _act(inquiry_id, extension_requests.decide_extension,
                 "已批准延期。" if approve else "已驳回延期申请。", approve, _form("note"))
 
 

@@ -70,10 +70,6 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return first, following
 
 
-def _month(inquiry: Inquiry) -> str:
-    return to_local(inquiry.received_at).strftime("%Y-%m")
-
-
 @dataclass(frozen=True)
 class Dashboard:
     year: int

@@ -65,6 +65,8 @@ def request_parameters(*, access_key_id: str, access_key_secret: str, sign_name:
         "AccessKeyId": access_key_id, "Action": "SendSms", "Format": "JSON",
         "RegionId": "cn-hangzhou", "SignatureMethod": "HMAC-SHA1",
         "SignatureNonce": secrets.token_hex(16), "SignatureVersion": "1.0",
+        # The real wall clock, not the portal's: Aliyun refuses a signature whose
+        # timestamp is off by more than a few minutes.
         "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Version": "2017-05-25", "PhoneNumbers": phone, "SignName": sign_name,
         "TemplateCode": template_code,

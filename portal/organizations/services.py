@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import audit, validation
 from portal.auth.models import Role
@@ -361,7 +361,3 @@ def org_snapshot(org: Organization) -> dict:
             "parent": org.parent.slug if org.parent else None,
             "credit_code": org.credit_code, "sort_order": org.sort_order,
             "active": org.active}
-
-
-def count_units() -> int:
-    return db.session.scalar(select(func.count()).select_from(Organization)) or 0

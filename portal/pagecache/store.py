@@ -112,11 +112,6 @@ class LocalDay:
 
 
 @lru_cache(maxsize=64)
-def _http_date(epoch: int) -> str:
-    return http_date(epoch)
-
-
-@lru_cache(maxsize=64)
 def http_date_of(epoch: int) -> str:
     return http_date(epoch)
 

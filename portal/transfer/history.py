@@ -77,9 +77,6 @@ class HistoryImport:
     def ok(self) -> bool:
         return not self.problems and not self.refused
 
-    def all_problems(self) -> list[str]:
-        return self.problems + [str(p) for row in self.rows for p in row.problems]
-
 
 def import_history(actor, data: bytes, kind: str, files_dir: Path, *, source: str = "",
                    dry_run: bool = False) -> HistoryImport:

@@ -15,8 +15,6 @@ fixed for the log's life: a log is never rehashed).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import current_app
 from sqlalchemy import func, select, text
 
@@ -153,8 +151,3 @@ def leaf_of(event_hash: str) -> MerkleLeaf | None:
 def leaves(start: int, end: int) -> list[MerkleLeaf]:
     return list(db.session.scalars(select(MerkleLeaf).where(
         MerkleLeaf.index >= start, MerkleLeaf.index < end).order_by(MerkleLeaf.index)))
-
-
-@lru_cache(maxsize=4)
-def empty_root(algorithm: str) -> bytes:
-    return merkle.tree_root([], algorithm)

@@ -27,10 +27,6 @@ NODE_PREFIX = b"\x01"
 Nodes = Callable[[int, int], bytes]
 
 
-def hasher(algorithm: str):
-    return lambda data: hashlib.new(algorithm, data).digest()
-
-
 def leaf_hash(data: bytes, algorithm: str = "sha256") -> bytes:
     return hashlib.new(algorithm, LEAF_PREFIX + data).digest()
 

@@ -30,10 +30,6 @@ class NoticeCategory(enum.StrEnum):
     def label(self) -> str:
         return CATEGORY_LABELS[self]
 
-    @property
-    def is_special(self) -> bool:
-        return self not in (NoticeCategory.PARTY, NoticeCategory.VILLAGE, NoticeCategory.FINANCE)
-
 
 CATEGORY_LABELS = {
     NoticeCategory.PARTY: "党务公开",

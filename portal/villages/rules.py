@@ -53,17 +53,6 @@ def set_rule(actor, village: Organization, category: NoticeCategory, frequency: 
     return rule
 
 
-def remove_rule(actor, rule_id: int) -> None:
-    rule = db.session.get(PostingRule, rule_id)
-    if rule is None:
-        raise ValidationError("该规则不存在。")
-    require_any(actor, RULE_ROLES, rule.village, action="posting_rule.remove", target=rule)
-    audit.record(actor, "posting_rule.remove", rule,
-                 before={"village": rule.village.slug, "category": rule.category.value})
-    db.session.delete(rule)
-    db.session.commit()
-
-
 def add_default_rules(villages: list[Organization], active_from: date) -> int:
     """Give villages without any rule the statutory defaults (used when villages are set
     up). Adds to the session; the caller commits."""

@@ -13,7 +13,7 @@ from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
 from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.errors import Conflict, ValidationError, note_refusal
-from portal.forms import ChineseForm, attach_error, form_status, run_action
+from portal.forms import ChineseForm, run_action, run_form
 from portal.inspection import supervision
 from portal.organizations.services import get_organization
 from portal.personal_data import files as file_scan
@@ -75,15 +75,9 @@ def listing():
 @login_required
 def new():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            notice = services.create_draft(current_user, _input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("草稿已保存。", "success")
-            return redirect(url_for(".show", notice_id=notice.id), code=303)
-    return render_template("villages/edit.html", form=form, notice=None), form_status(form)
+    return run_form(form, lambda: services.create_draft(current_user, _input(form)),
+                    done="草稿已保存。", next_url=lambda n: url_for(".show", notice_id=n.id),
+                    page=lambda: render_template("villages/edit.html", form=form, notice=None))
 
 
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
@@ -92,15 +86,9 @@ def new():
 def edit(notice_id: int):
     notice = _visible(notice_id)
     form = _form(notice)
-    if form.validate_on_submit():
-        try:
-            services.update(current_user, notice_id, _input(form))
-        except ValidationError as error:
-            attach_error(form, error)
-        else:
-            flash("修改已保存。", "success")
-            return redirect(url_for(".show", notice_id=notice_id), code=303)
-    return render_template("villages/edit.html", form=form, notice=notice), form_status(form)
+    return run_form(form, lambda: services.update(current_user, notice_id, _input(form)),
+                    done="修改已保存。", next_url=lambda _: url_for(".show", notice_id=notice_id),
+                    page=lambda: render_template("villages/edit.html", form=form, notice=notice))
 
 
 def _visible(notice_id: int):

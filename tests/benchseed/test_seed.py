@@ -1,4 +1,4 @@
-"""`flask bench-seed` at the tiny size: the pages people and inspectors use work on the
+"""`python -m bench.seed` at the tiny size: the pages people and inspectors use work on the
 seeded county, search finds seeded documents, deadlines and index entries are what the
 application itself would have written, and the audit chain still verifies."""
 
@@ -12,6 +12,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from bench.seed.cli import bench_seed_command
 from portal.auth.models import User
 from portal.disclosures.models import Disclosure, Status
 from portal.extensions import db
@@ -31,7 +32,7 @@ PASSWORD = "Seed-Test-2026!"
 
 @pytest.fixture
 def seeded(app, runner):
-    result = runner.invoke(args=["bench-seed", "--size", "tiny", "--password", PASSWORD])
+    result = runner.invoke(bench_seed_command, args=["--size", "tiny", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     return result
 
@@ -168,9 +169,9 @@ def test_audit_chain_verifies_and_records_the_seed(runner, seeded):
 
 
 def test_refuses_a_database_with_data_unless_forced(runner, seeded):
-    refused = runner.invoke(args=["bench-seed", "--size", "tiny"])
+    refused = runner.invoke(bench_seed_command, args=["--size", "tiny"])
     assert refused.exit_code != 0 and "--force" in refused.output
-    forced = runner.invoke(args=["bench-seed", "--size", "tiny", "--scale", "0.5", "--force",
+    forced = runner.invoke(bench_seed_command, args=["--size", "tiny", "--scale", "0.5", "--force",
                                  "--password", PASSWORD])
     assert forced.exit_code == 0, forced.output
     assert "admin-2" in forced.output
@@ -180,5 +181,5 @@ def test_refuses_a_database_with_data_unless_forced(runner, seeded):
 
 
 def test_a_weak_password_is_refused(runner, app):
-    result = runner.invoke(args=["bench-seed", "--size", "tiny", "--password", "short"])
+    result = runner.invoke(bench_seed_command, args=["--size", "tiny", "--password", "short"])
     assert result.exit_code != 0 and "密码" in result.output

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.errors import Conflict, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, submission, workflow
+from portal.inquiries import clocks, extension_requests, submission, workflow
 from portal.inquiries.models import InquiryType, Rating, Status
 from portal.timeutil import to_local
 from portal.workdays import services as workdays
@@ -344,8 +344,8 @@ def test_reopen_over_national_day_and_without_the_old_extension(travel, submit, 
     travel.to(date(2026, 9, 1), 9)
     inquiry = submit(type=T.CONSULT).inquiry
     workflow.sign(handler, inquiry.id)
-    extensions.request_extension(handler, inquiry.id, 5, "需要走访核实。")
-    extensions.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
+    extension_requests.request_extension(handler, inquiry.id, 5, "需要走访核实。")
+    extension_requests.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
     workflow.reply(handler, inquiry.id, "已核实，答复如下。")
     travel.to(date(2026, 9, 29), 15)
     submission.rate(inquiry.id, Rating.UNSATISFIED)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, queries, submission, workflow
+from portal.inquiries import clocks, extension_requests, queries, submission, workflow
 from portal.inquiries.models import ExtensionRequest, Inquiry, InquiryEvent, InquiryType
 from tests.inquiries.timetravel import (
     TimeMachine,
@@ -70,12 +70,13 @@ def test_approval_after_the_deadline_is_refused_and_the_reply_stays_late(applica
     """Asked for on the last day, 04-08; the reviewer comes to it on 04-15, a week after
     the period ended; the reply on 04-20 is late."""
     travel.to(date(2026, 4, 8), 10)
-    extensions.request_extension(handlers["handler"], application.id, 10, "需调取历史档案。")
+    extension_requests.request_extension(handlers["handler"], application.id,
+        10, "需调取历史档案。")
     travel.to(date(2026, 4, 15), 10)
     before = _state(application.id)
 
     with pytest.raises(Conflict) as refused:
-        extensions.decide_extension(handlers["reviewer"], application.id, True, "同意")
+        extension_requests.decide_extension(handlers["reviewer"], application.id, True, "同意")
     db.session.rollback()
 
     assert refused.value.message == TOO_LATE_TO_APPROVE
@@ -92,7 +93,7 @@ def test_a_request_after_the_deadline_is_refused(application, travel, handlers):
     before = _state(application.id)
 
     with pytest.raises(Conflict) as refused:
-        extensions.request_extension(handlers["handler"], application.id, 5, "材料较多。")
+        extension_requests.request_extension(handlers["handler"], application.id, 5, "材料较多。")
     db.session.rollback()
 
     assert refused.value.message == TOO_LATE_TO_ASK
@@ -104,9 +105,11 @@ def test_asked_and_approved_in_the_last_minute_counts(application, travel, handl
     """04-08 + 20 working days: 04-09..10 (2), 04-13..17 (7), 04-20..24 (12), 04-27..30
     (16), 劳动节 05-01..05-05 off, 05-06..08 (19), Sat 05-09 (20)."""
     travel.set(beijing(date(2026, 4, 8), 23, 58))
-    extensions.request_extension(handlers["handler"], application.id, 20, "需调取历史档案。")
+    extension_requests.request_extension(handlers["handler"], application.id,
+        20, "需调取历史档案。")
     travel.set(beijing(date(2026, 4, 8), 23, 59, 59))
-    extensions.decide_extension(handlers["reviewer"], application.id, True, "同意")
+    extension_requests.decide_extension(handlers["reviewer"], application.id,
+        True, "同意")
 
     assert application.reply_due_at == end_of_beijing_day(date(2026, 5, 9))
     travel.to(date(2026, 5, 8), 10)
@@ -116,10 +119,12 @@ def test_asked_and_approved_in_the_last_minute_counts(application, travel, handl
 
 def test_a_late_request_may_still_be_turned_down(application, travel, handlers):
     travel.to(date(2026, 4, 8), 10)
-    extensions.request_extension(handlers["handler"], application.id, 10, "需调取历史档案。")
+    extension_requests.request_extension(handlers["handler"], application.id,
+        10, "需调取历史档案。")
     travel.to(date(2026, 4, 15), 10)
 
-    extensions.decide_extension(handlers["reviewer"], application.id, False, "已超过答复期限。")
+    extension_requests.decide_extension(handlers["reviewer"], application.id,
+        False, "已超过答复期限。")
 
     assert application.extensions[0].approved is False
     assert application.reply_due_at == end_of_beijing_day(date(2026, 4, 8))
@@ -135,7 +140,7 @@ def test_other_types_are_extended_only_in_time_too(travel, submit, handlers):
     travel.to(date(2026, 4, 1), 9)
 
     with pytest.raises(Conflict) as refused:
-        extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
+        extension_requests.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
     db.session.rollback()
 
     assert refused.value.message.startswith("答复期限已于 2026-03-31 届满，不能再申请延期")
@@ -153,11 +158,11 @@ def test_approval_while_waiting_on_the_resident_is_judged_when_the_wait_began(
     inquiry = submit(type=InquiryType.CONSULT).inquiry
     workflow.sign(handlers["handler"], inquiry.id)
     travel.to(date(2026, 3, 13), 9)
-    extensions.request_extension(handlers["handler"], inquiry.id, 3, "需要走访核实。")
+    extension_requests.request_extension(handlers["handler"], inquiry.id, 3, "需要走访核实。")
     workflow.request_correction(handlers["handler"], inquiry.id, "请补充家庭住址。")
     travel.to(date(2026, 3, 20), 9)
 
-    extensions.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
+    extension_requests.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
 
     assert inquiry.extension_days == 3
     assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 3, 20))

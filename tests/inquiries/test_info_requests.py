@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.errors import Conflict, InvalidTransition, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, submission, workflow
+from portal.inquiries import clocks, extension_requests, submission, workflow
 from portal.inquiries.models import InquiryType, Status
 from portal.inquiries.outcomes import OUTCOMES
 from portal.workdays import services as workdays
@@ -178,31 +178,31 @@ def test_consultation_ended_the_same_day_moves_nothing(processing, travel, handl
 @pytest.mark.parametrize("days", [0, 21, -3])
 def test_extension_outside_one_to_twenty_days_is_refused(processing, handlers, days):
     with pytest.raises(ValidationError):
-        extensions.request_extension(handlers["handler"], processing.id, days, "材料较多。")
+        extension_requests.request_extension(handlers["handler"], processing.id, days, "材料较多。")
     db.session.rollback()
     assert processing.extensions == []
 
 
 def test_one_extension_of_twenty_days_then_no_more(processing, travel, handlers):
     travel.to(date(2026, 4, 1), 10)
-    extensions.request_extension(handlers["handler"], processing.id, 20, "需调取历史档案。")
-    extensions.decide_extension(handlers["reviewer"], processing.id, True, "同意")
+    extension_requests.request_extension(handlers["handler"], processing.id, 20, "需调取历史档案。")
+    extension_requests.decide_extension(handlers["reviewer"], processing.id, True, "同意")
 
     # 04-08 + 20 working days: 劳动节 05-01..05-05 off, Sat 05-09 works.
     assert processing.reply_due_at == end_of_beijing_day(date(2026, 5, 9))
     notice = processing.events[-1]
     assert notice.public and "2026-05-09" in notice.message and "reviewer" in notice.message
     with pytest.raises(Conflict):
-        extensions.request_extension(handlers["handler"], processing.id, 1, "还需要一天。")
+        extension_requests.request_extension(handlers["handler"], processing.id, 1, "还需要一天。")
     db.session.rollback()
     assert len(processing.extensions) == 1
 
 
 def test_a_refused_extension_does_not_use_up_the_one_allowed(processing, handlers):
-    extensions.request_extension(handlers["handler"], processing.id, 20, "需调取历史档案。")
-    extensions.decide_extension(handlers["reviewer"], processing.id, False, "理由不充分。")
-    extensions.request_extension(handlers["handler"], processing.id, 5, "档案在县档案馆。")
-    extensions.decide_extension(handlers["reviewer"], processing.id, True, "同意")
+    extension_requests.request_extension(handlers["handler"], processing.id, 20, "需调取历史档案。")
+    extension_requests.decide_extension(handlers["reviewer"], processing.id, False, "理由不充分。")
+    extension_requests.request_extension(handlers["handler"], processing.id, 5, "档案在县档案馆。")
+    extension_requests.decide_extension(handlers["reviewer"], processing.id, True, "同意")
 
     assert processing.extension_days == 5
     assert processing.reply_due_at == end_of_beijing_day(date(2026, 4, 15))
@@ -212,16 +212,16 @@ def test_other_types_are_capped_at_fifteen_days(travel, submit, handlers):
     inquiry = submit(type=InquiryType.COMPLAINT).inquiry
     workflow.sign(handlers["handler"], inquiry.id)
     with pytest.raises(ValidationError):
-        extensions.request_extension(handlers["handler"], inquiry.id, 16, "需要现场核查。")
+        extension_requests.request_extension(handlers["handler"], inquiry.id, 16, "需要现场核查。")
     db.session.rollback()
-    extensions.request_extension(handlers["handler"], inquiry.id, 15, "需要现场核查。")
+    extension_requests.request_extension(handlers["handler"], inquiry.id, 15, "需要现场核查。")
     assert inquiry.pending_extension.days == 15
 
 
 def test_a_second_request_waits_for_the_first_decision(processing, handlers):
-    extensions.request_extension(handlers["handler"], processing.id, 5, "需调取历史档案。")
+    extension_requests.request_extension(handlers["handler"], processing.id, 5, "需调取历史档案。")
     with pytest.raises(Conflict):
-        extensions.request_extension(handlers["handler2"], processing.id, 5, "再延一次。")
+        extension_requests.request_extension(handlers["handler2"], processing.id, 5, "再延一次。")
 
 
 # --- 答复 and its outcome ---------------------------------------------------------------

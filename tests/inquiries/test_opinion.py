@@ -13,7 +13,7 @@ from portal.disclosures import services as disclosures
 from portal.disclosures.models import Category
 from portal.errors import Conflict, PermissionDenied, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, opinion, queries
+from portal.inquiries import clocks, extension_requests, opinion, queries
 from portal.inquiries.models import InquiryType, OpinionDetails, Severity, Status
 from portal.workdays import services as workdays
 from tests.inquiries.timetravel import TimeMachine, beijing, cheap_password_hashing
@@ -172,7 +172,7 @@ def test_milestone_on_a_resident_inquiry_is_refused(submit, handlers):
 
 def test_opinion_items_cannot_be_extended(major, handlers):
     with pytest.raises(Conflict):
-        extensions.request_extension(handlers["handler"], major.id, 1, "需要更多时间。")
+        extension_requests.request_extension(handlers["handler"], major.id, 1, "需要更多时间。")
 
 
 def test_calendar_changes_leave_hour_clocks_alone(major, handlers):

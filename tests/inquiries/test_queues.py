@@ -7,7 +7,7 @@ import pytest
 
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, queries, submission, workflow
+from portal.inquiries import clocks, extension_requests, queries, submission, workflow
 from portal.inquiries.models import Inquiry, InquiryType
 from tests.inquiries.timetravel import (
     TimeMachine,
@@ -67,8 +67,8 @@ def board(travel, submit, handlers, orgs) -> dict[str, Inquiry]:
         workflow.reply(h, items[name].id, "请到便民服务中心办理。")
     workflow.close(h, items["closed"].id)
     # On its last day (03-17), extended by 5 to 03-24, before the deadline as it must be.
-    extensions.request_extension(h, items["extended"].id, 5, "需要现场核查。")
-    extensions.decide_extension(handlers["reviewer"], items["extended"].id, True, "同意")
+    extension_requests.request_extension(h, items["extended"].id, 5, "需要现场核查。")
+    extension_requests.decide_extension(handlers["reviewer"], items["extended"].id, True, "同意")
 
     travel.to(date(2026, 3, 18), 9)
     return items
@@ -195,7 +195,7 @@ def test_an_extension_cannot_take_an_overdue_item_off_the_overdue_queue(travel, 
     assert inquiry.id in _queue(handlers["handler"], "overdue")
 
     with pytest.raises(Conflict):
-        extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
+        extension_requests.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
     db.session.rollback()
 
     assert inquiry.reply_due_at == end_of_beijing_day(date(2026, 3, 31))

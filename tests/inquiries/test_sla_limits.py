@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.errors import ValidationError
 from portal.extensions import db
-from portal.inquiries import extensions, policy, workflow
+from portal.inquiries import extension_requests, policy, workflow
 from portal.inquiries.models import InquiryType, SlaPolicy
 from portal.workdays import services as workdays
 from tests.inquiries.timetravel import TimeMachine, cheap_password_hashing, end_of_beijing_day
@@ -152,9 +152,9 @@ def test_the_extension_maximum_is_the_one_promised_at_receipt(travel, submit, ha
     for inquiry in (promised, later):
         workflow.sign(handlers["handler"], inquiry.id)
 
-    extensions.request_extension(handlers["handler"], promised.id, 20, "需调取历史档案。")
+    extension_requests.request_extension(handlers["handler"], promised.id, 20, "需调取历史档案。")
     with pytest.raises(ValidationError) as refused:
-        extensions.request_extension(handlers["handler"], later.id, 11, "需调取历史档案。")
+        extension_requests.request_extension(handlers["handler"], later.id, 11, "需调取历史档案。")
     db.session.rollback()
 
     assert promised.pending_extension.days == 20

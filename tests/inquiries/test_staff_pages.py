@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.inquiries import extensions, workflow
+from portal.inquiries import extension_requests, workflow
 from portal.inquiries.models import Inquiry, InquiryType, Status
 
 
@@ -74,7 +74,7 @@ def test_extension_is_approved_by_a_reviewer_and_shown_to_the_resident(
     inquiry_id = receipt.inquiry.id
     workflow.sign(handlers["handler"], inquiry_id)
     before = db.session.get(Inquiry, inquiry_id).reply_due_at
-    extensions.request_extension(handlers["handler"], inquiry_id, 5, "需要现场核实")
+    extension_requests.request_extension(handlers["handler"], inquiry_id, 5, "需要现场核实")
     login(handlers["reviewer"])
     assert "待我审批的延期" in client.get("/staff/inquiries/").get_data(as_text=True)
     client.post(f"/staff/inquiries/{inquiry_id}/extension-decision",

@@ -11,7 +11,7 @@ from portal.audit.services import verify_chain
 from portal.auth.models import Role
 from portal.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
-from portal.inquiries import clocks, extensions, fees, workflow
+from portal.inquiries import clocks, extension_requests, fees, workflow
 from portal.inquiries.models import ExtensionRequest, Inquiry, InquiryEvent, InquiryType, Status
 from tests.inquiries.timetravel import TimeMachine, cheap_password_hashing, end_of_beijing_day
 
@@ -45,7 +45,7 @@ OPS = {
                            S.CONSULTING, "inquiry.consult"),
     "end_consultation": (lambda a, i, o: workflow.end_consultation(a, i, "县财政局同意公开。"),
                          S.PROCESSING, "inquiry.consult_end"),
-    "request_extension": (lambda a, i, o: extensions.request_extension(
+    "request_extension": (lambda a, i, o: extension_requests.request_extension(
         a, i, 5, "需要调取历史档案。"), None, "inquiry.extension_request"),
     "reply": (lambda a, i, o: workflow.reply(a, i, "所申请的信息见附件。", outcome="grant"),
               S.REPLIED, "inquiry.reply"),
@@ -279,17 +279,17 @@ def double_role(make_user, orgs):
 def test_reviewer_cannot_approve_own_extension_request(submit, handlers, double_role):
     inquiry = submit(type=InquiryType.COMPLAINT).inquiry
     workflow.sign(double_role, inquiry.id)
-    extensions.request_extension(double_role, inquiry.id, 5, "需要现场核查。")
+    extension_requests.request_extension(double_role, inquiry.id, 5, "需要现场核查。")
     due = inquiry.reply_due_at
 
-    assert extensions.pending_for_reviewer(double_role) == []
+    assert extension_requests.pending_for_reviewer(double_role) == []
     with pytest.raises(PermissionDenied):
-        extensions.decide_extension(double_role, inquiry.id, True, "同意")
+        extension_requests.decide_extension(double_role, inquiry.id, True, "同意")
     db.session.rollback()
     assert inquiry.pending_extension is not None and inquiry.reply_due_at == due
 
-    assert extensions.pending_for_reviewer(handlers["reviewer"]) == [inquiry]
-    extensions.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
+    assert extension_requests.pending_for_reviewer(handlers["reviewer"]) == [inquiry]
+    extension_requests.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
     assert inquiry.extensions[0].decided_by_id == handlers["reviewer"].id
     assert inquiry.extension_days == 5
 
@@ -297,11 +297,11 @@ def test_reviewer_cannot_approve_own_extension_request(submit, handlers, double_
 def test_handler_without_reviewer_role_cannot_decide(submit, handlers):
     inquiry = submit(type=InquiryType.COMPLAINT).inquiry
     workflow.sign(handlers["handler"], inquiry.id)
-    extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
+    extension_requests.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
 
     for actor in (handlers["handler2"], handlers["inspector"], handlers["other_handler"]):
         with pytest.raises(PermissionDenied):
-            extensions.decide_extension(actor, inquiry.id, True, "同意")
+            extension_requests.decide_extension(actor, inquiry.id, True, "同意")
         db.session.rollback()
     assert inquiry.pending_extension is not None and inquiry.extension_days == 0
 
@@ -310,12 +310,12 @@ def test_refusal_needs_a_note_and_leaves_the_deadline(submit, handlers):
     inquiry = submit(type=InquiryType.COMPLAINT).inquiry
     workflow.sign(handlers["handler"], inquiry.id)
     due = inquiry.reply_due_at
-    extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
+    extension_requests.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
 
     with pytest.raises(ValidationError):
-        extensions.decide_extension(handlers["reviewer"], inquiry.id, False, "")
+        extension_requests.decide_extension(handlers["reviewer"], inquiry.id, False, "")
     db.session.rollback()
-    extensions.decide_extension(handlers["reviewer"], inquiry.id, False, "理由不充分。")
+    extension_requests.decide_extension(handlers["reviewer"], inquiry.id, False, "理由不充分。")
 
     assert inquiry.extensions[0].approved is False
     assert inquiry.reply_due_at == due and inquiry.extension_days == 0
@@ -325,12 +325,12 @@ def test_refusal_needs_a_note_and_leaves_the_deadline(submit, handlers):
 def test_extension_left_pending_cannot_be_approved_after_the_reply(submit, handlers):
     inquiry = submit(type=InquiryType.COMPLAINT).inquiry
     workflow.sign(handlers["handler"], inquiry.id)
-    extensions.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
+    extension_requests.request_extension(handlers["handler"], inquiry.id, 5, "需要现场核查。")
     workflow.reply(handlers["handler"], inquiry.id, "经核查，情况属实，已责令整改。")
     due = inquiry.reply_due_at
 
     with pytest.raises(Conflict):
-        extensions.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
+        extension_requests.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
     db.session.rollback()
     assert inquiry.reply_due_at == due and inquiry.extension_days == 0
 
@@ -350,8 +350,8 @@ def test_every_step_of_a_work_order_is_audited_and_chain_verifies(travel, submit
     workflow.record_correction(handler, inquiry.id, "申请人电话补充了文号。")
     workflow.start_consultation(handler, inquiry.id, "县财政局")
     workflow.end_consultation(handler, inquiry.id, "同意公开。")
-    extensions.request_extension(handler, inquiry.id, 10, "材料较多。")
-    extensions.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
+    extension_requests.request_extension(handler, inquiry.id, 10, "材料较多。")
+    extension_requests.decide_extension(handlers["reviewer"], inquiry.id, True, "同意")
     workflow.reply(handler, inquiry.id, "所申请的信息见附件。", outcome="grant")
     workflow.close(handler, inquiry.id)
 

@@ -1,25 +1,20 @@
 """A controllable clock for inquiry tests.
 
-`TimeMachine(monkeypatch)` replaces `portal.timeutil.utcnow` everywhere it was imported by
-name (every loaded `portal.*` module) and in the column defaults that captured it, so
-services, audit records and timeline events all see the same chosen instant. The instant
+`TimeMachine(monkeypatch)` sets the portal's one clock (`portal.timeutil.set_clock`) for
+the test and puts the real one back afterwards, so services, column defaults, audit records
+and timeline events all see the same chosen instant. The instant
 is always an aware UTC datetime; tests state it in Beijing time, as residents and handlers
 would read it.
 """
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy.sql.schema import CallableColumnDefault
 
 from portal import timeutil
-from portal.extensions import db
 from portal.timeutil import LOCAL_TZ
-
-_REAL_UTCNOW = timeutil.utcnow
 
 
 def beijing(day: date, hour: int = 10, minute: int = 0, second: int = 0) -> datetime:
@@ -60,18 +55,8 @@ class TimeMachine:
         return self._now
 
     def _patch(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        for name, module in list(sys.modules.items()):
-            if (name == "portal" or name.startswith("portal.")) \
-                    and getattr(module, "utcnow", None) is _REAL_UTCNOW:
-                monkeypatch.setattr(module, "utcnow", self._fake)
-        # `default=utcnow` captured the function itself when the models were defined.
-        for table in db.metadata.tables.values():
-            for column in table.columns:
-                for attr in ("default", "onupdate"):
-                    default = getattr(column, attr)
-                    if isinstance(default, CallableColumnDefault) and \
-                            getattr(default.arg, "__wrapped__", None) is _REAL_UTCNOW:
-                        monkeypatch.setattr(default, "arg", lambda _ctx: self._now)
+        # monkeypatch restores the previous clock when the test ends.
+        monkeypatch.setattr(timeutil, "_clock", self._fake)
 
 
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -216,17 +216,15 @@ def test_the_content_hash_the_verifier_recomputes_is_the_portals(app):
         event.hash.encode())
 
 
-def test_a_genuine_purge_passes_both(client, runner, tmp_path, monkeypatch):
+def test_a_genuine_purge_passes_both(client, runner, tmp_path):
     """A purge after the retention period removes the events but not their leaves: the
     heads a citizen kept from before still verify, and the purge announces itself."""
     from datetime import timedelta
 
     import portal.audit.services as audit_services
-    from portal.timeutil import utcnow
+    from portal import timeutil
 
-    with monkeypatch.context() as past:
-        long_ago = utcnow() - timedelta(days=400)
-        past.setattr(audit_services, "utcnow", lambda: long_ago)
+    with timeutil.frozen(timeutil.utcnow() - timedelta(days=400)):
         for n in range(12):
             audit.record(SYSTEM, "test.event", None, after={"n": n})
             db.session.commit()

@@ -1,4 +1,7 @@
-"""A synthetic county for load tests (`flask bench-seed`).
+"""A synthetic county for load tests (`python -m bench.seed`, run by `make bench`).
+
+It lives beside the benchmark, outside the `portal` package, so the wheel that goes to a
+server cannot write an invented county into a real database.
 
 Ten or so towns with their offices and 100 villages, staff accounts, published
 disclosures with their 索引号 and search entries, inquiries in every state with their

@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from portal import audit
-from portal.auth.models import User
-from portal.auth.system import SYSTEM
-from portal.benchseed import text
-from portal.benchseed.bulk import Loader, load_settings
-from portal.benchseed.county import County, add_posting_rules, build_tree, create_accounts
-from portal.benchseed.documents import (
+from bench.seed import text
+from bench.seed.bulk import Loader, load_settings
+from bench.seed.county import County, add_posting_rules, build_tree, create_accounts
+from bench.seed.documents import (
     Deadlines,
     notice_window_start,
     seed_disclosures,
     seed_notices,
 )
-from portal.benchseed.inquiries import InquirySeeder
-from portal.benchseed.plan import Size
+from bench.seed.inquiries import InquirySeeder
+from bench.seed.plan import Size
+from portal import audit
+from portal.auth.models import User
+from portal.auth.system import SYSTEM
 from portal.extensions import db
 from portal.organizations.models import Organization
 from portal.timeutil import to_local, utcnow

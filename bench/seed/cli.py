@@ -1,9 +1,12 @@
-import click
-from flask.cli import with_appcontext
+"""`python -m bench.seed --size medium`: the load-test county, written into the database
+the PORTAL_* settings name (an empty one unless --force)."""
 
+import click
+from flask.cli import ScriptInfo, with_appcontext
+
+from bench.seed.plan import PUBLIC_SIZES, SIZES
+from bench.seed.seed import DEFAULT_PASSWORD, database_is_empty, expected_rows, seed
 from portal.auth.services import validate_password
-from portal.benchseed.plan import PUBLIC_SIZES, SIZES
-from portal.benchseed.seed import DEFAULT_PASSWORD, database_is_empty, expected_rows, seed
 from portal.errors import ValidationError
 
 
@@ -39,3 +42,10 @@ def bench_seed_command(size_name: str, scale: float | None, password: str, rando
     click.echo(f"账号（密码均为 {password}）：")
     for username, description in report.accounts:
         click.echo(f"  {username:<14} {description}")
+
+
+def main() -> None:
+    from portal import create_app
+
+    bench_seed_command.main(prog_name="python -m bench.seed",
+                            obj=ScriptInfo(create_app=create_app))

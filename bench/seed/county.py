@@ -8,11 +8,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bench.seed import text
+from bench.seed.bulk import Loader, next_id
+from bench.seed.plan import Size
 from portal.auth import passwords, sealing
 from portal.auth.models import TOTP_PURPOSE, Role, RoleGrant, User, new_session_token
-from portal.benchseed import text
-from portal.benchseed.bulk import Loader, next_id
-from portal.benchseed.plan import Size
 from portal.organizations.credit_code import with_check_character
 from portal.organizations.models import Organization, OrgKind
 from portal.villages.models import PostingRule

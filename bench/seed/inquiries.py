@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.benchseed import text
-from portal.benchseed.bulk import Loader, next_id
-from portal.benchseed.county import County
-from portal.benchseed.documents import Deadlines, SearchWriter, search_writer
-from portal.benchseed.plan import Size
+from bench.seed import text
+from bench.seed.bulk import Loader, next_id
+from bench.seed.county import County
+from bench.seed.documents import Deadlines, SearchWriter, search_writer
+from bench.seed.plan import Size
 from portal.inquiries.clocks import (
     DEFAULT_POLICIES,
     PROMISED,

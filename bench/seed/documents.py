@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from portal.benchseed import text
-from portal.benchseed.bulk import Loader, chunks, next_id
-from portal.benchseed.county import County, Org
-from portal.benchseed.plan import Size
+from bench.seed import text
+from bench.seed.bulk import Loader, chunks, next_id
+from bench.seed.county import County, Org
+from bench.seed.plan import Size
 from portal.disclosures.models import (
     TOPICS,
     Category,

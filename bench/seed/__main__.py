@@ -1,0 +1,3 @@
+from bench.seed.cli import main
+
+main()
