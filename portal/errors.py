@@ -187,7 +187,11 @@ def register_errorhandlers(app: Flask) -> None:
             return render_error(413, message)
         if error.code == 429:
             note_refusal(RateLimited())
-        return render_error(error.code or 500)
+        response = make_response(render_error(error.code or 500))
+        for name, value in error.get_headers():
+            if name in ("Allow", "Retry-After"):  # a 405 names the methods (RFC 9110)
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
