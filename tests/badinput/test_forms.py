@@ -108,6 +108,7 @@ NO_TEXT_FIELDS = {
     "notifications.stop", "messages.read_all", "messages.read_one",
     "notification_admin.retry", "notification_admin.test",
     "users.add_grant", "users.remove_grant",  # a choice of role and unit; a button
+    "open311.unrouted",  # GeoReport's 404/405 for unknown URLs: reads no field
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
