@@ -19,7 +19,10 @@
 - POST fields map onto `portal.inquiries.submission.InquiryInput`; every field problem
   is collected, so one answer lists them all. The contact fields are optional, as in the
   spec: without `phone` or `email` nobody can be told of the reply, which the resident
-  then reads with the 查询码 (the POST's `token`) on the site.
+  then reads with the 查询码 (the POST's `token`) on the site; an `email` opts in to
+  messages about the case. `description` is required here although the spec lists it as
+  optional: a question with no text cannot be answered (400, the spec's "general service
+  error"). `media_url`, `device_id` and `account_id` are not kept.
 """
 
 from __future__ import annotations

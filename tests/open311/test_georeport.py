@@ -184,3 +184,35 @@ def test_village_address_must_be_a_town_or_village(client, api_key):
     assert town.status_code == 201
     inquiry = db.session.scalar(sa.select(Inquiry))
     assert inquiry.village is None and inquiry.status is Status.RECEIVED
+
+
+def test_a_place_named_only_by_coordinates_goes_to_the_first_town_to_be_passed_on(client,
+                                                                                  api_key):
+    _row, key = api_key
+    response = client.post(f"{URL}/requests.json", data=form(
+        key, address_id=None, lat="34.651234", long="115.145678"))
+    assert response.status_code == 201
+    inquiry = db.session.scalar(sa.select(Inquiry))
+    assert inquiry.organization.slug == "shuangta" and inquiry.village is None
+    assert "34.651234, 115.145678" in inquiry.body
+    assert "转办" in inquiry.events[0].message
+
+
+def test_an_address_string_naming_a_town_routes_there(client, api_key):
+    _row, key = api_key
+    response = client.post(f"{URL}/requests.json", data=form(
+        key, address_id=None, address_string="花园乡政府门口"))
+    assert response.status_code == 201
+    inquiry = db.session.scalar(sa.select(Inquiry))
+    assert inquiry.organization.slug == "huayuan"
+    assert inquiry.body.startswith("地点：花园乡政府门口")
+    assert "转办" not in inquiry.events[0].message
+
+
+def test_without_contact_details_the_request_is_taken(client, api_key):
+    _row, key = api_key
+    response = client.post(f"{URL}/requests.json", data=form(
+        key, first_name=None, last_name=None, phone=None))
+    assert response.status_code == 201
+    inquiry = db.session.scalar(sa.select(Inquiry))
+    assert inquiry.contact_name == "" and inquiry.contact_phone == ""
