@@ -196,11 +196,26 @@ def _operation(operation_id: str, summary: str, responses: dict,
     return {"get": operation}
 
 
+# How an item of each list is fetched on its own: (operationId, path parameter, field).
+ITEM_LINKS = {
+    "Disclosure": ("getDisclosure", "disclosure_id", "id"),
+    "VillageNotice": ("getVillageNotice", "notice_id", "id"),
+    "Reply": ("getReply", "reply_number", "number"),
+    "Consultation": ("getConsultation", "consultation_id", "id"),
+    "CatalogueEntry": ("getCatalogueEntry", "entry_id", "id"),
+}
+
+
 def _list_path(operation_id: str, schema: str, summary: str, filters: list[dict],
                *, lookups: bool = False) -> dict:
     """A list; `lookups` when a filter names an organization (404 when there is none)."""
     params = [PARAMETERS["limit"], PARAMETERS["cursor"], *filters]
-    responses = {"200": _ok(f"{schema}List", summary), "400": BAD_REQUEST}
+    item_operation, name, field = ITEM_LINKS[schema]
+    listed = {**_ok(f"{schema}List", summary), "links": {f"{item_operation}FromList": {
+        "operationId": item_operation,
+        "parameters": {name: f"$response.body#/data/0/{field}"},
+        "description": "列表中一项的详情"}}}
+    responses = {"200": listed, "400": BAD_REQUEST}
     if lookups:
         responses["404"] = NOT_FOUND
     return _operation(operation_id, summary, responses, params)
