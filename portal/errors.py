@@ -188,8 +188,9 @@ def register_errorhandlers(app: Flask) -> None:
         if error.code == 429:
             note_refusal(RateLimited())
         response = make_response(render_error(error.code or 500))
-        if error.code == 405:  # RFC 9110 §15.5.6: a 405 names the methods that would do
-            response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or ())
+        for name, value in error.get_headers():
+            if name in ("Allow", "Retry-After"):  # a 405 names the methods (RFC 9110)
+                response.headers[name] = value
         return response
 
     @app.errorhandler(Exception)

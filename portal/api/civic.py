@@ -13,7 +13,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from portal.api.paging import Listing, check_parameters, parse_since
-from portal.api.resources import organization_by_slug
+from portal.api.resources import organization_by_slug, stored_id
 from portal.api.serializers import day, organization, timestamp
 from portal.errors import NotFound
 from portal.extensions import db
@@ -66,7 +66,7 @@ def get_consultation(consultation_id: int):
     """A published or concluded consultation; NotFound otherwise."""
     from portal.consultations.models import Consultation
 
-    item = db.session.get(Consultation, consultation_id)
+    item = db.session.get(Consultation, consultation_id) if stored_id(consultation_id) else None
     if item is None or not item.is_public or item.published_at is None:
         raise NotFound("该征求意见不存在或已撤回。")
     return item
@@ -97,7 +97,7 @@ def get_catalogue_entry(entry_id: int):
     """An active catalogue entry; NotFound otherwise."""
     from portal.catalogue.models import CatalogueEntry
 
-    entry = db.session.get(CatalogueEntry, entry_id)
+    entry = db.session.get(CatalogueEntry, entry_id) if stored_id(entry_id) else None
     if entry is None or not entry.active:
         raise NotFound("该目录事项不存在。")
     return entry

@@ -42,12 +42,17 @@ class Listing:
 
 
 def check_parameters(args: MultiDict, allowed: Iterable[str]) -> None:
-    """Raise ValidationError naming the first parameter the list does not know."""
+    """Raise ValidationError naming the first parameter the list does not know, or the
+    first one given without a value (`?since=`): the OpenAPI document allows neither."""
     known = set(allowed) | set(COMMON_PARAMETERS)
     unknown = sorted(set(args) - known)
     if unknown:
         raise ValidationError(f"不支持的查询参数“{unknown[0][:40]}”。可用的参数："
                               + "、".join(sorted(known)) + "。", field=unknown[0][:40])
+    empty = sorted(name for name, value in args.items(multi=True) if not value)
+    if empty:
+        raise ValidationError(f"查询参数“{empty[0]}”没有值：不需要时请不带这个参数。",
+                              field=empty[0])
 
 
 def encode_cursor(key: datetime | int, item_id: int) -> str:
@@ -92,16 +97,23 @@ def _limit(args: MultiDict) -> int:
 
 
 def parse_since(value: str) -> datetime:
-    """`since`: a date (00:00 Beijing time) or an RFC 3339 date-time; a date-time without
-    offset is read as Beijing time. Raises ValidationError."""
+    """`since`: a date (00:00 Beijing time) or an RFC 3339 date-time (its `t`, `z` in
+    either case); a date-time without offset is read as Beijing time. A moment before or
+    after what the database holds stands for the first or last one. Raises
+    ValidationError."""
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time.min, tzinfo=LOCAL_TZ)
-        moment = datetime.fromisoformat(value)
+            moment = datetime.combine(date.fromisoformat(value), time.min, tzinfo=LOCAL_TZ)
+        else:
+            moment = datetime.fromisoformat(value.upper())
     except ValueError:
         raise ValidationError("since 参数应为日期（2026-01-31）或带时区的时间"
                               "（2026-01-31T08:00:00+08:00）。", field="since") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # within a day of year 1 or 9999: the ends of the calendar
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def _after(listing: Listing, cursor: str):
@@ -116,7 +128,7 @@ def page(listing: Listing, args: MultiDict) -> tuple[list[dict], str | None]:
     the last). Raises ValidationError for a bad `limit` or `cursor`."""
     limit = _limit(args)
     stmt = listing.stmt
-    if cursor := args.get("cursor"):
+    if (cursor := args.get("cursor")) is not None:
         stmt = stmt.where(_after(listing, cursor))
     order = ((listing.sort.desc(), listing.id.desc()) if listing.descending
              else (listing.sort.asc(), listing.id.asc()))

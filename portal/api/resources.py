@@ -19,6 +19,7 @@ from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries.models import ANSWERED_STATUSES, Inquiry, InquiryType
 from portal.organizations.models import Organization, OrgKind
+from portal.validation import DATABASE_INT_MAX
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
 
 SLUG = re.compile(r"[A-Za-z0-9_-]{1,60}")
@@ -35,13 +36,22 @@ def choice(value: str, enum_type, name: str):
 
 
 def organization_by_slug(slug: str, name: str, *, village: bool | None = None) -> Organization:
-    """The organization a slug parameter names; ValidationError when there is none."""
-    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug)) \
-        if SLUG.fullmatch(slug) else None
+    """The organization a slug parameter names. Raises ValidationError for something that
+    cannot be a code, NotFound for a code no organization (or no village) has."""
+    if not SLUG.fullmatch(slug):
+        raise ValidationError(f"{name} 参数应为机构代码（字母、数字、- 或 _，至多 60 个）。",
+                              field=name)
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
     if org is None or (village is not None and (org.kind is OrgKind.VILLAGE) != village):
-        raise ValidationError(f"{name} 参数“{slug[:40]}”不是已知的"
-                              + ("村" if village else "机构") + "代码。", field=name)
+        raise NotFound(f"{name} 参数“{slug[:40]}”不是已知的" + ("村" if village else "机构")
+                       + "代码。")
     return org
+
+
+def stored_id(value: int) -> bool:
+    """Whether an id from a URL can be a row's id (a larger one would overflow the
+    database's integer column): the getters answer NotFound for any other."""
+    return 1 <= value <= DATABASE_INT_MAX
 
 
 def _subtree(column, org: Organization):
@@ -67,7 +77,7 @@ def disclosures_listing(args: MultiDict) -> Listing:
 
 def get_disclosure(disclosure_id: int) -> Disclosure:
     """A published or superseded disclosure; NotFound otherwise (withdrawn, draft)."""
-    disclosure = db.session.get(Disclosure, disclosure_id)
+    disclosure = db.session.get(Disclosure, disclosure_id) if stored_id(disclosure_id) else None
     if disclosure is None or disclosure.status not in PUBLIC_STATUSES:
         raise NotFound("该信息不存在或已撤回。")
     return disclosure
@@ -94,7 +104,7 @@ def notices_listing(args: MultiDict) -> Listing:
 
 def get_notice(notice_id: int) -> VillageNotice:
     """A published village notice; NotFound otherwise."""
-    notice = db.session.get(VillageNotice, notice_id)
+    notice = db.session.get(VillageNotice, notice_id) if stored_id(notice_id) else None
     if notice is None or notice.status is not NoticeStatus.PUBLISHED:
         raise NotFound("该公开事项不存在或已撤回。")
     return notice

@@ -73,6 +73,9 @@ class InquiryInput:
     # Opt-in to messages about this case: "sms" (to contact_phone) or "email", and where.
     notify_channel: str = ""
     notify_email: str = ""
+    # Open311 clients may leave the contact out (GeoReport v2 makes it optional); the
+    # resident then follows the case with the tracking code alone.
+    contact_optional: bool = False
 
 
 @dataclass
@@ -96,8 +99,9 @@ def _validate(data: InquiryInput) -> None:
     data.body = validation.text(data.body, field="body", label="内容", max_length=MAX_BODY,
                                 multiline=True)
     data.contact_name = validation.text(data.contact_name, field="contact_name", label="姓名",
-                                        max_length=50)
-    data.contact_phone = validation.phone(data.contact_phone)
+                                        max_length=50, required=not data.contact_optional)
+    data.contact_phone = validation.phone(data.contact_phone,
+                                          required=not data.contact_optional)
     if data.organization is None or data.organization.kind is not OrgKind.TOWN:
         raise ValidationError("请选择受理的乡镇。", field="place")
     if data.village is not None and data.village.parent_id != data.organization.id:

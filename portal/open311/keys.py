@@ -27,9 +27,10 @@ MAX_KEY_LENGTH = 100
 
 
 class InvalidApiKey(DomainError):
-    """No key, or a key that is unknown or revoked: 401, and audited."""
+    """No key, or a key that is unknown or revoked: 403 (GeoReport v2, Errors: "403 for
+    errors because of wrong or missing api_key"), and audited."""
 
-    status = 401
+    status = 403
 
     def __init__(self, message: str = "缺少有效的 api_key。请向门户管理员申请接口密钥。"):
         super().__init__(message, audit_action="open311.key_reject")
@@ -93,7 +94,7 @@ def find_key(prefix: str) -> ApiKey:
 def authenticate(key: str | None) -> ApiKey:
     """The active key matching `key`, its use noted (committed with the caller's work).
 
-    Raises InvalidApiKey (401, audited) for a missing, unknown or revoked key.
+    Raises InvalidApiKey (403, audited) for a missing, unknown or revoked key.
     """
     key = (key or "").strip()
     if not key:

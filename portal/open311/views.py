@@ -1,9 +1,12 @@
-"""Open311 GeoReport v2 at /open311/v2/: services, requests (GET and POST) and one
-request, as .json or .xml.
+"""Open311 GeoReport v2 at /open311/v2/ (wiki.open311.org/GeoReport_v2): discovery,
+services, one service definition, requests (GET and POST), one request and tokens, each as
+.json or .xml.
 
 These are machine endpoints: CSRF does not apply (clients authenticate POSTs with an
 `api_key`), rate limits do (RATELIMIT_API_READ, RATELIMIT_OPEN311_SUBMIT). Every refusal
-is answered in GeoReport's error format; refusals worth it (bad keys) are audited.
+is answered in GeoReport's error format, in the format the URL's extension asks for —
+unknown URLs (404) and methods (405) under /open311/v2/ included; refusals worth it (bad
+keys) are audited. GET answers carry an ETag and answer If-None-Match with 304.
 """
 
 from __future__ import annotations
@@ -12,26 +15,29 @@ import functools
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
 
 from portal.api.resources import REPLY_NUMBER
 from portal.bodylimit import refusal
 from portal.errors import HTTP_MESSAGES, DomainError, NotFound, ValidationError, note_refusal
 from portal.extensions import csrf
-from portal.inquiries.models import Inquiry, InquiryType, Status
-from portal.open311 import formats, mapping
+from portal.inquiries.models import Inquiry, Status
+from portal.open311 import discovery, formats, mapping
 from portal.open311 import services as operations
 from portal.ratelimit import limit
 from portal.timeutil import utcnow
+from portal.villages.public_views import public_url
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)
 
 FMT = "<any(json, xml):response_format>"
-DEFAULT_WINDOW_DAYS = 90
+WINDOW = timedelta(days=90)  # the spec's default and longest start_date–end_date span
 MAX_IDS = 50
-NOTICE = "已受理。请将查询码（token）告知留言人，凭查询码可在门户网站查询办理进度。"
+NOTICE = "已受理。请将查询码（token）告知留言人，凭查询码可在门户网站查询办理进度和答复。"
+UNROUTED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def georeport(view):
@@ -43,23 +49,51 @@ def georeport(view):
             return view(response_format, **values)
         except DomainError as error:
             note_refusal(error)
-            response = formats.errors(response_format, error.status,
-                                      error.message.split("\n"))
-            if error.status == 401:
-                response.headers["WWW-Authenticate"] = 'api_key realm="open311"'
-            return response
+            return formats.errors(response_format, error.status, error.message.split("\n"))
 
     return wrapper
 
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    """Limits (429), unknown methods (405) and the like, in GeoReport's error format too."""
-    response_format = (request.view_args or {}).get("response_format", "json")
-    _title, message = HTTP_MESSAGES.get(error.code or 500, HTTP_MESSAGES[500])
-    if error.code == 413:
+    """Limits (429), bodies too large (413) and the like, in GeoReport's error format too."""
+    status = error.code or 500
+    _title, message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[500])
+    if status == 413:
         message, _action = refusal(error)
-    return formats.errors(response_format, error.code or 500, [message])
+    response = formats.errors(formats.format_of(request.path), status, [message])
+    for name, value in error.get_headers():
+        if name in ("Allow", "Retry-After"):
+            response.headers[name] = value
+    return response
+
+
+@bp.route("/", defaults={"unknown": ""}, methods=UNROUTED_METHODS)
+@bp.route("/<path:unknown>", methods=UNROUTED_METHODS)
+@limit("RATELIMIT_API_READ")
+def unrouted(unknown: str):
+    """Anything under /open311/v2/ no route serves: 405 naming the methods the URL has, or
+    404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST"):
+        try:
+            endpoint, _values = adapter.match(method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed + (["HEAD"] if "GET" in allowed else []))
+    raise RouteNotFound()
+
+
+@bp.get(f"/discovery.{FMT}")
+@limit("RATELIMIT_API_READ")
+@georeport
+def discovery_document(response_format: str):
+    endpoint = public_url("open311.services", response_format="xml").rsplit("/", 1)[0]
+    return formats.respond(response_format, "discovery", None, discovery.document(endpoint))
 
 
 @bp.get(f"/services.{FMT}")
@@ -70,48 +104,59 @@ def services(response_format: str):
     return formats.respond(response_format, "services", "service", items)
 
 
+@bp.get(f"/services/<service_code>.{FMT}")
+@limit("RATELIMIT_API_READ")
+@georeport
+def service_definition(response_format: str, service_code: str):
+    body = mapping.definition(mapping.find_service(service_code))
+    return formats.respond(response_format, "service_definition", None, body)
+
+
 def _moment(name: str) -> datetime | None:
     value = request.args.get(name, "")
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment.astimezone()  # OverflowError at the ends of the calendar
+    except (ValueError, OverflowError):
         raise ValidationError(f"{name} 应为 W3C 时间，如 2026-01-31T08:00:00+08:00。") from None
     if moment.tzinfo is None:
         raise ValidationError(f"{name} 须带时区，如 2026-01-31T08:00:00+08:00。")
     return moment
 
 
-def _listed(name: str, allowed: set[str]) -> list[str]:
-    values = [v.strip() for v in request.args.get(name, "").split(",") if v.strip()]
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise ValidationError(f"{name} 不认识“{unknown[0][:40]}”，可选："
-                              + "、".join(sorted(allowed)))
-    return values
+def _listed(name: str) -> list[str]:
+    return [v.strip() for v in request.args.get(name, "").split(",") if v.strip()]
 
 
-def _filters(stmt: sa.Select) -> sa.Select:
-    ids = [v.strip() for v in request.args.get("service_request_id", "").split(",") if v.strip()]
-    if ids:  # GeoReport: other filters are ignored when ids are given
-        valid = [v for v in ids if REPLY_NUMBER.fullmatch(v)][:MAX_IDS]
-        return stmt.where(Inquiry.number.in_(valid))
-    if codes := _listed("service_code", {k.value for k in mapping.SERVICES}):
-        stmt = stmt.where(Inquiry.type.in_([InquiryType(c) for c in codes]))
-    statuses = _listed("status", {"open", "closed"})
-    if statuses == ["open"]:
-        stmt = stmt.where(Inquiry.status != Status.CLOSED)
-    elif statuses == ["closed"]:
-        stmt = stmt.where(Inquiry.status == Status.CLOSED)
+def _window(stmt: sa.Select) -> sa.Select:
     start, end = _moment("start_date"), _moment("end_date")
+    if start is not None and end is not None and not timedelta(0) <= end - start <= WINDOW:
+        raise ValidationError("start_date 至 end_date 须不早于开始且不超过 90 天。")
     if start is None and end is None:
-        start = utcnow() - timedelta(days=DEFAULT_WINDOW_DAYS)
+        start = utcnow() - WINDOW
     if start is not None:
         stmt = stmt.where(Inquiry.received_at >= start)
     if end is not None:
         stmt = stmt.where(Inquiry.received_at <= end)
     return stmt
+
+
+def _filters(stmt: sa.Select) -> sa.Select:
+    if ids := _listed("service_request_id"):  # the spec: it overrides all other arguments
+        valid = [v for v in ids if REPLY_NUMBER.fullmatch(v)][:MAX_IDS]
+        return stmt.where(Inquiry.number.in_(valid))
+    if codes := _listed("service_code"):
+        stmt = stmt.where(Inquiry.type.in_([mapping.find_service(c) for c in codes]))
+    statuses = _listed("status")
+    if unknown := [s for s in statuses if s not in ("open", "closed")]:
+        raise ValidationError(f"status 不认识“{unknown[0][:40]}”，可选：open、closed。")
+    if set(statuses) == {"open"}:
+        stmt = stmt.where(Inquiry.status != Status.CLOSED)
+    elif set(statuses) == {"closed"}:
+        stmt = stmt.where(Inquiry.status == Status.CLOSED)
+    return _window(stmt)
 
 
 @bp.get(f"/requests.{FMT}")
@@ -128,12 +173,25 @@ def requests(response_format: str):
 @limit("RATELIMIT_API_READ")
 @georeport
 def service_request(response_format: str, service_request_id: str):
-    inquiry = operations.find_request(service_request_id) \
-        if REPLY_NUMBER.fullmatch(service_request_id) else None
-    if inquiry is None:
-        raise NotFound(f"没有受理编号为“{service_request_id[:20]}”的公开留言。")
-    return formats.respond(response_format, "service_requests", "request",
-                           [mapping.service_request(inquiry)])
+    if not REPLY_NUMBER.fullmatch(service_request_id):
+        raise NotFound(f"没有受理编号为“{service_request_id[:20]}”的留言。")
+    api_key = request.args.get("api_key")
+    item = operations.request_view(service_request_id, api_key)
+    response = formats.respond(response_format, "service_requests", "request", [item])
+    if api_key:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get(f"/tokens/<token>.{FMT}")
+@limit("RATELIMIT_API_READ")
+@georeport
+def token(response_format: str, token: str):
+    inquiry = operations.request_for_token(token)
+    response = formats.respond(response_format, "service_requests", "request",
+                               [{"service_request_id": inquiry.number, "token": token}])
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.post(f"/requests.{FMT}")
@@ -143,7 +201,6 @@ def create_request(response_format: str):
     receipt = operations.create_request(
         request.form.get("api_key"), request.form,
         request.headers.get("Idempotency-Key", "").strip()[:100])
-    item = {"service_request_id": receipt.inquiry.number, "token": receipt.tracking_code,
-            "service_notice": NOTICE, "account_id": None}
+    item = {"token": receipt.tracking_code, "service_notice": NOTICE, "account_id": None}
     return formats.respond(response_format, "service_requests", "request", [item],
                            200 if receipt.duplicate else 201)

@@ -47,6 +47,27 @@ def conforms(openapi: dict, path: str, response, status: int = 200) -> None:
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
 
 
+def test_the_document_passes_the_openapi_validator(openapi):
+    from openapi_spec_validator import validate
+
+    validate(openapi)  # raises, naming the first violation of the OpenAPI 3.1 schema
+
+
+def test_every_operation_is_named_and_lists_its_statuses(openapi):
+    assert openapi["security"] == []
+    names = []
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            names.append(operation["operationId"])
+            statuses = set(operation["responses"])
+            assert {"200", "304", "413", "414", "429", "503"} <= statuses, (method, path)
+            if operation.get("parameters", []) and "{" not in path:
+                assert "400" in statuses, path
+            if "{" in path:
+                assert "404" in statuses, path
+    assert len(names) == len(set(names))
+
+
 def test_the_document_is_openapi_31_and_self_contained(openapi):
     assert openapi["openapi"] == "3.1.0"
     assert openapi["info"]["title"] and openapi["servers"][0]["url"].endswith("/api/v1")
@@ -148,13 +169,39 @@ def test_filters(client, corpus):
 
 
 @pytest.mark.parametrize("query", [
-    "category=weather", "organization=nowhere", "organization=%00", "since=yesterday",
+    "category=weather", "organization=%00", "since=yesterday",
     "limit=0", "limit=1000", "cursor=bm90LWpzb24", "cursor=WyJ4IiwxXQ", "foo=bar",
+    "since=", "cursor=", "limit=", "category=",
 ])
 def test_bad_parameters_are_400_json(client, orgs, query):
     response = client.get(f"/api/v1/disclosures?{query}")
     assert response.status_code == 400
     assert response.is_json and response.get_json()["message"]
+
+
+@pytest.mark.parametrize("query", ["organization=nowhere", "village=shuangta"])
+def test_an_organization_that_is_not_there_is_404(client, orgs, query):
+    response = client.get(f"/api/v1/village-notices?{query}")
+    assert response.status_code == 404
+    assert response.is_json and "代码" in response.get_json()["message"]
+
+
+def test_ids_beyond_the_database_integer_are_404(client, orgs):
+    assert client.get(f"/api/v1/disclosures/{2**63}").status_code == 404
+    assert client.get("/api/v1/village-notices/0").status_code == 404
+
+
+def test_since_at_the_ends_of_the_calendar(client, corpus):
+    assert client.get("/api/v1/disclosures?since=0001-01-01T00:00:00%2B01:00").status_code == 200
+    early = client.get("/api/v1/disclosures?since=0001-01-01").get_json()["data"]
+    assert len(early) == 8
+    late = client.get("/api/v1/disclosures?since=9999-12-31T23:59:59-05:00")
+    assert late.status_code == 200 and late.get_json()["data"] == []
+
+
+def test_an_unsupported_method_names_the_allowed_ones(client):
+    response = client.delete("/api/v1/disclosures")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
 
 
 def test_etag_and_if_none_match(client, corpus):

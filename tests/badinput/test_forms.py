@@ -109,6 +109,7 @@ NO_TEXT_FIELDS = {
     "notifications.sms_replies",  # the SMS provider's JSON push, refused when malformed
     "notification_admin.retry", "notification_admin.test",
     "users.add_grant", "users.remove_grant",  # a choice of role and unit; a button
+    "open311.unrouted",  # GeoReport's 404/405 for unknown URLs: reads no field
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {

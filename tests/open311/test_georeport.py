@@ -30,23 +30,22 @@ def test_services_in_json_and_xml(client):
     services = client.get(f"{URL}/services.json").get_json()
     codes = [s["service_code"] for s in services]
     assert codes == ["consult", "suggest", "complaint", "help", "report"]
-    assert all(s["type"] == "realtime" and s["metadata"] is False for s in services)
+    assert all(s["type"] == "batch" and s["metadata"] is True for s in services)
     root = ET.fromstring(client.get(f"{URL}/services.xml").data)
     assert root.tag == "services"
     assert [s.findtext("service_code") for s in root.findall("service")] == codes
-    assert root.find("service/metadata").text == "false"
+    assert root.find("service/metadata").text == "true"
     assert client.get(f"{URL}/services.csv").status_code == 404
 
 
-def test_post_without_a_key_is_401(client, orgs):
+def test_post_without_a_key_is_403(client, orgs):
     response = client.post(f"{URL}/requests.json", data=form(None))
-    assert response.status_code == 401
+    assert response.status_code == 403
     [error] = response.get_json()
-    assert error["code"] == 401 and "api_key" in error["description"]
-    assert "WWW-Authenticate" in response.headers
+    assert error["code"] == 403 and "api_key" in error["description"]
     wrong = client.post(f"{URL}/requests.xml", data=form("0000.guess"))
-    assert wrong.status_code == 401
-    assert ET.fromstring(wrong.data).find("error/code").text == "401"
+    assert wrong.status_code == 403
+    assert ET.fromstring(wrong.data).find("error/code").text == "403"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inquiry)) == 0
     # Anonymous refusals are counted; the first of the window is also an audit event.
     rejected = db.session.scalars(sa.select(AuditEvent.action).where(
@@ -62,19 +61,27 @@ def test_a_revoked_key_stops_working(client, api_key):
     from portal.auth.system import SYSTEM
 
     keys.revoke_key(SYSTEM, row.id)
-    assert client.post(f"{URL}/requests.json", data=form(key)).status_code == 401
+    assert client.post(f"{URL}/requests.json", data=form(key)).status_code == 403
 
 
 def test_malformed_fields_are_each_listed(client, api_key):
     _row, key = api_key
     response = client.post(f"{URL}/requests.json", data=form(
-        key, service_code="info_request", address_id="atlantis", description="",
-        phone="12345", first_name="", last_name=""))
+        key, service_code="", address_id="atlantis", description="",
+        phone="12345", email="not-an-address"))
     assert response.status_code == 400
     described = " ".join(e["description"] for e in response.get_json())
-    for name in ("service_code", "address_id", "description", "first_name", "phone"):
+    for name in ("service_code", "location", "description", "phone", "email"):
         assert f"{name}:" in described, name
     assert len(response.get_json()) == 5
+
+
+def test_an_unknown_service_is_404_and_information_requests_are_not_services(client, api_key):
+    _row, key = api_key
+    response = client.post(f"{URL}/requests.json", data=form(key, service_code="info_request"))
+    assert response.status_code == 404
+    assert "service_code" in response.get_json()[0]["description"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Inquiry)) == 0
 
 
 def test_round_trip(client, api_key, people):
@@ -82,7 +89,10 @@ def test_round_trip(client, api_key, people):
     response = client.post(f"{URL}/requests.json", data=form(key))
     assert response.status_code == 201
     [created] = response.get_json()
-    number, token = created["service_request_id"], created["token"]
+    assert "service_request_id" not in created
+    token = created["token"]
+    [named] = client.get(f"{URL}/tokens/{token}.json").get_json()
+    number = named["service_request_id"]
     inquiry = submission.find_by_code(token)
     assert inquiry.number == number and inquiry.village.slug == "shuangta-cun"
     assert inquiry.organization.slug == "shuangta" and inquiry.consent_publish
@@ -127,10 +137,14 @@ def test_request_filters(client, corpus):
     assert len(client.get(f"{URL}/requests.json?service_code=consult").get_json()) == 1
     assert client.get(f"{URL}/requests.json?service_code=help").get_json() == []
     assert client.get(f"{URL}/requests.json?start_date=2001-01-01T00:00:00Z"
-                      "&end_date=2001-12-31T00:00:00Z").get_json() == []
+                      "&end_date=2001-03-31T00:00:00Z").get_json() == []
     bad = client.get(f"{URL}/requests.json?status=lost")
     assert bad.status_code == 400 and bad.get_json()[0]["code"] == 400
     assert client.get(f"{URL}/requests.json?start_date=yesterday").status_code == 400
+    too_long = client.get(f"{URL}/requests.json?start_date=2001-01-01T00:00:00Z"
+                          "&end_date=2001-12-31T00:00:00Z")
+    assert too_long.status_code == 400  # the spec: a range may not span more than 90 days
+    assert client.get(f"{URL}/requests.json?service_code=nothing").status_code == 404
     assert client.get(f"{URL}/requests/%00.json").status_code == 404
 
 
@@ -140,6 +154,7 @@ def test_the_same_idempotency_key_files_once(client, api_key):
     first = client.post(f"{URL}/requests.json", data=form(key), headers=headers)
     again = client.post(f"{URL}/requests.json", data=form(key), headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()[0]["token"]
     assert first.get_json() == again.get_json()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inquiry)) == 1
 
@@ -164,7 +179,40 @@ def test_village_address_must_be_a_town_or_village(client, api_key):
     _row, key = api_key
     response = client.post(f"{URL}/requests.json", data=form(key, address_id="shuangta-office"))
     assert response.status_code == 400
+    assert "location:" in response.get_json()[0]["description"]
     town = client.post(f"{URL}/requests.json", data=form(key, address_id="shuangta"))
     assert town.status_code == 201
     inquiry = db.session.scalar(sa.select(Inquiry))
     assert inquiry.village is None and inquiry.status is Status.RECEIVED
+
+
+def test_a_place_named_only_by_coordinates_goes_to_the_first_town_to_be_passed_on(client,
+                                                                                  api_key):
+    _row, key = api_key
+    response = client.post(f"{URL}/requests.json", data=form(
+        key, address_id=None, lat="34.651234", long="115.145678"))
+    assert response.status_code == 201
+    inquiry = db.session.scalar(sa.select(Inquiry))
+    assert inquiry.organization.slug == "shuangta" and inquiry.village is None
+    assert "34.651234, 115.145678" in inquiry.body
+    assert "转办" in inquiry.events[0].message
+
+
+def test_an_address_string_naming_a_town_routes_there(client, api_key):
+    _row, key = api_key
+    response = client.post(f"{URL}/requests.json", data=form(
+        key, address_id=None, address_string="花园乡政府门口"))
+    assert response.status_code == 201
+    inquiry = db.session.scalar(sa.select(Inquiry))
+    assert inquiry.organization.slug == "huayuan"
+    assert inquiry.body.startswith("地点：花园乡政府门口")
+    assert "转办" not in inquiry.events[0].message
+
+
+def test_without_contact_details_the_request_is_taken(client, api_key):
+    _row, key = api_key
+    response = client.post(f"{URL}/requests.json", data=form(
+        key, first_name=None, last_name=None, phone=None))
+    assert response.status_code == 201
+    inquiry = db.session.scalar(sa.select(Inquiry))
+    assert inquiry.contact_name == "" and inquiry.contact_phone == ""

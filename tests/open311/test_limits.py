@@ -24,7 +24,7 @@ def app(app):
 
 def test_submissions_are_limited(client, orgs):
     responses = [client.post("/open311/v2/requests.json", data={}) for _ in range(3)]
-    assert [r.status_code for r in responses] == [401, 401, 429]
+    assert [r.status_code for r in responses] == [403, 403, 429]
     assert responses[-1].get_json()[0]["code"] == 429  # GeoReport's error format
 
 
