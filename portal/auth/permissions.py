@@ -1,10 +1,14 @@
-"""The permission check. Services call `require` before they change anything, so the
-pages, the CLI and any future API all pass through the same rule."""
+"""The role check for services whose action has no rule of its own in
+`portal.auth.rules`: "holds `role` on this organization's subtree". It reads the grants
+through the policy's `Actor` (`portal.auth.policy`), so there is one reading of what a
+grant covers; services call it before they change anything, so the pages, the CLI and
+any API all pass through the same check."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from portal.auth.policy import Actor
 from portal.errors import PermissionDenied
 
 if TYPE_CHECKING:
@@ -22,7 +26,7 @@ def require(actor: User | None, role: Role | str, organization: Organization | N
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDenied("请先登录。", action=action, target=target or organization,
                                actor=None)
-    if not actor.has_role(role, organization):
+    if not Actor.of(actor).holds(role, organization):
         raise PermissionDenied(action=action, target=target or organization, actor=actor)
 
 
@@ -32,6 +36,6 @@ def require_any(actor: User | None, roles: tuple[Role | str, ...],
     """Like `require`, satisfied by any one of `roles`."""
     for role in roles:
         if actor is not None and getattr(actor, "is_authenticated", False) \
-                and actor.is_active and actor.has_role(role, organization):
+                and actor.is_active and Actor.of(actor).holds(role, organization):
             return
     require(actor, roles[0], organization, action=action, target=target)

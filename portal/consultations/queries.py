@@ -84,17 +84,10 @@ def latest_published(limit: int = 20) -> list[Consultation]:
     return list(db.session.scalars(stmt.limit(limit)))
 
 
-def _scope(actor, roles):
-    return policy.organization_ids(actor, roles)
-
-
 def staff_listing(actor, *, status: ConsultationStatus | None = None, page: int = 1,
                   size: int = 20) -> Page:
     """Consultations of every organization where the actor holds a staff role."""
-    scope = _scope(actor, STAFF_VIEW_ROLES)
-    if scope is None:
-        return Page([], 1, size, 0)
-    stmt = select(Consultation).where(Consultation.organization_id.in_(scope))
+    stmt = select(Consultation).where(policy.visible(actor, Consultation, STAFF_VIEW_ROLES))
     if status is not None:
         stmt = stmt.where(Consultation.status == status)
     return paginate(stmt.order_by(Consultation.updated_at.desc(), Consultation.id.desc()),
@@ -103,13 +96,10 @@ def staff_listing(actor, *, status: ConsultationStatus | None = None, page: int 
 
 def pending_comment_counts(actor) -> dict[int, int]:
     """Comments waiting for moderation, per consultation the actor may moderate."""
-    scope = _scope(actor, (Role.REVIEWER,))
-    if scope is None:
-        return {}
     rows = db.session.execute(
         select(ConsultationComment.consultation_id, func.count())
         .join(Consultation, Consultation.id == ConsultationComment.consultation_id)
-        .where(Consultation.organization_id.in_(scope),
+        .where(policy.visible(actor, Consultation, (Role.REVIEWER,)),
                ConsultationComment.status == CommentStatus.PENDING)
         .group_by(ConsultationComment.consultation_id))
     return {row[0]: row[1] for row in rows}

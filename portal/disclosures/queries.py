@@ -143,10 +143,7 @@ def _publication_years() -> list[int]:
 def staff_listing(actor, *, status: Status | None = None, page: int = 1,
                   size: int = 20) -> Page:
     """Disclosures of every organization where the actor holds a staff role."""
-    scope = policy.organization_ids(actor, STAFF_VIEW_ROLES)
-    if scope is None:
-        return Page([], 1, size, 0)
-    stmt = select(Disclosure).where(Disclosure.organization_id.in_(scope))
+    stmt = select(Disclosure).where(policy.visible(actor, Disclosure, STAFF_VIEW_ROLES))
     if status is not None:
         stmt = stmt.where(Disclosure.status == status)
     stmt = stmt.options(selectinload(Disclosure.author)).order_by(
@@ -157,16 +154,13 @@ def staff_listing(actor, *, status: Status | None = None, page: int = 1,
 def awaiting_review(actor) -> list[Disclosure]:
     """What the actor could review (never their own): submissions, and published documents
     with a pending revision (`pending_revision` is loaded)."""
-    scope = policy.organization_ids(actor, (Role.REVIEWER,))
-    if scope is None:
-        return []
     revised = select(DisclosureRevision.disclosure_id).where(
         DisclosureRevision.status == RevisionStatus.PENDING,
         DisclosureRevision.author_id != actor.id)
     submitted = db.and_(Disclosure.status.in_((Status.SUBMITTED, Status.FIRST_APPROVED)),
                         Disclosure.author_id != actor.id)
     stmt = (select(Disclosure)
-            .where(Disclosure.organization_id.in_(scope),
+            .where(policy.visible(actor, Disclosure, (Role.REVIEWER,)),
                    db.or_(submitted, Disclosure.id.in_(revised)))
             .options(selectinload(Disclosure.pending_revision))
             .order_by(Disclosure.updated_at))

@@ -54,16 +54,9 @@ def public_tasks() -> list[ExecutionTask]:
                                                  ExecutionTask.id.desc())))
 
 
-def _scope(actor, roles):
-    return policy.organization_ids(actor, roles)
-
-
 def staff_tasks(actor, roles=STAFF_VIEW_ROLES) -> list[ExecutionTask]:
     """Tasks owned by organizations under the actor's grants, oldest first."""
-    scope = _scope(actor, roles)
-    if scope is None:
-        return []
-    stmt = select(ExecutionTask).where(ExecutionTask.organization_id.in_(scope))
+    stmt = select(ExecutionTask).where(policy.visible(actor, ExecutionTask, roles))
     return list(db.session.scalars(stmt.order_by(ExecutionTask.id)))
 
 

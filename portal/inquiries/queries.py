@@ -36,10 +36,6 @@ QUEUES = {
 STAFF_ROLES = (Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
 
 
-def _scope(actor, roles=STAFF_ROLES):
-    return policy.organization_ids(actor, roles=STAFF_ROLES)
-
-
 def overdue_condition(now: datetime):
     """`clocks.is_overdue` as SQL: a clocked status (running, or consulting, whose stored
     deadline is the capped one; waiting on the resident never counts), and past the
@@ -59,10 +55,9 @@ def due_soon_condition(now: datetime):
 
 
 def queue_statement(actor, queue: str, now: datetime) -> Select | None:
-    scope = _scope(actor)
-    if scope is None:
+    if not policy.Actor.of(actor).holds(STAFF_ROLES):
         return None
-    stmt = select(Inquiry).where(Inquiry.organization_id.in_(scope))
+    stmt = select(Inquiry).where(policy.visible(actor, Inquiry, STAFF_ROLES))
     filters = {
         "mine": and_(Inquiry.handler_id == actor.id, Inquiry.status.in_(OPEN_STATUSES)),
         "organization": Inquiry.status.in_(OPEN_STATUSES),

@@ -58,16 +58,9 @@ def get_public(village: Organization, notice_id: int) -> VillageNotice:
     return notice
 
 
-def _scope(actor, roles):
-    return policy.organization_ids(actor, roles)
-
-
 def staff_notices(actor, *, status: NoticeStatus | None = None, page: int = 1,
                   size: int = 20) -> Page:
-    scope = _scope(actor, STAFF_ROLES)
-    if scope is None:
-        return Page([], 1, size, 0)
-    stmt = select(VillageNotice).where(VillageNotice.village_id.in_(scope))
+    stmt = select(VillageNotice).where(policy.visible(actor, VillageNotice, STAFF_ROLES))
     if status is not None:
         stmt = stmt.where(VillageNotice.status == status)
     return paginate(stmt.order_by(VillageNotice.updated_at.desc(), VillageNotice.id.desc()),
@@ -76,11 +69,9 @@ def staff_notices(actor, *, status: NoticeStatus | None = None, page: int = 1,
 
 def awaiting(actor, role: Role, status: NoticeStatus) -> list[VillageNotice]:
     """Notices waiting for the actor's signature (supervisor) or approval (reviewer)."""
-    scope = _scope(actor, (role,))
-    if scope is None:
-        return []
     stmt = (select(VillageNotice)
-            .where(VillageNotice.village_id.in_(scope), VillageNotice.status == status,
+            .where(policy.visible(actor, VillageNotice, (role,)),
+                   VillageNotice.status == status,
                    VillageNotice.author_id != actor.id)
             .order_by(VillageNotice.updated_at))
     return list(db.session.scalars(stmt))
@@ -95,7 +86,7 @@ def clerk_villages(actor, roles=(Role.VILLAGE_CLERK,),
                    current: Organization | None = None) -> list[Organization]:
     """Active villages under the actor's grants of `roles`, and `current` (a notice's own
     village, even deactivated)."""
-    scope = _scope(actor, roles)
+    scope = policy.organization_ids(actor, roles)
     if scope is None:
         return []
     found = list(db.session.scalars(select(Organization).where(
