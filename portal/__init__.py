@@ -263,7 +263,7 @@ def register_page_cache(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from portal.errors import register_errorhandlers as register
+    from portal.error_pages import register_errorhandlers as register
 
     register(app)
 

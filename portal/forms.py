@@ -11,7 +11,8 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError as FieldError
 
 from portal import validation
-from portal.errors import ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import ValidationError
 
 
 class RichTextField(TextAreaField):

@@ -20,7 +20,8 @@ from portal.annual_report.forms import (
 from portal.annual_report.models import AppealResult
 from portal.attachments.storage import download_response
 from portal.bodylimit import accepts_long_text
-from portal.errors import Conflict, ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import Conflict, ValidationError
 from portal.forms import ChineseForm, attach_error, form_status
 from portal.timeutil import local_today
 

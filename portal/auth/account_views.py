@@ -12,7 +12,8 @@ from portal.auth.forms import (
     ResetPasswordForm,
 )
 from portal.auth.views import ENROLL_SECRET, enrollment_page
-from portal.errors import Conflict, ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import Conflict, ValidationError
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 
 account_bp = Blueprint("account", __name__, url_prefix="/account")

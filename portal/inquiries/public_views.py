@@ -9,7 +9,8 @@ from wtforms.fields import SelectChoice
 
 from portal.antispam import check_honeypot
 from portal.attachments.storage import send_stored_file
-from portal.errors import Conflict, NotFound, ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import Conflict, NotFound, ValidationError
 from portal.forms import attach_error, form_status
 from portal.inquiries import queries, reopening, submission, tracking
 from portal.inquiries import replies as reply_files

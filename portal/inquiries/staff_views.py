@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.bodylimit import FILES_PER_REQUEST, accepts_uploads
-from portal.errors import Conflict, ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import Conflict, ValidationError
 from portal.forms import ChineseForm, attach_error, form_status, run_action
 from portal.inquiries import (
     clocks,

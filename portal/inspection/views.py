@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from portal import validation
 from portal.attachments.storage import download_response
 from portal.audit.services import head_hash, verify_chain
-from portal.errors import ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import ValidationError
 from portal.forms import ChineseForm
 from portal.inquiries.models import InquiryType
 from portal.inspection import dashboard, export, lists, supervision

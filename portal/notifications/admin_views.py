@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.errors import NotFound, ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import NotFound, ValidationError
 from portal.forms import attach_error, form_status
 from portal.notifications import services, templates
 from portal.notifications.forms import ButtonForm, TemplateForm, TestMessageForm

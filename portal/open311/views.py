@@ -21,7 +21,8 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 
 from portal.api.resources import REPLY_NUMBER
 from portal.bodylimit import refusal
-from portal.errors import HTTP_MESSAGES, DomainError, NotFound, ValidationError, note_refusal
+from portal.error_pages import HTTP_MESSAGES, note_refusal
+from portal.errors import DomainError, NotFound, ValidationError
 from portal.extensions import csrf
 from portal.inquiries.models import Inquiry, Status
 from portal.open311 import discovery, formats, mapping

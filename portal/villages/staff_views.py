@@ -12,7 +12,8 @@ from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.auth.models import Role
 from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
-from portal.errors import Conflict, ValidationError, note_refusal
+from portal.error_pages import note_refusal
+from portal.errors import Conflict, ValidationError
 from portal.forms import ChineseForm, run_action, run_form
 from portal.inspection import supervision
 from portal.organizations.services import get_organization
