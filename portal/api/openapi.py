@@ -274,7 +274,9 @@ def document(server_url: str, optional: dict[str, bool]) -> dict:
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "info": {"title": "政务公开门户开放接口", "version": "1.0.0",
                  "description": "只读接口：政府信息公开、村务公开、留言答复等公开内容。"
-                                "列表用游标分页；响应带 ETag，可用 If-None-Match 条件请求。"},
+                                "列表用游标分页；响应带 ETag，可用 If-None-Match 条件请求。",
+                 # The portal's own licence (the API and this description are part of it).
+                 "license": {"name": "MIT", "identifier": "MIT"}},
         "servers": [{"url": server_url}],
         "security": [],  # public: no credentials on any operation
         "paths": _paths(optional),

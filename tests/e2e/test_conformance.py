@@ -6,7 +6,8 @@ must pass both with zero errors (each role's pages are its own: the buttons diff
 The crawl starts from the home page and the sitemap (every public page type), follows the
 links a person is shown (GET only), keeps at most two pages of each
 kind (a path with its numbers and slugs generalised), and leaves out downloads, feeds and
-links that change a setting. `make test-e2e` installs the tools from package-lock.json.
+links that change a setting. Redocly's lint checks the OpenAPI document the site serves.
+`make test-e2e` installs the tools from package-lock.json.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.e2e.conftest import CHROMIUM, login
 
 VNU = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PA11Y_CI = PROJECT_ROOT / "node_modules" / ".bin" / "pa11y-ci"
+REDOCLY = PROJECT_ROOT / "node_modules" / ".bin" / "redocly"
 HREF = re.compile(r'<a\s[^>]*href="([^"#]*)[^"]*"', re.I)
 SKIP = re.compile(r"(\.(atom|xml|csv|xlsx|json|py|pdf|docx|txt|ico|png|svg)$)|/attachments/|"
                   r"/files/|/poster$|/elderly-mode|/logout|/export|/download|/open-data/.+|"
@@ -165,6 +167,28 @@ def test_pa11y_finds_no_wcag2aa_error(crawled, tmp_path):
                       for issue in issues if not isinstance(issue, dict)]
     assert report["total"] == len(urls)
     assert not failed_to_load and not problems, "\n".join((failed_to_load + problems)[:60])
+
+
+def test_redocly_finds_nothing_in_the_openapi_document(site, tmp_path):
+    """Redocly's recommended rules, errors and warnings alike, over the document the
+    running site serves (with the address a county would publish)."""
+    import urllib.request
+
+    base, _accounts = site
+    with urllib.request.urlopen(base + "/api/v1/openapi.json", timeout=30) as answer:
+        document = json.loads(answer.read())
+    document["servers"] = [{"url": "https://gk.minquan.gov.cn/api/v1"}]
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = subprocess.run([str(REDOCLY), "lint", "--format", "json", str(path)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                                 "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE":
+                                 "true"})
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    found = [f"{p.get('ruleId')}: {p.get('message')}" for p in report.get("problems", [])]
+    assert not found, "\n".join(found)
+    assert report["totals"] == {"errors": 0, "warnings": 0, "ignored": 0}
 
 
 def test_the_tools_are_those_the_lock_file_names():
