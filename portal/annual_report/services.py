@@ -36,7 +36,7 @@ from portal.auth.permissions import require_any
 from portal.auth.system import SystemActor
 from portal.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from portal.extensions import db
-from portal.organizations.models import Organization
+from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import get_by_slug
 from portal.timeutil import local_today, utcnow
 
@@ -81,8 +81,10 @@ def visible_organizations(actor) -> list[Organization]:
     tops = _granted_tops(actor)
     if not tops:
         return []
+    # Villages are not administrative organs (条例 第二条): they publish no annual report.
     stmt = select(Organization).where(or_(*(Organization.path.startswith(t.path)
-                                            for t in tops)))
+                                            for t in tops)),
+                                      Organization.kind != OrgKind.VILLAGE)
     return list(db.session.scalars(stmt.order_by(Organization.path)))
 
 

@@ -62,6 +62,7 @@ def _render_show(inquiry_id: int, status: int = 200, **forms):
         and workflow.may_move_to(inquiry, inquiry.organization.parent),
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
         milestones=opinion.MILESTONES, form=ChineseForm(), today=local_today(),
+        default_due=supervision.default_answer_due(),
         channel_labels={c.value: c.label for c in registration.Channel},
         fee_methods=fees.METHODS, reply_files=replies.files_of(inquiry),
         corrections=replies.corrections_of(inquiry),

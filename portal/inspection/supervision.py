@@ -21,8 +21,18 @@ from portal.organizations.models import Organization, OrgKind
 from portal.timeutil import local_today
 
 # Who may answer a notice about an inquiry, and one about a village's postings.
+# The answer date a 督办 form proposes: five working days gives the unit a working week
+# to look into the matter (the inspector may choose any date up to 90 days ahead).
+DEFAULT_ANSWER_WORKING_DAYS = 5
 ANSWER_ROLES_INQUIRY = (Role.HANDLER,)
 ANSWER_ROLES_VILLAGE = (Role.VILLAGE_CLERK, Role.REVIEWER)
+
+
+def default_answer_due() -> date:
+    """What the 督办 forms propose as the answer date."""
+    from portal.workdays.calendar import add_working_days
+
+    return add_working_days(local_today(), DEFAULT_ANSWER_WORKING_DAYS)
 
 
 def _check(content: str, due: date) -> str:

@@ -43,7 +43,8 @@ def index():
         "inspection/index.html", year=year, board=board, groupings=dashboard.GROUPINGS,
         chart=rate_bars(months, f"{year}年按月答复按时率"),
         late=lists.late_disclosures(paths, year), lapses=lists.village_lapses(paths),
-        notices=supervision.notices_in(paths, year), today=local_today())
+        notices=supervision.notices_in(paths, year), today=local_today(),
+        default_due=supervision.default_answer_due())
 
 
 @bp.get("/inquiries")

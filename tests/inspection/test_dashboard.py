@@ -114,3 +114,36 @@ def test_a_consultation_past_its_allowance_is_counted_overdue(year_of_work, trav
     assert overdue == {year_of_work["D"].id, consulting.id}
     waiting_queue = {i.id for i in queries.queue(handler, "waiting", size=100).items}
     assert waiting_queue == {waiting.id}
+
+
+def test_the_supervise_forms_propose_an_answer_date_five_working_days_ahead(
+        client, login, year_of_work, inspector, orgs, travel):
+    import re
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.inspection import supervision
+    from portal.timeutil import local_today
+    from portal.villages import schedule
+    from portal.workdays.calendar import working_days_between
+
+    db.session.add_all(schedule.default_rules(orgs["village_a"], date(2026, 1, 1)))
+    db.session.commit()  # a village behind with its postings: the page offers 督办
+    login(inspector)
+    proposed = set()
+    for path in ("/inspect/?year=2026", f"/staff/inquiries/{year_of_work['D'].id}"):
+        page = client.get(path).get_data(as_text=True)
+        found = set(re.findall(r'name="answer_due_on"[^>]*value="([^"]+)"', page))
+        assert found, path
+        proposed |= found
+    assert proposed == {supervision.default_answer_due().isoformat()}
+    assert working_days_between(local_today(), supervision.default_answer_due()) == 5
+
+
+def test_the_audit_page_asks_to_copy_the_head_not_to_run_a_command(client, login, inspector):
+    login(inspector)
+    page = client.get("/inspect/audit").get_data(as_text=True)
+    assert "复制下来" in page and "flask" not in page
+    head = page.split('<code class="hash">', 1)[1].split("</code>", 1)[0]
+    checked = client.get("/inspect/audit", query_string={"expect_head": head})
+    assert "先前导出的链头仍在链中" in checked.get_data(as_text=True)
