@@ -73,25 +73,21 @@ def organization(slug: str):
         entries=[disclosure_entry(d) for d in page.items]))
 
 
+def _site_feed(listing: str, name: str, feed: str, entries: list):
+    """A feed of the whole site's `name` (e.g. 执行公开), beside its listing page."""
+    site = current_app.config["SITE_NAME"]
+    return atom_response(AtomFeed(
+        id=public_url(listing), title=f"{site} · {name}", self_url=public_url(feed),
+        alternate_url=public_url(listing), author=site, entries=entries))
+
+
 @bp.get("/feeds/villages.atom")
 def all_villages():
     """Every village board's newest published notices in one feed."""
-    from sqlalchemy import select
+    from portal.villages import queries as village_queries
 
-    from portal.extensions import db
-    from portal.organizations.models import Organization
-    from portal.villages.models import NoticeStatus, VillageNotice
-
-    notices = db.session.scalars(
-        select(VillageNotice).join(VillageNotice.village)
-        .where(VillageNotice.status == NoticeStatus.PUBLISHED, Organization.active.is_(True))
-        .order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc())
-        .limit(FEED_SIZE)).all()
-    site = current_app.config["SITE_NAME"]
-    return atom_response(AtomFeed(
-        id=public_url("villages.index"), title=f"{site} · 村务公开（各村）",
-        self_url=public_url("feeds.all_villages"), alternate_url=public_url("villages.index"),
-        author=site, entries=[notice_entry(n) for n in notices]))
+    return _site_feed("villages.index", "村务公开（各村）", "feeds.all_villages",
+                      [notice_entry(n) for n in village_queries.latest_everywhere(FEED_SIZE)])
 
 
 @bp.get("/feeds/execution.atom")
@@ -100,11 +96,8 @@ def execution():
 
     tasks = sorted(execution_queries.public_tasks(), reverse=True,
                    key=lambda t: t.updated_at)[:FEED_SIZE]
-    site = current_app.config["SITE_NAME"]
-    return atom_response(AtomFeed(
-        id=public_url("execution.listing"), title=f"{site} · 执行公开",
-        self_url=public_url("feeds.execution"), alternate_url=public_url("execution.listing"),
-        author=site, entries=[task_entry(t) for t in tasks]))
+    return _site_feed("execution.listing", "执行公开", "feeds.execution",
+                      [task_entry(t) for t in tasks])
 
 
 @bp.get("/feeds/replies.atom")
@@ -112,11 +105,8 @@ def replies():
     from portal.inquiries import queries as inquiry_queries
 
     page = inquiry_queries.published_replies(size=FEED_SIZE)
-    site = current_app.config["SITE_NAME"]
-    return atom_response(AtomFeed(
-        id=public_url("inquiries.replies"), title=f"{site} · 留言答复公开",
-        self_url=public_url("feeds.replies"), alternate_url=public_url("inquiries.replies"),
-        author=site, entries=[reply_entry(i) for i in page.items]))
+    return _site_feed("inquiries.replies", "留言答复公开", "feeds.replies",
+                      [reply_entry(i) for i in page.items])
 
 
 @bp.get("/sitemap.xml")

@@ -51,6 +51,14 @@ def latest(village: Organization, limit: int = 20) -> list[VillageNotice]:
     return board(village, size=limit).items
 
 
+def latest_everywhere(limit: int) -> list[VillageNotice]:
+    """The newest published notices of every active village's board."""
+    return list(db.session.scalars(
+        select(VillageNotice).join(VillageNotice.village)
+        .where(VillageNotice.status == NoticeStatus.PUBLISHED, Organization.active.is_(True))
+        .order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc()).limit(limit)))
+
+
 def get_public(village: Organization, notice_id: int) -> VillageNotice:
     notice = db.session.get(VillageNotice, notice_id)
     if notice is None or notice.village_id != village.id or not notice.is_public:
