@@ -33,6 +33,7 @@ from portal.workdays.calendar import (
 )
 from portal.workdays.models import NOTE_MAX_LENGTH, CalendarOverride, ConfirmedCalendarYear
 from portal.workdays.signals import calendar_changed
+from portal.workdays.year_view import MonthGrid, year_months
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -53,6 +54,8 @@ class YearOverview:
     statutory_holidays: Mapping[date, str]
     # Every confirmed year, for navigation.
     confirmed_years: list[int]
+    # The year as twelve month grids, overrides applied.
+    months: list[MonthGrid]
 
     @property
     def has_previous(self) -> bool:
@@ -199,7 +202,7 @@ def unconfirm_year(actor: User, year: int) -> None:
 
 
 def year_overview(actor: User, year: int) -> YearOverview:
-    """The overrides, confirmation and fallback holidays of `year`, for the admin page.
+    """The year's month grids, overrides, confirmation and fallback holidays (admin page).
 
     Who: an admin. Raises PermissionDenied or ValidationError.
     """
@@ -210,7 +213,9 @@ def year_overview(actor: User, year: int) -> YearOverview:
         .where(CalendarOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
         .order_by(CalendarOverride.day)).all()
     confirmation = _find_confirmation(year)
-    calendar = WorkCalendar(confirmed_years={year} if confirmation else frozenset())
+    calendar = WorkCalendar(
+        overrides={override.day: override.is_working_day for override in overrides},
+        confirmed_years={year} if confirmation else frozenset())
     return YearOverview(
         year=year,
         status=calendar.year_status(year),
@@ -219,6 +224,7 @@ def year_overview(actor: User, year: int) -> YearOverview:
         statutory_holidays={} if package_covers(year) else statutory_holidays(year),
         confirmed_years=list(db.session.scalars(
             select(ConfirmedCalendarYear.year).order_by(ConfirmedCalendarYear.year))),
+        months=year_months(year, calendar, {override.day: override.note for override in overrides}),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -30,6 +31,41 @@ def page(response) -> str:
 
 def overrides() -> list[CalendarOverride]:
     return list(db.session.scalars(select(CalendarOverride)))
+
+
+class YearPage(HTMLParser):
+    """The month grids of a calendar page: captions, and each day's words → its cell classes."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.captions: list[str] = []
+        self.days: dict[str, str] = {}
+        self._in: str | None = None
+        self._cell_class = ""
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "table" and attributes.get("class") == "month-grid":
+            self.captions.append("")
+        elif tag == "caption" and self.captions and self.captions[-1] == "":
+            self._in = "caption"
+        elif tag == "td" and "day" in (attributes.get("class") or "").split():
+            self._cell_class = attributes["class"]
+        elif tag == "span" and attributes.get("class") == "visually-hidden" and self._cell_class:
+            self._in = "day"
+
+    def handle_endtag(self, tag):
+        if tag in ("caption", "span"):
+            self._in = None
+        if tag == "td":
+            self._cell_class = ""
+
+    def handle_data(self, data):
+        if self._in == "caption":
+            self.captions[-1] += data
+        elif self._in == "day":
+            self.days[data.strip()] = self._cell_class
 
 
 def test_pages_need_a_login(client):
@@ -171,3 +207,36 @@ def test_the_deadline_form_explains_bad_input_in_chinese(client, login, editor):
     assert "计算结果" not in text
     assert "数值大小必须介于 0 到 1000 之间" in text
     assert 'aria-describedby="days-error"' in text
+
+
+def test_the_year_shows_twelve_month_grids_with_holidays_and_make_up_days(client, login, admin):
+    login(admin)
+    year = YearPage(page(client.get("/staff/calendar/?year=2026")))
+    assert [caption.split("（")[0] for caption in year.captions] == \
+        [f"2026年{month}月" for month in range(1, 13)]
+    assert year.captions[9] == "2026年10月（工作日 18 天）"
+    assert "day-holiday" in year.days["10月1日，星期四，法定节假日，国庆节"]
+    # The Saturday worked for the National Day holiday (国务院办公厅, 2026 arrangements).
+    assert "day-makeup" in year.days["10月10日，星期六，调休上班"]
+    assert "day-rest" in year.days["10月7日，星期三，休息日，国庆节假期"]
+    assert "day-working" in year.days["10月8日，星期四，工作日"]
+
+
+def test_the_year_shows_an_admins_override(client, login, admin):
+    services.set_override(admin, date(2027, 2, 20), True, "春节调休上班")
+    login(admin)
+    text = page(client.get("/staff/calendar/?year=2027"))
+    year = YearPage(text)
+    assert len(year.captions) == 12
+    cell = year.days["2月20日，星期六，调休上班，管理员调整：春节调休上班"]
+    assert "day-overridden" in cell and "day-makeup" in cell
+    assert "管理员录入的调整" in text
+
+
+def test_year_navigation_stops_at_the_years_the_calendar_knows(client, login, admin):
+    login(admin)
+    first = page(client.get("/staff/calendar/?year=2004"))
+    assert "上一年" not in first and "下一年（2005）" in first
+    last = page(client.get("/staff/calendar/?year=2100"))
+    assert "下一年" not in last and "上一年（2099）" in last
+    assert client.get("/staff/calendar/?year=2099").status_code == 200
