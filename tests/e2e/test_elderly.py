@@ -10,7 +10,8 @@ from tests.e2e.conftest import assert_accessible, login
 
 PUBLIC = {"home": "/", "inquiry form": "/inquiries/new", "disclosure": "/disclosures/1",
           "tracking": "/inquiries/track"}
-STAFF = {"handler": ["/staff/", "/staff/inquiries/"], "admin": ["/staff/calendar/?year=2026"]}
+STAFF = {"handler": ["/staff/", "/staff/inquiries/"], "inspector": ["/inspect/"],
+         "admin": ["/staff/calendar/?year=2026", "/staff/users/"]}
 FINANCE_LIST = "/villages/shuangta-cun/?category=finance"
 
 # The first visible element of each kind a page has; 长者模式 must make each one larger.
