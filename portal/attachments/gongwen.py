@@ -63,7 +63,10 @@ _ARABIC_DATE = re.compile(r"^[（(]?(\d{4})年(\d{1,2})月(\d{1,2})日[）)]?$")
 _CHINESE_DATE = re.compile(
     r"^[（(]?([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月"
     r"([一二三四五六七八九十]{1,3})日[）)]?$")
-_RECORD = re.compile(r"^(抄送|主办|印发|分送)|印发$")
+_RECORD = re.compile(r"^(抄送|主送|分送)[:：]|\d{4}年\d{1,2}月\d{1,2}日印发$")
+# A 发文机关标志: an issuing body's name, then 文件 ("民权县人民政府文件", "中共双塔镇委员会文件").
+_MARK = re.compile("^(?!.*关于)(?P<issuer>.{2,38}(?:政府|委员会|委|办公室|办公厅|局|厅|部|院|"
+                   "镇|乡|街道办事处|所|站|中心|党委|党组|支部|村|社区|组|会))文件$")
 _GENRES = ("通知", "通报", "意见", "办法", "规定", "决定", "公告", "通告", "报告", "请示",
            "批复", "函", "纪要", "方案", "规划", "细则", "决议", "命令", "议案", "公报",
            "要点", "计划", "总结", "制度", "章程", "指引", "指南", "清单", "规则")
@@ -148,8 +151,8 @@ def heading_level(text: str) -> int | None:
 
 
 def _issuer_of(line: str) -> str:
-    line = "".join(line.split())
-    return line.removesuffix("文件") if line.endswith("文件") and len(line) > 2 else ""
+    match = _MARK.match("".join(line.split()))
+    return match["issuer"] if match else ""
 
 
 def _find_head(texts: list[str | None]) -> tuple[int, str, str]:
@@ -276,7 +279,7 @@ def restructure(document, typed_title: str) -> tuple[object, Found]:
     title_at, title = _find_title(texts, head_end, typed_title, head_end > 0)
     record_start = next((i for i, t in enumerate(texts)
                          if i > head_end and t and _RECORD.search("".join(t.split()))),
-                        len(texts))
+                        len(texts))  # the 版记 (抄送、印发) ends the search for the date
     date_at, written_on = _find_date(texts[:record_start])
     if date_at <= head_end or date_at in title_at:
         date_at, written_on = -1, None

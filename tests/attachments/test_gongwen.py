@@ -106,3 +106,12 @@ def test_dates_in_arabic_and_chinese_numerals(text, expected):
 ])
 def test_what_counts_as_a_heading(text, level):
     assert gongwen.heading_level(text) == level
+
+
+def test_a_title_ending_in_wenjian_is_not_taken_for_a_letterhead(app, samples):
+    body = (samples.paragraph("关于清理规范性文件") + samples.paragraph("一、清理范围")
+            + samples.paragraph("2025年底前制发的文件。"))
+    result = import_docx(samples.upload("清理.docx", samples.docx(body)), title="清理工作安排")
+
+    assert result.html.startswith("<p>关于清理规范性文件</p><h2>一、清理范围</h2>")
+    assert not result.found.head_dropped and result.found.issuer == ""

@@ -20,8 +20,9 @@ from portal.disclosures import services as disclosures
 from portal.disclosures.models import Category
 from portal.villages import services as villages
 from portal.villages.models import NoticeCategory
-from tests.attachments.conftest import docx_bytes, jpeg_bytes, pdf_bytes
+from tests.attachments.conftest import docx_bytes, jpeg_bytes, pdf_bytes, zip_bytes
 from tests.badinput.corpus import has_chinese
+from tests.sample_files import ofd
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
@@ -33,6 +34,7 @@ DISGUISED = [
     ("通知.pdf", EXE), ("照片.jpg", HTML), ("照片.png", SVG), ("公告.pdf", HTML),
     ("公告.docx", b"PK\x03\x04" + b"\x00" * 30), ("报表.xlsx", EXE), ("通知.pdf", b""),
     ("通知.pdf.exe", pdf_bytes()), ("通知", pdf_bytes()), ("名单.csv", HTML),
+    ("公示.ofd", ofd("低保名单公示")[:300]), ("公示.ofd", zip_bytes({"OFD.xml": "<ofd:OFD"})),
 ]
 # Browsers send CR and LF in a file name as %0D%0A; a raw one breaks the multipart header.
 RAW_CRLF = "通知\r\nX-Injected: yes.pdf"
