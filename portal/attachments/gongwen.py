@@ -57,7 +57,9 @@ _SENTENCE_PUNCTUATION = re.compile("[。；！？：;!?:]")
 _DOC_NUMBER = re.compile(
     r"(?P<agency>[\u4e00-\u9fff]{1,15})\s*[〔\[［(（]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］)）]"
     r"\s*(?P<serial>\d{1,5})\s*号")
-_SIGNER = re.compile("签发人[:：]")
+# Words that open a sentence citing another document's 文号, never a 文号 line itself.
+_CITING = ("根据", "按照", "依据", "依照", "参照", "转发", "印发", "关于", "经", "对", "按")
+_SIGNER = re.compile("签发人[:：]")  # after the 文号 on its line, in 上行文
 _RULE = re.compile(r"^[\s─—━_\-－=＝]*$")
 _ARABIC_DATE = re.compile(r"^[（(]?(\d{4})年(\d{1,2})月(\d{1,2})日[）)]?$")
 _CHINESE_DATE = re.compile(
@@ -155,6 +157,12 @@ def _issuer_of(line: str) -> str:
     return match["issuer"] if match else ""
 
 
+def _is_doc_number_line(text: str) -> bool:
+    """A line that is a 发文字号 and nothing else, bar a 签发人 after it."""
+    line = _SIGNER.split(fold(text), maxsplit=1)[0].strip()
+    return _DOC_NUMBER.fullmatch(line) is not None and not line.startswith(_CITING)
+
+
 def _find_head(texts: list[str | None]) -> tuple[int, str, str]:
     """(paragraphs in the 版头, its 文号, the 发文机关) or (0, "", "")."""
     seen, number_at, mark_at = 0, -1, -1
@@ -166,8 +174,7 @@ def _find_head(texts: list[str | None]) -> tuple[int, str, str]:
         seen += 1
         if seen > MAX_HEAD_PARAGRAPHS or len(text.strip()) > MAX_HEAD_LINE + 20:
             break
-        if _DOC_NUMBER.match(text.strip()) or (_SIGNER.search(text)
-                                               and _DOC_NUMBER.search(text)):
+        if _is_doc_number_line(text):
             number_at = index
             break
         if len(text.strip()) > MAX_HEAD_LINE:

@@ -125,9 +125,9 @@ def _imported_word(form: DisclosureForm) -> bool:
         field = getattr(form, name)
         field.data = value
         field.raw_data = [value.isoformat() if isinstance(value, date) else str(value)]
-    _flash_notes(fill.notes)
     flash("已从 Word 文件导入正文，尚未保存：请核对正文和填入的内容后再点“"
           + ("提交修订审核" if isinstance(form, RevisionForm) else "保存") + "”。", "info")
+    _flash_notes(fill.notes)
     return True
 
 

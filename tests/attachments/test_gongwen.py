@@ -115,3 +115,13 @@ def test_a_title_ending_in_wenjian_is_not_taken_for_a_letterhead(app, samples):
 
     assert result.html.startswith("<p>关于清理规范性文件</p><h2>一、清理范围</h2>")
     assert not result.found.head_dropped and result.found.issuer == ""
+
+
+@pytest.mark.parametrize("cited", ["根据民政发〔2023〕12号", "按照民政发〔2023〕12号文件要求"])
+def test_a_sentence_that_cites_a_doc_number_is_not_taken_for_one(app, samples, cited):
+    body = "".join(samples.paragraph(text) for text in (
+        "关于路灯排查的安排", cited, "一、排查范围"))
+    result = import_docx(samples.upload("排查.docx", samples.docx(body)), title="路灯排查")
+
+    assert result.found.doc_number == "" and not result.found.head_dropped
+    assert result.html.startswith(f"<p>关于路灯排查的安排</p><p>{cited}</p>")
