@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 MAX_PART_BYTES = 20 * 1024 * 1024
+MAX_VERIFIED_BYTES = 20 * 1024 * 1024  # page content parsed on upload, all pages together
 LINE_TOLERANCE = 1.0  # millimetres between baselines still read as one line
 
 
@@ -59,18 +60,22 @@ def _parse(data: bytes, start: Callable[[str, dict], None],
         raise DamagedOfd(f"not well-formed XML: {error}") from None
 
 
-def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+def _info(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
     name = posixpath.normpath(name.strip().lstrip("/"))
     try:
-        info = archive.getinfo(name)
+        return archive.getinfo(name)
     except KeyError:
         raise DamagedOfd(f"part {name!r} is missing") from None
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = _info(archive, name)
     if info.file_size > MAX_PART_BYTES:
         raise DamagedOfd(f"part {name!r} is larger than {MAX_PART_BYTES} bytes")
     try:
         return archive.read(info)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise DamagedOfd(f"part {name!r} cannot be read: {error}") from None
+        raise DamagedOfd(f"part {info.filename!r} cannot be read: {error}") from None
 
 
 def _texts_of(data: bytes, element: str, attribute: str | None = None) -> list[str]:
@@ -114,11 +119,16 @@ def page_parts(archive: zipfile.ZipFile) -> list[str]:
 
 def verify(path: Path) -> None:
     """Check that `path` opens as an OFD: the package, its documents and every page's
-    content part are there and are XML. Raises DamagedOfd."""
+    content part are there, and are XML as far as MAX_VERIFIED_BYTES of pages go (the
+    upload's worker waits for this; the bounded text reading does the rest). Raises
+    DamagedOfd."""
     try:
         with zipfile.ZipFile(path) as archive:
+            budget = MAX_VERIFIED_BYTES
             for part in page_parts(archive):
-                _parse(_read(archive, part), lambda _name, _attrs: None)
+                budget -= _info(archive, part).file_size
+                if budget >= 0:
+                    _parse(_read(archive, part), lambda _name, _attrs: None)
     except (zipfile.BadZipFile, OSError) as error:
         raise DamagedOfd(f"not a readable package: {error}") from None
 

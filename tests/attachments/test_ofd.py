@@ -73,3 +73,17 @@ def test_a_damaged_ofd_is_refused_and_nothing_is_kept(app, samples, upload_folde
 def test_a_truncated_word_file_is_called_damaged_too(app, samples, upload_folder):
     with pytest.raises(ValidationError, match=r"DOCX 文件“通知\.docx”已损坏或不完整"):
         save_upload(samples.upload("通知.docx", samples.docx()[:300]), None)
+
+
+def test_upload_parses_pages_only_up_to_its_budget(samples, tmp_path, monkeypatch):
+    from portal.attachments import ofd as reader
+
+    path = tmp_path / "大文件.ofd"
+    path.write_bytes(samples.zip(_parts(**{"Doc_0/Pages/Page_0/Content.xml": "<ofd:Page"})))
+    with pytest.raises(reader.DamagedOfd):
+        reader.verify(path)
+    monkeypatch.setattr(reader, "MAX_VERIFIED_BYTES", 5)
+    reader.verify(path)  # the bounded reading for the scan finds it unreadable later
+    path.write_bytes(samples.zip(_parts(**{"Doc_0/Pages/Page_0/Content.xml": None})))
+    with pytest.raises(reader.DamagedOfd, match="missing"):
+        reader.verify(path)
