@@ -7,8 +7,8 @@ it is stored, and the result can be rendered with `|safe`.
 Decisions:
 - A conservative tag set for government documents; no `style`, `class` or `id`
   attributes (no CSS sanitizer: formatting comes from the site's own stylesheet).
-- `h1` becomes `h2` and `h5`/`h6` become `h4`: the page title is the document's only `h1`
-  and the body keeps three heading levels.
+- `h1` becomes `h2` and `h6` becomes `h5`: the page title is the document's only `h1`
+  and the body keeps four heading levels, the four levels of a 公文 (一、（一）1.（1）).
 - The content of script, style, iframe, object, svg, math, noscript, template … is removed
   with the element, so no stray `alert(1)` text is left behind.
 - Links: http, https, mailto and relative links; absolute links get
@@ -30,7 +30,7 @@ from bleach import html5lib_shim
 from bleach.sanitizer import BleachSanitizerFilter
 
 ALLOWED_TAGS = frozenset({
-    "p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+    "p", "br", "h2", "h3", "h4", "h5", "strong", "b", "em", "i", "u", "s", "sub", "sup",
     "ul", "ol", "li", "blockquote", "table", "thead", "tbody", "tfoot", "tr", "th", "td",
     "caption", "a", "img", "hr", "span", "div", "pre", "code",
 })
@@ -47,7 +47,7 @@ DROP_WITH_CONTENT = frozenset({
     "script", "style", "iframe", "frame", "object", "embed", "applet", "noscript", "noembed",
     "noframes", "template", "textarea", "select", "svg", "math", "title",
 })
-HEADING_MAP = {"h1": "h2", "h5": "h4", "h6": "h4"}
+HEADING_MAP = {"h1": "h2", "h6": "h5"}
 
 _TAG_TYPES = frozenset({"StartTag", "EndTag", "EmptyTag"})
 _URL_NOISE = re.compile(r"[\t\n\r]")

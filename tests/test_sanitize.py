@@ -124,8 +124,8 @@ def test_document_structure_survives():
     assert clean_html(body) == body
 
 
-def test_h1_becomes_h2_and_h5_h6_become_h4():
-    assert clean_html("<h1>题</h1><h5>五</h5><h6>六</h6>") == "<h2>题</h2><h4>五</h4><h4>六</h4>"
+def test_h1_becomes_h2_and_h6_becomes_h5():
+    assert clean_html("<h1>题</h1><h5>五</h5><h6>六</h6>") == "<h2>题</h2><h5>五</h5><h5>六</h5>"
 
 
 def test_style_class_and_id_are_dropped():

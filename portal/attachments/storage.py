@@ -42,6 +42,7 @@ import filetype
 from flask import Response, current_app, send_file
 from werkzeug.datastructures import FileStorage
 
+from portal.attachments import ofd
 from portal.attachments.models import StoredFile
 from portal.errors import InsufficientStorage, NotFound, PayloadTooLarge, ValidationError
 from portal.extensions import db
@@ -87,6 +88,7 @@ _OLE_STREAMS = {"doc": ("WordDocument",), "xls": ("Workbook", "Book")}
 _ZIP_MARKERS = (("ofd", "OFD.xml", None),
                 ("docx", "word/document.xml", "word/vbaProject.bin"),
                 ("xlsx", "xl/workbook.xml", "xl/vbaProject.bin"))
+ZIP_KINDS = frozenset(kind for kind, _marker, _forbidden in _ZIP_MARKERS)
 # Tried in order: a GBK file is hardly ever valid UTF-8, while GB18030 decodes most text.
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 # The upload folder's file system is full (or the account's quota is used up).
@@ -313,15 +315,44 @@ def fsync_folder(folder: Path) -> None:
 
 
 def _check_content(temp: Path, size: int, kind: str, display_name: str) -> None:
-    """Raise ValidationError when the written file is empty or not really of `kind`."""
+    """Raise ValidationError when the written file is empty, damaged (a ZIP package that
+    does not open, an OFD whose documents or pages are missing or not XML) or not really
+    of `kind`."""
     if size == 0:
         raise ValidationError(f"文件为空：“{display_name}”没有内容，请检查后重新上传。")
     with temp.open("rb") as handle:
         detected = detect_kind(handle)
+        damaged = detected is None and kind in ZIP_KINDS and _is_broken_zip(handle)
+    if damaged:
+        raise _damaged(display_name, kind)
     if detected != kind:
         raise ValidationError(
             f"文件“{display_name}”的实际类型与扩展名不符，请上传真实的 {KIND_LABELS[kind]} 文件。",
             audit_action=REJECT_ACTION)
+    if kind == "ofd":
+        try:
+            ofd.verify(temp)
+        except ofd.DamagedOfd as error:
+            current_app.logger.info("OFD %r refused: %s", display_name, error)
+            raise _damaged(display_name, kind) from None
+
+
+def _is_broken_zip(handle: IO[bytes]) -> bool:
+    handle.seek(0)
+    if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+        return False
+    handle.seek(0)
+    try:
+        zipfile.ZipFile(handle).close()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True
+    return False
+
+
+def _damaged(display_name: str, kind: str) -> ValidationError:
+    return ValidationError(
+        f"{KIND_LABELS[kind]} 文件“{display_name}”已损坏或不完整，无法打开。"
+        "请用原来的软件重新导出（或另存）后再上传。", audit_action=REJECT_ACTION)
 
 
 def save_upload(file: FileStorage, uploaded_by: User | None, *,

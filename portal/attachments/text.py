@@ -1,8 +1,8 @@
-"""The text of PDF, DOCX, XLSX and CSV attachments, piece by piece, each piece with where
-it is in the file: for the search index and for the personal-data scan.
+"""The text of PDF, OFD, DOCX, XLSX and CSV attachments, piece by piece, each piece with
+where it is in the file: for the search index and for the personal-data scan.
 
-Pieces: a PDF page ("第 3 页"), a DOCX paragraph or table cell ("第 12 段"), a spreadsheet
-cell ("工作表“名单”第 5 行 C 列", "第 5 行 C 列" for CSV). A spreadsheet cell's text is
+Pieces: a PDF or OFD page ("第 3 页"), a DOCX paragraph or table cell ("第 12 段"), a
+spreadsheet cell ("工作表“名单”第 5 行 C 列", "第 5 行 C 列" for CSV). A spreadsheet cell's text is
 read together with its column's heading (the first row with two or more filled cells):
 "银行账号：6222…" (`Piece.in_context`) — a column headed 身份证号 or 银行账号 is what tells a
 bare number for what it is.
@@ -11,11 +11,12 @@ Bounded, because it runs while staff wait: a file larger than `MAX_FILE_BYTES`, 
 archive that expands past `MAX_EXPANDED_BYTES`, more than the caller's character limit or
 more than `TIME_BUDGET_SECONDS` of work stop the reading. `read` reports whether the whole
 file was read (`Reading.complete`): the scan must not call a half-read file clean. Other
-kinds (images, OFD, legacy DOC/XLS) have no readable text here.
+kinds (images, legacy DOC/XLS) have no readable text here.
 
 Every piece is folded (`portal.textnorm.fold`: NFKC and the CJK radicals PDF writers
 put in place of 民, 长, 见, 门, 页), so the index and the scan read what the page shows.
-PDF text comes from pypdf (pure Python); DOCX text from the `w:t` runs of
+PDF text comes from pypdf (pure Python); OFD text from its pages' TextCode elements
+(portal.attachments.ofd); DOCX text from the `w:t` runs of
 `word/document.xml`; XLSX from openpyxl in read-only mode; CSV decoded as UTF-8 or
 GB18030.
 """
@@ -34,6 +35,7 @@ from xml.etree import ElementTree
 
 from openpyxl.utils import get_column_letter
 
+from portal.attachments import ofd
 from portal.attachments.models import StoredFile
 from portal.attachments.storage import TEXT_ENCODINGS, stored_path
 from portal.textnorm import fold
@@ -95,6 +97,14 @@ def _pdf_pieces(path: Path) -> Iterator[Piece]:
         if number > MAX_PDF_PAGES:
             raise _TooLarge(f"more than {MAX_PDF_PAGES} pages")
         yield Piece(f"第 {number} 页", page.extract_text() or "")
+
+
+def _ofd_pieces(path: Path) -> Iterator[Piece]:
+    _check_archive(path)
+    for number, text in ofd.page_texts(path):
+        if number > MAX_PDF_PAGES:
+            raise _TooLarge(f"more than {MAX_PDF_PAGES} pages")
+        yield Piece(f"第 {number} 页", text)
 
 
 def _docx_pieces(path: Path) -> Iterator[Piece]:
@@ -170,7 +180,8 @@ def _csv_pieces(path: Path) -> Iterator[Piece]:
 
 
 EXTRACTORS: dict[str, Callable[[Path], Iterator[Piece]]] = {
-    "pdf": _pdf_pieces, "docx": _docx_pieces, "xlsx": _xlsx_pieces, "csv": _csv_pieces,
+    "pdf": _pdf_pieces, "ofd": _ofd_pieces, "docx": _docx_pieces, "xlsx": _xlsx_pieces,
+    "csv": _csv_pieces,
 }
 
 
@@ -185,7 +196,7 @@ def read(stored: StoredFile, *, max_chars: int = MAX_CHARS) -> Reading:
     from portal import bounded
 
     if stored.kind not in EXTRACTORS:
-        return Reading(complete=False, problem="图片、OFD 或旧版 Office 文件，无法自动读取文字")
+        return Reading(complete=False, problem="图片或旧版 Office 文件，无法自动读取文字")
     path = stored_path(stored.storage_name)
     if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
         log.warning("attachment %s not read: missing or too large", stored.storage_name)

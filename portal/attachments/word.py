@@ -2,10 +2,13 @@
 
 Mammoth turns the document's structure (headings, paragraphs, lists, tables, bold/italic)
 into HTML; fonts, colours and page layout are dropped on purpose. Word headings 1–3 become
-h2–h4 (the page title is the only h1). Embedded images are not imported: the caller shows
-the returned warning so staff upload them as attachments. The HTML is always passed
-through `clean_html`. Both run in a child process within the import budget
-(portal.bounded): a small document can keep mammoth busy for minutes.
+h2–h4 (the page title is the only h1). A 公文 is read for its structure first
+(portal.attachments.gongwen): its 版头 and repeated title are dropped, its level headings
+(一、（一）1.（1）) become h2–h5, and its 文号, 发文机关 and 成文日期 are returned.
+Embedded images are not imported: the caller shows the returned warning so staff upload
+them as attachments. The HTML is always passed through `clean_html`. Both run in a child
+process within the import budget (portal.bounded): a small document can keep mammoth
+busy for minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from portal import bounded
+from portal.attachments import gongwen
 from portal.attachments.storage import clean_display_name, detect_kind, read_limited
 from portal.bounded import Budget, BudgetExceeded
 from portal.errors import ValidationError
@@ -38,24 +42,28 @@ STYLE_MAP = "\n".join(
     ["p[style-name='Title'] => h2:fresh", "p[style-name='标题'] => h2:fresh"]
     + [f"p[style-name='{prefix} {level}'] => {tag}:fresh"
        for level, tag in _HEADINGS.items() for prefix in ("heading", "标题")]
+    + gongwen.STYLE_MAP_LINES
 )
 
 
 @dataclass(frozen=True)
 class WordImport:
-    """The cleaned HTML and notes (in Chinese) to show the person who imported it."""
+    """The cleaned HTML, notes (in Chinese) to show the person who imported it, and what
+    the document says of itself (文号, 发文机关, 成文日期, 标题)."""
 
     html: str
     warnings: list[str] = field(default_factory=list)
+    found: gongwen.Found = field(default_factory=gongwen.Found)
 
 
-def import_docx(file: FileStorage) -> WordImport:
+def import_docx(file: FileStorage, title: str = "") -> WordImport:
     """Convert an uploaded .docx into clean HTML for a document body.
 
-    For staff editing a document; stores nothing. The conversion runs within the import
-    budget (portal.bounded). Raises ValidationError when no file was chosen, it is not a
-    readable .docx or it is too complex to convert within the budget, PayloadTooLarge
-    above ATTACHMENT_MAX_BYTES.
+    For staff editing a document; stores nothing. The document's own title is left out of
+    the body when it repeats `title` or when `title` is empty (the caller then takes
+    `found.title`). The conversion runs within the import budget (portal.bounded).
+    Raises ValidationError when no file was chosen, it is not a readable .docx or it is
+    too complex to convert within the budget, PayloadTooLarge above ATTACHMENT_MAX_BYTES.
     """
     if file is None or not file.filename:
         raise ValidationError("请选择要导入的 Word 文件。")
@@ -64,8 +72,8 @@ def import_docx(file: FileStorage) -> WordImport:
     if detect_kind(data) != "docx" or _expanded_size(data) > MAX_EXPANDED_BYTES:
         raise ValidationError(UNREADABLE)
     try:
-        html, image_count, messages = bounded.run(convert, data.getvalue(),
-                                                  budget=Budget.for_imports())
+        html, image_count, messages, found = bounded.run(
+            convert, data.getvalue(), title or "", budget=Budget.for_imports())
     except BudgetExceeded as exceeded:
         current_app.logger.info("docx import of %r stopped: %s", display_name, exceeded)
         raise ValidationError(TOO_COMPLEX.format(reason=exceeded.reason("转换"))) from None
@@ -74,13 +82,19 @@ def import_docx(file: FileStorage) -> WordImport:
         raise ValidationError(UNREADABLE) from error
     for message in messages:
         current_app.logger.debug("docx import of %r: %s", display_name, message)
-    return WordImport(html, _warnings(html, image_count))
+    return WordImport(html, _warnings(html, image_count), found)
 
 
-def convert(data: bytes) -> tuple[str, int, list[str]]:
-    """The document as clean HTML, how many images were left out, and mammoth's notes.
-    Pure: runs in the budgeted child."""
+def convert(data: bytes, title: str = "") -> tuple[str, int, list[str], gongwen.Found]:
+    """The document as clean HTML, how many images were left out, mammoth's notes and
+    what the 公文 says of itself. Pure: runs in the budgeted child."""
     skipped_images: list[object] = []
+    found: list[gongwen.Found] = []
+
+    def restructure(document):
+        document, what = gongwen.restructure(document, title)
+        found.append(what)
+        return document
 
     def skip_image(image) -> dict:
         skipped_images.append(image)
@@ -92,9 +106,11 @@ def convert(data: bytes) -> tuple[str, int, list[str]]:
         include_embedded_style_map=False,
         external_file_access=False,
         convert_image=mammoth.images.img_element(skip_image),
+        transform_document=restructure,
     )
     html = _EMPTY_PARAGRAPH.sub("", clean_html(result.value))
-    return html, len(skipped_images), [message.message for message in result.messages]
+    return (html, len(skipped_images), [message.message for message in result.messages],
+            found[0] if found else gongwen.Found())
 
 
 def _expanded_size(data: io.BytesIO) -> int:

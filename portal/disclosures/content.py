@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit, validation
+from portal.attachments.gongwen import normal_doc_number
 from portal.attachments.models import StoredFile
 from portal.attachments.services import save_uploads
 from portal.attachments.word import import_docx
@@ -133,14 +134,80 @@ def keep_version(editor, disclosure: Disclosure) -> None:
     disclosure.version += 1
 
 
+@dataclass
+class WordFill:
+    """What a Word import puts into the form: the body, the fields it filled because they
+    were empty (name → value), and what to tell the person (in Chinese)."""
+
+    body_html: str
+    filled: dict[str, object]
+    notes: list[str]
+
+
+def import_word(file: FileStorage, *, title: str, doc_number: str, has_written_on: bool,
+                has_source: bool) -> WordFill:
+    """Convert a Word .docx (a 公文 read for its structure, portal.attachments.gongwen)
+    into the body, and fill 标题, 发文字号, 成文日期 and 信息来源 (the 发文机关) from the
+    document where the form left them empty; a filled field is never overwritten.
+    Stores nothing. Raises ValidationError (or PayloadTooLarge) for a file that cannot
+    be imported."""
+    imported = import_docx(file, title=title.strip())
+    found = imported.found
+    filled: dict[str, object] = {}
+    notes = list(imported.warnings)
+    if found.title and not title.strip() and len(found.title) <= 200:
+        filled["title"] = found.title
+    if found.doc_number:
+        if not doc_number.strip():
+            filled["doc_number"] = found.doc_number
+        elif (normal_doc_number(doc_number) or doc_number.strip()) != found.doc_number:
+            notes.append(f"文档中的发文字号为“{found.doc_number}”，与已填写的“{doc_number.strip()}”"
+                         "不同，已保留填写的内容，请核对。")
+    if found.written_on and not has_written_on:
+        day = date.fromisoformat(found.written_on)
+        if day <= local_now().date():
+            filled["written_on"] = day
+    if found.issuer and not has_source:
+        filled["source"] = found.issuer
+    notes[:0] = _recognised(found, filled)
+    return WordFill(imported.html, filled, notes)
+
+
+FILLED_LABELS = {"title": "标题", "doc_number": "发文字号", "written_on": "成文日期",
+                 "source": "信息来源（发文机关）"}
+HEADING_MARKERS = {1: "“一、”", 2: "“（一）”", 3: "“1.”", 4: "“（1）”"}
+
+
+def _recognised(found, filled: dict[str, object]) -> list[str]:
+    """The notice of what the import recognised and filled in."""
+    notes = []
+    dropped = (["版头（发文机关标志、发文字号）"] if found.head_dropped else []) + (
+        ["与标题重复的标题行"] if found.title_dropped else [])
+    if dropped:
+        notes.append("已按公文格式识别，正文中去掉了" + "和".join(dropped) + "。")
+    if found.headings:
+        notes.append("已将" + "、".join(f"{HEADING_MARKERS[level]}开头的 {count} 处"
+                                       for level, count in sorted(found.headings.items()))
+                     + "识别为各级小标题。")
+    if filled:
+        notes.append("已从文档中填入：" + "；".join(
+            f"{FILLED_LABELS[name]}“{value}”" for name, value in filled.items()) + "。")
+    return notes
+
+
 def body_html(data: DisclosureInput, notes: list[str] | None) -> str:
-    """The body as stored: imported from the Word file when one is given, else the typed
-    text (plain text becomes paragraphs, markup is cleaned, script is refused)."""
+    """The body as stored: imported from the Word file when one is given (filling the
+    fields the form left empty), else the typed text (plain text becomes paragraphs,
+    markup is cleaned, script is refused)."""
     if data.word_file is not None and data.word_file.filename:
-        imported = import_docx(data.word_file)
+        fill = import_word(data.word_file, title=data.title, doc_number=data.doc_number,
+                           has_written_on=data.written_on is not None,
+                           has_source=bool(data.source.strip()))
+        for name, value in fill.filled.items():
+            setattr(data, name, value)
         if notes is not None:
-            notes.extend(imported.warnings)
-        return imported.html
+            notes.extend(fill.notes)
+        return fill.body_html
     body = data.body_html.strip()
     unsafe = find_unsafe(body)
     if unsafe:
@@ -152,9 +219,10 @@ def body_html(data: DisclosureInput, notes: list[str] | None) -> str:
 
 def input_fields(data: DisclosureInput, notes: list[str] | None) -> dict:
     """The validated input as the document's field values."""
+    body = body_html(data, notes)
     fields = {name: getattr(data, name) for name in INPUT_FIELDS}
     fields["title"] = data.title.strip()
-    fields["body_html"] = body_html(data, notes)
+    fields["body_html"] = body
     fields["source"] = data.source.strip() or data.organization.publisher_name
     return fields
 

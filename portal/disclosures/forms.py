@@ -18,7 +18,10 @@ class DisclosureForm(ChineseForm):
     title = StringField("标题", validators=[DataRequired("请填写标题。"),
                                           Length(max=200, message="标题不能超过 200 个字。")])
     body_html = RichTextField("正文", description="可直接输入文字（空行分段），或粘贴简单 HTML。")
-    word_file = FileField("从 Word 导入正文", description="上传 .docx 文件，将替换上方正文。",
+    word_file = FileField("从 Word 导入正文",
+                          description="选择 .docx 文件后提交：表单带着文档的正文重新显示，"
+                                      "空着的发文字号、成文日期、信息来源按公文格式填入，"
+                                      "核对后再提交才保存。",
                           validators=[FileAllowed(["docx"], "只能导入 .docx 格式的 Word 文件。")])
     doc_number = StringField("发文字号", validators=[Length(max=100)],
                              description="如：双政〔2023〕5号；无则留空。")

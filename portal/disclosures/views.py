@@ -1,5 +1,7 @@
 """Public disclosure pages and the staff back office for them."""
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
@@ -8,7 +10,7 @@ from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.catalogue import queries as catalogue_queries
-from portal.disclosures import privacy, queries, revision_diff, revisions, services
+from portal.disclosures import content, privacy, queries, revision_diff, revisions, services
 from portal.disclosures.forms import (
     ActionForm,
     AttachmentForm,
@@ -103,6 +105,32 @@ def _input(form: DisclosureForm) -> services.DisclosureInput:
     )
 
 
+def _imported_word(form: DisclosureForm) -> bool:
+    """When a Word file was chosen: import it into the form (the body, and 标题, 发文字号,
+    成文日期, 信息来源 where empty) and say what was recognised; nothing is saved until the
+    person checks the form and submits it again. False when no file was chosen."""
+    file = form.word_file.data
+    if request.method != "POST" or not getattr(file, "filename", ""):
+        return False
+    try:
+        fill = content.import_word(
+            file, title=form.title.data or "", doc_number=form.doc_number.data or "",
+            has_written_on=bool("".join(form.written_on.raw_data or []).strip()),
+            has_source=bool((form.source.data or "").strip()))
+    except ValidationError as error:
+        attach_error(form, error)
+        return True
+    form.body_html.data = fill.body_html
+    for name, value in fill.filled.items():
+        field = getattr(form, name)
+        field.data = value
+        field.raw_data = [value.isoformat() if isinstance(value, date) else str(value)]
+    flash("已从 Word 文件导入正文，尚未保存：请核对正文和填入的内容后再点“"
+          + ("提交修订审核" if isinstance(form, RevisionForm) else "保存") + "”。", "info")
+    _flash_notes(fill.notes)
+    return True
+
+
 def _flash_notes(notes: list[str]) -> None:
     for note in notes:
         flash(note, "info")
@@ -127,7 +155,7 @@ def staff_listing():
 @login_required
 def new():
     form = _form()
-    if form.validate_on_submit():
+    if not _imported_word(form) and form.validate_on_submit():
         notes: list[str] = []
         try:
             disclosure = services.create_draft(current_user, _input(form), notes)
@@ -149,7 +177,7 @@ def edit(disclosure_id: int):
     if disclosure.status is Status.PUBLISHED:
         return _revise(disclosure)
     form = _form(disclosure)
-    if form.validate_on_submit():
+    if not _imported_word(form) and form.validate_on_submit():
         notes: list[str] = []
         try:
             services.update(current_user, disclosure_id, _input(form), notes)
@@ -171,7 +199,7 @@ def _revise(disclosure):
     if own is not None and request.method == "GET":
         form.substantive.data, form.correction_note.data = own.substantive, own.correction_note
     places = None
-    if form.validate_on_submit():
+    if not _imported_word(form) and form.validate_on_submit():
         notes: list[str] = []
         try:
             revisions.propose(current_user, disclosure.id, _input(form), _correction(form),

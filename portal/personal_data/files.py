@@ -4,15 +4,16 @@ has checked is ever served to the public (个人信息保护法; 村务公开 ru
 
 Decisions:
 - The scan runs when the file is attached (`check`), over the text `portal.attachments.text`
-  reads (PDF pages, DOCX paragraphs, spreadsheet and CSV cells with their column heading)
+  reads (PDF and OFD pages, DOCX paragraphs, spreadsheet and CSV cells with their column
+  heading)
   with `portal.privacy.scan`. Its verdict is kept on the stored file:
   - `clean`: read completely, nothing found;
   - `found`: personal data found; each place is kept (file, page/sheet/row/column, kind,
     masked value — never the value itself). Submission is blocked until the file is
     replaced by a masked copy. A file whose only findings are suspected (a mistyped ID
     number, a number after 账号 that fails Luhn) may instead be confirmed by a person;
-  - `unreadable`: no text could be read, or not all of it (an image, a scan, an OFD or
-    legacy Office file, a damaged file, a limit reached). A person must confirm it
+  - `unreadable`: no text could be read, or not all of it (an image, a scan, a legacy
+    Office file, a damaged file, a limit reached). A person must confirm it
     (“已人工核对，不含个人敏感信息”) before submission; the confirmation is audited;
   - `confirmed`: a person confirmed it, with who and when kept.
 - Files attached before the scan existed are `unchecked`: never served publicly until

@@ -284,7 +284,7 @@ def _body_file(name: str, files_dir: Path, row: HistoricalRow) -> str:
         raise ValidationError(f"正文文件“{name}”应为 .docx、.html 或 .txt 文件。")
     if kind == "docx":
         with path.open("rb") as handle:
-            imported = import_docx(FileStorage(handle, filename=name))
+            imported = import_docx(FileStorage(handle, filename=name), title=row.title)
         row.notes += imported.warnings
         return imported.html
     content = decode_text(path.read_bytes())

@@ -88,6 +88,44 @@ def table(rows: list[list[str]]) -> str:
     return f"<w:tbl>{cells}</w:tbl>"
 
 
+def indented(text: str) -> str:
+    """A paragraph indented the way 公文 are typed: a first-line indent of two characters
+    and two 全角空格 in front."""
+    return ('<w:p><w:pPr><w:ind w:firstLineChars="200" w:firstLine="640"/></w:pPr>'
+            f"<w:r><w:t xml:space=\"preserve\">\u3000\u3000{text}</w:t></w:r></w:p>")
+
+
+def indented_table(rows: list[list[str]]) -> str:
+    cells = "".join("<w:tr>" + "".join(f"<w:tc>{indented(c)}</w:tc>" for c in row) + "</w:tr>"
+                    for row in rows)
+    return f"<w:tbl>{cells}</w:tbl>"
+
+
+def gongwen_body(*, doc_number: str = "民政发〔2023〕12号",
+                 written: str = "二〇二三年三月五日") -> str:
+    """A 公文 as GB/T 9704-2012 lays it out: 份号, 发文机关标志, 文号, the red rule, a title
+    over two lines, 主送机关, 正文 with four heading levels and a table, 署名, 成文日期, 版记."""
+    return "".join([
+        paragraph("000012"), paragraph("民权县人民政府文件"), paragraph(doc_number),
+        paragraph("━━━━━━━━━━━━━━━━"),
+        paragraph("民权县人民政府关于印发"), paragraph("双塔镇路灯维修实施方案的通知"),
+        paragraph("各乡镇人民政府，县直各单位："),
+        indented("现将《双塔镇路灯维修实施方案》印发给你们，请认真贯彻执行。"),
+        paragraph("一、总体要求"),
+        indented("坚持问题导向，三月底前完成全部路灯的排查和维修。"),
+        paragraph("（一）加强组织领导。"),
+        paragraph("1.明确责任分工"),
+        paragraph("（1）镇长负总责"),
+        indented("1.各村要在3月底前完成摸底，摸底结果报镇党政办公室备案。"),
+        indented_table([["项目", "金额（元）"], ["道路硬化", "120000"]]),
+        paragraph("二、保障措施"),
+        paragraph("民权县人民政府"), paragraph(written),
+        paragraph("（此件公开发布）"),
+        paragraph("抄送：县委办公室，县人大常委会办公室。"),
+        paragraph("民权县人民政府办公室　　2023年3月6日印发"),
+    ])
+
+
 IMAGE_RUN = (
     '<w:p><w:r><w:drawing><wp:inline><wp:docPr id="1" name="图片 1" descr="示意图"/>'
     '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
@@ -193,6 +231,7 @@ def samples() -> SimpleNamespace:
         by_kind=SAMPLES, pdf=pdf_bytes, png=png_bytes, jpeg=jpeg_bytes, zip=zip_bytes,
         docx=docx_bytes, xlsx=xlsx_bytes, ofd=ofd_bytes, ole=ole_bytes, upload=upload,
         files_under=files_under, paragraph=paragraph, table=table, link=link,
+        indented=indented, gongwen_body=gongwen_body,
         image_run=IMAGE_RUN, default_body=DEFAULT_BODY)
 
 

@@ -20,8 +20,9 @@ from portal.disclosures import services as disclosures
 from portal.disclosures.models import Category
 from portal.villages import services as villages
 from portal.villages.models import NoticeCategory
-from tests.attachments.conftest import docx_bytes, jpeg_bytes, pdf_bytes
+from tests.attachments.conftest import docx_bytes, jpeg_bytes, pdf_bytes, zip_bytes
 from tests.badinput.corpus import has_chinese
+from tests.sample_files import ofd
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
@@ -33,6 +34,7 @@ DISGUISED = [
     ("通知.pdf", EXE), ("照片.jpg", HTML), ("照片.png", SVG), ("公告.pdf", HTML),
     ("公告.docx", b"PK\x03\x04" + b"\x00" * 30), ("报表.xlsx", EXE), ("通知.pdf", b""),
     ("通知.pdf.exe", pdf_bytes()), ("通知", pdf_bytes()), ("名单.csv", HTML),
+    ("公示.ofd", ofd("低保名单公示")[:300]), ("公示.ofd", zip_bytes({"OFD.xml": "<ofd:OFD"})),
 ]
 # Browsers send CR and LF in a file name as %0D%0A; a raw one breaks the multipart header.
 RAW_CRLF = "通知\r\nX-Injected: yes.pdf"
@@ -109,8 +111,13 @@ def test_word_import_refuses_a_disguised_docx(client_for, world):
         assert response.status_code == 400, response.status_code
         assert has_chinese(body) and "保留的标题" in body
     data = {**values, "word_file": (io.BytesIO(docx_bytes()), "正文𠀀.docx")}
-    assert client.post("/staff/disclosures/new", data=data,
-                       content_type="multipart/form-data").status_code in (302, 303)
+    imported = client.post("/staff/disclosures/new", data=data,
+                           content_type="multipart/form-data")
+    # a good file fills the form for the person to check; saving is the next submit
+    assert imported.status_code == 200
+    assert "保留的标题" in imported.get_data(as_text=True)
+    assert "&lt;h2&gt;总则&lt;/h2&gt;" in imported.get_data(as_text=True)
+    assert "草稿已保存" not in imported.get_data(as_text=True)
 
 
 def _downloads(client, page: str) -> list[str]:

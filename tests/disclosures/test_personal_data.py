@@ -14,6 +14,7 @@ from portal.disclosures.models import Status
 from portal.extensions import db
 from portal.personal_data.texts import PersonalDataFound
 from tests.attachments.conftest import docx_bytes, jpeg_bytes, paragraph
+from tests.sample_files import ofd
 from tests.search.corpus import xlsx_bytes
 
 PHONE = "13812345678"
@@ -46,6 +47,16 @@ def test_an_attachment_with_an_id_number_blocks_review(staff, draft_input):
     with pytest.raises(PersonalDataFound, match=r"补贴名单\.xlsx") as blocked:
         services.submit(staff["editor"], draft.id)
     assert "第 2 行 B 列：身份证号 410421********123X" in blocked.value.places[0]
+
+
+def test_an_ofd_with_an_id_number_blocks_review_as_a_pdf_does(staff, draft_input):
+    draft = services.create_draft(staff["editor"], draft_input())
+    notice = ofd("双塔村低保名单公示", f"张三　身份证号：{ID}　住址：双塔村")
+    services.add_attachments(staff["editor"], draft.id, [upload(notice, "低保名单.ofd")])
+
+    with pytest.raises(PersonalDataFound, match=r"低保名单\.ofd") as blocked:
+        services.submit(staff["editor"], draft.id)
+    assert "第 2 页：身份证号 410421********123X" in blocked.value.places[0]
 
 
 def test_a_published_document_refuses_an_attachment_with_personal_data(
