@@ -68,16 +68,18 @@ def test_five_problems_are_shown_at_once_each_linked_from_the_summary(client, or
     assert count() == 0
 
 
-def test_an_application_shows_every_problem_in_its_own_fields(client, orgs):
+def test_an_application_shows_every_problem_in_the_order_of_the_page(client, orgs):
     _, token = form_page(client, "?type=info_request")
     response = client.post("/inquiries/new", data=fields(
-        token, type="info_request", title="", id_number="410421199001011234",
+        token, type="info_request", title="", id_number="410421199001011234", contact_phone="1",
         address="", postal_code="47650", description="", acquisition="mail",
         applicant_kind="citizen", id_type="resident_id", delivery_form="paper"))
     page = response.get_data(as_text=True)
 
     targets = [target for target, _ in _summary_links(page)]
-    assert targets == ["title", "id_number", "address", "postal_code", "description"]
+    # In the page's order: the application's fields come before the contact details.
+    assert targets == ["title", "id_number", "address", "postal_code", "description",
+                       "contact_phone"]
     for target in targets:
         _input_tag(page, target)
     assert 'value="410421199001011234"' in page and 'value="47650"' in page
