@@ -64,6 +64,7 @@ class OverLimit:
 
     @property
     def message(self) -> str:
+        # The wall clock, as the limiter's windows count it (not the frozen case clock).
         until = datetime.fromtimestamp(time.time() + self.retry_after, LOCAL_TZ)
         minutes = max(1, math.ceil(self.retry_after / 60))
         wait = f"{minutes} 分钟" if minutes < 120 else f"{math.ceil(minutes / 60)} 小时"
@@ -124,7 +125,7 @@ def check_submission_limits() -> None:
         return
     if not rule.form:
         raise TooManyRequests(retry_after=retry_after)
-    g.setdefault(_BLOCKED, OverLimit(retry_after))
+    setattr(g, _BLOCKED, OverLimit(retry_after))
 
 
 def _identifiers(config_key: str) -> tuple[str, ...]:
