@@ -116,7 +116,10 @@ class Defaults:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI: str | None = None  # derived from SQLALCHEMY_DATABASE_URI when unset
     RATELIMIT_LOGIN = "10 per minute"
+    # Submissions count by outcome (portal/ratelimit/submissions.py): accepted ones against
+    # their form's limit, refused ones (a field to fix) against the looser refusal limit.
     RATELIMIT_INQUIRY_SUBMIT = "5 per 10 minutes;20 per day"
+    RATELIMIT_SUBMIT_REFUSED = "30 per 10 minutes;200 per day"
     RATELIMIT_TRACK_LOOKUP = "10 per minute;60 per hour"
     RATELIMIT_RESIDENT_ACTION = "10 per minute;50 per day"
     # Residents' comments on draft decisions (征求意见), per client address.
@@ -125,6 +128,7 @@ class Defaults:
     # and Open311 submissions (a hotline system files for many residents from one address).
     RATELIMIT_API_READ = "300 per minute"
     RATELIMIT_OPEN311_SUBMIT = "30 per minute;1000 per day"
+    RATELIMIT_OPEN311_REFUSED = "60 per minute;2000 per day"
 
     # Notifications (portal/notifications): the outbox worker's store for its queue and
     # schedule ("" = SQLite in the instance folder; redis://host:6379/0 for several servers).

@@ -33,6 +33,18 @@ class ValidationError(DomainError):
     status = 400
 
 
+class FieldErrors(ValidationError):
+    """Several fields refused at once, so the person fixes them all in one go.
+
+    `errors` holds one ValidationError per problem, in the order the form shows its
+    fields; the message is their messages, one a line (an API answers each as an entry).
+    """
+
+    def __init__(self, errors: list[ValidationError]):
+        super().__init__("\n".join(error.message for error in errors), field=errors[0].field)
+        self.errors = errors
+
+
 class NotFound(DomainError):
     status = 404
 

@@ -2,9 +2,10 @@
 for invisible characters in every text field (see the decisions in portal/validation.py)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
@@ -29,8 +30,7 @@ class PlainText:
 
     def __call__(self, form, field) -> None:
         value = field.data if isinstance(field.data, str) else ""
-        # The label as the page shows it, without a note such as "（选填）".
-        label = (field.label.text if field.label else field.name).split("（")[0].strip("：: ")
+        label = _plain_label(field)
         if problem := validation.character_problem(value, label=label,
                                                    multiline=self.multiline):
             raise FieldError(problem)
@@ -61,14 +61,36 @@ class ChineseForm(FlaskForm):
 
 def attach_error(form, error) -> None:
     """Show a service's ValidationError next to the field it names (or atop the form),
-    after undoing the refused work and auditing the attempt where that matters."""
+    after undoing the refused work and auditing the attempt where that matters; each of a
+    FieldErrors' problems goes to its own field."""
     note_refusal(error)
     form.refusal_status = error.status
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    show_problems(form, getattr(error, "errors", None) or [error])
+
+
+def show_problems(form, errors) -> None:
+    """Each error beside the field it names — unless WTForms already refused that field,
+    whose message comes first — or atop the form when it names no field shown as one."""
+    for error in errors:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is None or not hasattr(field, "errors") or field.type == "HiddenField":
+            form.form_errors.append(error.message)
+        elif not field.errors:
+            field.errors = [*field.errors, error.message]
+
+
+def hold_over_limit(form) -> bool:
+    """When the client is over its submission limit (`portal.ratelimit.submissions`):
+    keep the form as typed, say atop it when to try again, and make its status 429 (the
+    limiter adds Retry-After). Returns whether it did; the view then shows the form."""
+    from portal.ratelimit.submissions import blocked
+
+    over = blocked()
+    if over is None:
+        return False
+    form.form_errors.append(over.message)
+    form.refusal_status = 429
+    return True
 
 
 def form_status(form) -> int:
@@ -108,12 +130,14 @@ def run_form(form, operation: Callable[[], Any], *, done: str | Callable[[Any], 
     """Run a create or edit form: the twin of `run_action` for pages with fields.
 
     On GET, or a POST whose fields do not validate: `page()` with the form as filled in
-    (200, or 400 with the field errors). On a valid POST: `operation()`; a refusal of a
-    `refused` kind is undone, audited and shown at the field it names, and `page()` comes
-    back with the input kept and the refusal's status. On success: flash `done` (or
-    `done(result)`) and redirect to `next_url(result)`.
+    (200, or 400 with the field errors; 429 when over a submission limit). On a valid
+    POST: `operation()`; a refusal of a `refused` kind is undone, audited and shown at the
+    field it names, and `page()` comes back with the input kept and the refusal's status.
+    On success: flash `done` (or `done(result)`) and redirect to `next_url(result)`.
     """
-    if form.validate_on_submit():
+    if request.method == "POST" and hold_over_limit(form):
+        pass
+    elif form.validate_on_submit():
         try:
             result = operation()
         except refused as error:
@@ -122,3 +146,46 @@ def run_form(form, operation: Callable[[], Any], *, done: str | Callable[[Any], 
             flash(done(result) if callable(done) else done, "success")
             return redirect(next_url(result), code=code)
     return page(), form_status(form)
+
+
+@dataclass(frozen=True)
+class ErrorSummary:
+    """What the summary atop a refused form lists: messages about the whole form (a
+    limit, a stale form), then one entry per field message with the id it links to."""
+
+    form_messages: list[str]
+    field_messages: list[tuple[str, str]]  # (message, id of the input to jump to)
+
+    def __bool__(self) -> bool:
+        return bool(self.form_messages or self.field_messages)
+
+
+def error_summary(form) -> ErrorSummary:
+    """The error summary of `form` (template global, used by the `form_errors` macro).
+
+    Field messages come in the order the page shows the fields (`form.field_order` where
+    the page's order differs from the class's), each linked to the field's input — for
+    radio buttons the first one — and prefixed with the field's name when the message
+    does not say it already ("此字段必填" alone would not tell which field).
+    """
+    if form is None:
+        return ErrorSummary([], [])
+    fields = list(form)
+    order = getattr(form, "field_order", ())
+    fields.sort(key=lambda f: order.index(f.name) if f.name in order else len(order))
+    entries = []
+    for field in fields:
+        if field.type in ("HiddenField", "CSRFTokenField") or not field.errors:
+            continue
+        if isinstance(field.errors, dict):  # a nested form: not used on this site
+            continue
+        target = f"{field.id}-0" if field.type == "RadioField" else field.id
+        label = _plain_label(field)
+        entries += [(message if label in message else f"{label}：{message}", target)
+                    for message in field.errors]
+    return ErrorSummary(list(form.form_errors), entries)
+
+
+def _plain_label(field) -> str:
+    """The label as the page shows it, without a note such as "（选填）"."""
+    return (field.label.text if field.label else field.name).split("（")[0].strip("：: ")

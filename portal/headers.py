@@ -1,8 +1,9 @@
 """HTTP hardening: security headers on every response, cookies marked Secure over TLS,
 and the reverse-proxy settings (ProxyFix, trusted hosts) for a deployment behind nginx.
 
-The pages use no JavaScript and no inline style, so the policy allows scripts from
-nowhere and styles from our own /static only (ASVS 5.0 V3.4; 等保 8.1.4.4).
+The pages use no inline script or style — the one script, static/js/forms.js (focus on a
+refused form's error summary), is a file — so the policy allows scripts and styles from
+our own /static only (ASVS 5.0 V3.4; 等保 8.1.4.4).
 """
 
 from __future__ import annotations

@@ -60,6 +60,9 @@ def register(app: Flask) -> None:
         # corpus in tests/badinput checks no stored script comes back on any page).
         return Markup(value or "")  # nosec B704
 
+    from portal.forms import error_summary
+
+    app.add_template_global(error_summary)  # the summary atop a refused form (_macros.html)
     from portal import assets
 
     assets.init_app(app)  # static_url(): static files under content-hashed URLs

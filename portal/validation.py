@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
-from portal.errors import ValidationError
+from portal.errors import FieldErrors, ValidationError
+
+T = TypeVar("T")
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
@@ -40,6 +44,49 @@ _ALLOWED_CONTROL = {"\n", "\r", "\t"}
 # typed "%E4%BD%A0" in a pasted link stays text.
 UNDECODABLE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+class Problems:
+    """Collects every field's refusal, so a form reports all its problems at once instead
+    of one per submission:
+
+        problems = Problems()
+        title = problems.check(text, data.title, field="title", label="标题", max_length=100)
+        phone = problems.check(validation.phone, data.contact_phone)
+        problems.raise_any()
+
+    `check` returns the check's result, or `default` when it refused (the refusal is kept);
+    `add` keeps a refusal found otherwise. A field refused once keeps its first message.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def check(self, check: Callable[..., T], *args, default: T | None = None,
+              **kwargs) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as error:
+            self.add(error)
+            return default
+
+    def add(self, error: ValidationError) -> None:
+        if isinstance(error, FieldErrors):
+            for each in error.errors:
+                self.add(each)
+        elif error.field is None or error.field not in self.fields:
+            self.errors.append(error)
+
+    @property
+    def fields(self) -> set[str]:
+        return {error.field for error in self.errors if error.field}
+
+    def raise_any(self) -> None:
+        """Raises the one ValidationError found, or FieldErrors for several."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise FieldErrors(self.errors)
 
 
 # The largest id a PostgreSQL `integer` column holds; nine digits always fit below it.

@@ -72,12 +72,25 @@ def _contact(value: str) -> str:
 
 
 def _clean(data: CommentInput) -> CommentInput:
-    return CommentInput(
-        body=validation.text(data.body, field="body", label="意见内容", max_length=MAX_COMMENT,
-                             multiline=True),
-        name=validation.text(data.name, field="name", label="姓名", max_length=50,
-                             required=False),
-        contact=_contact(data.contact))
+    """The comment cleaned, or ValidationError (FieldErrors) naming every field at fault."""
+    found = validation.Problems()
+    clean = CommentInput(
+        body=found.check(validation.text, data.body, field="body", label="意见内容",
+                         max_length=MAX_COMMENT, multiline=True, default=""),
+        name=found.check(validation.text, data.name, field="name", label="姓名",
+                         max_length=50, required=False, default=""),
+        contact=found.check(_contact, data.contact, default=""))
+    found.raise_any()
+    return clean
+
+
+def problems(data: CommentInput) -> list[ValidationError]:
+    """Every problem with the comment as typed (none: an empty list)."""
+    try:
+        _clean(data)
+    except ValidationError as error:
+        return getattr(error, "errors", None) or [error]
+    return []
 
 
 def _existing(key: str) -> ConsultationComment | None:

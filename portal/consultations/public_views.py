@@ -11,9 +11,9 @@ from portal.consultations import participation, queries
 from portal.consultations.forms import CommentForm
 from portal.consultations.models import Adoption
 from portal.errors import Conflict, ValidationError
-from portal.forms import attach_error, form_status
+from portal.forms import attach_error, form_status, hold_over_limit, show_problems
 from portal.inquiries import tracking
-from portal.ratelimit import limit
+from portal.ratelimit.submissions import limit_submissions
 from portal.timeutil import utcnow
 from portal.villages.public_views import public_url
 
@@ -37,18 +37,18 @@ def listing():
 
 
 @bp.route("/<int:consultation_id>", methods=["GET", "POST"])
-@limit("RATELIMIT_CONSULTATION_COMMENT", methods=["POST"])
+@limit_submissions("RATELIMIT_CONSULTATION_COMMENT", "RATELIMIT_SUBMIT_REFUSED")
 def detail(consultation_id: int):
     consultation = queries.get_public(consultation_id)
     form = CommentForm()
     if request.method == "GET":
         form.submission_token.data = tracking.new_submission_token("comment")
+    elif hold_over_limit(form):
+        pass
     elif form.validate_on_submit():
-        data = participation.CommentInput(body=form.body.data or "", name=form.name.data or "",
-                                          contact=form.contact.data or "")
         try:
             check_honeypot(form.website.data)
-            receipt = participation.submit_comment(consultation_id, data,
+            receipt = participation.submit_comment(consultation_id, _comment(form),
                                                    form.submission_token.data or "")
         except (ValidationError, Conflict) as error:
             tracking.renew_if_refused(form, error, "comment")
@@ -58,8 +58,15 @@ def detail(consultation_id: int):
                   else "感谢您的意见！意见经审核后在本页公开。", "success")
             return redirect(url_for(".detail", consultation_id=consultation_id,
                                     _anchor="comments"), code=303)
+    else:  # the fields the form itself refused, and every other problem at once
+        show_problems(form, participation.problems(_comment(form)))
     return render_template("consultations/detail.html", c=consultation, form=form,
                            phase=consultation.phase(), adoptions=Adoption), form_status(form)
+
+
+def _comment(form: CommentForm) -> participation.CommentInput:
+    return participation.CommentInput(body=form.body.data or "", name=form.name.data or "",
+                                      contact=form.contact.data or "")
 
 
 @bp.get("/feed.atom")

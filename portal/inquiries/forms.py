@@ -74,6 +74,14 @@ class InquiryForm(ChineseForm):
     acquisition = RadioField("获取信息的方式", choices=_choices(ACQUISITIONS), default="mail",
                              validate_choice=False)
 
+    # The page's order (the application's fields sit between the content and the contact),
+    # which the error summary atop the form follows.
+    field_order = ("type", "place", "title", "body", "applicant_kind", "organization_type",
+                   "id_type", "id_number", "organization_code", "legal_representative",
+                   "address", "postal_code", "email", "description", "delivery_form",
+                   "acquisition", "contact_name", "contact_phone", "consent_publish",
+                   "notify_channel", "notify_email")
+
 
 class RegistrationForm(InquiryForm):
     """A paper, fax or email application registered by staff (条例第三十一条)."""
@@ -83,6 +91,8 @@ class RegistrationForm(InquiryForm):
                             description="当面提交以提交之日、需签收的邮件以签收之日、平信、传真、"
                                         "电子邮件以双方确认之日为收到申请之日。")
     organization = SelectField("收到申请的机关", coerce=int, validate_choice=False)
+
+    field_order = ("channel", "received_on", "organization", *InquiryForm.field_order)
 
 
 class TrackForm(ChineseForm):

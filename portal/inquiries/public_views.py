@@ -11,7 +11,7 @@ from portal.antispam import check_honeypot
 from portal.attachments.storage import send_stored_file
 from portal.error_pages import note_refusal
 from portal.errors import Conflict, NotFound, ValidationError
-from portal.forms import attach_error, form_status
+from portal.forms import attach_error, form_status, hold_over_limit, show_problems
 from portal.inquiries import queries, reopening, submission, tracking
 from portal.inquiries import replies as reply_files
 from portal.inquiries.forms import (
@@ -26,6 +26,7 @@ from portal.inquiries.models import InquiryType, Rating
 from portal.organizations.services import get_by_slug, towns_with_villages
 from portal.paging import PageRequest
 from portal.ratelimit import limit
+from portal.ratelimit.submissions import limit_submissions
 from portal.transparency.receipts import receipt_leaf
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
@@ -85,13 +86,16 @@ def _organization_or_none(slug: str):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limit("RATELIMIT_INQUIRY_SUBMIT", methods=["POST"])
+@limit_submissions("RATELIMIT_INQUIRY_SUBMIT", "RATELIMIT_SUBMIT_REFUSED")
 def new():
     form = InquiryForm()
     form.place.choices = _place_choices()
     if request.method == "GET":
         form.submission_token.data = tracking.new_submission_token()
         form.type.data = (_inquiry_type(request.args.get("type")) or InquiryType.CONSULT).value
+        form.place.data = _linked_place(form, request.args.get("village"))
+    elif hold_over_limit(form):
+        pass
     elif form.validate_on_submit():
         try:
             check_honeypot(form.website.data)
@@ -101,8 +105,24 @@ def new():
             attach_error(form, error)
         else:
             return render_template("inquiries/receipt.html", receipt=receipt)
+    else:  # the fields the form itself refused, and every other problem at once
+        show_problems(form, submission.problems(_input(form)).errors)
     return render_template("inquiries/new.html", form=form, type_help=TYPE_HELP,
+                           village_arg=_village_arg(form),
                            types=[t for t in InquiryType if t.is_public]), form_status(form)
+
+
+def _linked_place(form: InquiryForm, slug: str | None) -> str:
+    """The village a link from its page names (`?village=<slug>`), when it is one the
+    form offers; anything else leaves the choice to the person."""
+    value = f"village:{slug}"
+    return value if slug and any(choice.value == value for choice in form.place.choices) else ""
+
+
+def _village_arg(form: InquiryForm) -> str | None:
+    """The village chosen so far, kept by the links that switch the form's type."""
+    kind, _, slug = (form.place.data or "").partition(":")
+    return slug if kind == "village" and _linked_place(form, slug) else None
 
 
 @bp.route("/track", methods=["GET", "POST"])

@@ -20,6 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from portal import validation
 from portal.auth.models import Role
 from portal.auth.permissions import require
 from portal.errors import ValidationError
@@ -100,14 +101,21 @@ def register(actor, registration: Registration) -> submission.Receipt:
     """Register an application received in person, by post, fax or email. Requires
     `handler` on the receiving organization. The clock starts from the legal date of
     receipt of the channel. Returns the receipt with the applicant's tracking code.
-    Raises PermissionDenied or ValidationError (nothing saved)."""
+    Raises PermissionDenied, or ValidationError (FieldErrors for several problems;
+    nothing saved)."""
     data = registration.data
     require(actor, Role.HANDLER, data.organization, action="inquiry.register",
             target=data.organization)
-    channel = _channel(registration.channel)
     if data.type is not InquiryType.INFO_REQUEST:
         raise ValidationError("工作人员登记的是政府信息公开申请。", field="type")
-    moment = _receipt_moment(channel, registration.received_on)
+    found = validation.Problems()
+    channel = found.check(_channel, registration.channel)
+    moment = found.check(_receipt_moment, channel, registration.received_on) if channel else None
+    for error in submission.problems(data).errors:
+        if error.field == "place":  # staff pick the receiving body, not a place
+            error.field = "organization"
+        found.add(error)
+    found.raise_any()
     note = (f"收到方式：{channel.label}，以{channel.receipt_rule}"
             f"（{registration.received_on.isoformat()}）为收到申请之日。")
     return submission.receive(data, f"staff:{actor.id}:{secrets.token_hex(16)}",

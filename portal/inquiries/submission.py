@@ -92,52 +92,75 @@ class Receipt:
         return receipt_leaf(self.inquiry)
 
 
-def _validate(data: InquiryInput) -> None:
+def problems(data: InquiryInput) -> validation.Problems:
+    """Every problem with the inquiry as typed, each naming its field, in the order the
+    form shows them; the input is cleaned in place where it passes."""
+    found = validation.Problems()
+    check = found.check
     if not data.type.is_public:
-        raise ValidationError("请选择留言类型。", field="type")
-    data.title = validation.text(data.title, field="title", label="标题", max_length=100)
-    data.body = validation.text(data.body, field="body", label="内容", max_length=MAX_BODY,
-                                multiline=True)
-    data.contact_name = validation.text(data.contact_name, field="contact_name", label="姓名",
-                                        max_length=50, required=not data.contact_optional)
-    data.contact_phone = validation.phone(data.contact_phone,
-                                          required=not data.contact_optional)
+        found.add(ValidationError("请选择留言类型。", field="type"))
+    _check_place(data, found)
+    data.title = check(validation.text, data.title, field="title", label="标题",
+                       max_length=100, default=data.title)
+    data.body = check(validation.text, data.body, field="body", label="内容",
+                      max_length=MAX_BODY, multiline=True, default=data.body)
+    if data.type is InquiryType.INFO_REQUEST:
+        _check_application(data.application or ApplicationInput(), found)
+    data.contact_name = check(validation.text, data.contact_name, field="contact_name",
+                              label="姓名", max_length=50,
+                              required=not data.contact_optional, default=data.contact_name)
+    data.contact_phone = check(validation.phone, data.contact_phone,
+                               required=not data.contact_optional, default=data.contact_phone)
+    data.notify_email = check(notify.check_opt_in, data.notify_channel, data.notify_email,
+                              default=data.notify_email)
+    return found
+
+
+def _validate(data: InquiryInput) -> None:
+    """Raises ValidationError for one problem, FieldErrors for several."""
+    problems(data).raise_any()
+
+
+def _check_place(data: InquiryInput, found: validation.Problems) -> None:
     if data.organization is None or data.organization.kind is not OrgKind.TOWN:
-        raise ValidationError("请选择受理的乡镇。", field="place")
+        found.add(ValidationError("请选择受理的乡镇。", field="place"))
+        return
     if data.village is not None and data.village.parent_id != data.organization.id:
-        raise ValidationError("所选村不属于该乡镇。", field="place")
+        found.add(ValidationError("所选村不属于该乡镇。", field="place"))
     for place in (data.organization, data.village):
         if place is not None and not place.active:
-            raise ValidationError(f"“{place.full_name}”已撤并，不再受理留言，请重新选择所在地。",
-                                  field="place")
-    if data.type is InquiryType.INFO_REQUEST:
-        _validate_application(data.application or ApplicationInput())
-    data.notify_email = notify.check_opt_in(data.notify_channel, data.notify_email)
+            found.add(ValidationError(f"“{place.full_name}”已撤并，不再受理留言，请重新选择所在地。",
+                                      field="place"))
 
 
-def _validate_application(app: ApplicationInput) -> None:
-    validation.choice(app.applicant_kind, APPLICANT_KINDS, field="applicant_kind",
-                      label="申请人类型")
+def _check_application(app: ApplicationInput, found: validation.Problems) -> None:
+    check = found.check
+    check(validation.choice, app.applicant_kind, APPLICANT_KINDS, field="applicant_kind",
+          label="申请人类型")
     if app.applicant_kind == "citizen":
-        validation.choice(app.id_type, ID_TYPES, field="id_type", label="证件类型")
-        app.id_number = validation.id_number(app.id_number)
+        check(validation.choice, app.id_type, ID_TYPES, field="id_type", label="证件类型")
+        app.id_number = check(validation.id_number, app.id_number, default=app.id_number)
         app.organization_type = ""
-    else:
-        validation.choice(app.organization_type, ORGANIZATION_TYPES, field="organization_type",
-                          label="组织类型")
-        app.organization_code = validation.credit_code(app.organization_code)
-        app.legal_representative = validation.text(
-            app.legal_representative, field="legal_representative",
-            label="法定代表人或者主要负责人", max_length=50)
-    app.address = validation.text(app.address, field="address", label="通信地址", max_length=200)
-    app.postal_code = validation.postal_code(app.postal_code)
-    app.description = validation.text(app.description, field="description",
-                                      label="所需政府信息的名称、文号或者特征性描述",
-                                      max_length=2000, multiline=True)
-    validation.choice(app.delivery_form, DELIVERY_FORMS, field="delivery_form",
-                      label="信息的载体形式")
-    validation.choice(app.acquisition, ACQUISITIONS, field="acquisition", label="获取信息的方式")
-    app.email = validation.email(app.email, required=app.acquisition == "email")
+    elif app.applicant_kind in APPLICANT_KINDS:
+        check(validation.choice, app.organization_type, ORGANIZATION_TYPES,
+              field="organization_type", label="组织类型")
+        app.organization_code = check(validation.credit_code, app.organization_code,
+                                      default=app.organization_code)
+        app.legal_representative = check(
+            validation.text, app.legal_representative, field="legal_representative",
+            label="法定代表人或者主要负责人", max_length=50, default=app.legal_representative)
+    app.address = check(validation.text, app.address, field="address", label="通信地址",
+                        max_length=200, default=app.address)
+    app.postal_code = check(validation.postal_code, app.postal_code, default=app.postal_code)
+    app.email = check(validation.email, app.email, required=app.acquisition == "email",
+                      default=app.email)
+    app.description = check(validation.text, app.description, field="description",
+                            label="所需政府信息的名称、文号或者特征性描述",
+                            max_length=2000, multiline=True, default=app.description)
+    check(validation.choice, app.delivery_form, DELIVERY_FORMS, field="delivery_form",
+          label="信息的载体形式")
+    check(validation.choice, app.acquisition, ACQUISITIONS, field="acquisition",
+          label="获取信息的方式")
 
 
 def next_number() -> str:

@@ -3,7 +3,8 @@ services, one service definition, requests (GET and POST), one request and token
 .json or .xml.
 
 These are machine endpoints: CSRF does not apply (clients authenticate POSTs with an
-`api_key`), rate limits do (RATELIMIT_API_READ, RATELIMIT_OPEN311_SUBMIT). Every refusal
+`api_key`), rate limits do (RATELIMIT_API_READ; RATELIMIT_OPEN311_SUBMIT counts accepted requests,
+RATELIMIT_OPEN311_REFUSED refused ones, portal.ratelimit.submissions). Every refusal
 is answered in GeoReport's error format, in the format the URL's extension asks for —
 unknown URLs (404) and methods (405) under /open311/v2/ included; refusals worth it (bad
 keys) are audited. GET answers carry an ETag and answer If-None-Match with 304.
@@ -28,6 +29,7 @@ from portal.inquiries.models import Inquiry, Status
 from portal.open311 import discovery, formats, mapping
 from portal.open311 import services as operations
 from portal.ratelimit import limit
+from portal.ratelimit.submissions import limit_submissions
 from portal.timeutil import utcnow
 from portal.villages.public_views import public_url
 
@@ -196,7 +198,7 @@ def token(response_format: str, token: str):
 
 
 @bp.post(f"/requests.{FMT}")
-@limit("RATELIMIT_OPEN311_SUBMIT")
+@limit_submissions("RATELIMIT_OPEN311_SUBMIT", "RATELIMIT_OPEN311_REFUSED", form=False)
 @georeport
 def create_request(response_format: str):
     receipt = operations.create_request(

@@ -17,6 +17,9 @@ Flask-Limiter itself would count a decorated view only when the view is called, 
 every `before_request` hook, so `limit()` registers the limit with Flask-Limiter but
 leaves the view unwrapped, and `check_view_limits` (registered here) counts it early.
 
+Submission forms count outcomes instead (`portal.ratelimit.submissions`): accepted
+submissions against one limit, refused ones against a looser one.
+
 The client is `request.remote_addr`. Behind nginx that is the proxy's address until
 `PROXY_FIX_HOPS` is set (portal/headers.py), or every client shares one counter.
 """
@@ -53,6 +56,9 @@ def init_app(app: Flask) -> None:
         # After Flask-Limiter's own hook, which would otherwise reset the limits the
         # response headers report.
         app.before_request(check_view_limits)
+        from portal.ratelimit import submissions
+
+        submissions.init_app(app)
 
 
 def limit(config_key: str, *, methods: Sequence[str] | None = None) -> Callable[[F], F]:

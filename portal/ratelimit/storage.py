@@ -47,9 +47,9 @@ _WRITE_OPTION = "portal_ratelimit_write"
 
 _UPSERT = sa.text("""
     INSERT INTO rate_limit_counters (key, count, expires_at)
-    VALUES (:key, :amount, :expires_at)
+    VALUES (:key, :fresh, :expires_at)
     ON CONFLICT (key) DO UPDATE SET
-        count = CASE WHEN rate_limit_counters.expires_at <= :now THEN :amount
+        count = CASE WHEN rate_limit_counters.expires_at <= :now THEN :fresh
                      ELSE rate_limit_counters.count + :amount END,
         expires_at = CASE WHEN rate_limit_counters.expires_at <= :now THEN :expires_at
                           ELSE rate_limit_counters.expires_at END
@@ -110,7 +110,9 @@ class SQLStorage(Storage):
         missing or whose window has ended starts a new window of `expiry` seconds."""
         now = self.clock()
         with self._writer.begin() as conn:
-            count = conn.execute(_UPSERT, {"key": row_key(key), "amount": amount, "now": now,
+            # A count given back (amount -1) after its window ended starts the next at 0.
+            count = conn.execute(_UPSERT, {"key": row_key(key), "amount": amount,
+                                           "fresh": max(amount, 0), "now": now,
                                            "expires_at": now + expiry}).scalar_one()
         if self.purge_one_in and random.randrange(self.purge_one_in) == 0:
             self.purge_expired()

@@ -1,8 +1,9 @@
 """The corpus through one text field of each form, checked the way a person would notice.
 
 - Valid Chinese with astral-plane characters (𠀀, 𪚥) comes back exactly where it is shown.
-- Control characters and bidi overrides are refused with a Chinese message (400), the
-  person's other input is still in the form and nothing is saved; in rich-text bodies they
+- Control characters and bidi overrides are refused with a Chinese message (400) in the
+  summary atop the form, linked to the field (every link finds its field), the person's
+  other input is still in the form and nothing is saved; in rich-text bodies they
   are stripped instead (portal/validation.py records the decision).
 - Bytes that are not UTF-8 are refused the same way; so is text past the field's limit.
 - Script typed into any field never comes back runnable, on staff or public pages.
@@ -14,6 +15,7 @@ reason, so a new form fails `test_every_form_is_covered` until it is added here.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -206,6 +208,19 @@ def _refusal_problem(response, keep: str) -> str | None:
         return "refused without a Chinese message"
     if keep not in html.unescape(page):
         return "the person's other input was lost"
+    return summary_problem(page)
+
+
+def summary_problem(page: str) -> str | None:
+    """The summary atop a refused form (the macro kit's, templates/_macros.html) links
+    each problem to a field on the page. A one-button action on a work-order page has no
+    fields: its refusal is the flashed message atop the page."""
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    if summary is None:
+        return None if 'class="flash flash-error"' in page else "no error summary atop the form"
+    for target in re.findall(r'href="#([^"]+)"', summary.group(0)):
+        if not re.search(rf'<(input|select|textarea)\b[^>]*\bid="{re.escape(target)}"', page):
+            return f"the summary links to #{target}, which is no field on the page"
     return None
 
 

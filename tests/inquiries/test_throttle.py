@@ -37,8 +37,9 @@ def test_fourth_submission_within_ten_minutes_is_refused(client, orgs):
     _, token = form_page(client)  # reading the form stays possible
     response = client.post("/inquiries/new", data=fields(token))
     assert response.status_code == 429
-    assert "请求过于频繁" in response.get_data(as_text=True)
-    assert "Retry-After" in response.headers
+    page = response.get_data(as_text=True)
+    assert "提交次数已达上限" in page and "路灯坏了" in page  # the form, as typed
+    assert int(response.headers["Retry-After"]) > 0
 
 
 def test_guessing_tracking_codes_is_throttled(client, submit):
