@@ -24,11 +24,9 @@ one (editors and reviewers, audited) carries the whole ID number the platform re
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
-from portal import privacy
+from portal import privacy, spreadsheet
 from portal.enforcement.models import (
     DecisionKind,
     DecisionStatus,
@@ -122,16 +120,7 @@ def row(d: EnforcementDecision, *, masked: bool) -> list[str]:
 
 
 def to_csv(decisions: list[EnforcementDecision], kind: DecisionKind, *, masked: bool) -> bytes:
-    """The decisions of `kind` as a UTF-8 CSV (with BOM, so Excel reads the Chinese)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS[kind])
-    for d in decisions:
-        if d.kind is kind:
-            writer.writerow([_safe_cell(value) for value in row(d, masked=masked)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _safe_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """The decisions of `kind` as CSV, written by `portal.spreadsheet` (UTF-8 with BOM, no
+    cell a spreadsheet would run as a formula)."""
+    return spreadsheet.csv_bytes([COLUMNS[kind], *(row(d, masked=masked) for d in decisions
+                                                  if d.kind is kind)])
