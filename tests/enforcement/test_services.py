@@ -99,3 +99,17 @@ def test_the_audit_log_never_keeps_the_party_id_number(record, staff):
         sa.select(AuditEvent).where(AuditEvent.action.like("enforcement.%"))))
     assert "enforcement.create" in [e.action for e in db.session.scalars(sa.select(AuditEvent))]
     assert ID_NUMBER not in logged
+
+
+def test_correcting_the_decision_date_moves_the_deadline_and_is_audited(record, staff,
+                                                                       decision_input):
+    decision = record()
+
+    services.update_decision(staff["editor"], decision.id,
+                             decision_input(decided_on=date(2026, 3, 5)))
+
+    assert decision.publish_due == date(2026, 3, 16)  # Thu → 7 working days, weekend skipped
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "enforcement.edit")).one()
+    assert event.after["before"]["decided_on"] == "2026-03-02"
+    assert event.after["decided_on"] == "2026-03-05"
