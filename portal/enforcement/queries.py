@@ -18,6 +18,7 @@ from portal.enforcement.models import (
 )
 from portal.errors import NotFound
 from portal.extensions import db
+from portal.lifecycle import check
 from portal.organizations.models import Organization
 from portal.timeutil import local_today
 
@@ -26,6 +27,13 @@ def get_body(body_id: int) -> EnforcementBody:
     body = db.session.get(EnforcementBody, body_id)
     if body is None:
         raise NotFound("找不到该执法主体。")
+    return body
+
+
+def get_for_editing(actor, body_id: int) -> EnforcementBody:
+    """A body whose lists the actor keeps. Raises NotFound, PermissionDenied."""
+    body = get_body(body_id)
+    policy.require(actor, "edit", body, audit_action="enforcement.body_edit")
     return body
 
 
@@ -40,6 +48,14 @@ def get_for_staff(actor, decision_id: int) -> EnforcementDecision:
     """A decision the actor may see in the back office. Raises NotFound, PermissionDenied."""
     decision = get_decision(decision_id)
     policy.require(actor, "view", decision, audit_action="enforcement.view")
+    return decision
+
+
+def get_editable_decision(actor, decision_id: int) -> EnforcementDecision:
+    """A decision the actor may correct now. Raises NotFound, PermissionDenied or
+    InvalidTransition (published or revoked)."""
+    decision = get_decision(decision_id)
+    check(actor, decision, "edit")
     return decision
 
 

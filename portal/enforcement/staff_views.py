@@ -49,7 +49,7 @@ def new_body():
 
 
 def _body_page(body_id: int, form, template: str, operation, done: str):
-    body = queries.get_body(body_id)
+    body = queries.get_for_editing(current_user, body_id)
     return run_form(form, lambda: operation(current_user, body_id), done=done,
                     next_url=lambda _: url_for(".listing", _anchor=f"body-{body_id}"),
                     page=lambda: render_template(template, form=form, body=body))
@@ -119,7 +119,7 @@ def new_decision():
 @bp.route("/decisions/<int:decision_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_decision(decision_id: int):
-    decision = queries.get_for_staff(current_user, decision_id)
+    decision = queries.get_editable_decision(current_user, decision_id)
     form = _decision_form(decision)
     return run_form(form, lambda: services.update_decision(current_user, decision_id,
                                                            _input(form)),

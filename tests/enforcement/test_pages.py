@@ -135,3 +135,12 @@ def test_reviewer_publishes_from_the_staff_page(client, login, record, staff):
     assert response.status_code == 303
     assert decision.is_public and decision.published_at is not None
     assert date(2026, 3, 10) == decision.published_on
+
+
+def test_forms_that_would_be_refused_are_not_offered(client, login, record, staff, body):
+    decision = record(publish=True)
+    login(staff["other_editor"])
+    assert client.get(f"/staff/enforcement/bodies/{body.id}/officers/new").status_code == 403
+    client.post("/logout")
+    login(staff["editor"])
+    assert client.get(f"/staff/enforcement/decisions/{decision.id}/edit").status_code == 409
