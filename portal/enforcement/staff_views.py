@@ -4,10 +4,13 @@ reviewers."""
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
+from portal import validation
 from portal.disclosures.queries import editable_organizations
 from portal.enforcement import queries, registry, services
 from portal.enforcement.forms import BodyForm, DecisionForm, MatterForm, OfficerForm, ReasonForm
@@ -35,10 +38,10 @@ def new_body():
                                  for o in editable_organizations(current_user)]
 
     def create():
-        try:
-            organization = get_organization(form.organization.data or 0)
-        except NotFound:
-            organization = None
+        organization = None
+        if validation.is_number(str(form.organization.data or "")):
+            with contextlib.suppress(NotFound):
+                organization = get_organization(form.organization.data)
         return registry.create_body(current_user, registry.BodyInput(
             organization=organization, name=form.name.data or "", kind=form.kind.data or "",
             duties=form.duties.data or "", contact=form.contact.data or ""))
@@ -90,10 +93,10 @@ def _decision_form(decision=None) -> DecisionForm:
 
 
 def _input(form: DecisionForm) -> DecisionInput:
-    try:
-        body = queries.get_body(form.body.data) if form.body.data else None
-    except NotFound:
-        body = None
+    body = None
+    if validation.is_number(str(form.body.data or "")):  # a number an id column can hold
+        with contextlib.suppress(NotFound):
+            body = queries.get_body(form.body.data)
     return DecisionInput(
         body=body, kind=form.kind.data or "", document_number=form.document_number.data or "",
         title=form.title.data or "", party_kind=form.party_kind.data or "",

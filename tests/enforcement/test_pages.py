@@ -144,3 +144,13 @@ def test_forms_that_would_be_refused_are_not_offered(client, login, record, staf
     client.post("/logout")
     login(staff["editor"])
     assert client.get(f"/staff/enforcement/decisions/{decision.id}/edit").status_code == 409
+
+
+def test_a_unit_or_body_number_past_any_id_is_refused_with_a_message(client, login, body,
+                                                                    staff):
+    login(staff["editor"])
+    for url, field in (("/staff/enforcement/decisions/new", "body"),
+                       ("/staff/enforcement/bodies/new", "organization")):
+        response = client.post(url, data={field: "9" * 30, "kind": "penalty", "name": "某"})
+        assert response.status_code == 400
+        assert "请选择" in response.get_data(as_text=True)
