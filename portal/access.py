@@ -222,6 +222,30 @@ ROUTE_POLICY.update({
 # --- end 征求意见、执行公开、公开目录 -------------------------------------------------------
 
 
+# --- 行政执法公示 (portal/enforcement) --------------------------------------------------
+# Residents read the registers and the published decisions (masked CSV too); editors keep
+# the registers and record decisions; reviewers publish and revoke; inspectors and admins
+# read the back office; the credit platform's unmasked CSV is for editors and reviewers.
+# The services check the organization and never on one's own decision.
+ROUTE_POLICY.update({
+    "enforcement.index": PUBLIC,
+    "enforcement.decisions": PUBLIC,
+    "enforcement.decision": PUBLIC,
+    "enforcement.decisions_csv": PUBLIC,
+    "staff_enforcement.listing": STAFF_VIEW,
+    "staff_enforcement.show": STAFF_VIEW,
+    "staff_enforcement.new_body": EDITORS,
+    "staff_enforcement.new_officer": EDITORS,
+    "staff_enforcement.new_matter": EDITORS,
+    "staff_enforcement.new_decision": EDITORS,
+    "staff_enforcement.edit_decision": EDITORS,
+    "staff_enforcement.publish": REVIEWERS,
+    "staff_enforcement.revoke": REVIEWERS,
+    "staff_enforcement.export": PUBLISHERS,
+})
+# --- end 行政执法公示 ------------------------------------------------------------------------
+
+
 # --- search, feeds and sitemap, JSON API, Open311 ------------------------------
 # Machine endpoints are public; Open311 POSTs authenticate with an API key in the view.
 ROUTE_POLICY.update({

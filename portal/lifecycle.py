@@ -222,6 +222,7 @@ TABLES = (
     "portal.inspection.lifecycle",
     "portal.consultations.lifecycle",
     "portal.execution.lifecycle",
+    "portal.enforcement.lifecycle",
 )
 
 

@@ -91,7 +91,22 @@ def _civic_samples(orgs, author, reviewer) -> dict:
     milestone = progress.add_milestone(author, task.id, "矩阵节点", today)
     entry_id = db.session.scalar(db.select(CatalogueEntry.id).limit(1))
     return {"consultation_id": consultation.id, "comment_id": comment.id, "task_id": task.id,
-            "milestone_id": milestone.id, "entry_id": entry_id}
+            "milestone_id": milestone.id, "entry_id": entry_id,
+            **_enforcement_samples(orgs, author, today)}
+
+
+def _enforcement_samples(orgs, author, today) -> dict:
+    """A body and a decision awaiting publication, recorded by the sample author."""
+    from portal.enforcement import registry
+    from portal.enforcement import services as enforcement
+
+    body = registry.create_body(author, registry.BodyInput(
+        organization=orgs["town"], name="矩阵执法主体", kind="statutory"))
+    decision = enforcement.create_decision(author, enforcement.DecisionInput(
+        body=body, kind="penalty", document_number="矩阵罚〔2026〕1号", title="处罚决定书",
+        party_kind="legal", party_name="矩阵公司", party_code="91411421MA45ABCD1X",
+        basis="依据", content="罚款", decided_on=today))
+    return {"body_id": body.id, "decision_id": decision.id}
 
 
 def _published_village_notice(orgs, make_user):
@@ -138,6 +153,8 @@ def _url_values(rule, world) -> dict:
                "service_code": "consult", "unknown": "no-such-resource.json",
                "user_id": world["user_id"], "org_id": world["org_id"],
                "grant_id": world["grant_id"],
+               "body_id": world["body_id"], "decision_id": world["decision_id"],
+               "kind": "penalty",
                # notifications: an unknown stop link, a message id
                "token": "no-such-stop-link", "notification_id": 1,
                "kind_key": "assigned", "channel": "email"}

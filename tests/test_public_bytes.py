@@ -33,7 +33,7 @@ PHONE = "13812345678"
 RESIDENT = "王大爷"
 SECRETS = (ID, CARD, PHONE, "13900001111", RESIDENT, "3组15号")
 SEEDS = ("/", "/disclosures/", "/villages/", "/inquiries/replies", "/consultations/",
-         "/catalogue/", "/execution/", "/feeds/", "/sitemap.xml", "/api/v1/",
+         "/catalogue/", "/execution/", "/enforcement/", "/feeds/", "/sitemap.xml", "/api/v1/",
          "/open311/v2/requests.json", "/open311/v2/requests.xml", "/open311/v2/services.json",
          "/search?q=低保", f"/search?q={RESIDENT}", "/search?q=路灯", "/api/v1/replies",
          "/api/v1/village-notices", "/api/v1/disclosures")
@@ -42,8 +42,23 @@ LINK = re.compile(r'(?:href|src)="([^"#]+)"|(https?://localhost[^\s"<>\']+)')
 MAX_URLS = 600
 
 
+def _penalty_on_the_resident(staff, orgs) -> None:
+    """A published 行政处罚 on a natural person, with their ID, phone and house in its text."""
+    from portal.enforcement import registry, services
+
+    body = registry.create_body(staff["editor"], registry.BodyInput(
+        organization=orgs["town"], name="双塔镇综合行政执法", kind="statutory"))
+    decision = services.create_decision(staff["editor"], services.DecisionInput(
+        body=body, kind="penalty", document_number="双塔综执罚〔2026〕7号",
+        title="行政处罚决定书", party_kind="natural", party_name=RESIDENT, party_code=ID,
+        facts=f"{RESIDENT}（身份证 {ID}，电话 13900001111，住双塔村3组15号）焚烧秸秆。",
+        basis="《大气污染防治法》第一百一十九条", content=f"对{RESIDENT}罚款 500 元。",
+        fine_amount="0.05", decided_on=date(2026, 11, 2)))
+    services.publish_decision(staff["reviewer"], decision.id)
+
+
 @pytest.fixture
-def town_with_personal_data(publish, post_notice, answer):  # noqa: F811
+def town_with_personal_data(publish, post_notice, answer, people, orgs):  # noqa: F811
     statement = xlsx_bytes([
         ["双塔村低保金发放明细"],
         ["日期", "摘要", "户主", "身份证号", "银行卡号", "联系电话", "收入", "支出"],
@@ -57,6 +72,7 @@ def town_with_personal_data(publish, post_notice, answer):  # noqa: F811
     answer(f"我是{RESIDENT}，路灯坏了", f"我叫{RESIDENT}，住双塔村3组15号，电话 13900001111，"
            f"身份证 {ID}。村东头的路灯坏了。",
            f"{RESIDENT}您好：路灯已于本周修复。如有问题请联系村委会 {PHONE}。")
+    _penalty_on_the_resident(people, orgs)
 
 
 def _text_of(response) -> str:
@@ -105,6 +121,7 @@ def test_no_public_byte_carries_personal_data(client, town_with_personal_data):
     fetched = crawl(client)
     assert len(fetched) > 60
     assert any("/finance.xlsx" in url for url in fetched)  # the regenerated table was read
+    assert any(url.endswith("/penalty.csv") and "王某" in text for url, text in fetched.items())
     assert any("/replies" in url and "路灯已于本周修复" in text for url, text in fetched.items())
     leaks = {url: [f.label + " " + f.text for f in scan(text)]
              + [secret for secret in SECRETS if secret in _without_own_query(url, text)]

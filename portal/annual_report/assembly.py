@@ -20,6 +20,7 @@ from portal.annual_report.carryover import carry
 from portal.annual_report.fees import FeeFigures, count_fees
 from portal.annual_report.figures import (
     NARRATIVE_SECTIONS,
+    REGISTER_FIELDS,
     AppealTable,
     ApplicationTable,
     BalanceCheck,
@@ -78,6 +79,11 @@ class Report:
     counted_at: datetime | None = None  # when the figures shown were counted
     fees: FeeFigures | None = None  # None: frozen before fees were part of the snapshot
     attestation: Attestation | None = None  # frozen reports: the 定稿 in the public log
+    registered: dict[str, int] | None = None  # table 二 counted from the enforcement registers
+    overrides: dict[str, int] | None = None  # register-filled figures typed in instead
+
+    def overridden(self, key: str) -> bool:
+        return key in (self.overrides or {})
 
     @property
     def title(self) -> str:
@@ -157,17 +163,33 @@ def _next_day(now):
     return next_local_midnight(now)
 
 
+def registered_figures(org: Organization, year: int) -> dict[str, int]:
+    """Table 二's 行政许可、行政处罚、行政强制 counts from the enforcement registers (not
+    cached: the registers do not bump the work-order version the count's cache follows)."""
+    from portal.enforcement.models import DecisionKind
+    from portal.enforcement.queries import decision_counts
+
+    counts = decision_counts(org, date(year, 1, 1), date(year + 1, 1, 1))
+    kinds = (DecisionKind.LICENSING, DecisionKind.PENALTY, DecisionKind.COERCION)
+    return {key: counts[kind] for key, kind in zip(REGISTER_FIELDS, kinds, strict=True)}
+
+
 def assemble(org: Organization, year: int) -> Report:
     """The report: frozen figures when it is frozen, else today's count."""
     stored = queries.stored_report(org, year)
     deadline, deadline_rule = report_deadline(org, year)
     now = count(org, year)
+    registered = registered_figures(org, year)
     common = dict(organization=org, year=year, deadline=deadline, deadline_rule=deadline_rule,
-                  today=local_today(), generated_at=utcnow(), stored=stored)
+                  today=local_today(), generated_at=utcnow(), stored=stored,
+                  registered=registered)
     if stored is not None and stored.is_frozen:
         return _frozen_report(stored, now, common)
+    figures = stored.figures if stored else None
     return Report(narrative={key: getattr(stored, key, "") or "" for key in NARRATIVE_SECTIONS},
-                  manual=manual_figures(stored.figures if stored else None),
+                  manual=manual_figures(figures, registered),
+                  overrides={key: (figures or {})[key] for key in REGISTER_FIELDS
+                             if key in (figures or {})},
                   applications=now.applications, check=now.check, appeals=now.appeals,
                   carried_in_from=now.carried_in_from, missed=now.missed,
                   counted_at=common["generated_at"], fees=now.fees, **common)
@@ -177,6 +199,7 @@ def _frozen_report(stored: AnnualReport, now: Count, common: dict) -> Report:
     snap = stored.frozen
     applications, appeals = frozen.applications_from(snap), frozen.appeals_from(snap)
     return Report(narrative=dict(snap["narrative"]), manual=manual_figures(snap["manual"]),
+                  overrides=dict(snap.get("overrides") or {}),
                   applications=applications, check=check_balance(applications),
                   appeals=appeals, carried_in_from=snap["carried_in_from"],
                   missed=tuple(snap["missed"]),

@@ -31,7 +31,8 @@ from portal.timeutil import format_local
 if TYPE_CHECKING:
     from portal.annual_report.assembly import Report
 
-MANUAL_NOTE = "（本表数据由本机关手工填报）"
+MANUAL_NOTE = ("（本表数据由本机关填报；行政许可、行政处罚、行政强制的决定数量取自"
+               "行政执法公示登记，人工修正的注明）")
 APPEAL_GROUPS = (("行政复议", (AppealKind.REVIEW,)),
                  ("行政诉讼", (AppealKind.LITIGATION_DIRECT, AppealKind.LITIGATION_AFTER_REVIEW)))
 APPEAL_SUBHEADINGS = {AppealKind.LITIGATION_DIRECT: "未经复议直接起诉",
@@ -95,7 +96,9 @@ def csv_rows(report: Report) -> list[list]:
     rows: list[list] = [["表", "项目", "列", "数值"], ["", "报告状态", "", state_line(report)]]
     for block in PROACTIVE_BLOCKS:
         for label, keys in block.rows:
-            rows += [["二", f"{block.provision}·{label}", heading, report.manual[key]]
+            rows += [["二", f"{block.provision}·{label}",
+                      heading + ("（人工修正）" if report.overridden(key) else ""),
+                      report.manual[key]]
                      for key, heading in zip(keys, block.headings, strict=True)]
     for laid in application_layout():
         spec = laid.spec
@@ -181,7 +184,7 @@ def _proactive(out: _Sheet, report: Report) -> None:
             out.cell(r + 1, 2 + i, heading, to=(r + 1, 4) if single else None, head=True)
         r += 2
         for label, keys in block.rows:
-            out.cell(r, 1, label)
+            out.cell(r, 1, label + ("（人工修正）" if any(map(report.overridden, keys)) else ""))
             for i, key in enumerate(keys):
                 out.cell(r, 2 + i, report.manual[key], to=(r, 4) if single else None)
             r += 1

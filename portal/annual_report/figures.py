@@ -352,6 +352,10 @@ PROACTIVE_BLOCKS = (
                    (("行政事业性收费", ("fee_amount",)),)),
 )
 AMOUNT_FIELDS = frozenset({"fee_amount"})
+# Filled from the 行政执法公示 registers (`portal.enforcement`): the decisions of the year,
+# revoked ones excepted. A figure typed in overrides the register's count and is kept (and
+# audited) as typed; a blank field goes back to the count.
+REGISTER_FIELDS = ("licensing_decisions", "penalty_decisions", "enforcement_decisions")
 MANUAL_FIELDS: dict[str, str] = {
     key: f"{label}·{heading}"
     for block in PROACTIVE_BLOCKS for label, keys in block.rows
@@ -388,20 +392,26 @@ def _clean_amount(key: str, text: str) -> str:
 
 def clean_manual_figures(values: Mapping[str, str | None]) -> dict[str, int | str]:
     """Table 二 as entered: counts as ints, the fee amount as a decimal string (万元). A blank
-    field is 0. Raises ValidationError naming the first bad field."""
+    field is 0, except a register-filled one, which is left out (no override). Raises
+    ValidationError naming the first bad field."""
     cleaned: dict[str, int | str] = {}
     for key in MANUAL_FIELDS:
-        text = (values.get(key) or "").strip() or "0"
+        text = (values.get(key) or "").strip()
+        if not text and key in REGISTER_FIELDS:
+            continue
+        text = text or "0"
         cleaned[key] = _clean_amount(key, text) if key in AMOUNT_FIELDS \
             else _clean_count(key, text)
     return cleaned
 
 
-def manual_figures(stored: Mapping | None) -> dict[str, int | Decimal]:
-    """The stored figures with every field present (0 when never entered)."""
-    stored = stored or {}
+def manual_figures(stored: Mapping | None,
+                   registered: Mapping[str, int] | None = None) -> dict[str, int | Decimal]:
+    """Table 二 with every field present: the stored figure, else (register-filled fields)
+    the register's count, else 0."""
+    stored, registered = stored or {}, registered or {}
     return {key: Decimal(str(stored.get(key, 0))) if key in AMOUNT_FIELDS
-            else int(stored.get(key, 0)) for key in MANUAL_FIELDS}
+            else int(stored.get(key, registered.get(key, 0))) for key in MANUAL_FIELDS}
 
 
 # --- deadline ---------------------------------------------------------------------------------

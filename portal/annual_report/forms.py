@@ -8,7 +8,12 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
-from portal.annual_report.figures import AMOUNT_FIELDS, MANUAL_FIELDS, NARRATIVE_SECTIONS
+from portal.annual_report.figures import (
+    AMOUNT_FIELDS,
+    MANUAL_FIELDS,
+    NARRATIVE_SECTIONS,
+    REGISTER_FIELDS,
+)
 from portal.annual_report.models import AppealKind, AppealResult
 from portal.forms import ChineseForm
 
@@ -29,7 +34,8 @@ for _key, _label in NARRATIVE_SECTIONS.items():
                                             render_kw={"rows": 8}))
 for _key, _label in MANUAL_FIELDS.items():
     setattr(ReportForm, _key, StringField(
-        _label, default="0",
+        _label, default="" if _key in REGISTER_FIELDS else "0",
+        description="留空按行政执法公示登记数" if _key in REGISTER_FIELDS else "",
         render_kw={"inputmode": "decimal" if _key in AMOUNT_FIELDS else "numeric",
                    "class": "input-short"}))
 

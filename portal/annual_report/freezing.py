@@ -75,7 +75,8 @@ def finalize(actor, year: int | str, slug: str | None = None) -> AnnualReport:
         db.session.add(record)
     now = utcnow()
     snapshot = frozen.snapshot_of(
-        narrative=report.narrative, manual=dict(record.figures or {}),
+        narrative=report.narrative, manual={**report.registered, **(record.figures or {})},
+        overrides=report.overrides,
         applications=report.applications, appeals=report.appeals,
         check=report.check.summary, counted_at=now,
         carried_in_from=report.carried_in_from, missed=report.missed,

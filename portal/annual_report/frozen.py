@@ -7,7 +7,8 @@ Format 1, one object:
      "carried_in_from": 2025 | null,                     # the frozen year 二 was taken from
      "missed": ["2026-000031", …],     # received in that year, not counted by it: 本年新收
      "narrative": {"overview": …, "problems": …, "other_matters": …},
-     "manual": {"rules_issued": 0, …, "fee_amount": "0.35"},      # table 二 as entered
+     "manual": {"rules_issued": 0, …, "fee_amount": "0.35"},      # table 二 as filed
+     "overrides": {"penalty_decisions": 31},   # figures typed over the registers' counts
      "applications": {                                             # table 三
         "counts": {"new": {"citizen": 5, …, "total": 25}, …},    # every row, totals too
         "ledger": [["2026-000012", "citizen", "new", "grant"], …]},
@@ -45,7 +46,7 @@ FORMAT = 1
 def snapshot_of(*, narrative: dict[str, str], manual: dict, applications: ApplicationTable,
                 appeals: AppealTable, check: str, counted_at: datetime,
                 carried_in_from: int | None, missed: tuple[str, ...],
-                fees: dict | None = None) -> dict:
+                fees: dict | None = None, overrides: dict | None = None) -> dict:
     """The JSON object 定稿 stores (format above)."""
     return {
         "format": FORMAT,
@@ -54,6 +55,7 @@ def snapshot_of(*, narrative: dict[str, str], manual: dict, applications: Applic
         "missed": list(missed),
         "narrative": dict(narrative),
         "manual": dict(manual),
+        "overrides": dict(overrides or {}),
         "applications": {
             "counts": applications.counts,
             "ledger": [[p.number, p.column, p.intake, p.settle]

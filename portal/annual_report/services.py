@@ -27,6 +27,7 @@ from portal.annual_report.figures import (
     FIRST_YEAR,
     MANUAL_FIELDS,
     NARRATIVE_SECTIONS,
+    REGISTER_FIELDS,
     clean_manual_figures,
 )
 from portal.annual_report.models import AnnualReport
@@ -122,8 +123,12 @@ def get_report(actor, year: int | str, slug: str | None = None) -> Report:
 
 
 def form_data(report: Report) -> dict:
-    """The edit form's initial values: the narrative and the figures as entered."""
-    return {**report.narrative, **{key: str(value) for key, value in report.manual.items()}}
+    """The edit form's initial values: the narrative and the figures as entered (a
+    register-filled figure is blank unless it was typed over)."""
+    overrides = report.overrides or {}
+    return {**report.narrative, **{
+        key: (str(overrides[key]) if key in overrides else "") if key in REGISTER_FIELDS
+        else str(value) for key, value in report.manual.items()}}
 
 
 # --- editing ----------------------------------------------------------------------------------
@@ -131,7 +136,8 @@ def form_data(report: Report) -> dict:
 def _snapshot(record: AnnualReport) -> dict:
     stored = record.figures or {}
     return {**{key: getattr(record, key) or "" for key in NARRATIVE_FIELDS},
-            **{key: stored.get(key, 0) for key in MANUAL_FIELDS}}
+            **{key: stored.get(key, None if key in REGISTER_FIELDS else 0)
+               for key in MANUAL_FIELDS}}
 
 
 def save_report(actor, year: int | str, slug: str | None,

@@ -14,6 +14,8 @@ from portal.consultations.lifecycle import CONSULTATION
 from portal.consultations.models import Consultation
 from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
+from portal.enforcement.lifecycle import ENFORCEMENT_DECISION
+from portal.enforcement.models import EnforcementBody, EnforcementDecision
 from portal.execution.lifecycle import EXECUTION_TASK
 from portal.execution.models import ExecutionTask
 from portal.inquiries.lifecycle import INQUIRY
@@ -46,6 +48,8 @@ scope(VillageNotice, lambda: VillageNotice.village_id, VILLAGE_STAFF)
 scope(Inquiry, lambda: Inquiry.organization_id, INQUIRY_STAFF)
 scope(Consultation, lambda: Consultation.organization_id, STAFF_VIEW)
 scope(ExecutionTask, lambda: ExecutionTask.organization_id, STAFF_VIEW)
+scope(EnforcementDecision, lambda: EnforcementDecision.organization_id, STAFF_VIEW)
+scope(EnforcementBody, lambda: EnforcementBody.organization_id, STAFF_VIEW)
 scope(SupervisionNotice, lambda: SupervisionNotice.organization_id, (R.INSPECTOR, R.ADMIN))
 
 
@@ -62,6 +66,10 @@ for _kind, _action, _roles in (
         ("consultations", "view", STAFF_VIEW),
         ("execution_task", "create", (R.EDITOR,)),
         ("execution_tasks", "view", STAFF_VIEW),
+        ("enforcement", "view", STAFF_VIEW),
+        ("enforcement_register", "create", (R.EDITOR,)),
+        ("enforcement_decision", "create", (R.EDITOR,)),
+        ("enforcement_decisions", "export", (R.EDITOR, R.REVIEWER)),
         ("village_notice", "create", (R.VILLAGE_CLERK,)),
         ("village_notices", "view", VILLAGE_STAFF),
         ("inquiries", "view", INQUIRY_STAFF),
@@ -283,6 +291,43 @@ def publish_task(actor: Actor, t: ExecutionTask):
 
 
 rule(ExecutionTask, "withdraw", when=EXECUTION_TASK.offered("withdraw"))(publish_task)
+
+
+# --- 行政执法公示 (portal/enforcement) ------------------------------------------------
+
+OWN_DECISION = "不能公示自己录入的执法决定（先审后发，须由他人审核）。"
+
+
+@rule(EnforcementBody, "view")
+def view_body(actor: Actor, b: EnforcementBody):
+    return holds(actor, STAFF_VIEW, b.organization)
+
+
+@rule(EnforcementBody, "edit")  # add officers and matters to its lists
+def edit_body(actor: Actor, b: EnforcementBody):
+    return holds(actor, R.EDITOR, b.organization)
+
+
+@rule(EnforcementDecision, "view")
+def view_decision(actor: Actor, d: EnforcementDecision):
+    return holds(actor, STAFF_VIEW, d.organization)
+
+
+@rule(EnforcementDecision, "edit", when=ENFORCEMENT_DECISION.offered("edit"))
+def edit_decision(actor: Actor, d: EnforcementDecision):
+    return holds(actor, R.EDITOR, d.organization)
+
+
+@rule(EnforcementDecision, "publish", when=ENFORCEMENT_DECISION.offered("publish"))
+def publish_decision(actor: Actor, d: EnforcementDecision):
+    """A reviewer of its organization, never on a decision they recorded."""
+    return holds(actor, R.REVIEWER, d.organization) or \
+        refuse_unless(not actor.is_author(d.author_id), OWN_DECISION)
+
+
+@rule(EnforcementDecision, "revoke", when=ENFORCEMENT_DECISION.offered("revoke"))
+def revoke_decision(actor: Actor, d: EnforcementDecision):
+    return holds(actor, R.REVIEWER, d.organization)
 
 
 # --- notifications -------------------------------------------------------------------

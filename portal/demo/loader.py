@@ -233,6 +233,7 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     _inquiries(users, orgs)
     _village_notices(users, orgs)
     _consultation_and_execution(users, orgs)
+    _enforcement(users, orgs)
     _transparency_head()
     return printed
 
@@ -276,6 +277,62 @@ def _consultation_and_execution(users, orgs) -> None:
     progress.add_update(editor, task.id, progress.UpdateInput(
         note="已完成 3 个村公开栏的更新。", progress="60"))
     execution.publish_task(reviewer, task.id)
+
+
+def _enforcement(users, orgs) -> None:
+    """行政执法公示: the town's enforcing body with two certified officers and four matters;
+    a licence and a penalty published in time, one published late (it shows on the
+    inspector's page), one revoked, and one awaiting the reviewer."""
+    from datetime import timedelta
+
+    from portal.enforcement import registry
+    from portal.enforcement import services as enforcement
+
+    editor, reviewer = users["editor"], users["reviewer"]
+    today = local_today()
+    body = registry.create_body(editor, registry.BodyInput(
+        organization=orgs["town"], name="民权县双塔镇人民政府（综合行政执法）", kind="statutory",
+        duties="依法集中行使本镇区域内自然资源、农业农村、生态环境、村镇建设等领域的"
+               "行政处罚权以及与之相关的行政检查、行政强制措施权。",
+        contact="双塔镇人民政府便民服务中心，0370-8123456"))
+    for name, number in (("刘建华", "41142100226"), ("陈卫东", "41142100227")):
+        registry.add_officer(editor, body.id, registry.OfficerInput(
+            name=name, certificate_number=number, field="综合行政执法",
+            valid_until=date(today.year + 2, 12, 31)))
+    for kind, name, basis in (
+            ("penalty", "对未经批准非法占用土地建住宅的处罚",
+             "《中华人民共和国土地管理法》第七十八条"),
+            ("penalty", "对露天焚烧秸秆的处罚", "《中华人民共和国大气污染防治法》第一百一十九条"),
+            ("licensing", "乡村建设规划许可", "《中华人民共和国城乡规划法》第四十一条"),
+            ("coercion", "查封、扣押违法建设施工工具", "《中华人民共和国行政强制法》第九条")):
+        registry.add_matter(editor, body.id, registry.MatterInput(kind=kind, name=name,
+                                                                  basis=basis))
+
+    def decide(days_ago, number, publish=True, **fields):
+        data = dict(body=body, kind="penalty", title="行政处罚决定书",
+                    basis="《中华人民共和国大气污染防治法》第一百一十九条第一款",
+                    content="罚款人民币五百元。", fine_amount="0.05", party_kind="natural",
+                    party_name="王某某", party_code="41142119700101001X",
+                    facts="在村东耕地露天焚烧秸秆。")
+        data.update(fields)
+        decision = enforcement.create_decision(editor, enforcement.DecisionInput(
+            document_number=number, decided_on=today - timedelta(days=days_ago), **data))
+        if publish:
+            enforcement.publish_decision(reviewer, decision.id)
+        return decision
+
+    decide(3, "双塔综执许〔2026〕1号", kind="licensing", title="乡村建设规划许可证",
+           party_name="民权县双塔镇某某种植专业合作社", party_kind="legal",
+           party_code="93411421MA45ABCD1X", legal_representative="李某", fine_amount="",
+           facts="", basis="《中华人民共和国城乡规划法》第四十一条",
+           content="准予在双塔村建设农业生产管理用房一处，建筑面积 180 平方米。")
+    decide(2, "双塔综执罚〔2026〕1号", party_name="王建国")
+    decide(20, "双塔综执罚〔2026〕2号", party_name="赵小平", party_code="411421198502150015")
+    revoked = decide(10, "双塔综执罚〔2026〕3号", party_name="孙二", fine_amount="0.1",
+                     party_code="411421199003070015")
+    enforcement.revoke_decision(reviewer, revoked.id, "经民权县人民政府行政复议决定撤销。")
+    decide(1, "双塔综执罚〔2026〕4号", publish=False, party_name="周某",
+           party_code="411421197811230022")
 
 
 FINANCE_CSV = """双塔村2026年10月财务收支明细

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from portal import validation
 from portal.attachments.storage import download_response
 from portal.audit.services import head_hash, verify_chain
+from portal.enforcement.queries import late_decisions
 from portal.error_pages import note_refusal
 from portal.errors import ValidationError
 from portal.forms import ChineseForm
@@ -43,6 +44,7 @@ def index():
         "inspection/index.html", year=year, board=board, groupings=dashboard.GROUPINGS,
         chart=rate_bars(months, f"{year}年按月答复按时率"),
         late=lists.late_disclosures(paths, year), lapses=lists.village_lapses(paths),
+        late_decisions=late_decisions(paths, year),
         notices=supervision.notices_in(paths, year), today=local_today(),
         default_due=supervision.default_answer_due())
 

@@ -12,6 +12,9 @@ and a record that moves (resubmitted, re-dated) gets reminders of its own. In Be
 - 审核: anything waiting for a decision longer than 2 working days (drafts, revisions,
   village sign-off and approval, extension requests), from 08:00, to those who decide;
 - 征求意见: from 08:00 on the day before the window closes, to the consultation's author;
+- 行政执法公示 (国办发〔2018〕118号): a decision not yet published when two working days or
+  fewer remain before its 7th working day (or past it), from 08:00, to the reviewers who
+  may publish it (never its author);
 - 村务公开 (村民委员会组织法 第三十条): a scheduled posting due within 3 days, to the
   village's clerks; one missed in the past week, to the clerks and the town's reviewers.
 """
@@ -72,6 +75,7 @@ def sweep(now: datetime | None = None) -> None:
     reviews_waiting(now)
     consultations_closing(now)
     postings_due(now)
+    enforcement_due(now)
 
 
 def opinion_milestones(now: datetime) -> None:
@@ -231,3 +235,21 @@ def postings_due(now: datetime) -> None:
             reviewers = covering(Role.REVIEWER, lapse.village)
             tell_staff("posting_missed", clerks + [u for u in reviewers if u not in clerks],
                        data=data, key=key.format(kind="posting_missed"))
+
+
+def enforcement_due(now: datetime) -> None:
+    """Decisions awaiting 事后公示 whose 7-working-day window is closing or closed."""
+    from portal.enforcement.models import DecisionStatus, EnforcementDecision
+
+    today = to_local(now).date()
+    for d in db.session.scalars(select(EnforcementDecision).where(
+            EnforcementDecision.status == DecisionStatus.DRAFT)):
+        if working_days_between(today, d.publish_due) > REVIEW_AFTER_WORKING_DAYS:
+            continue
+        users = [u for u in covering(Role.REVIEWER, d.organization) if u.id != d.author_id]
+        tell_staff("enforcement_publish_due", users,
+                   key=f"enforcement_publish_due:x{d.id}:{d.publish_due.isoformat()}",
+                   data={"title": f"{d.document_number} {d.title}",
+                         "organization": d.organization.name,
+                         "due": d.publish_due.isoformat(),
+                         "url": f"{_site()}/staff/enforcement/decisions/{d.id}"})

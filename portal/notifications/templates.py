@@ -68,6 +68,11 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     Kind("posting_missed", "村务按期公开已逾期", "staff", DATED, "【村务公开逾期】{organization}",
          "{organization}的“{title}”应于 {due} 前公开，至今未公开：{url}",
          "{organization}村务公开{title}已逾期（应于{due}前）。"),
+    Kind("enforcement_publish_due", "执法决定公示即将到期", "staff", DATED,
+         "【执法决定待公示】{title}",
+         "{organization}的执法决定“{title}”应于 {due} 前公示（决定之日起 7 个工作日），"
+         "尚未公示：{url}",
+         "执法决定{title}应于{due}前公示。"),
     Kind("consultation_closing", "征求意见即将截止", "staff", DATED,
          "【征求意见临近截止】{title}",
          "《{title}》征求意见将于 {due} 截止，请准备汇总意见和采纳情况：{url}",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from portal.auth import policy
 from portal.auth.models import Role, User
 from portal.disclosures import queries as disclosure_queries
+from portal.enforcement import queries as enforcement_queries
 from portal.extensions import db
 from portal.inquiries import queries as inquiry_queries
 from portal.inquiries.models import ExtensionRequest, Inquiry, Status
@@ -137,6 +138,10 @@ def _reviewer(actor, who, today, now, open_notices) -> Section:
             due, mark_for(due, today)))
     for n in village_queries.awaiting(actor, Role.REVIEWER, NoticeStatus.AWAITING_APPROVAL):
         section.items.append(_notice_item("村务待审批", n, today))
+    for e in enforcement_queries.awaiting_publication(actor, (Role.REVIEWER,))[:LIMIT]:
+        section.items.append(Item(f"{e.kind.label}决定待公示", f"{e.document_number} {e.title}",
+                                  url_for("staff_enforcement.show", decision_id=e.id),
+                                  e.publish_due, mark_for(e.publish_due, today)))
     scope = policy.organization_ids(actor, (Role.REVIEWER,))
     if scope is not None:
         # IN, not JOIN … DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT needs.

@@ -90,7 +90,9 @@ def test_editing_a_frozen_report_is_refused_and_audited(year_2026, staff, client
     assert response.status_code == 409
     assert "该年度报告已定稿，不能修改；如需更正请由系统管理员退回修改" in html
     assert "定稿后改写" not in html
-    assert _record().overview == "" and _record().frozen["manual"] == {}
+    # filed as counted: the enforcement registers' counts (none here), not the 99 typed after
+    assert _record().overview == "" and _record().frozen["manual"] == {
+        "licensing_decisions": 0, "penalty_decisions": 0, "enforcement_decisions": 0}
     assert _events("annual_report.save") == []
     refused = _events("annual_report.edit_frozen")
     assert len(refused) == 1 and refused[0].result == "rejected"

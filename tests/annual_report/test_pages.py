@@ -86,7 +86,9 @@ def test_reviewer_edits_narrative_and_figures(staff, client, login, travel):
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<p>全年主动公开信息 120 条。</p>" in html
-    assert '<td class="num" colspan="3">31</td>' in html
+    # typed over the enforcement registers' count, and marked so
+    assert '<td class="num" colspan="3">31<span class="small">（人工修正，登记数 0）</span></td>' \
+        in html
     assert '<td class="num" colspan="3">1.25</td>' in html
     event = _events("annual_report.save")[-1]
     assert event.actor_id == staff["reviewer"].id and event.after["penalty_decisions"] == 31

@@ -75,6 +75,8 @@ CASES = [
     Case("staff_execution.add_update", "note", "note", ("staff_execution.show",),
          page="staff_execution.show"),
     Case("staff_catalogue.new", "level2", "basis", ("staff_catalogue.staff_listing",)),
+    Case("staff_enforcement.new_body", "name", "duties",
+         ("staff_enforcement.listing", "enforcement.index")),
     Case("staff_inquiries.new_opinion", "title", "summary", ("staff_inquiries.queue",)),
     Case("staff_inquiries.note", "text", "text", ("staff_inquiries.show",),
          page="staff_inquiries.show"),
@@ -112,6 +114,7 @@ NO_TEXT_FIELDS = {
     "notification_admin.retry", "notification_admin.test",
     "users.add_grant", "users.remove_grant",  # a choice of role and unit; a button
     "open311.unrouted",  # GeoReport's 404/405 for unknown URLs: reads no field
+    "staff_enforcement.publish",
 }
 # Text fields checked by the same ChineseForm / validation.text path as the cases above.
 SAME_PATH = {
@@ -135,6 +138,11 @@ SAME_PATH = {
     "auth.verify", "auth.enroll", "account.password", "account.enroll", "account.remove_totp",
     "users.new", "users.reset_password", "organizations.edit",
     "messages.settings",
+    # 行政执法公示: validation.text for every text field (a future date, a duplicate 执法证号
+    # and a wrong ID number are refused in tests/enforcement)
+    "staff_enforcement.new_officer", "staff_enforcement.new_matter",
+    "staff_enforcement.new_decision", "staff_enforcement.edit_decision",
+    "staff_enforcement.revoke",
 }
 
 

@@ -96,3 +96,20 @@ def test_the_demo_log_is_signed_so_the_transparency_page_shows_a_head(runner, cl
     assert head["tree_size"] > 20
     page = client.get("/transparency/").get_data(as_text=True)
     assert "尚未签名树头" not in page and head["root_hash"] in page
+
+
+def test_demo_enforcement_registers_are_public_and_masked(runner, client):
+    _load(runner)
+
+    prior = client.get("/enforcement/").get_data(as_text=True)
+    after = client.get("/enforcement/decisions").get_data(as_text=True)
+
+    assert "刘建华" in prior and "41142100226" in prior and "乡村建设规划许可" in prior
+    assert "王某" in after and "王建国" not in after
+    assert "双塔综执罚〔2026〕3号" not in after  # revoked
+    assert "双塔综执罚〔2026〕4号" not in after  # awaiting the reviewer
+    from portal.enforcement.models import EnforcementDecision
+
+    late = db.session.scalar(select(EnforcementDecision).where(
+        EnforcementDecision.document_number == "双塔综执罚〔2026〕2号"))
+    assert late.is_late
