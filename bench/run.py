@@ -12,6 +12,12 @@ Settings (environment):
   BENCH_OUTPUT       where to write the report, default bench/RESULTS.md
   BENCH_LOG_SIZE     leaves of the large transparency-log tree, default 10000000 (built
                      once into bench/.data, ~20 min); 0 skips the log measurement
+  BENCH_PORTS        loopback ports the servers may use, e.g. "5160-5199"; default any
+                     free port
+
+Every answer other than 200 (a redirect, a 404, a 500) and every socket error or timeout
+is counted by status for each measurement, warm-up included; the run then fails (exit
+status 1) after writing the report, which lists them.
 """
 
 from __future__ import annotations
@@ -119,10 +125,36 @@ def working_copy(cached: Path) -> Path:
     return work
 
 
+def _port_range() -> range | None:
+    spec = os.environ.get("BENCH_PORTS", "").strip()
+    if not spec:
+        return None
+    low, _, high = spec.partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+_next_port = 0
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody listens on: from BENCH_PORTS when set (in turn, so a server
+    just stopped is not reused at once), else any the system gives."""
+    global _next_port
+    ports = _port_range()
+    if ports is None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    for step in range(len(ports)):
+        port = ports[(_next_port + step) % len(ports)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _next_port = (_next_port + step + 1) % len(ports)
+        return port
+    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def wait_ready(port: int, process: subprocess.Popen, seconds: float = 90) -> None:
@@ -150,7 +182,10 @@ def serve(command: list[str], port: int, env: dict | None = None, log_name: str 
         wait_ready(port, process)
         yield process
     finally:
-        os.killpg(process.pid, stop)
+        try:
+            os.killpg(process.pid, stop)
+        except ProcessLookupError:  # it had already exited (its log says why)
+            return
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -164,8 +199,15 @@ def gunicorn(app: str, port: int) -> list[str]:
             str(SETTINGS["workers"]), "--timeout", "120", "--no-control-socket", app]
 
 
-def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = None) -> dict:
-    """One wrk run over `paths`; returns requests/s and latency percentiles in ms."""
+# Every measurement that saw an answer other than 200 or a socket error: the run fails.
+FAILURES: list[str] = []
+SOCKET_ERRORS = ("connect", "read", "write", "timeout")
+
+
+def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = None,
+        label: str = "") -> dict:
+    """One wrk run over `paths`; returns requests/s, latency percentiles in ms and every
+    answer other than 200 by status."""
     paths_file = DATA / "paths.txt"
     paths_file.write_text("\n".join(paths) + "\n", encoding="utf-8")
     seconds = duration or SETTINGS["duration"]
@@ -179,17 +221,29 @@ def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = No
     incomplete = raw["requests"] == 0
     if incomplete:  # nothing finished in time: the duration is a lower bound on latency
         latency = {k: seconds * 1000.0 for k in latency}
-    errors = sum(raw["errors"].values())
+    # wrk's "status" error count is the non-2xx/3xx answers, already in `statuses`.
+    errors = sum(raw["errors"][name] for name in SOCKET_ERRORS)
+    statuses = {int(k): v for k, v in sorted(raw.get("statuses", {}).items())}
+    if statuses or errors:
+        FAILURES.append(f"{label or paths[0]}: " + "，".join(
+            [f"HTTP {code} × {count}" for code, count in statuses.items()]
+            + [f"{name} 错误 × {raw['errors'][name]}" for name in SOCKET_ERRORS
+               if raw["errors"][name]]))
     return dict(rps=raw["requests"] / (raw["duration_us"] / 1e6), requests=raw["requests"],
-                non200=raw["non200"], errors=errors, incomplete=incomplete, **latency)
+                non200=raw["non200"], statuses=statuses, errors=errors,
+                incomplete=incomplete, **latency)
 
 
-def measure(port: int, paths: list[str], cookie: str = "") -> dict:
+def measure(port: int, paths: list[str], cookie: str = "", label: str = "") -> dict:
     """Warm up, then measure. Each measurement has a server of its own (see `run_size`), so
-    requests wrk leaves queued never slow down the next page."""
+    requests wrk leaves queued never slow down the next page. Answers other than 200 in
+    the warm-up count as failures too."""
     if SETTINGS["warmup"]:
-        wrk(port, paths, cookie, duration=SETTINGS["warmup"])
-    return wrk(port, paths, cookie)
+        warm = wrk(port, paths, cookie, duration=SETTINGS["warmup"], label=f"{label}（预热）")
+    result = wrk(port, paths, cookie, label=label)
+    if SETTINGS["warmup"]:
+        result["warmup_statuses"] = warm["statuses"]
+    return result
 
 
 def worker_memory(master: int) -> list[int]:
@@ -204,6 +258,65 @@ def worker_memory(master: int) -> list[int]:
         if fields.get("PPid", "").strip() == str(master) and "VmHWM" in fields:
             peaks.append(int(fields["VmHWM"].split()[0]))
     return sorted(peaks)
+
+
+def _kb(path: Path, field: str) -> int:
+    """A `Field:  123 kB` value from a /proc file, 0 when the process is gone."""
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler:
+    """Samples, every half second while a measurement runs, the proportional set size
+    (Pss: shared pages divided among the processes sharing them, so the sum is what the
+    portal really takes) of the gunicorn master and each worker. Keeps each process's
+    peak, and the peak of the sum over the master and its workers at one moment."""
+
+    def __init__(self, master: int, every: float = 0.5) -> None:
+        import threading
+
+        self.master, self.every = master, every
+        self.peak_pss: dict[int, int] = {}
+        self.peak_total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        pids = [self.master, *(int(line) for line in subprocess.run(
+            ["pgrep", "-P", str(self.master)], capture_output=True, text=True
+        ).stdout.split())]
+        total = 0
+        for pid in pids:
+            pss = _kb(Path(f"/proc/{pid}/smaps_rollup"), "Pss")
+            total += pss
+            if pid != self.master:
+                self.peak_pss[pid] = max(self.peak_pss.get(pid, 0), pss)
+        self.peak_total = max(self.peak_total, total)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def figures(self) -> dict:
+        """Peak Pss per worker and of the whole portal, and peak RSS (VmHWM) per worker,
+        in kB."""
+        return dict(pss_kb=sorted(self.peak_pss.values()), total_pss_kb=self.peak_total,
+                    master_pss_kb=_kb(Path(f"/proc/{self.master}/smaps_rollup"), "Pss"),
+                    rss_kb=worker_memory(self.master))
 
 
 def targets_of(db: Path) -> dict:
@@ -271,39 +384,57 @@ def preflight(port: int, pages: dict, cookie: str) -> dict[str, float]:
 
 
 @contextmanager
-def portal(db: Path, name: str):
+def portal(db: Path, name: str, **settings: str):
+    """The portal on `db` under gunicorn; `settings` are extra PORTAL_* variables
+    (PAGE_CACHE_ENABLED="0" for the cold rows)."""
     port = free_port()
-    with serve(gunicorn("wsgi:app", port), port, portal_env(db), f"portal-{name}") as server:
+    env = portal_env(db)
+    env.update({f"PORTAL_{key}": value for key, value in settings.items()})
+    with serve(gunicorn("wsgi:app", port), port, env, f"portal-{name}") as server:
         yield port, server
+
+
+# Pages measured a second time with the page cache off: every request renders.
+COLD_PAGES = ("home", "list", "detail", "village")
 
 
 def run_size(size: str) -> dict:
     db = working_copy(seeded_database(size))
     targets = targets_of(db)
-    result: dict = {"size": size, "pages": {}, "memory_kb": []}
+    result: dict = {"size": size, "pages": {}, "cold": {}, "memory": {}}
     with portal(db, size) as (port, _server):
         cookie = client.login(port, "inspector", PASSWORD, targets["secret"]).cookie_header
         alone = preflight(port, targets["pages"], cookie)
         home = client.Browser(port).request("GET", "/")[2].encode("utf-8")
     for name, paths in targets["pages"].items():
         log(f"{size}: {name} ({len(paths)} URL{'s' if len(paths) > 1 else ''})")
-        with portal(db, size) as (port, server):
-            result["pages"][name] = measure(port, paths, cookie if name in SIGNED_IN else "")
+        with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
+            result["pages"][name] = measure(port, paths, cookie if name in SIGNED_IN else "",
+                                            label=f"{size} {name}")
             result["pages"][name]["alone_ms"] = alone[name]
-            _note_memory(result, name, worker_memory(server.pid))
-    with portal(db, size) as (port, server):
+        _note_memory(result, name, memory.figures())
+    for name in COLD_PAGES:
+        log(f"{size}: {name}, page cache off")
+        with portal(db, size, PAGE_CACHE_ENABLED="0") as (port, server), \
+                MemorySampler(server.pid) as memory:
+            result["cold"][name] = measure(port, targets["pages"][name],
+                                           label=f"{size} {name}（缓存关闭）")
+        result["cold"][name]["memory"] = memory.figures()
+    with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
         result["submissions"] = submissions(port, db, targets["town"])
-        _note_memory(result, "submissions", worker_memory(server.pid))
-    result["ceilings"] = ceilings(home)
+    result["submissions_memory"] = memory.figures()
+    _note_memory(result, "submissions", result["submissions_memory"])
+    result["ceilings"] = ceilings(home, db)
     return result
 
 
-def _note_memory(result: dict, name: str, peaks: list[int]) -> None:
-    """Keep each page's worst worker, and the workers of the worst run overall."""
+def _note_memory(result: dict, name: str, figures: dict) -> None:
+    """Keep each page's figures, and those of the run whose worker peaked highest (Pss)."""
     if name in result["pages"]:
-        result["pages"][name]["memory_mb"] = max(peaks, default=0) / 1024
-    if max(peaks, default=0) > max(result["memory_kb"], default=0):
-        result["memory_kb"] = peaks
+        result["pages"][name]["memory"] = figures
+    worst = result.get("memory") or {}
+    if max(figures["pss_kb"], default=0) > max(worst.get("pss_kb", []), default=0):
+        result["memory"] = dict(figures, page=name)
 
 
 def submissions(port: int, db: Path, town: str) -> dict:
@@ -322,24 +453,25 @@ def submissions(port: int, db: Path, town: str) -> dict:
                 lost=outcome.accepted - rows, samples=outcome.samples)
 
 
-def ceilings(home: bytes) -> dict:
+def ceilings(home: bytes, db: Path) -> dict:
     """The same gunicorn serving the home page's bytes from Flask, and nginx serving them
-    as a file."""
+    as a file. The Flask ceiling runs under the portal's own gunicorn settings
+    (gunicorn.conf.py, which checks the portal's environment), hence its environment."""
     static = DATA / "static"
     static.mkdir(parents=True, exist_ok=True)
     (static / "index.html").write_bytes(home)
     port = free_port()
-    env = dict(os.environ, BENCH_HOME_FILE=str(static / "index.html"))
+    env = dict(portal_env(db), BENCH_HOME_FILE=str(static / "index.html"))
     log("ceiling: minimal Flask app")
     with serve(gunicorn("bench.ceiling_app:app", port), port, env, "ceiling"):
-        framework = measure(port, ["/"])
+        framework = measure(port, ["/"], label="ceiling flask")
     port = free_port()
     conf = DATA / "nginx.conf"
     conf.write_text(report.nginx_conf(port, static, DATA, CORES), encoding="utf-8")
     log("ceiling: nginx static file")
     with serve(["nginx", "-c", str(conf), "-p", str(DATA)], port, log_name="nginx",
                stop=signal.SIGTERM):
-        machine = measure(port, ["/"])
+        machine = measure(port, ["/"], label="ceiling nginx")
     return dict(framework=framework, nginx=machine)
 
 
@@ -360,12 +492,17 @@ def main() -> int:
 
             run["transparency"] = transparency_timing.run()
             saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
-    results = run["sizes"]
+        run["failures"] = FAILURES
+        saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+    results, failures = run["sizes"], run.get("failures", [])
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "bench" / "RESULTS.md"))
-    output.write_text(report.render(results, run["settings"], run.get("transparency")),
-                      encoding="utf-8")
+    output.write_text(report.render(results, run["settings"], run.get("transparency"),
+                                    failures), encoding="utf-8")
     log(f"done in {time.monotonic() - started:.0f} s; report in {output}")
     print(report.summary(results))
+    if failures:
+        print("FAILED: answers other than 200 or socket errors:\n  " + "\n  ".join(failures))
+        return 1
     return 0
 
 
