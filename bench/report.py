@@ -127,7 +127,8 @@ def _memory_cells(m: dict) -> str:
 
 def _all_memory(result: dict) -> list[dict]:
     runs = [m.get("memory") for m in (*result["pages"].values(),
-                                       *result.get("cold", {}).values())]
+                                       *result.get("cold", {}).values(),
+                                       *([result["mixed"]] if "mixed" in result else []))]
     runs.append(result.get("submissions_memory"))
     runs.append(result.get("memory"))
     return [m for m in runs if m]
@@ -151,6 +152,12 @@ def _page_rows(result: dict) -> list[str]:
                         f"{_cell(c, 'p50')} | {_cell(c, 'p95')} | {_cell(c, 'p99')} | "
                         f"{_share(c['rps'], framework):.0%} | {_share(c['rps'], nginx):.1%} | "
                         f"{_answers(c)} | {_memory_cells(c)} | |")
+    if "mixed" in result:
+        m = result["mixed"]
+        rows.append(f"| 混合负载：首页、列表、详情、村务公开栏，每秒一次发布、撤回或答复公开 | "
+                    f"{_rps(m['rps'])} | {_cell(m, 'p50')} | {_cell(m, 'p95')} | "
+                    f"{_cell(m, 'p99')} | {_share(m['rps'], framework):.0%} | "
+                    f"{_share(m['rps'], nginx):.1%} | {_answers(m)} | {_memory_cells(m)} | |")
     ceilings = result["ceilings"]
     for label, m in (("上限：最简 Flask 应用（同一 gunicorn 配置）", ceilings["framework"]),
                      ("上限：nginx 静态文件", ceilings["nginx"])):
@@ -168,6 +175,17 @@ def _size_section(result: dict) -> list[str]:
         f"被拒 {s['refused']}，连接错误 {s['errors']}；"
         f"提交 p50 {_ms(s['p50'])} ms、p99 {_ms(s['p99'])} ms"
         + (f"；样例：{'; '.join(s['samples'])}" if s["samples"] else ""))
+    if "mixed" in result:
+        m, w = result["mixed"], result["mixed"]["writes"]
+        done = w.get("done", {})
+        lines.append(
+            f"- 混合负载：读取时页面缓存命中 {m['hits']:,} 次、未命中 {m['misses']:,} 次，"
+            f"命中率 {m['hit_rate']:.1%}；同时发布 {done.get('publish', 0)} 篇、撤回 "
+            f"{done.get('withdraw', 0)} 篇、公开答复 {done.get('reply', 0)} 件"
+            + (f"，失败 {len(w['failed'])} 次（{'；'.join(w['failed'][:3])}）" if w["failed"]
+               else "")
+            + f"；每次撤回提交后立即请求该文 10 次，共 {w['checked_after_withdrawal']} 次，"
+            f"仍返回页面 {w['served_after_withdrawal']} 次。")
     if mem:
         lines.append(
             f"- 内存（每个页面各用一个新启动的 gunicorn；这里是 worker Pss 峰值最高的一次："
@@ -243,6 +261,16 @@ def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str, str]]:
         latency(pages[name], PAGE_LABELS[name], "p99", 100)
     for name, m in result.get("cold", {}).items():
         share(m, f"{PAGE_LABELS[name]}（页面缓存关闭）", 0.25)
+    if "mixed" in result:
+        m = result["mixed"]
+        rows.append(_row("混合负载（每秒一次发布、撤回或答复公开）页面缓存命中率 ≥ 90%",
+                         f"{m['hit_rate']:.1%}", m["hit_rate"] / 0.9, True))
+        latency(m, "混合负载读取", "p99", 100)
+        served = m["writes"]["served_after_withdrawal"]
+        rows.append(_row("撤回提交后不再返回该文", f"{served} 次返回页面"
+                         f"（共请求 {m['writes']['checked_after_withdrawal']} 次）",
+                         1.0 if served == 0 and m["writes"]["checked_after_withdrawal"] else 0.0,
+                         True))
     latency(pages["search"], PAGE_LABELS["search"], "p95", 50)
     latency(pages["dashboard"], PAGE_LABELS["dashboard"], "p99", 300)
     latency(pages["annual_report"], PAGE_LABELS["annual_report"], "p99", 2000)

@@ -307,16 +307,19 @@ class MemorySampler:
         return self
 
     def __exit__(self, *_exc) -> None:
+        """Stops sampling, before the server stops (use it inside `portal(...)`)."""
         self._stop.set()
         self._thread.join()
         self._sample()
+        self._final = dict(
+            pss_kb=sorted(self.peak_pss.values()), total_pss_kb=self.peak_total,
+            master_pss_kb=_kb(Path(f"/proc/{self.master}/smaps_rollup"), "Pss"),
+            rss_kb=worker_memory(self.master))
 
     def figures(self) -> dict:
         """Peak Pss per worker and of the whole portal, and peak RSS (VmHWM) per worker,
-        in kB."""
-        return dict(pss_kb=sorted(self.peak_pss.values()), total_pss_kb=self.peak_total,
-                    master_pss_kb=_kb(Path(f"/proc/{self.master}/smaps_rollup"), "Pss"),
-                    rss_kb=worker_memory(self.master))
+        in kB, as they stood when sampling stopped."""
+        return self._final
 
 
 def targets_of(db: Path) -> dict:
@@ -420,12 +423,76 @@ def run_size(size: str) -> dict:
             result["cold"][name] = measure(port, targets["pages"][name],
                                            label=f"{size} {name}（缓存关闭）")
         result["cold"][name]["memory"] = memory.figures()
+    result["mixed"] = mixed(db, size, targets)
     with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
         result["submissions"] = submissions(port, db, targets["town"])
     result["submissions_memory"] = memory.figures()
     _note_memory(result, "submissions", result["submissions_memory"])
     result["ceilings"] = ceilings(home, db)
     return result
+
+
+# The mixed workload's reads: the public pages residents open most.
+MIXED_PAGES = ("home", "list", "detail", "village")
+
+
+def _cache_outcomes(log_file: Path) -> dict[str, int]:
+    """Hits and misses of the page cache in a portal's access log lines."""
+    counts = {"hit": 0, "miss": 0}
+    for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"cache": "' not in line:
+            continue
+        try:
+            outcome = json.loads(line).get("cache")
+        except ValueError:
+            continue
+        if outcome in counts:
+            counts[outcome] += 1
+    return counts
+
+
+def mixed(db: Path, size: str, targets: dict) -> dict:
+    """Reads from every connection while, once a second, a document is published, one
+    withdrawn or a reply published (`bench.mixed_writer`): the page cache's hit rate,
+    the read latency, and whether a withdrawn document was ever served afterwards."""
+    paths = [path for name in MIXED_PAGES for path in targets["pages"][name]]
+    readers = set(targets["pages"]["detail"])
+    ids_file, result_file = DATA / "withdraw-ids.txt", DATA / "mixed-writer.json"
+    conn = sqlite3.connect(db)
+    pool = [i for i, in conn.execute(
+        "SELECT id FROM disclosures WHERE status = 'published' ORDER BY id DESC LIMIT 400")
+        if f"/disclosures/{i}" not in readers]
+    conn.close()
+    ids_file.write_text("\n".join(map(str, pool)), encoding="utf-8")
+    result_file.unlink(missing_ok=True)
+    ready = Path(f"{result_file}.ready")
+    ready.unlink(missing_ok=True)
+    log_file = DATA / f"portal-mixed-{size}.log"
+    log_file.unlink(missing_ok=True)
+    log(f"{size}: mixed workload ({len(paths)} URLs; a change every second)")
+    with portal(db, f"mixed-{size}") as (port, server), MemorySampler(server.pid) as memory:
+        if SETTINGS["warmup"]:
+            wrk(port, paths, duration=SETTINGS["warmup"], label=f"{size} mixed（预热）")
+        os.truncate(log_file, 0)  # count the measured reads only
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "bench.mixed_writer", str(SETTINGS["duration"]), str(port),
+             str(ids_file), str(result_file)], cwd=ROOT, env=portal_env(db))
+        deadline = time.monotonic() + 120
+        while not ready.exists() and writer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        reads = wrk(port, paths, label=f"{size} mixed")
+        writer.wait(timeout=120)
+    outcomes = _cache_outcomes(log_file)
+    writes = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() \
+        else {"done": {}, "failed": [f"writer exited with {writer.returncode}"],
+              "served_after_withdrawal": 0, "checked_after_withdrawal": 0}
+    if writes["failed"] or writes["served_after_withdrawal"]:
+        FAILURES.append(f"{size} mixed 写入：" + "；".join(
+            [*writes["failed"][:5], f"撤回后仍返回页面 {writes['served_after_withdrawal']} 次"]))
+    total = outcomes["hit"] + outcomes["miss"]
+    return dict(reads, hits=outcomes["hit"], misses=outcomes["miss"],
+                hit_rate=outcomes["hit"] / total if total else 0.0, writes=writes,
+                memory=memory.figures())
 
 
 def _note_memory(result: dict, name: str, figures: dict) -> None:

@@ -63,6 +63,7 @@ from portal.pagecache.wsgi import (
     CachedPages,
     client_copy_current,
     is_current,
+    note,
     page_key,
 )
 
@@ -198,6 +199,7 @@ def serve_from_cache():
     if entry is None or not is_current(store, reader, key, entry, version):
         return None
     g.page_cache_hit = True
+    note(request.environ, "hit")
     headers = validators(entry.etag, wanted.last_modified)
     if client_copy_current(request.environ, entry.etag, wanted.changed):
         return current_app.response_class(status=304, headers=headers)
@@ -210,6 +212,7 @@ def store_and_mark(response):
     state: _Request | None = g.pop(_STATE, None)
     if state is None or g.pop("page_cache_hit", False):
         return response
+    note(request.environ, "miss")
     if not _storable(response):
         return response
     body = response.get_data()

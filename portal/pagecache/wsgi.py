@@ -15,6 +15,7 @@ gets its final headers here, and is dropped if a later hook gave it a cookie or
 
 from __future__ import annotations
 
+from portal.logs import FACTS
 from portal.pagecache import version as content_version
 from portal.public.preferences import COOKIE as ELDERLY_COOKIE
 
@@ -63,6 +64,14 @@ def _may_be_stored(path: str) -> bool:
     return path in ("/", "/sitemap.xml") or path.startswith(PUBLIC_PREFIXES)
 
 
+def note(environ, outcome: str) -> None:
+    """The request line says whether the page came from the cache ("hit") or was
+    rendered where it could have ("miss")."""
+    facts = environ.get(FACTS)
+    if facts is not None:
+        facts.cache = outcome
+
+
 def is_current(store, reader, key: tuple, entry, version: int) -> bool:
     """Whether `entry` may be served at content version `version` (read just before):
     found current at that version already, or none of its tags has moved since it was
@@ -103,6 +112,7 @@ class CachedPages:
                     and _may_be_stored(key[2])):
                 answer = self._answer(environ, key)
                 if answer is not None:
+                    note(environ, "hit")
                     status, headers, body = answer
                     start_response(status, headers)
                     return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]

@@ -98,3 +98,16 @@ def test_a_units_first_publication_joins_every_lists_unit_filter(client, publish
     assert "财政所" not in client.get(execution).get_data(as_text=True)
     published(title="财政所防汛资金预案", category=Category.DECISION, organization=orgs["finance"])
     assert "财政所" in client.get(execution).get_data(as_text=True)
+
+
+def test_the_request_line_says_whether_the_page_came_from_the_cache(client, published,
+                                                                     caplog):
+    doc = published(title="第八批低保名单")
+    url = f"/disclosures/{doc.id}"
+    with caplog.at_level("INFO", logger="portal.request"):
+        for _ in range(2):
+            client.get(url)
+        client.get(url, headers={"Cookie": "x=1"})  # the Flask hook, not the fast path
+    assert [getattr(r, "cache", None) for r in caplog.records
+            if r.name == "portal.request" and getattr(r, "path", None) == url] == \
+        ["miss", "hit", "hit"]
