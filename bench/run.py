@@ -10,10 +10,16 @@ Settings (environment):
   BENCH_SUBMITTERS   concurrent residents submitting inquiries, default 16
   BENCH_RESEED=1     seed again even when bench/.data holds a database for this revision
   BENCH_OUTPUT       where to write the report, default bench/RESULTS.md
+  BENCH_RESULTS_JSON the raw figures, under bench/.data, default results.json
+                     (`bench/run.py --render-only FILE …` reports saved runs again, merged)
   BENCH_LOG_SIZE     leaves of the large transparency-log tree, default 10000000 (built
                      once into bench/.data, ~20 min); 0 skips the log measurement
   BENCH_PORTS        loopback ports the servers may use, e.g. "5160-5199"; default any
                      free port
+  BENCH_DATABASES    "sqlite postgresql" (default): each size is measured on both. For
+                     PostgreSQL the bench starts a throw-away server of its own
+                     (.ci/postgres.sh, Debian's packages; on a port from BENCH_PORTS when
+                     set), seeds it, and stops and removes it afterwards
 
 Every answer other than 200 (a redirect, a 404, a 500) and every socket error or timeout
 is counted by status for each measurement, warm-up included; the run then fails (exit
@@ -51,6 +57,7 @@ SETTINGS = dict(
     warmup=int(os.environ.get("BENCH_WARMUP", "3")),
     connections=int(os.environ.get("BENCH_CONNECTIONS", "64")),
     workers=int(os.environ.get("BENCH_WORKERS", str(2 * CORES + 1))),
+    databases=os.environ.get("BENCH_DATABASES", "sqlite postgresql").split(),
     submitters=int(os.environ.get("BENCH_SUBMITTERS", "16")),
     wrk_threads=max(1, min(CORES, 4)),
 )
@@ -77,19 +84,42 @@ def schema_revision() -> str:
     return f"{heads}-{digest.hexdigest()[:8]}"
 
 
-def portal_env(db_path: Path) -> dict:
+def database_url(db: Path | str) -> str:
+    """A SQLite file (Path) or a PostgreSQL URL (str)."""
+    return db if isinstance(db, str) else f"sqlite:///{db}"
+
+
+def rows(db: Path | str, sql: str, **params) -> list[tuple]:
+    """The rows of one statement (`:name` parameters) on either database."""
+    if isinstance(db, str):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(db)
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(sa.text(sql), params)]
+        finally:
+            engine.dispose()
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def portal_env(db_path: Path | str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    env.update(PORTAL_DATABASE_URL=f"sqlite:///{db_path}", PORTAL_SECRET_KEY=SECRET_KEY,
+    env.update(PORTAL_DATABASE_URL=database_url(db_path), PORTAL_SECRET_KEY=SECRET_KEY,
                PORTAL_INSTANCE_PATH=str(DATA / "instance"), PORTAL_RATELIMIT_ENABLED="0")
     return env
 
 
-def flask(*args: str, db_path: Path) -> None:
+def flask(*args: str, db_path: Path | str) -> None:
     subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=ROOT,
                    env=portal_env(db_path), check=True)
 
 
-def bench_seed(*args: str, db_path: Path) -> None:
+def bench_seed(*args: str, db_path: Path | str) -> None:
     subprocess.run([sys.executable, "-m", "bench.seed", *args], cwd=ROOT,
                    env=portal_env(db_path), check=True)
 
@@ -114,6 +144,55 @@ def seeded_database(size: str) -> Path:
     building.replace(cached)
     log(f"{size}: seeded in {time.monotonic() - started:.0f} s")
     return cached
+
+
+class Postgres:
+    """A throw-away PostgreSQL server for the run (.ci/postgres.sh), one database per
+    size, seeded afresh."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        if _port_range() is not None:
+            env["PG_PORT"] = str(free_port())
+        script = (f"source {ROOT / '.ci' / 'postgres.sh'} >&2 && "
+                  'echo "$PG_DATA|$PG_BIN|$PORTAL_TEST_DATABASE_URL"')
+        out = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+                             check=True).stdout.strip().splitlines()[-1]
+        self.data, self.bin, self.url = out.split("|")
+        log(f"postgresql: started in {self.data}")
+
+    def seeded(self, size: str) -> str:
+        import sqlalchemy as sa
+
+        name = f"bench_{size}"
+        engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        url = self.url.rsplit("/", 1)[0] + f"/{name}"
+        log(f"{size} (postgresql): migrating and seeding")
+        started = time.monotonic()
+        flask("db", "upgrade", db_path=url)
+        bench_seed("--size", size, "--password", PASSWORD, db_path=url)
+        self._analyze(url)
+        log(f"{size} (postgresql): seeded in {time.monotonic() - started:.0f} s")
+        return url
+
+    @staticmethod
+    def _analyze(url: str) -> None:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+        engine.dispose()
+
+    def stop(self) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D",
+                        self.data, "-m", "fast", "stop"], capture_output=True)
+        shutil.rmtree(self.data, ignore_errors=True)
+        log("postgresql: stopped and removed")
 
 
 def working_copy(cached: Path) -> Path:
@@ -322,22 +401,21 @@ class MemorySampler:
         return self._final
 
 
-def targets_of(db: Path) -> dict:
+def targets_of(db: Path | str) -> dict:
     """URLs to spread requests over, read from the seeded database."""
-    conn = sqlite3.connect(db)
-    ids = [row[0] for row in conn.execute(
-        "SELECT id FROM disclosures WHERE status = 'published' ORDER BY random() LIMIT 2000")]
-    villages = [row[0] for row in conn.execute(
-        "SELECT slug FROM organizations WHERE kind = 'village' ORDER BY id")]
-    county = conn.execute("SELECT slug FROM organizations WHERE kind = 'county' "
-                          "ORDER BY id LIMIT 1").fetchone()[0]
-    town = conn.execute("SELECT slug FROM organizations WHERE kind = 'town' ORDER BY id "
-                        "LIMIT 1").fetchone()[0]
+    ids = [row[0] for row in rows(
+        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY random() LIMIT 2000")]
+    villages = [row[0] for row in rows(
+        db, "SELECT slug FROM organizations WHERE kind = 'village' ORDER BY id")]
+    county = rows(db, "SELECT slug FROM organizations WHERE kind = 'county' "
+                  "ORDER BY id LIMIT 1")[0][0]
+    town = rows(db, "SELECT slug FROM organizations WHERE kind = 'town' ORDER BY id "
+                "LIMIT 1")[0][0]
     from portal.auth.models import TOTP_PURPOSE
     from portal.auth.sealing import unseal_with
 
-    secret = unseal_with(conn.execute(
-        "SELECT totp_secret FROM users WHERE username = 'inspector'").fetchone()[0],
+    secret = unseal_with(rows(
+        db, "SELECT totp_secret FROM users WHERE username = 'inspector'")[0][0],
         TOTP_PURPOSE, [SECRET_KEY])
     from urllib.parse import quote
 
@@ -345,12 +423,11 @@ def targets_of(db: Path) -> dict:
 
     # A mix of what people type: topics found in many documents, place names found in a
     # few, and whole titles (every word must match).
-    words = [*SUBJECTS[:20], *(name for name, in conn.execute(
-        "SELECT name FROM organizations WHERE kind = 'village' ORDER BY random() LIMIT 20")),
-        *(title for title, in conn.execute(
-            "SELECT title FROM disclosures WHERE status = 'published' "
+    words = [*SUBJECTS[:20], *(name for name, in rows(
+        db, "SELECT name FROM organizations WHERE kind = 'village' ORDER BY random() LIMIT 20")),
+        *(title for title, in rows(
+            db, "SELECT title FROM disclosures WHERE status = 'published' "
             "ORDER BY random() LIMIT 20"))]
-    conn.close()
     categories = ("decision", "execution", "management", "service", "result")
     return dict(
         county=county, town=town, secret=secret, pages={
@@ -387,7 +464,7 @@ def preflight(port: int, pages: dict, cookie: str) -> dict[str, float]:
 
 
 @contextmanager
-def portal(db: Path, name: str, **settings: str):
+def portal(db: Path | str, name: str, **settings: str):
     """The portal on `db` under gunicorn; `settings` are extra PORTAL_* variables
     (PAGE_CACHE_ENABLED="0" for the cold rows)."""
     port = free_port()
@@ -401,10 +478,14 @@ def portal(db: Path, name: str, **settings: str):
 COLD_PAGES = ("home", "list", "detail", "village")
 
 
-def run_size(size: str) -> dict:
-    db = working_copy(seeded_database(size))
+def run_size(size: str, postgres: Postgres | None = None) -> dict:
+    db = postgres.seeded(size) if postgres else working_copy(seeded_database(size))
+    database = "postgresql" if postgres else "sqlite"
+    size_label = size if database == "sqlite" else f"{size}-pg"
     targets = targets_of(db)
-    result: dict = {"size": size, "pages": {}, "cold": {}, "memory": {}}
+    result: dict = {"size": size, "database": database, "pages": {}, "cold": {},
+                    "memory": {}}
+    size = size_label  # in log lines and server names
     with portal(db, size) as (port, _server):
         cookie = client.login(port, "inspector", PASSWORD, targets["secret"]).cookie_header
         alone = preflight(port, targets["pages"], cookie)
@@ -451,18 +532,16 @@ def _cache_outcomes(log_file: Path) -> dict[str, int]:
     return counts
 
 
-def mixed(db: Path, size: str, targets: dict) -> dict:
+def mixed(db: Path | str, size: str, targets: dict) -> dict:
     """Reads from every connection while, once a second, a document is published, one
     withdrawn or a reply published (`bench.mixed_writer`): the page cache's hit rate,
     the read latency, and whether a withdrawn document was ever served afterwards."""
     paths = [path for name in MIXED_PAGES for path in targets["pages"][name]]
     readers = set(targets["pages"]["detail"])
     ids_file, result_file = DATA / "withdraw-ids.txt", DATA / "mixed-writer.json"
-    conn = sqlite3.connect(db)
-    pool = [i for i, in conn.execute(
-        "SELECT id FROM disclosures WHERE status = 'published' ORDER BY id DESC LIMIT 400")
+    pool = [i for i, in rows(
+        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY id DESC LIMIT 400")
         if f"/disclosures/{i}" not in readers]
-    conn.close()
     ids_file.write_text("\n".join(map(str, pool)), encoding="utf-8")
     result_file.unlink(missing_ok=True)
     ready = Path(f"{result_file}.ready")
@@ -504,23 +583,21 @@ def _note_memory(result: dict, name: str, figures: dict) -> None:
         result["memory"] = dict(figures, page=name)
 
 
-def submissions(port: int, db: Path, town: str) -> dict:
+def submissions(port: int, db: Path | str, town: str) -> dict:
     title = f"压测提交 {time.strftime('%Y%m%d%H%M%S')}"
     log(f"submissions: {SETTINGS['submitters']} residents for {SETTINGS['duration']} s")
     outcome = client.submit_inquiries(port, f"town:{town}", title, SETTINGS["submitters"],
                                       SETTINGS["duration"])
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT count(*) FROM inquiries WHERE title = ?", (title,)
-                            ).fetchone()[0]
+    found = rows(db, "SELECT count(*) FROM inquiries WHERE title = :title", title=title)[0][0]
     latencies = sorted(outcome.latencies) or [0.0]
     return dict(accepted=outcome.accepted, refused=outcome.refused, errors=outcome.errors,
-                rows=rows, per_second=outcome.per_second, seconds=outcome.seconds,
+                rows=found, per_second=outcome.per_second, seconds=outcome.seconds,
                 p50=latencies[len(latencies) // 2] * 1000,
                 p99=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-                lost=outcome.accepted - rows, samples=outcome.samples)
+                lost=outcome.accepted - found, samples=outcome.samples)
 
 
-def ceilings(home: bytes, db: Path) -> dict:
+def ceilings(home: bytes, db: Path | str) -> dict:
     """The same gunicorn serving the home page's bytes from Flask, and nginx serving them
     as a file. The Flask ceiling runs under the portal's own gunicorn settings
     (gunicorn.conf.py, which checks the portal's environment), hence its environment."""
@@ -543,17 +620,28 @@ def ceilings(home: bytes, db: Path) -> dict:
 
 
 def main() -> int:
-    """Measure and report; with --render-only, report the last measurement again."""
-    saved = DATA / "results.json"
+    """Measure and report; with --render-only [FILE …], report the last measurement (or
+    the saved measurements named, merged) again."""
+    saved = DATA / os.environ.get("BENCH_RESULTS_JSON", "results.json")
     started = time.monotonic()
     if "--render-only" in sys.argv:
-        run = json.loads(saved.read_text(encoding="utf-8"))
+        named = sys.argv[sys.argv.index("--render-only") + 1:] or [str(saved)]
+        runs = [json.loads(Path(name).read_text(encoding="utf-8")) for name in named]
+        run = dict(runs[0], sizes=[size for r in runs for size in r["sizes"]],
+                   failures=[line for r in runs for line in r.get("failures", [])])
     else:
         subprocess.run(["bash", str(ROOT / "bench" / "install.sh")], check=True)
         run = dict(settings=SETTINGS, sizes=[])
-        for size in SETTINGS["sizes"]:
-            run["sizes"].append(run_size(size))
-            saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+        for database in SETTINGS["databases"]:
+            postgres = Postgres() if database == "postgresql" else None
+            try:
+                for size in SETTINGS["sizes"]:
+                    run["sizes"].append(run_size(size, postgres))
+                    saved.write_text(json.dumps(run, indent=1, ensure_ascii=False),
+                                     encoding="utf-8")
+            finally:
+                if postgres is not None:
+                    postgres.stop()
         if os.environ.get("BENCH_LOG_SIZE", "10000000") != "0":
             from bench import transparency_timing
 
