@@ -62,6 +62,9 @@ def run(seconds: int, port: int, withdraw_ids: list[int], ready: Path) -> dict:
                                      Inquiry.consent_publish.is_(True),
                                      Inquiry.type != InquiryType.INFO_REQUEST).limit(500)))
         categories = list(Category)
+        from portal.search.tokens import preload
+
+        preload()  # jieba's dictionary, as the served portal's master loads it: not timed
         ready.touch()
         started = time.monotonic()
         step = 0

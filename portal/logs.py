@@ -43,7 +43,7 @@ _SECRET_VALUE = re.compile(
     r"totp|otp|enrolment_code|tracking_code)[\"']?\s*[=:]\s*[\"']?)[^&\s\"',;}]*")
 DROPPED = "[表单内容已省略]"
 REQUEST_FIELDS = ("request_id", "route", "user_id", "method", "path", "query", "status",
-                  "duration_ms", "bytes", "remote_addr", "user_agent", "pid")
+                  "duration_ms", "cache", "bytes", "remote_addr", "user_agent", "pid")
 _OURS = "_portal_json"
 # Loggers whose INFO lines say nothing an operator needs.
 QUIET = ("alembic.runtime.plugins",)

@@ -4,6 +4,7 @@ withdrawal has committed."""
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 import pytest
@@ -12,6 +13,7 @@ from portal import create_app
 from portal.disclosures import services
 from portal.disclosures.models import Category
 from portal.extensions import db
+from portal.logs import JsonFormatter
 from tests.pagecache.querycount import counting_queries
 
 
@@ -108,6 +110,6 @@ def test_the_request_line_says_whether_the_page_came_from_the_cache(client, publ
         for _ in range(2):
             client.get(url)
         client.get(url, headers={"Cookie": "x=1"})  # the Flask hook, not the fast path
-    assert [getattr(r, "cache", None) for r in caplog.records
-            if r.name == "portal.request" and getattr(r, "path", None) == url] == \
-        ["miss", "hit", "hit"]
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records
+             if r.name == "portal.request" and getattr(r, "path", None) == url]
+    assert [line.get("cache") for line in lines] == ["miss", "hit", "hit"]
