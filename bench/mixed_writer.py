@@ -100,7 +100,6 @@ def run(seconds: int, port: int, withdraw_ids: list[int], ready: Path) -> dict:
             except Exception as error:  # counted and reported, never hidden
                 db.session.rollback()
                 failed.append(f"{action}: {type(error).__name__}: {error}"[:200])
-            db.session.remove()
             step += 1
     return dict(done=done, failed=failed, served_after_withdrawal=served_after_withdrawal,
                 checked_after_withdrawal=checked_after_withdrawal)
