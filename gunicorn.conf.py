@@ -11,7 +11,10 @@ from portal.gunicorn_conf import (  # noqa: F401
     logger_class,
     max_requests,
     max_requests_jitter,
+    post_fork,
+    preload_app,
     timeout,
+    when_ready,
     workers,
 )
 

@@ -26,9 +26,11 @@ function request()
   return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 
--- Responses other than 200 are counted: a redirect to the login page would otherwise
--- pass for a very fast dashboard.
-local non200 = 0
+-- Every answer other than 200 is counted by its status (404, 302, 500 …): a redirect to
+-- the login page would otherwise pass for a very fast dashboard, and a 404 for a very
+-- fast document. The counts must be globals of each thread's own Lua state, since
+-- thread:get() in done() reads only globals (a `local` here always read back as nil).
+statuses = {}
 local threads = {}
 
 function setup(thread)
@@ -36,18 +38,30 @@ function setup(thread)
 end
 
 function response(status, headers, body)
-  if status ~= 200 then non200 = non200 + 1 end
+  if status ~= 200 then
+    local key = tostring(status)
+    statuses[key] = (statuses[key] or 0) + 1
+  end
 end
 
 function done(summary, latency, requests)
-  local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + (thread:get("non200") or 0) end
+  local merged, bad = {}, 0
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses") or {}) do
+      merged[status] = (merged[status] or 0) + count
+      bad = bad + count
+    end
+  end
+  local parts = {}
+  for status, count in pairs(merged) do
+    parts[#parts + 1] = string.format('"%s": %d', status, count)
+  end
   local e = summary.errors
   io.write(string.format(
-    'BENCH_JSON {"requests": %d, "duration_us": %d, "non200": %d, ' ..
+    'BENCH_JSON {"requests": %d, "duration_us": %d, "non200": %d, "statuses": {%s}, ' ..
     '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
     '"latency_us": {"p50": %d, "p90": %d, "p95": %d, "p99": %d, "max": %d, "mean": %.1f}}\n',
-    summary.requests, summary.duration, bad, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(95),
-    latency:percentile(99), latency.max, latency.mean))
+    summary.requests, summary.duration, bad, table.concat(parts, ", "), e.connect, e.read,
+    e.write, e.status, e.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(95), latency:percentile(99), latency.max, latency.mean))
 end

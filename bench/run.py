@@ -10,8 +10,20 @@ Settings (environment):
   BENCH_SUBMITTERS   concurrent residents submitting inquiries, default 16
   BENCH_RESEED=1     seed again even when bench/.data holds a database for this revision
   BENCH_OUTPUT       where to write the report, default bench/RESULTS.md
+  BENCH_RESULTS_JSON the raw figures, under bench/.data, default results.json
+                     (`bench/run.py --render-only FILE …` reports saved runs again, merged)
   BENCH_LOG_SIZE     leaves of the large transparency-log tree, default 10000000 (built
                      once into bench/.data, ~20 min); 0 skips the log measurement
+  BENCH_PORTS        loopback ports the servers may use, e.g. "5160-5199"; default any
+                     free port
+  BENCH_DATABASES    "sqlite postgresql" (default): each size is measured on both. For
+                     PostgreSQL the bench starts a throw-away server of its own
+                     (.ci/postgres.sh, Debian's packages; on a port from BENCH_PORTS when
+                     set), seeds it, and stops and removes it afterwards
+
+Every answer other than 200 (a redirect, a 404, a 500) and every socket error or timeout
+is counted by status for each measurement, warm-up included; the run then fails (exit
+status 1) after writing the report, which lists them.
 """
 
 from __future__ import annotations
@@ -45,6 +57,7 @@ SETTINGS = dict(
     warmup=int(os.environ.get("BENCH_WARMUP", "3")),
     connections=int(os.environ.get("BENCH_CONNECTIONS", "64")),
     workers=int(os.environ.get("BENCH_WORKERS", str(2 * CORES + 1))),
+    databases=os.environ.get("BENCH_DATABASES", "sqlite postgresql").split(),
     submitters=int(os.environ.get("BENCH_SUBMITTERS", "16")),
     wrk_threads=max(1, min(CORES, 4)),
 )
@@ -71,19 +84,42 @@ def schema_revision() -> str:
     return f"{heads}-{digest.hexdigest()[:8]}"
 
 
-def portal_env(db_path: Path) -> dict:
+def database_url(db: Path | str) -> str:
+    """A SQLite file (Path) or a PostgreSQL URL (str)."""
+    return db if isinstance(db, str) else f"sqlite:///{db}"
+
+
+def rows(db: Path | str, sql: str, **params) -> list[tuple]:
+    """The rows of one statement (`:name` parameters) on either database."""
+    if isinstance(db, str):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(db)
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(sa.text(sql), params)]
+        finally:
+            engine.dispose()
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def portal_env(db_path: Path | str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    env.update(PORTAL_DATABASE_URL=f"sqlite:///{db_path}", PORTAL_SECRET_KEY=SECRET_KEY,
+    env.update(PORTAL_DATABASE_URL=database_url(db_path), PORTAL_SECRET_KEY=SECRET_KEY,
                PORTAL_INSTANCE_PATH=str(DATA / "instance"), PORTAL_RATELIMIT_ENABLED="0")
     return env
 
 
-def flask(*args: str, db_path: Path) -> None:
+def flask(*args: str, db_path: Path | str) -> None:
     subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=ROOT,
                    env=portal_env(db_path), check=True)
 
 
-def bench_seed(*args: str, db_path: Path) -> None:
+def bench_seed(*args: str, db_path: Path | str) -> None:
     subprocess.run([sys.executable, "-m", "bench.seed", *args], cwd=ROOT,
                    env=portal_env(db_path), check=True)
 
@@ -110,6 +146,55 @@ def seeded_database(size: str) -> Path:
     return cached
 
 
+class Postgres:
+    """A throw-away PostgreSQL server for the run (.ci/postgres.sh), one database per
+    size, seeded afresh."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        if _port_range() is not None:
+            env["PG_PORT"] = str(free_port())
+        script = (f"source {ROOT / '.ci' / 'postgres.sh'} >&2 && "
+                  'echo "$PG_DATA|$PG_BIN|$PORTAL_TEST_DATABASE_URL"')
+        out = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+                             check=True).stdout.strip().splitlines()[-1]
+        self.data, self.bin, self.url = out.split("|")
+        log(f"postgresql: started in {self.data}")
+
+    def seeded(self, size: str) -> str:
+        import sqlalchemy as sa
+
+        name = f"bench_{size}"
+        engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        url = self.url.rsplit("/", 1)[0] + f"/{name}"
+        log(f"{size} (postgresql): migrating and seeding")
+        started = time.monotonic()
+        flask("db", "upgrade", db_path=url)
+        bench_seed("--size", size, "--password", PASSWORD, db_path=url)
+        self._analyze(url)
+        log(f"{size} (postgresql): seeded in {time.monotonic() - started:.0f} s")
+        return url
+
+    @staticmethod
+    def _analyze(url: str) -> None:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+        engine.dispose()
+
+    def stop(self) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D",
+                        self.data, "-m", "fast", "stop"], capture_output=True)
+        shutil.rmtree(self.data, ignore_errors=True)
+        log("postgresql: stopped and removed")
+
+
 def working_copy(cached: Path) -> Path:
     """The benchmark writes (logins, submissions); it works on a copy of the cached seed."""
     work = DATA / "work.db"
@@ -119,10 +204,36 @@ def working_copy(cached: Path) -> Path:
     return work
 
 
+def _port_range() -> range | None:
+    spec = os.environ.get("BENCH_PORTS", "").strip()
+    if not spec:
+        return None
+    low, _, high = spec.partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+_next_port = 0
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody listens on: from BENCH_PORTS when set (in turn, so a server
+    just stopped is not reused at once), else any the system gives."""
+    global _next_port
+    ports = _port_range()
+    if ports is None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    for step in range(len(ports)):
+        port = ports[(_next_port + step) % len(ports)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _next_port = (_next_port + step + 1) % len(ports)
+        return port
+    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def wait_ready(port: int, process: subprocess.Popen, seconds: float = 90) -> None:
@@ -150,7 +261,10 @@ def serve(command: list[str], port: int, env: dict | None = None, log_name: str 
         wait_ready(port, process)
         yield process
     finally:
-        os.killpg(process.pid, stop)
+        try:
+            os.killpg(process.pid, stop)
+        except ProcessLookupError:  # it had already exited (its log says why)
+            return
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -164,8 +278,15 @@ def gunicorn(app: str, port: int) -> list[str]:
             str(SETTINGS["workers"]), "--timeout", "120", "--no-control-socket", app]
 
 
-def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = None) -> dict:
-    """One wrk run over `paths`; returns requests/s and latency percentiles in ms."""
+# Every measurement that saw an answer other than 200 or a socket error: the run fails.
+FAILURES: list[str] = []
+SOCKET_ERRORS = ("connect", "read", "write", "timeout")
+
+
+def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = None,
+        label: str = "") -> dict:
+    """One wrk run over `paths`; returns requests/s, latency percentiles in ms and every
+    answer other than 200 by status."""
     paths_file = DATA / "paths.txt"
     paths_file.write_text("\n".join(paths) + "\n", encoding="utf-8")
     seconds = duration or SETTINGS["duration"]
@@ -179,17 +300,29 @@ def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = No
     incomplete = raw["requests"] == 0
     if incomplete:  # nothing finished in time: the duration is a lower bound on latency
         latency = {k: seconds * 1000.0 for k in latency}
-    errors = sum(raw["errors"].values())
+    # wrk's "status" error count is the non-2xx/3xx answers, already in `statuses`.
+    errors = sum(raw["errors"][name] for name in SOCKET_ERRORS)
+    statuses = {int(k): v for k, v in sorted(raw.get("statuses", {}).items())}
+    if statuses or errors:
+        FAILURES.append(f"{label or paths[0]}: " + "，".join(
+            [f"HTTP {code} × {count}" for code, count in statuses.items()]
+            + [f"{name} 错误 × {raw['errors'][name]}" for name in SOCKET_ERRORS
+               if raw["errors"][name]]))
     return dict(rps=raw["requests"] / (raw["duration_us"] / 1e6), requests=raw["requests"],
-                non200=raw["non200"], errors=errors, incomplete=incomplete, **latency)
+                non200=raw["non200"], statuses=statuses, errors=errors,
+                incomplete=incomplete, **latency)
 
 
-def measure(port: int, paths: list[str], cookie: str = "") -> dict:
+def measure(port: int, paths: list[str], cookie: str = "", label: str = "") -> dict:
     """Warm up, then measure. Each measurement has a server of its own (see `run_size`), so
-    requests wrk leaves queued never slow down the next page."""
+    requests wrk leaves queued never slow down the next page. Answers other than 200 in
+    the warm-up count as failures too."""
     if SETTINGS["warmup"]:
-        wrk(port, paths, cookie, duration=SETTINGS["warmup"])
-    return wrk(port, paths, cookie)
+        warm = wrk(port, paths, cookie, duration=SETTINGS["warmup"], label=f"{label}（预热）")
+    result = wrk(port, paths, cookie, label=label)
+    if SETTINGS["warmup"]:
+        result["warmup_statuses"] = warm["statuses"]
+    return result
 
 
 def worker_memory(master: int) -> list[int]:
@@ -206,22 +339,83 @@ def worker_memory(master: int) -> list[int]:
     return sorted(peaks)
 
 
-def targets_of(db: Path) -> dict:
+def _kb(path: Path, field: str) -> int:
+    """A `Field:  123 kB` value from a /proc file, 0 when the process is gone."""
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler:
+    """Samples, every half second while a measurement runs, the proportional set size
+    (Pss: shared pages divided among the processes sharing them, so the sum is what the
+    portal really takes) of the gunicorn master and each worker. Keeps each process's
+    peak, and the peak of the sum over the master and its workers at one moment."""
+
+    def __init__(self, master: int, every: float = 0.5) -> None:
+        import threading
+
+        self.master, self.every = master, every
+        self.peak_pss: dict[int, int] = {}
+        self.peak_total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        pids = [self.master, *(int(line) for line in subprocess.run(
+            ["pgrep", "-P", str(self.master)], capture_output=True, text=True
+        ).stdout.split())]
+        total = 0
+        for pid in pids:
+            pss = _kb(Path(f"/proc/{pid}/smaps_rollup"), "Pss")
+            total += pss
+            if pid != self.master:
+                self.peak_pss[pid] = max(self.peak_pss.get(pid, 0), pss)
+        self.peak_total = max(self.peak_total, total)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        """Stops sampling, before the server stops (use it inside `portal(...)`)."""
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self._final = dict(
+            pss_kb=sorted(self.peak_pss.values()), total_pss_kb=self.peak_total,
+            master_pss_kb=_kb(Path(f"/proc/{self.master}/smaps_rollup"), "Pss"),
+            rss_kb=worker_memory(self.master))
+
+    def figures(self) -> dict:
+        """Peak Pss per worker and of the whole portal, and peak RSS (VmHWM) per worker,
+        in kB, as they stood when sampling stopped."""
+        return self._final
+
+
+def targets_of(db: Path | str) -> dict:
     """URLs to spread requests over, read from the seeded database."""
-    conn = sqlite3.connect(db)
-    ids = [row[0] for row in conn.execute(
-        "SELECT id FROM disclosures WHERE status = 'published' ORDER BY random() LIMIT 2000")]
-    villages = [row[0] for row in conn.execute(
-        "SELECT slug FROM organizations WHERE kind = 'village' ORDER BY id")]
-    county = conn.execute("SELECT slug FROM organizations WHERE kind = 'county' "
-                          "ORDER BY id LIMIT 1").fetchone()[0]
-    town = conn.execute("SELECT slug FROM organizations WHERE kind = 'town' ORDER BY id "
-                        "LIMIT 1").fetchone()[0]
+    ids = [row[0] for row in rows(
+        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY random() LIMIT 2000")]
+    villages = [row[0] for row in rows(
+        db, "SELECT slug FROM organizations WHERE kind = 'village' ORDER BY id")]
+    county = rows(db, "SELECT slug FROM organizations WHERE kind = 'county' "
+                  "ORDER BY id LIMIT 1")[0][0]
+    town = rows(db, "SELECT slug FROM organizations WHERE kind = 'town' ORDER BY id "
+                "LIMIT 1")[0][0]
     from portal.auth.models import TOTP_PURPOSE
     from portal.auth.sealing import unseal_with
 
-    secret = unseal_with(conn.execute(
-        "SELECT totp_secret FROM users WHERE username = 'inspector'").fetchone()[0],
+    secret = unseal_with(rows(
+        db, "SELECT totp_secret FROM users WHERE username = 'inspector'")[0][0],
         TOTP_PURPOSE, [SECRET_KEY])
     from urllib.parse import quote
 
@@ -229,12 +423,11 @@ def targets_of(db: Path) -> dict:
 
     # A mix of what people type: topics found in many documents, place names found in a
     # few, and whole titles (every word must match).
-    words = [*SUBJECTS[:20], *(name for name, in conn.execute(
-        "SELECT name FROM organizations WHERE kind = 'village' ORDER BY random() LIMIT 20")),
-        *(title for title, in conn.execute(
-            "SELECT title FROM disclosures WHERE status = 'published' "
+    words = [*SUBJECTS[:20], *(name for name, in rows(
+        db, "SELECT name FROM organizations WHERE kind = 'village' ORDER BY random() LIMIT 20")),
+        *(title for title, in rows(
+            db, "SELECT title FROM disclosures WHERE status = 'published' "
             "ORDER BY random() LIMIT 20"))]
-    conn.close()
     categories = ("decision", "execution", "management", "service", "result")
     return dict(
         county=county, town=town, secret=secret, pages={
@@ -271,101 +464,200 @@ def preflight(port: int, pages: dict, cookie: str) -> dict[str, float]:
 
 
 @contextmanager
-def portal(db: Path, name: str):
+def portal(db: Path | str, name: str, **settings: str):
+    """The portal on `db` under gunicorn; `settings` are extra PORTAL_* variables
+    (PAGE_CACHE_ENABLED="0" for the cold rows)."""
     port = free_port()
-    with serve(gunicorn("wsgi:app", port), port, portal_env(db), f"portal-{name}") as server:
+    env = portal_env(db)
+    env.update({f"PORTAL_{key}": value for key, value in settings.items()})
+    with serve(gunicorn("wsgi:app", port), port, env, f"portal-{name}") as server:
         yield port, server
 
 
-def run_size(size: str) -> dict:
-    db = working_copy(seeded_database(size))
+# Pages measured a second time with the page cache off: every request renders.
+COLD_PAGES = ("home", "list", "detail", "village")
+
+
+def run_size(size: str, postgres: Postgres | None = None) -> dict:
+    db = postgres.seeded(size) if postgres else working_copy(seeded_database(size))
+    database = "postgresql" if postgres else "sqlite"
+    size_label = size if database == "sqlite" else f"{size}-pg"
     targets = targets_of(db)
-    result: dict = {"size": size, "pages": {}, "memory_kb": []}
+    result: dict = {"size": size, "database": database, "pages": {}, "cold": {},
+                    "memory": {}}
+    size = size_label  # in log lines and server names
     with portal(db, size) as (port, _server):
         cookie = client.login(port, "inspector", PASSWORD, targets["secret"]).cookie_header
         alone = preflight(port, targets["pages"], cookie)
         home = client.Browser(port).request("GET", "/")[2].encode("utf-8")
     for name, paths in targets["pages"].items():
         log(f"{size}: {name} ({len(paths)} URL{'s' if len(paths) > 1 else ''})")
-        with portal(db, size) as (port, server):
-            result["pages"][name] = measure(port, paths, cookie if name in SIGNED_IN else "")
+        with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
+            result["pages"][name] = measure(port, paths, cookie if name in SIGNED_IN else "",
+                                            label=f"{size} {name}")
             result["pages"][name]["alone_ms"] = alone[name]
-            _note_memory(result, name, worker_memory(server.pid))
-    with portal(db, size) as (port, server):
+        _note_memory(result, name, memory.figures())
+    for name in COLD_PAGES:
+        log(f"{size}: {name}, page cache off")
+        with portal(db, size, PAGE_CACHE_ENABLED="0") as (port, server), \
+                MemorySampler(server.pid) as memory:
+            result["cold"][name] = measure(port, targets["pages"][name],
+                                           label=f"{size} {name}（缓存关闭）")
+        result["cold"][name]["memory"] = memory.figures()
+    result["mixed"] = mixed(db, size, targets)
+    with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
         result["submissions"] = submissions(port, db, targets["town"])
-        _note_memory(result, "submissions", worker_memory(server.pid))
-    result["ceilings"] = ceilings(home)
+    result["submissions_memory"] = memory.figures()
+    _note_memory(result, "submissions", result["submissions_memory"])
+    result["ceilings"] = ceilings(home, db)
     return result
 
 
-def _note_memory(result: dict, name: str, peaks: list[int]) -> None:
-    """Keep each page's worst worker, and the workers of the worst run overall."""
+# The mixed workload's reads: the public pages residents open most.
+MIXED_PAGES = ("home", "list", "detail", "village")
+
+
+def _cache_outcomes(log_file: Path) -> dict[str, int]:
+    """Hits and misses of the page cache in a portal's access log lines."""
+    counts = {"hit": 0, "miss": 0}
+    for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"cache": "' not in line:
+            continue
+        try:
+            outcome = json.loads(line).get("cache")
+        except ValueError:
+            continue
+        if outcome in counts:
+            counts[outcome] += 1
+    return counts
+
+
+def mixed(db: Path | str, size: str, targets: dict) -> dict:
+    """Reads from every connection while, once a second, a document is published, one
+    withdrawn or a reply published (`bench.mixed_writer`): the page cache's hit rate,
+    the read latency, and whether a withdrawn document was ever served afterwards."""
+    paths = [path for name in MIXED_PAGES for path in targets["pages"][name]]
+    readers = set(targets["pages"]["detail"])
+    ids_file, result_file = DATA / "withdraw-ids.txt", DATA / "mixed-writer.json"
+    pool = [i for i, in rows(
+        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY id DESC LIMIT 400")
+        if f"/disclosures/{i}" not in readers]
+    ids_file.write_text("\n".join(map(str, pool)), encoding="utf-8")
+    result_file.unlink(missing_ok=True)
+    ready = Path(f"{result_file}.ready")
+    ready.unlink(missing_ok=True)
+    log_file = DATA / f"portal-mixed-{size}.log"
+    log_file.unlink(missing_ok=True)
+    log(f"{size}: mixed workload ({len(paths)} URLs; a change every second)")
+    with portal(db, f"mixed-{size}") as (port, server), MemorySampler(server.pid) as memory:
+        if SETTINGS["warmup"]:
+            wrk(port, paths, duration=SETTINGS["warmup"], label=f"{size} mixed（预热）")
+        os.truncate(log_file, 0)  # count the measured reads only
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "bench.mixed_writer", str(SETTINGS["duration"]), str(port),
+             str(ids_file), str(result_file)], cwd=ROOT, env=portal_env(db))
+        deadline = time.monotonic() + 120
+        while not ready.exists() and writer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        reads = wrk(port, paths, label=f"{size} mixed")
+        writer.wait(timeout=120)
+    outcomes = _cache_outcomes(log_file)
+    writes = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() \
+        else {"done": {}, "failed": [f"writer exited with {writer.returncode}"],
+              "served_after_withdrawal": 0, "checked_after_withdrawal": 0}
+    if writes["failed"] or writes["served_after_withdrawal"]:
+        FAILURES.append(f"{size} mixed 写入：" + "；".join(
+            [*writes["failed"][:5], f"撤回后仍返回页面 {writes['served_after_withdrawal']} 次"]))
+    total = outcomes["hit"] + outcomes["miss"]
+    return dict(reads, hits=outcomes["hit"], misses=outcomes["miss"],
+                hit_rate=outcomes["hit"] / total if total else 0.0, writes=writes,
+                memory=memory.figures())
+
+
+def _note_memory(result: dict, name: str, figures: dict) -> None:
+    """Keep each page's figures, and those of the run whose worker peaked highest (Pss)."""
     if name in result["pages"]:
-        result["pages"][name]["memory_mb"] = max(peaks, default=0) / 1024
-    if max(peaks, default=0) > max(result["memory_kb"], default=0):
-        result["memory_kb"] = peaks
+        result["pages"][name]["memory"] = figures
+    worst = result.get("memory") or {}
+    if max(figures["pss_kb"], default=0) > max(worst.get("pss_kb", []), default=0):
+        result["memory"] = dict(figures, page=name)
 
 
-def submissions(port: int, db: Path, town: str) -> dict:
+def submissions(port: int, db: Path | str, town: str) -> dict:
     title = f"压测提交 {time.strftime('%Y%m%d%H%M%S')}"
     log(f"submissions: {SETTINGS['submitters']} residents for {SETTINGS['duration']} s")
     outcome = client.submit_inquiries(port, f"town:{town}", title, SETTINGS["submitters"],
                                       SETTINGS["duration"])
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT count(*) FROM inquiries WHERE title = ?", (title,)
-                            ).fetchone()[0]
+    found = rows(db, "SELECT count(*) FROM inquiries WHERE title = :title", title=title)[0][0]
     latencies = sorted(outcome.latencies) or [0.0]
     return dict(accepted=outcome.accepted, refused=outcome.refused, errors=outcome.errors,
-                rows=rows, per_second=outcome.per_second, seconds=outcome.seconds,
+                rows=found, per_second=outcome.per_second, seconds=outcome.seconds,
                 p50=latencies[len(latencies) // 2] * 1000,
                 p99=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-                lost=outcome.accepted - rows, samples=outcome.samples)
+                lost=outcome.accepted - found, samples=outcome.samples)
 
 
-def ceilings(home: bytes) -> dict:
+def ceilings(home: bytes, db: Path | str) -> dict:
     """The same gunicorn serving the home page's bytes from Flask, and nginx serving them
-    as a file."""
+    as a file. The Flask ceiling runs under the portal's own gunicorn settings
+    (gunicorn.conf.py, which checks the portal's environment), hence its environment."""
     static = DATA / "static"
     static.mkdir(parents=True, exist_ok=True)
     (static / "index.html").write_bytes(home)
     port = free_port()
-    env = dict(os.environ, BENCH_HOME_FILE=str(static / "index.html"))
+    env = dict(portal_env(db), BENCH_HOME_FILE=str(static / "index.html"))
     log("ceiling: minimal Flask app")
     with serve(gunicorn("bench.ceiling_app:app", port), port, env, "ceiling"):
-        framework = measure(port, ["/"])
+        framework = measure(port, ["/"], label="ceiling flask")
     port = free_port()
     conf = DATA / "nginx.conf"
     conf.write_text(report.nginx_conf(port, static, DATA, CORES), encoding="utf-8")
     log("ceiling: nginx static file")
     with serve(["nginx", "-c", str(conf), "-p", str(DATA)], port, log_name="nginx",
                stop=signal.SIGTERM):
-        machine = measure(port, ["/"])
+        machine = measure(port, ["/"], label="ceiling nginx")
     return dict(framework=framework, nginx=machine)
 
 
 def main() -> int:
-    """Measure and report; with --render-only, report the last measurement again."""
-    saved = DATA / "results.json"
+    """Measure and report; with --render-only [FILE …], report the last measurement (or
+    the saved measurements named, merged) again."""
+    saved = DATA / os.environ.get("BENCH_RESULTS_JSON", "results.json")
     started = time.monotonic()
     if "--render-only" in sys.argv:
-        run = json.loads(saved.read_text(encoding="utf-8"))
+        named = sys.argv[sys.argv.index("--render-only") + 1:] or [str(saved)]
+        runs = [json.loads(Path(name).read_text(encoding="utf-8")) for name in named]
+        run = dict(runs[0], sizes=[size for r in runs for size in r["sizes"]],
+                   failures=[line for r in runs for line in r.get("failures", [])])
     else:
         subprocess.run(["bash", str(ROOT / "bench" / "install.sh")], check=True)
         run = dict(settings=SETTINGS, sizes=[])
-        for size in SETTINGS["sizes"]:
-            run["sizes"].append(run_size(size))
-            saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+        for database in SETTINGS["databases"]:
+            postgres = Postgres() if database == "postgresql" else None
+            try:
+                for size in SETTINGS["sizes"]:
+                    run["sizes"].append(run_size(size, postgres))
+                    saved.write_text(json.dumps(run, indent=1, ensure_ascii=False),
+                                     encoding="utf-8")
+            finally:
+                if postgres is not None:
+                    postgres.stop()
         if os.environ.get("BENCH_LOG_SIZE", "10000000") != "0":
             from bench import transparency_timing
 
             run["transparency"] = transparency_timing.run()
             saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
-    results = run["sizes"]
+        run["failures"] = FAILURES
+        saved.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+    results, failures = run["sizes"], run.get("failures", [])
     output = Path(os.environ.get("BENCH_OUTPUT", ROOT / "bench" / "RESULTS.md"))
-    output.write_text(report.render(results, run["settings"], run.get("transparency")),
-                      encoding="utf-8")
+    output.write_text(report.render(results, run["settings"], run.get("transparency"),
+                                    failures), encoding="utf-8")
     log(f"done in {time.monotonic() - started:.0f} s; report in {output}")
     print(report.summary(results))
+    if failures:
+        print("FAILED: answers other than 200 or socket errors:\n  " + "\n  ".join(failures))
+        return 1
     return 0
 
 

@@ -73,6 +73,11 @@ class Defaults:
     HSTS_MAX_AGE = 365 * 24 * 3600
     # The session cookie is Secure over HTTPS anyway; True makes it Secure always.
     SESSION_COOKIE_SECURE = False
+    # Rendered public pages kept and served again until what they show changes
+    # (portal/pagecache/); False renders every request (to measure rendering alone).
+    PAGE_CACHE_ENABLED = True
+    # Bytes of rendered pages each worker keeps in memory; the least recently used go first.
+    PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
     # Rendered public pages shared between the workers as files (portal/pagecache/).
     PAGE_CACHE_SHARED = True
     # Level of the JSON log lines (DEBUG, INFO, WARNING, ERROR).

@@ -38,6 +38,21 @@ def read_only() -> Iterator[None]:
         _read_only.reset(token)
 
 
+def forget_connections(app: Flask) -> None:
+    """Drop every pooled connection without closing it (`dispose(close=False)`): after a
+    fork, a socket or SQLite handle is never used by two processes. The page cache's
+    version connection is per process already (portal.pagecache.version)."""
+    from portal.extensions import db, limiter
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+    storage = getattr(limiter, "_storage", None)
+    engine = getattr(storage, "_engine", None)
+    if engine is not None:
+        engine.dispose(close=False)
+
+
 def configure_engine(app: Flask, engine) -> None:
     if engine.dialect.name != "sqlite":
         return

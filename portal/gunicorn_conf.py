@@ -15,14 +15,23 @@ same host (its default trusts 127.0.0.1), so anyone on the machine could claim H
 it trusts no one unless the portal is configured to sit behind a proxy
 (PORTAL_PROXY_FIX_HOPS > 0); the app's own ProxyFix then reads exactly that many hops.
 
+Memory: the app is loaded once, in the master, before the workers are forked
+(`preload_app`), with jieba's dictionary (about 60 MB of Python objects) loaded too and
+frozen out of the garbage collector's reach (`gc.freeze`), so the workers share those
+pages instead of each building its own copy. Nothing in the master may hold a database
+connection or a thread across the fork: `when_ready` checks and drops the engines'
+pools, and each worker drops any it inherited (`post_fork`) before its first request.
+
 Logs: the access log (standard output) and gunicorn's own messages (standard error) are
 JSON lines in the portal's format (`portal.logs`); the access line is the request line,
 with the request id, route and user the app noted, the client address and bytes sent.
 """
 
+import gc
 import multiprocessing
 import os
 import sys
+import threading
 
 from gunicorn.glogging import Logger
 
@@ -76,3 +85,40 @@ class JsonLogger(Logger):
 
 
 logger_class = JsonLogger
+
+preload_app = True
+
+
+def _portal_app(server):
+    """The Flask app gunicorn loaded in the master (preload), or None."""
+    try:
+        app = server.app.wsgi()
+    except Exception:  # gunicorn reports a broken app itself
+        return None
+    return app if "sqlalchemy" in getattr(app, "extensions", {}) else None
+
+
+def when_ready(server):
+    """In the master, after the app is loaded and before any worker exists: load what
+    every worker reads (jieba's dictionary), drop any pooled connection, freeze."""
+    app = _portal_app(server)
+    if app is not None:
+        from portal.database import forget_connections
+        from portal.search.tokens import preload
+
+        preload()
+        forget_connections(app)
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others:
+        server.log.warning("threads running in the master before fork: %s", others)
+    gc.collect()
+    gc.freeze()  # the shared objects stay out of the collector's writes (copy-on-write)
+
+
+def post_fork(server, worker):
+    """In each new worker: connections are never shared with the master or a sibling."""
+    app = _portal_app(server)
+    if app is not None:
+        from portal.database import forget_connections
+
+        forget_connections(app)

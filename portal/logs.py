@@ -43,7 +43,7 @@ _SECRET_VALUE = re.compile(
     r"totp|otp|enrolment_code|tracking_code)[\"']?\s*[=:]\s*[\"']?)[^&\s\"',;}]*")
 DROPPED = "[表单内容已省略]"
 REQUEST_FIELDS = ("request_id", "route", "user_id", "method", "path", "query", "status",
-                  "duration_ms", "bytes", "remote_addr", "user_agent", "pid")
+                  "duration_ms", "cache", "bytes", "remote_addr", "user_agent", "pid")
 _OURS = "_portal_json"
 # Loggers whose INFO lines say nothing an operator needs.
 QUIET = ("alembic.runtime.plugins",)
@@ -57,6 +57,7 @@ class RequestFacts:
     request_id: str
     route: str | None = None
     user_id: str | None = None
+    cache: str | None = None  # "hit" or "miss" for a page the page cache handles
 
 
 # The shortest thing portal.privacy finds is a mobile number: 11 digits. Most log lines
@@ -195,13 +196,16 @@ def new_request_id(incoming: str | None) -> str:
 def request_line(environ, facts: RequestFacts | None, status: str | int,
                  duration_ms: float) -> dict:
     """The fields of the one line per request, for RequestLog and gunicorn alike."""
-    return {"request_id": facts.request_id if facts else None,
+    line = {"request_id": facts.request_id if facts else None,
             "route": facts.route if facts else None,
             "user_id": facts.user_id if facts else None,
             "method": environ.get("REQUEST_METHOD"), "path": environ.get("PATH_INFO"),
             "query": environ.get("QUERY_STRING") or None,
             "status": int(str(status).split(None, 1)[0]),
             "duration_ms": round(duration_ms, 1)}
+    if facts is not None and facts.cache is not None:
+        line["cache"] = facts.cache
+    return line
 
 
 class RequestLog:

@@ -23,6 +23,7 @@ from portal.disclosures.models import Category, Mode, Status, Validity
 from portal.errors import Conflict, ValidationError
 from portal.forms import attach_error, form_status, run_action
 from portal.organizations.services import get_by_slug, get_organization
+from portal.pagecache import tags as page_tags
 from portal.paging import PageRequest
 from portal.personal_data import files as file_scan
 
@@ -46,6 +47,10 @@ def listing():
         abort(400)
     org_slug = request.args.get("org") or None
     organization = get_by_slug(org_slug) if org_slug else None
+    # What the page shows: its category's or unit's documents (or all), and the filters.
+    page_tags.shows("filters", *([f"cat:{category}"] if category else []),
+                    *([f"org:{organization.id}"] if organization else []),
+                    *([] if category or organization else ["disclosures"]))
     page = queries.public_listing(
         category=Category(category) if category else None, organization=organization,
         year=validation.year(request.args.get("year")), page=PageRequest.from_args(request.args),
@@ -57,6 +62,7 @@ def listing():
 
 @public_bp.get("/<int:disclosure_id>")
 def detail(disclosure_id: int):
+    page_tags.shows(f"doc:{disclosure_id}")
     disclosure = queries.get_public(disclosure_id)
     return render_template("disclosures/detail.html", d=disclosure,
                            successor=queries.successor_of(disclosure))

@@ -5,13 +5,17 @@ the rendered response is a plain 200 that carries no CSRF token, consumed no fla
 message and sets no cookie. The key is path + query string + the 适老化 cookie
 (`portal.public.preferences.COOKIE`), since the page differs with it.
 
-Invalidation across gunicorn workers: each worker keeps its own entries, tagged with the
-content version (`portal.pagecache.version`) they were rendered under; every request
-reads the current version (one primary-key SELECT) and a worker drops all its entries the
-moment the version moves. The version is bumped in the same transaction as every
-publish, withdraw or edit of anything public, so no worker serves a withdrawn document
-once the withdrawal has committed. Entries also lapse at local midnight, because some
-pages depend on the date (公示期, open consultations).
+Invalidation across gunicorn workers, by what a page shows: each entry keeps the tags of
+what its page shows (`portal.pagecache.tags`: `doc:12`, `cat:decision`, `org:4`,
+`village:31`, …) with the version of each when it was rendered. A change to public
+content bumps, in its own transaction, only the tags of what it changed, and the one
+content version (`portal.pagecache.version`). Every request reads the content version
+(one primary-key SELECT); an entry already found current at that version is served at
+once, any other is served only after its tags' versions are read (one more statement)
+and found unmoved. So publishing in one category leaves another category's pages
+cached, and no worker serves a withdrawn document once the withdrawal has committed.
+Entries also lapse at local midnight, because some pages depend on the date (公示期,
+open consultations).
 
 HTTP caching policy (the headers on every page this module handles):
 - `ETag` is a hash of the body; `Last-Modified` is the last public change, or local
@@ -40,10 +44,12 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
+from portal.pagecache import tags as page_tags
 from portal.pagecache import version as content_version
 from portal.pagecache.shared import SharedPages
 from portal.pagecache.store import (
     CACHE_CONTROL,
+    MAX_BYTES,
     NGINX_EXPIRES,
     Entry,
     LocalDay,
@@ -52,7 +58,14 @@ from portal.pagecache.store import (
     validators,
 )
 from portal.pagecache.version import VersionReader, install
-from portal.pagecache.wsgi import CANDIDATE, CachedPages, client_copy_current, page_key
+from portal.pagecache.wsgi import (
+    CANDIDATE,
+    CachedPages,
+    client_copy_current,
+    is_current,
+    note,
+    page_key,
+)
 
 CACHED_ENDPOINTS = frozenset({
     "public.home",
@@ -74,7 +87,8 @@ _STATE = "_page_cache"
 @dataclass(frozen=True)
 class _Request:
     key: tuple
-    tag: tuple[int, str]
+    version: int  # the content version read before rendering
+    day: str
     changed: int  # epoch seconds of the last public change, or of local midnight if later
     now: float
 
@@ -91,8 +105,11 @@ def init_app(app: Flask) -> None:
     from portal.extensions import db
 
     install(db.session)
-    store, reader, today = PageStore(), VersionReader(lambda: db.engine), LocalDay()
+    store = PageStore(int(app.config.get("PAGE_CACHE_MAX_BYTES", MAX_BYTES)))
+    reader, today = VersionReader(lambda: db.engine), LocalDay()
     app.extensions["pagecache"] = (store, reader, today)
+    if not app.config.get("PAGE_CACHE_ENABLED", True):
+        return  # every page rendered for every request (the benchmark's cold rows)
     app.before_request(serve_from_cache)
     app.after_request(store_and_mark)
     app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, _shared_pages(app),
@@ -176,12 +193,13 @@ def serve_from_cache():
     version, changed_epoch = state
     day = today.at(now)
     key = page_key(request.environ, request.cookies)
-    wanted = _Request(key, (version, day.iso), max(changed_epoch, int(day.start)), now)
+    wanted = _Request(key, version, day.iso, max(changed_epoch, int(day.start)), now)
     setattr(g, _STATE, wanted)
-    entry = store.get(key, wanted.tag)
-    if entry is None:
+    entry = store.get(key, day.iso)
+    if entry is None or not is_current(store, reader, key, entry, version):
         return None
     g.page_cache_hit = True
+    note(request.environ, "hit")
     headers = validators(entry.etag, wanted.last_modified)
     if client_copy_current(request.environ, entry.etag, wanted.changed):
         return current_app.response_class(status=304, headers=headers)
@@ -194,14 +212,20 @@ def store_and_mark(response):
     state: _Request | None = g.pop(_STATE, None)
     if state is None or g.pop("page_cache_hit", False):
         return response
+    note(request.environ, "miss")
     if not _storable(response):
         return response
     body = response.get_data()
-    entry = Entry(body, response.content_type,
-                  '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
-    _store().put(state.key, state.tag, entry)
-    request.environ[CANDIDATE] = (state.key, state.tag)  # CachedPages keeps the final headers
-    return _answer(response, entry.etag, state)
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    tags = page_tags.of_page()
+    found = current_app.extensions["pagecache"][1].read_tags(tags)
+    if found is not None and found[0] == state.version:  # nothing changed while rendering
+        entry = Entry(body, response.content_type, etag,
+                      tags=tuple((tag, found[1].get(tag, 0)) for tag in tags),
+                      checked=state.version)
+        _store().put(state.key, state.day, entry)
+        request.environ[CANDIDATE] = (state.key, state.day)  # CachedPages adds the headers
+    return _answer(response, etag, state)
 
 
 def _storable(response) -> bool:

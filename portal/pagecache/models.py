@@ -3,7 +3,7 @@ anything residents can read."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -22,3 +22,14 @@ class ContentVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
     changed_epoch: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ContentTag(db.Model):
+    """One tag of what public pages show (`portal.pagecache.tags`); `version` grows with
+    every committed change to it. A page is served from the cache only while every tag
+    it carries still has the version it was rendered under."""
+
+    __tablename__ = "content_tags"
+
+    tag: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,12 +1,14 @@
 """The second level: finished pages as files, so one worker's render serves every worker
 on the host instead of each rendering the page itself.
 
-Files live under `<instance>/pagecache/<database>/<version>-<day>/<hash of the key>`:
-one folder per content version and local day, so a page of an older version is never
-even looked up, and the first worker to see a new version removes the old folders. A
-file holds one JSON line (content type, ETag, headers) and then the body; it is written
-to a temporary name and renamed, so a reader sees all of it or nothing. At most
-`MAX_FILES` per folder and worker, so odd query strings cannot fill the disk.
+Files live under `<instance>/pagecache/<database>/<day>/<hash of the key>`: one folder per
+local day, and the first worker to see a new day removes the old folders. A file holds
+one JSON line (content type, ETag, headers, the tags of what the page shows with their
+versions) and then the body; it is written to a temporary name and renamed, so a reader
+sees all of it or nothing. Whether a file is still current is asked by the caller, as for
+a page in memory (`portal.pagecache.wsgi.is_current`); a newer render replaces it. At
+most `MAX_FILES` new files per folder and worker, so odd query strings cannot fill the
+disk.
 """
 
 from __future__ import annotations
@@ -28,19 +30,19 @@ MAX_FILES = 20_000
 class SharedPages:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._tag: tuple[int, str] | None = None
+        self._day: str | None = None
         self._written = 0
 
-    def _folder(self, tag: tuple[int, str]) -> Path:
-        return self.root / f"{tag[0]}-{tag[1]}"
+    def _folder(self, day: str) -> Path:
+        return self.root / day
 
     @staticmethod
     def _name(key: tuple) -> str:
         return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
-    def get(self, key: tuple, tag: tuple[int, str]) -> Entry | None:
+    def get(self, key: tuple, day: str) -> Entry | None:
         try:
-            raw = (self._folder(tag) / self._name(key)).read_bytes()
+            raw = (self._folder(day) / self._name(key)).read_bytes()
         except OSError:
             return None
         meta, _, body = raw.partition(b"\n")
@@ -51,37 +53,42 @@ class SharedPages:
         if fields.get("key") != list(key):
             return None  # a hash collision, however unlikely, is a miss
         return Entry(body, fields["content_type"], fields["etag"],
-                     tuple(tuple(pair) for pair in fields["headers"]))
+                     tuple(tuple(pair) for pair in fields["headers"]),
+                     tuple((tag, int(version)) for tag, version in fields.get("tags", ())),
+                     int(fields.get("checked", -1)))
 
-    def put(self, key: tuple, tag: tuple[int, str], entry: Entry) -> None:
-        if self._tag is not None and tag < self._tag:
-            return  # rendered under an older version than this worker has seen
-        if tag != self._tag:
-            self._new_tag(tag)
+    def put(self, key: tuple, day: str, entry: Entry) -> None:
+        if self._day is not None and day < self._day:
+            return  # rendered before midnight, stored after
+        if day != self._day:
+            self._new_day(day)
         if self._written >= MAX_FILES or entry.headers is None:
             return
-        folder = self._folder(tag)
+        folder = self._folder(day)
         meta = json.dumps({"key": list(key), "content_type": entry.content_type,
-                           "etag": entry.etag, "headers": entry.headers},
+                           "etag": entry.etag, "headers": entry.headers,
+                           "tags": entry.tags, "checked": entry.checked},
                           ensure_ascii=False).encode()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(handle, "wb") as file:
                 file.write(meta + b"\n" + entry.body)
-            os.replace(temporary, folder / self._name(key))
-            self._written += 1
+            target = folder / self._name(key)
+            fresh = not target.exists()
+            os.replace(temporary, target)
+            self._written += fresh
         except OSError:
             log.debug("shared page not written", exc_info=True)
 
-    def _new_tag(self, tag: tuple[int, str]) -> None:
-        """Drop the folders of older versions and days (another worker may do the same)."""
-        self._tag, self._written = tag, 0
+    def _new_day(self, day: str) -> None:
+        """Drop the folders of older days, and of the per-version layout before tags
+        (another worker may do the same)."""
+        self._day, self._written = day, 0
         try:
             folders = list(self.root.iterdir())
         except OSError:
             return
         for folder in folders:
-            version, _, day = folder.name.partition("-")
-            if version.isdigit() and (int(version), day) < tag:
+            if folder.name < day or not folder.name[:1].isdigit() or folder.name.count("-") != 2:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -21,7 +21,7 @@ CACHE_CONTROL = "public, no-cache"
 # docs/deploy/nginx.conf.
 NGINX_EXPIRES = ("X-Accel-Expires", "@1")
 MAX_ENTRIES = 4000
-MAX_BYTES = 48 * 1024 * 1024  # per worker
+MAX_BYTES = 16 * 1024 * 1024  # per worker, by default (PAGE_CACHE_MAX_BYTES)
 
 
 @dataclass(frozen=True)
@@ -32,54 +32,74 @@ class Entry:
     # Every header the application's own hooks gave the page (security headers …), once
     # the WSGI layer has seen the finished response; None until then.
     headers: tuple[tuple[str, str], ...] | None = None
+    # What the page shows (`portal.pagecache.tags`), each with the version it was
+    # rendered under; and the content version at which they were last found unchanged.
+    tags: tuple[tuple[str, int], ...] = ()
+    checked: int = -1
 
 
 class PageStore:
-    """One worker's entries for one content version and one local day; LRU-bounded."""
+    """One worker's entries for one local day; least recently used entries go first once
+    the bodies together pass `max_bytes` (or there are more than MAX_ENTRIES). Whether an
+    entry is still current is for the caller to ask (`portal.pagecache.is_current`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
-        self._tag: tuple[int, str] | None = None
+        self._day: str | None = None
         self._bytes = 0
 
-    def get(self, key: tuple, tag: tuple[int, str]) -> Entry | None:
+    def get(self, key: tuple, day: str) -> Entry | None:
         with self._lock:
-            if tag != self._tag:
+            if day != self._day:
                 return None
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: tuple, tag: tuple[int, str], entry: Entry) -> None:
+    def put(self, key: tuple, day: str, entry: Entry) -> None:
         with self._lock:
-            if tag != self._tag:
-                if self._tag is not None and tag < self._tag:
-                    return  # rendered under an older version than the one held now
+            if day != self._day:
+                if self._day is not None and day < self._day:
+                    return  # rendered before midnight, stored after
                 self._entries.clear()
-                self._bytes, self._tag = 0, tag
+                self._bytes, self._day = 0, day
             old = self._entries.pop(key, None)
-            self._bytes += len(entry.body) - (len(old.body) if old else 0)
+            if old is not None:
+                self._bytes -= len(old.body)
+            if len(entry.body) > self.max_bytes:
+                return  # larger than the whole budget: never kept
+            self._bytes += len(entry.body)
             self._entries[key] = entry
             while self._entries and (len(self._entries) > MAX_ENTRIES
-                                     or self._bytes > MAX_BYTES):
+                                     or self._bytes > self.max_bytes):
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= len(dropped.body)
 
-    def complete(self, key: tuple, tag: tuple[int, str],
+    def complete(self, key: tuple, day: str,
                  headers: tuple[tuple[str, str], ...]) -> Entry | None:
-        """Record the finished response's headers for an entry stored under `tag`;
+        """Record the finished response's headers for an entry stored on `day`;
         returns the finished entry."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and tag == self._tag and entry.headers is None:
+            if entry is not None and day == self._day and entry.headers is None:
                 entry = self._entries[key] = replace(entry, headers=headers)
                 return entry
             return None
 
-    def discard(self, key: tuple) -> None:
+    def confirm(self, key: tuple, entry: Entry, version: int) -> None:
+        """Every tag of `entry` was found unchanged at content version `version`."""
         with self._lock:
+            if self._entries.get(key) is entry and entry.checked < version:
+                self._entries[key] = replace(entry, checked=version)
+
+    def discard(self, key: tuple, entry: Entry | None = None) -> None:
+        """Drop the entry under `key` (only if it is still `entry`, when given)."""
+        with self._lock:
+            if entry is not None and self._entries.get(key) is not entry:
+                return
             dropped = self._entries.pop(key, None)
             if dropped is not None:
                 self._bytes -= len(dropped.body)

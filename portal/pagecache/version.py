@@ -1,18 +1,21 @@
 """The shared invalidation signal for every worker's page cache.
 
-Writing: a `before_flush` listener on the application's session bumps the single
-`content_versions` row whenever the flush inserts, changes or deletes anything residents
-can read (disclosures, village notices, consultations, execution tasks, the catalogue,
-organizations, stored files, and inquiries whose reply is or was published). It runs
-inside the flush, so the bump commits — or rolls back — together with the publication,
-withdrawal or edit itself, whichever service, CLI command or import made it.
-Over-counting (a draft saved) only costs a cache refill. Bulk Core writes that bypass the
-session (the bench seed) must call `bump` themselves or run before the workers start.
+Writing: a `before_flush` listener on the application's session works out which tags of
+public pages the flush changes (`portal.pagecache.tags`: a document, its category and
+unit lists, a village's board, …) and bumps each tag's row in `content_tags`, and the
+single `content_versions` row with them. It runs inside the flush, so the bumps commit —
+or roll back — together with the publication, withdrawal or edit itself, whichever
+service, CLI command or import made it. Over-counting only costs a cache refill. Bulk
+Core writes that bypass the session (the bench seed) must call `bump_tags` themselves or
+run before the workers start.
 
 Reading: `VersionReader.read()` runs one primary-key SELECT on a connection of its own in
 autocommit mode, so every request sees the latest committed version without opening a
-transaction. A page rendered afterwards can only show content as new as that version or
-newer, never older, so a page stored under version N never shows a document withdrawn in N.
+transaction. A stored page last found current at that version is served at once; else
+`read_tags()` reads its tags' versions (one statement) and the page is served only if
+none moved. A page is stored only if the content version read before it was rendered is
+still the current one when its tags are read, so the tag versions it keeps are those of
+what it shows: a page never shows a document withdrawn after it was stored.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import logging
 import os
 import threading
 
-from sqlalchemy import case, event, insert, inspect, update
+from sqlalchemy import case, event, insert, inspect, text, update
 from sqlalchemy.orm import Session
 
 from portal.inquiries.models import Inquiry
@@ -43,12 +46,7 @@ PUBLIC_MODULES = frozenset({
 _TABLE = ContentVersion.__table__
 # An integer constant, not input.
 _READ_SQL = f"SELECT version, changed_epoch FROM content_versions WHERE id = {SINGLETON_ID}"  # nosec B608
-
-
-def _is_public(obj) -> bool:
-    if isinstance(obj, Inquiry):
-        return _is_published_reply(obj)
-    return type(obj).__module__ in PUBLIC_MODULES
+_VERSION_SQL = f"SELECT '', version FROM content_versions WHERE id = {SINGLETON_ID}"  # nosec B608
 
 
 def _is_published_reply(inquiry: Inquiry) -> bool:
@@ -56,13 +54,6 @@ def _is_published_reply(inquiry: Inquiry) -> bool:
     changes to other work orders leave the pages alone."""
     history = inspect(inquiry).attrs.reply_published.history
     return bool(inquiry.reply_published) or any(history.deleted)
-
-
-def touches_public_content(session: Session) -> bool:
-    if any(_is_public(obj) for obj in session.new) or any(
-            _is_public(obj) for obj in session.deleted):
-        return True
-    return any(_is_public(obj) and session.is_modified(obj) for obj in session.dirty)
 
 
 def now_epoch() -> float:
@@ -84,9 +75,25 @@ def bump(connection) -> None:
                                                  changed_epoch=now))
 
 
+_BUMP_TAG_SQL = text(
+    "INSERT INTO content_tags (tag, version) VALUES (:tag, 1) "
+    "ON CONFLICT (tag) DO UPDATE SET version = content_tags.version + 1")
+
+
+def bump_tags(connection, tags) -> None:
+    """Advance each tag's version (in a fixed order, so two writers never deadlock), and
+    the content version with them."""
+    if not tags:
+        return
+    bump(connection)
+    for tag in sorted(tags):
+        connection.execute(_BUMP_TAG_SQL, {"tag": tag[:80]})
+
+
 def on_before_flush(session: Session, _flush_context, _instances) -> None:
-    if touches_public_content(session):
-        bump(session.connection())
+    from portal.pagecache.tags import changed_by
+
+    bump_tags(session.connection(), changed_by(session))
 
 
 def install(target) -> None:
@@ -123,6 +130,33 @@ class VersionReader:
             self._discard()
             return None
         return (int(row[0]), int(row[1])) if row else None
+
+    def read_tags(self, tags) -> tuple[int, dict[str, int]] | None:
+        """The content version and the versions of `tags` (a missing tag is at 0), read in
+        one statement, so both belong to the same committed moment; None when unreadable."""
+        tags = list(tags)
+        try:
+            connection = self._connection()
+            mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
+            marks = ", ".join([mark] * len(tags))
+            # The marks are placeholders; the tags are passed as parameters.
+            sql = (f"{_VERSION_SQL} UNION ALL SELECT tag, version FROM content_tags "  # nosec B608
+                   f"WHERE tag IN ({marks})") if tags else _VERSION_SQL
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, tags)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        except Exception:  # the cache is an optimisation: never fail the page for it
+            log.exception("page tags unreadable; serving uncached")
+            self._discard()
+            return None
+        versions = {str(tag): int(version) for tag, version in rows}
+        version = versions.pop("", None)
+        if version is None:
+            return None
+        return version, versions
 
     def _connection(self):
         local = self._local

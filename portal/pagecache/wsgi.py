@@ -1,10 +1,11 @@
 """The fast path: stored pages for cookie-less GET/HEAD, answered before Flask runs.
 
 A visitor without any cookie is anonymous, has no pending message and no 适老化 mode, so
-the only question is whether this worker holds a finished page for the path and query
-under the current content version. If so it is replayed with the exact headers the
-application gave it when it was rendered (security headers included), fresh validators
-and a 304 where the client's copy is current. Anything else — a cookie, another method,
+the only question is whether this worker (or, through the shared files, another) holds
+a finished page for the path and query whose tags are all unchanged (`is_current`).
+If so it is replayed with the exact headers the application gave it when it was
+rendered (security headers included), fresh validators and a 304 where the client's copy
+is current. Anything else — a cookie, another method,
 a page not stored yet — goes to Flask, whose `serve_from_cache` hook handles the rest.
 
 The WSGI layer also finishes what the Flask hook starts: a page stored by `store_and_mark`
@@ -14,6 +15,7 @@ gets its final headers here, and is dropped if a later hook gave it a cookie or
 
 from __future__ import annotations
 
+from portal.logs import FACTS
 from portal.pagecache import version as content_version
 from portal.public.preferences import COOKIE as ELDERLY_COOKIE
 
@@ -62,6 +64,31 @@ def _may_be_stored(path: str) -> bool:
     return path in ("/", "/sitemap.xml") or path.startswith(PUBLIC_PREFIXES)
 
 
+def note(environ, outcome: str) -> None:
+    """The request line says whether the page came from the cache ("hit") or was
+    rendered where it could have ("miss")."""
+    facts = environ.get(FACTS)
+    if facts is not None:
+        facts.cache = outcome
+
+
+def is_current(store, reader, key: tuple, entry, version: int) -> bool:
+    """Whether `entry` may be served at content version `version` (read just before):
+    found current at that version already, or none of its tags has moved since it was
+    rendered (then noted, so the next request at this version asks nothing)."""
+    if entry.checked == version:
+        return True
+    found = reader.read_tags([tag for tag, _ in entry.tags])
+    if found is None:
+        return False
+    versions = found[1]
+    if any(versions.get(tag, 0) != seen for tag, seen in entry.tags):
+        store.discard(key, entry)
+        return False
+    store.confirm(key, entry, version)
+    return True
+
+
 class CachedPages:
     def __init__(self, app, store, reader, today, shared=None,
                  trusted_hosts: list[str] | None = None) -> None:
@@ -85,6 +112,7 @@ class CachedPages:
                     and _may_be_stored(key[2])):
                 answer = self._answer(environ, key)
                 if answer is not None:
+                    note(environ, "hit")
                     status, headers, body = answer
                     start_response(status, headers)
                     return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
@@ -99,12 +127,16 @@ class CachedPages:
         version, changed_epoch = state
         now = content_version.now_epoch()
         day = self.today.at(now)
-        tag = (version, day.iso)
-        entry = self.store.get(key, tag)
+        entry = self.store.get(key, day.iso)
+        if entry is not None and entry.headers is not None \
+                and not is_current(self.store, self.reader, key, entry, version):
+            entry = None
         if (entry is None or entry.headers is None) and self.shared is not None:
-            entry = self.shared.get(key, tag)  # rendered by another worker
+            entry = self.shared.get(key, day.iso)  # rendered by another worker
             if entry is not None:
-                self.store.put(key, tag, entry)
+                self.store.put(key, day.iso, entry)
+                if not is_current(self.store, self.reader, key, entry, version):
+                    entry = None
         if entry is None or entry.headers is None:
             return None
         changed = max(changed_epoch, int(day.start))
@@ -118,16 +150,16 @@ class CachedPages:
         def finish(status, headers, exc_info=None):
             candidate = environ.get(CANDIDATE)
             if candidate is not None:
-                key, tag = candidate
+                key, day = candidate
                 names = {name.lower(): value for name, value in headers}
                 if "set-cookie" in names or "no-store" in names.get("cache-control", ""):
                     self.store.discard(key)
                 elif status.startswith("200"):
-                    entry = self.store.complete(key, tag, tuple(
+                    entry = self.store.complete(key, day, tuple(
                         (name, value) for name, value in headers
                         if name.lower() not in _OWN))
                     if entry is not None and self.shared is not None:
-                        self.shared.put(key, tag, entry)
+                        self.shared.put(key, day, entry)
             if exc_info is None:  # the argument is optional (PEP 3333): pass it only if given
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)

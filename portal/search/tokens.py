@@ -59,6 +59,11 @@ def _jieba() -> jieba.Tokenizer:
     return _tokenizer
 
 
+def preload() -> None:
+    """Load the dictionary now: gunicorn's master does, so its workers share it."""
+    _jieba()
+
+
 def normalize(text: str) -> str:
     """Full-width letters and digits as ASCII, radicals as ideographs, lower case."""
     return fold(text).lower()

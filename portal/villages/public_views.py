@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from portal import validation
 from portal.attachments.storage import download_response, send_stored_file
 from portal.organizations.services import towns_with_villages
+from portal.pagecache import tags as page_tags
 from portal.paging import PageRequest
 from portal.personal_data import files as file_scan
 from portal.villages import finance_export, queries
@@ -25,6 +26,7 @@ def index():
 @bp.get("/<slug>/")
 def board(slug: str):
     village = queries.get_village(slug)
+    page_tags.shows(f"village:{village.id}", "villages")
     category = request.args.get("category") or None
     if category and category not in {c.value for c in NoticeCategory}:
         abort(400)
