@@ -38,7 +38,7 @@ def upgrade():
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("replied_on", sa.Date(), nullable=True),
-        sa.Column("sign_minutes", sa.Integer(), nullable=True),
+        sa.Column("sign_tenths", sa.Integer(), nullable=True),
         sa.Column("signed_on_time", sa.Boolean(), nullable=False),
         sa.Column("reply_days", sa.Integer(), nullable=True),
         sa.Column("replied_on_time", sa.Boolean(), nullable=False),
@@ -58,7 +58,7 @@ def upgrade():
         sa.Column("signed_on_time", sa.Integer(), nullable=False),
         sa.Column("replied", sa.Integer(), nullable=False),
         sa.Column("replied_on_time", sa.Integer(), nullable=False),
-        sa.Column("sign_minutes", sa.Text(), nullable=False),
+        sa.Column("sign_tenths", sa.Text(), nullable=False),
         sa.Column("reply_days", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_inquiry_figure_totals"),
         sa.UniqueConstraint(

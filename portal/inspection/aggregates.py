@@ -4,7 +4,7 @@ against, and what the dashboard uses until those totals are built.
 
 The database does the per-row work: the work order's group keys, its local (Beijing)
 received and replied days, the sign-for time in whole microseconds (counted in whole
-minutes), and whether it is overdue or due soon right now (the rules of
+tenths of an hour), and whether it is overdue or due soon right now (the rules of
 `portal.inquiries.clocks`, written as SQL once, in `portal.inquiries.queries`, for the staff
 queues and these figures alike).
 Python then only counts, into one cell per (organization, handler, type, month), and rolls
@@ -35,7 +35,7 @@ from portal.timeutil import LOCAL_TZ, to_local
 from portal.workdays.calendar import current_calendar
 
 MICROS_PER_SECOND = 1_000_000
-MICROS_PER_MINUTE = 60 * MICROS_PER_SECOND
+MICROS_PER_TENTH = 360 * MICROS_PER_SECOND  # a tenth of an hour
 
 
 def local_day(column):
@@ -135,15 +135,15 @@ def working_day_positions(first: date, last: date) -> dict[str, int]:
 
 class Cell:
     """Counts and values of one (organization, handler, type, month) combination: sign-for
-    times in whole minutes and reply times in working days → how many work orders took
+    times in whole tenths of an hour and reply times in working days → how many work orders took
     that long."""
 
-    __slots__ = ("counts", "reply_days", "sign_minutes")
+    __slots__ = ("counts", "reply_days", "sign_tenths")
 
     def __init__(self) -> None:
         # total, signed, signed on time, replied, replied on time, overdue, due soon
         self.counts = [0, 0, 0, 0, 0, 0, 0]
-        self.sign_minutes: dict[int, int] = {}
+        self.sign_tenths: dict[int, int] = {}
         self.reply_days: dict[int, int] = {}
 
 
@@ -171,8 +171,8 @@ def tally(rows, positions_for) -> dict[tuple, Cell]:
         counts[6] += soon
         if micros is not None:
             counts[1] += 1
-            minutes = micros // MICROS_PER_MINUTE  # whole minutes, as `figures.sign_minutes`
-            cell.sign_minutes[minutes] = cell.sign_minutes.get(minutes, 0) + 1
+            tenths = micros // MICROS_PER_TENTH  # whole tenths of an hour, as `figures`
+            cell.sign_tenths[tenths] = cell.sign_tenths.get(tenths, 0) + 1
         if replied is not None:
             counts[3] += 1
             taken = max(0, positions[replied] - positions[received])
@@ -193,7 +193,7 @@ def roll_up(cells: dict[tuple, Cell], position: int | None, label) -> dict[objec
 
 def _figures(label: str, cells: list[Cell]) -> Figures:
     counts = [sum(column) for column in zip(*(cell.counts for cell in cells), strict=True)]
-    return figures_of(label, counts, merged(cell.sign_minutes for cell in cells),
+    return figures_of(label, counts, merged(cell.sign_tenths for cell in cells),
                       merged(cell.reply_days for cell in cells))
 
 
@@ -206,18 +206,18 @@ def merged(histograms) -> dict[int, int]:
     return total
 
 
-def figures_of(label: str, counts: list[int], sign_minutes: dict[int, int],
+def figures_of(label: str, counts: list[int], sign_tenths: dict[int, int],
                reply_days: dict[int, int]) -> Figures:
     """A row of figures from its counts (total, signed, signed on time, replied, replied on
-    time, overdue, due soon) and how many work orders took each sign-for time (minutes)
+    time, overdue, due soon) and how many work orders took each sign-for time (tenths of an hour)
     and reply time (working days)."""
     total, signed, signed_on_time, replied, replied_on_time, overdue, due_soon = counts
-    minutes_nth = _nth_of_counts(sign_minutes)
+    tenths_nth = _nth_of_counts(sign_tenths)
     reply_nth = _nth_of_counts(reply_days)
-    signs = sum(sign_minutes.values())
+    signs = sum(sign_tenths.values())
 
     def sign_nth(index: int) -> float:
-        return minutes_nth(index) / 60
+        return tenths_nth(index) / 10
 
     return Figures(
         label=label, total=total, replied=replied, replied_on_time=replied_on_time,

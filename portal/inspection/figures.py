@@ -2,8 +2,9 @@
 
 Every flush that adds, changes or deletes a work order derives the order's share of the
 figures (`Share`: its year, organization, handler, type and month of receipt, Beijing
-time; whole minutes to sign-for; working days to the reply; the on-time flags), compares
-it with the share stored for it (`inquiry_figures`), and moves the totals
+time; the sign-for time in whole tenths of an hour, as the dashboard shows it; working
+days to the reply; the on-time flags), compares it with the share stored for it
+(`inquiry_figures`), and moves the totals
 (`inquiry_figure_totals`: per year, organization and total / handler / type / month) by
 exactly the difference, in the same transaction. Whichever service, CLI command or
 import changes the order, the totals follow, because they follow the flush.
@@ -35,7 +36,7 @@ from portal.inspection.models import InquiryFigures, InquiryFigureState, Inquiry
 from portal.timeutil import to_local, utcnow
 from portal.workdays.calendar import working_days_between
 
-MINUTE = timedelta(minutes=1)
+TENTH = timedelta(minutes=6)  # a tenth of an hour
 COUNTS = ("total", "signed", "signed_on_time", "replied", "replied_on_time")
 STATE_ID = 1
 _FIGURES = InquiryFigures.__table__
@@ -54,7 +55,7 @@ class Share:
     month: str
     received_on: date
     replied_on: date | None
-    sign_minutes: int | None
+    sign_tenths: int | None
     signed_on_time: bool
     reply_days: int | None
     replied_on_time: bool
@@ -64,13 +65,14 @@ class Share:
                 ("month", self.month)]
 
     def counts(self) -> tuple[int, ...]:
-        return (1, self.sign_minutes is not None, self.signed_on_time,
+        return (1, self.sign_tenths is not None, self.signed_on_time,
                 self.reply_days is not None, self.replied_on_time)
 
 
-def sign_minutes(received_at: datetime, signed_at: datetime | None) -> int | None:
-    """Whole minutes from receipt to sign-for (rounded down)."""
-    return None if signed_at is None else (signed_at - received_at) // MINUTE
+def sign_tenths(received_at: datetime, signed_at: datetime | None) -> int | None:
+    """Tenths of an hour from receipt to sign-for, whole ones (rounded down): the
+    precision the dashboard shows, and few enough values to count per unit."""
+    return None if signed_at is None else (signed_at - received_at) // TENTH
 
 
 def share_of(inquiry: Inquiry, reply_days=None) -> Share:
@@ -84,7 +86,7 @@ def share_of(inquiry: Inquiry, reply_days=None) -> Share:
         handler_id=inquiry.handler_id or 0, type=str(inquiry.type.value),
         month=received.strftime("%Y-%m"),
         received_on=received, replied_on=replied,
-        sign_minutes=sign_minutes(inquiry.received_at, inquiry.signed_at),
+        sign_tenths=sign_tenths(inquiry.received_at, inquiry.signed_at),
         signed_on_time=inquiry.signed_on_time is True,
         reply_days=None if replied is None else max(0, count(received, replied)),
         replied_on_time=inquiry.replied_on_time is True)
@@ -141,7 +143,7 @@ def _locked_total(connection, year: int, organization_id: int, dimension: str, k
     if row is not None:
         return row
     values = dict(year=year, organization_id=organization_id, dimension=dimension, key=key,
-                  **dict.fromkeys(COUNTS, 0), sign_minutes="{}", reply_days="{}")
+                  **dict.fromkeys(COUNTS, 0), sign_tenths="{}", reply_days="{}")
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -167,8 +169,9 @@ def _move(connection, share: Share, sign: int) -> None:
     for dimension, key in share.groups():
         row = _locked_total(connection, share.year, share.organization_id, dimension, key)
         values = {name: row[name] + deltas[name] for name in COUNTS}
-        values["sign_minutes"] = _moved(row["sign_minutes"], share.sign_minutes, sign)
-        values["reply_days"] = _moved(row["reply_days"], share.reply_days, sign)
+        for histogram in ("sign_tenths", "reply_days"):  # rewritten only when they change
+            if getattr(share, histogram) is not None:
+                values[histogram] = _moved(row[histogram], getattr(share, histogram), sign)
         connection.execute(sa.update(_TOTALS).where(_TOTALS.c.id == row["id"]).values(**values))
 
 
@@ -276,8 +279,8 @@ def rebuild(on_progress=None) -> int:
                                       [[0] * len(COUNTS), Counter(), Counter()])
             for position, n in enumerate(share.counts()):
                 entry[0][position] += int(n)
-            if share.sign_minutes is not None:
-                entry[1][share.sign_minutes] += 1
+            if share.sign_tenths is not None:
+                entry[1][share.sign_tenths] += 1
             if share.reply_days is not None:
                 entry[2][share.reply_days] += 1
         done += 1
@@ -292,7 +295,7 @@ def rebuild(on_progress=None) -> int:
             on_progress(len(batch))
     rows = [{"year": year, "organization_id": org, "dimension": dimension, "key": key,
              **dict(zip(COUNTS, counts, strict=True)),
-             "sign_minutes": _dumps(signs), "reply_days": _dumps(replies)}
+             "sign_tenths": _dumps(signs), "reply_days": _dumps(replies)}
             for (year, org, dimension, key), (counts, signs, replies) in totals.items()]
     for start in range(0, len(rows), BATCH):
         connection.execute(sa.insert(_TOTALS), rows[start:start + BATCH])

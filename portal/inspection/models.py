@@ -84,7 +84,7 @@ class InquiryFigures(db.Model):
     month: Mapped[str] = mapped_column(String(7))  # "2026-03", Beijing time
     received_on: Mapped[date]
     replied_on: Mapped[date | None] = mapped_column(index=True)
-    sign_minutes: Mapped[int | None]  # whole minutes from receipt to sign-for
+    sign_tenths: Mapped[int | None]  # whole tenths of an hour from receipt to sign-for
     signed_on_time: Mapped[bool]
     reply_days: Mapped[int | None]  # working days from the day of receipt to the reply's
     replied_on_time: Mapped[bool]
@@ -93,7 +93,7 @@ class InquiryFigures(db.Model):
 class InquiryFigureTotals(db.Model):
     """The figures of one organization's work orders received in one year, in total or for
     one handler, type or month (`dimension`, `key`): counts, and how many took each
-    sign-for time (whole minutes) and each reply time (working days), as JSON objects."""
+    sign-for time (whole tenths of an hour) and each reply time (working days), as JSON objects."""
 
     __tablename__ = "inquiry_figure_totals"
     __table_args__ = (UniqueConstraint("year", "organization_id", "dimension", "key"),)
@@ -108,7 +108,7 @@ class InquiryFigureTotals(db.Model):
     signed_on_time: Mapped[int] = mapped_column(default=0)
     replied: Mapped[int] = mapped_column(default=0)
     replied_on_time: Mapped[int] = mapped_column(default=0)
-    sign_minutes: Mapped[str] = mapped_column(Text, default="{}")
+    sign_tenths: Mapped[str] = mapped_column(Text, default="{}")
     reply_days: Mapped[str] = mapped_column(Text, default="{}")
 
 

@@ -1,6 +1,6 @@
 """The dashboard's figures read from the totals kept on write (`portal.inspection.figures`):
 a few rows per organization and year, whatever the number of work orders. The medians
-and percentiles come from the merged counts per sign-for minute and per reply day, so
+and percentiles come from the merged counts per sign-for tenth of an hour and per reply day, so
 they equal those of the fresh computation (`portal.inspection.aggregates`) exactly."""
 
 from __future__ import annotations
@@ -19,23 +19,23 @@ DIMENSIONS = ("organization", "handler", "type", "month")
 
 
 class Group:
-    __slots__ = ("counts", "reply_days", "sign_minutes")
+    __slots__ = ("counts", "reply_days", "sign_tenths")
 
     def __init__(self) -> None:
         self.counts = [0] * len(COUNTS)
-        self.sign_minutes: dict[int, int] = {}
+        self.sign_tenths: dict[int, int] = {}
         self.reply_days: dict[int, int] = {}
 
-    def add(self, counts, sign_minutes: str, reply_days: str) -> None:
+    def add(self, counts, sign_tenths: str, reply_days: str) -> None:
         for position, n in enumerate(counts):
             self.counts[position] += n
-        for target, text in ((self.sign_minutes, sign_minutes), (self.reply_days, reply_days)):
+        for target, text in ((self.sign_tenths, sign_tenths), (self.reply_days, reply_days)):
             for value, n in json.loads(text).items():
                 value = int(value)
                 target[value] = target.get(value, 0) + n
 
     def figures(self, label: str) -> Figures:
-        return figures_of(label, [*self.counts, 0, 0], self.sign_minutes, self.reply_days)
+        return figures_of(label, [*self.counts, 0, 0], self.sign_tenths, self.reply_days)
 
 
 def groups(scope, year: int) -> tuple[dict[str, dict[object, Group]], Group]:
@@ -44,7 +44,7 @@ def groups(scope, year: int) -> tuple[dict[str, dict[object, Group]], Group]:
     organizations matched by `scope` (a condition on an organization id column)."""
     table = InquiryFigureTotals.__table__
     stmt = sa.select(table.c.organization_id, table.c.dimension, table.c.key,
-                     *[table.c[name] for name in COUNTS], table.c.sign_minutes,
+                     *[table.c[name] for name in COUNTS], table.c.sign_tenths,
                      table.c.reply_days).where(table.c.year == year,
                                                scope(table.c.organization_id))
     tables: dict[str, dict[object, Group]] = {name: {} for name in DIMENSIONS}
