@@ -5,8 +5,15 @@
     .venv/bin/python -m bench.dashboard_timing --http PORT   # a running gunicorn
 
 Prints, for the county inspector and the current year: the figures computed afresh
-(`cold`, the snapshot store emptied first), the figures served from the snapshot
-(`warm`), and the whole page as the test client renders it both ways.
+(`cold`, the snapshot store emptied first: read from the totals kept on write), the
+figures served from the snapshot (`warm`), the full recomputation from the work orders the
+totals are checked against (`reference`), and the other parts of the page.
+
+    .venv/bin/python -m bench.dashboard_timing --compare SMALL.db LARGE.db
+
+times the same in alternation on two seeded databases (10 thousand and 1 million work
+orders), so both sizes share the machine's load, and prints medians, p99 and the ratio
+large ÷ small.
 """
 
 from __future__ import annotations
@@ -54,13 +61,63 @@ def main() -> None:
 
         describe("figures cold", timed(cold, 5))
         describe("figures warm", timed(lambda: dashboard.timeliness(paths, year), 50))
-        describe("  fresh: lean rows+tally", timed(
-            lambda: dashboard.compute(paths, year, utcnow()), 3))
+        describe("  kept totals", timed(lambda: dashboard.compute(paths, year, utcnow()), 5))
+        describe("  reference: lean rows", timed(
+            lambda: dashboard.reference(paths, year, utcnow()), 3))
         describe("late disclosures", timed(lambda: dashboard.late_disclosures(paths, year), 3))
         describe("village lapses", timed(
             lambda: lapses_for(dashboard.villages_for(paths)), 3))
         describe("supervision notices", timed(
             lambda: supervision.notices_in(paths, year), 3))
+
+
+def p99(millis: list[float]) -> float:
+    ordered = sorted(millis)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def one_round(app, paths: list[str], year: int, name: str, cases: dict,
+              with_reference: bool) -> None:
+    store = app.extensions["dashboard_snapshots"]
+
+    def cold():
+        store.clear()
+        dashboard.timeliness(paths, year)
+
+    cases["cold"].setdefault(name, []).extend(timed(cold, 1))
+    cases["warm"].setdefault(name, []).extend(
+        timed(lambda: dashboard.timeliness(paths, year), 5))
+    if with_reference:
+        cases["reference"].setdefault(name, []).extend(
+            timed(lambda: dashboard.reference(paths, year, utcnow()), 1))
+
+
+def compare(small: str, large: str, rounds: int = 15) -> None:
+    """Cold figures (kept totals), warm figures and the reference, alternating between
+    the two databases round by round."""
+    apps = {}
+    for name, path in (("small", small), ("large", large)):
+        apps[name] = create_app({"RATELIMIT_ENABLED": False,
+                                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    cases = {"cold": {}, "warm": {}, "reference": {}}
+    scopes = {}
+    for name, app in apps.items():
+        with app.app_context():
+            inspector = db.session.scalar(select(User).where(User.username == "inspector"))
+            scopes[name] = dashboard.scope_paths(inspector), local_today().year
+            dashboard.timeliness(*scopes[name])  # imports, first connection
+            db.session.rollback()
+    for round_number in range(rounds):
+        for name, app in apps.items():
+            with app.app_context():
+                one_round(app, *scopes[name], name, cases, round_number % 3 == 0)
+    print(f"{'':<10} {'small p50':>10} {'p99':>8} {'large p50':>10} {'p99':>8} "
+          f"{'p50 ratio':>10}")
+    for case, sizes in cases.items():
+        s, big = sizes["small"], sizes["large"]
+        print(f"{case:<10} {statistics.median(s):10.1f} {p99(s):8.1f} "
+              f"{statistics.median(big):10.1f} {p99(big):8.1f} "
+              f"{statistics.median(big) / statistics.median(s):9.2f}×")
 
 
 def over_http(port: int, runs: int = 20) -> None:
@@ -98,5 +155,7 @@ if __name__ == "__main__":
 
     if len(sys.argv) == 3 and sys.argv[1] == "--http":
         over_http(int(sys.argv[2]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "--compare":
+        compare(sys.argv[2], sys.argv[3])
     else:
         main()

@@ -147,6 +147,11 @@ def register_extensions(app: Flask) -> None:
 
     snapshot.init_app(app)
 
+    # the inspector's totals follow every flush of a work order
+    from portal.inspection import figures
+
+    figures.init_app(app)
+
 
 def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""
@@ -296,6 +301,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(annual_report_command)
+    from portal.inspection.cli import inspection_cli
+
+    app.cli.add_command(inspection_cli)
     # Search index and Open311 keys
     from portal.open311.cli import open311_cli
     from portal.search.cli import search_cli

@@ -1,9 +1,12 @@
-"""The dashboard's timeliness figures, computed from one lean query.
+"""The dashboard's timeliness figures, computed afresh from one lean query: the reference
+the totals kept on write (`portal.inspection.figures`, read by `.totals`) are checked
+against, and what the dashboard uses until those totals are built.
 
 The database does the per-row work: the work order's group keys, its local (Beijing)
-received and replied days, the sign-for time in whole microseconds, and whether it is
-overdue or due soon right now (the rules of `portal.inquiries.clocks`, written as SQL once,
-in `portal.inquiries.queries`, for the staff queues and these figures alike).
+received and replied days, the sign-for time in whole microseconds (counted in whole
+tenths of an hour), and whether it is overdue or due soon right now (the rules of
+`portal.inquiries.clocks`, written as SQL once, in `portal.inquiries.queries`, for the staff
+queues and these figures alike).
 Python then only counts, into one cell per (organization, handler, type, month), and rolls
 the cells up into the four tables; the reply time in working days is the difference of two
 positions in a table of working days built once per call. So the figures equal those of
@@ -17,19 +20,22 @@ UTC + 8 hours on both engines.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, datetime, timedelta
-from itertools import accumulate, chain
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 
 import sqlalchemy as sa
 
 from portal.database import is_postgresql
 from portal.extensions import db
+from portal.inquiries import clocks
 from portal.inquiries.models import CLOCKED_STATUSES, Inquiry
 from portal.inquiries.queries import due_soon_condition, overdue_condition
 from portal.inspection.stats import Figures, median_of, percentile_of
+from portal.timeutil import LOCAL_TZ, to_local
 from portal.workdays.calendar import current_calendar
 
 MICROS_PER_SECOND = 1_000_000
+MICROS_PER_TENTH = 360 * MICROS_PER_SECOND  # a tenth of an hour
 
 
 def local_day(column):
@@ -66,6 +72,35 @@ def clock_counts(where: list, now: datetime) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
+def clock_valid_until(now: datetime) -> datetime:
+    """The first instant after `now` at which time alone could change whether a work order
+    is overdue or due soon, for all work orders: the end of today (working-day deadlines all
+    fall at 23:59:59 Beijing time, and a passed deadline counts from the next instant), the
+    next Beijing midnight (the due-soon cutoffs move by the day), the next reply deadline of
+    a clocked order (舆情 deadlines fall at any time) and the next one two hours off (舆情
+    is due soon from two hours before). Two index reads on the reply deadline."""
+    def next_due(after: datetime) -> datetime | None:
+        return db.session.scalar(
+            sa.select(Inquiry.reply_due_at)
+            .where(Inquiry.reply_due_at >= after, Inquiry.status.in_(CLOCKED_STATUSES))
+            .order_by(Inquiry.reply_due_at).limit(1))
+
+    tick = timedelta(microseconds=1)
+    following = to_local(now).date() + timedelta(days=1)
+    midnight = datetime.combine(following, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
+    candidates = [midnight]
+    today_ends = clocks.end_of_day(to_local(now).date())
+    if now <= today_ends:
+        candidates.append(today_ends + tick)
+    due = next_due(now)
+    if due is not None:
+        candidates.append(due + tick)
+    warned = next_due(now + clocks.DUE_SOON_HOURS)
+    if warned is not None:
+        candidates.append(warned - clocks.DUE_SOON_HOURS)
+    return min(candidates)
+
+
 def _flag(condition):
     return sa.case((condition, 1), else_=0)
 
@@ -100,15 +135,15 @@ def working_day_positions(first: date, last: date) -> dict[str, int]:
 
 class Cell:
     """Counts and values of one (organization, handler, type, month) combination: sign-for
-    times in whole microseconds (ordered once tallied), reply times as working days →
-    how many work orders took that long."""
+    times in whole tenths of an hour and reply times in working days → how many work orders took
+    that long."""
 
-    __slots__ = ("counts", "reply_days", "sign_micros")
+    __slots__ = ("counts", "reply_days", "sign_tenths")
 
     def __init__(self) -> None:
         # total, signed, signed on time, replied, replied on time, overdue, due soon
         self.counts = [0, 0, 0, 0, 0, 0, 0]
-        self.sign_micros: list[int] = []
+        self.sign_tenths: dict[int, int] = {}
         self.reply_days: dict[int, int] = {}
 
 
@@ -136,18 +171,13 @@ def tally(rows, positions_for) -> dict[tuple, Cell]:
         counts[6] += soon
         if micros is not None:
             counts[1] += 1
-            cell.sign_micros.append(micros)
+            tenths = micros // MICROS_PER_TENTH  # whole tenths of an hour, as `figures`
+            cell.sign_tenths[tenths] = cell.sign_tenths.get(tenths, 0) + 1
         if replied is not None:
             counts[3] += 1
             taken = max(0, positions[replied] - positions[received])
             cell.reply_days[taken] = cell.reply_days.get(taken, 0) + 1
-    for cell in cells.values():
-        cell.sign_micros.sort()
     return cells
-
-
-def sign_hours(micros: int) -> float:
-    return (micros / MICROS_PER_SECOND) / 3600
 
 
 def roll_up(cells: dict[tuple, Cell], position: int | None, label) -> dict[object, Figures]:
@@ -163,24 +193,39 @@ def roll_up(cells: dict[tuple, Cell], position: int | None, label) -> dict[objec
 
 def _figures(label: str, cells: list[Cell]) -> Figures:
     counts = [sum(column) for column in zip(*(cell.counts for cell in cells), strict=True)]
+    return figures_of(label, counts, merged(cell.sign_tenths for cell in cells),
+                      merged(cell.reply_days for cell in cells))
+
+
+def merged(histograms) -> dict[int, int]:
+    """value → count, summed over the histograms."""
+    total: dict[int, int] = {}
+    for histogram in histograms:
+        for value, count in histogram.items():
+            total[value] = total.get(value, 0) + count
+    return total
+
+
+def figures_of(label: str, counts: list[int], sign_tenths: dict[int, int],
+               reply_days: dict[int, int]) -> Figures:
+    """A row of figures from its counts (total, signed, signed on time, replied, replied on
+    time, overdue, due soon) and how many work orders took each sign-for time (tenths of an hour)
+    and reply time (working days)."""
     total, signed, signed_on_time, replied, replied_on_time, overdue, due_soon = counts
-    micros = sorted(chain.from_iterable(cell.sign_micros for cell in cells))
-    reply: dict[int, int] = {}
-    for cell in cells:
-        for days, count in cell.reply_days.items():
-            reply[days] = reply.get(days, 0) + count
-    reply_nth = _nth_of_counts(reply)
+    tenths_nth = _nth_of_counts(sign_tenths)
+    reply_nth = _nth_of_counts(reply_days)
+    signs = sum(sign_tenths.values())
 
     def sign_nth(index: int) -> float:
-        return sign_hours(micros[index])
+        return tenths_nth(index) / 10
 
     return Figures(
         label=label, total=total, replied=replied, replied_on_time=replied_on_time,
         signed=signed, signed_on_time=signed_on_time, overdue=overdue, due_soon=due_soon,
         on_time_rate=replied_on_time / replied if replied else None,
         sign_on_time_rate=signed_on_time / signed if signed else None,
-        median_sign_hours=median_of(len(micros), sign_nth),
-        p90_sign_hours=percentile_of(len(micros), 0.9, sign_nth),
+        median_sign_hours=median_of(signs, sign_nth),
+        p90_sign_hours=percentile_of(signs, 0.9, sign_nth),
         median_reply_days=median_of(replied, reply_nth),
         p90_reply_days=percentile_of(replied, 0.9, reply_nth))
 

@@ -14,10 +14,10 @@ from portal.auth.models import Role, User
 from portal.disclosures.models import Disclosure, Mode
 from portal.extensions import db
 from portal.inquiries.models import Inquiry, InquiryType
-from portal.inspection import aggregates, snapshot
+from portal.inspection import aggregates, figures, snapshot, totals
 from portal.inspection.stats import Figures, Timeliness
 from portal.organizations.models import Organization, OrgKind
-from portal.timeutil import LOCAL_TZ, local_today, to_local, utcnow
+from portal.timeutil import LOCAL_TZ, local_today, to_local
 
 INSPECT_ROLES = (Role.INSPECTOR, Role.ADMIN)
 GROUPINGS = {"organization": "按单位", "handler": "按承办人", "type": "按类型",
@@ -82,16 +82,16 @@ def timeliness(paths: list[str], year: int) -> Dashboard:
     """On-time rates, counts, medians and 90th percentiles for the work orders received in
     the year under the paths: overall and by organization, handler, type and month.
 
-    Two parts. What only a database change can alter (counts, rates, medians,
-    percentiles) is served from this process's snapshot while the work-order version is
-    unchanged (`portal.inspection.snapshot`). What the clock alters — how many running or
-    consulting orders are overdue or due soon right now — is counted afresh on every
-    request, over those orders only (a few thousand, not the year's hundreds of thousands).
-    With a county's deadlines passing every few seconds, keeping them in the snapshot made
-    it expire almost at once."""
-    board = snapshot.cached((tuple(sorted(set(paths))), year),
-                            lambda now: compute(paths, year, now))
-    return with_clock_counts(board, paths, year, utcnow())
+    Served from this process's snapshot (`portal.inspection.snapshot`) while the work-order
+    version is unchanged and time alone cannot have changed a figure: counts, rates,
+    medians and percentiles change only with the database; how many orders are overdue or
+    due soon right now changes at the instants `aggregates.clock_valid_until` finds (the
+    end of the Beijing day, the next 舆情 deadline), found with the figures."""
+    def fresh(now: datetime) -> tuple[Dashboard, datetime]:
+        board, valid_until = compute(paths, year, now)
+        return board, min(valid_until, aggregates.clock_valid_until(now))
+
+    return snapshot.cached((tuple(sorted(set(paths))), year), fresh)
 
 
 def with_clock_counts(board: Dashboard, paths: list[str], year: int,
@@ -127,7 +127,48 @@ def with_clock_counts(board: Dashboard, paths: list[str], year: int,
 
 def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, datetime]:
     """The figures as of `now`, and the first instant at which time alone could change
-    them. One query does the per-row work (`portal.inspection.aggregates`)."""
+    them: read from the totals kept on write (`portal.inspection.totals`) once they are
+    built, otherwise computed afresh (`reference`)."""
+    if not figures.is_built(db.session.connection()):
+        return reference(paths, year, now)
+    tables: dict = {name: {} for name in totals.DIMENSIONS}
+    overall = None
+    if paths:
+        tables, overall = totals.groups(lambda column: in_scope(column, paths), year)
+    organizations = _by_id(Organization, set(tables["organization"]),
+                           selectinload(Organization.parent))
+    handlers = _by_id(User, set(tables["handler"]) - {0})
+    org_name = {i: o.full_name for i, o in organizations.items()}
+    handler_name = {i: u.display_name for i, u in handlers.items()} | {0: "未签收"}
+    labels = _labels(org_name, handler_name)
+    board_tables = {name: sorted((group.figures(labels[name](value))
+                                  for value, group in tables[name].items()),
+                                 key=lambda row: row.label)
+                    for name in totals.DIMENSIONS}
+    total = overall.figures("合计") if overall is not None and overall.counts[0] else None
+    keys = _keys(org_name, handler_name, tables["organization"], tables["handler"],
+                 tables["month"])
+    board = Dashboard(year, total or Figures.of(Timeliness(label="合计")), board_tables, keys)
+    return with_clock_counts(board, paths, year, now), next_local_midnight(now)
+
+
+def _labels(org_name: dict, handler_name: dict) -> dict:
+    return {"organization": org_name.__getitem__, "handler": handler_name.__getitem__,
+            "type": lambda value: InquiryType(value).label, "month": str}
+
+
+def _keys(org_name: dict, handler_name: dict, org_ids, handler_ids, months) -> dict:
+    return {
+        "organization": {org_name[key]: key for key in org_ids},
+        "handler": {handler_name[key]: key for key in handler_ids},
+        "type": {t.label: t.value for t in InquiryType},
+        "month": {key: key for key in months},
+    }
+
+
+def reference(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, datetime]:
+    """The figures computed afresh from the work orders: one query does the per-row work
+    (`portal.inspection.aggregates`). The totals kept on write are checked against it."""
     cells: dict[tuple, aggregates.Cell] = {}
     valid_until = next_local_midnight(now)
     if paths:
@@ -141,20 +182,26 @@ def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, date
     handlers = _by_id(User, {key[1] for key in cells} - {0})
     org_name = {i: o.full_name for i, o in organizations.items()}
     handler_name = {i: u.display_name for i, u in handlers.items()} | {0: "未签收"}
-    labels = {"organization": org_name.__getitem__, "handler": handler_name.__getitem__,
-              "type": lambda value: InquiryType(value).label, "month": str}
+    labels = _labels(org_name, handler_name)
     tables = {name: sorted(aggregates.roll_up(cells, position, labels[name]).values(),
                            key=lambda row: row.label)
               for position, name in enumerate(("organization", "handler", "type", "month"))}
     total = aggregates.roll_up(cells, None, lambda _value: "合计").get(None)
-    keys = {
-        "organization": {org_name[key[0]]: key[0] for key in cells},
-        "handler": {handler_name[key[1]]: key[1] for key in cells},
-        "type": {t.label: t.value for t in InquiryType},
-        "month": {key[3]: key[3] for key in cells},
-    }
+    keys = _keys(org_name, handler_name, {key[0] for key in cells}, {key[1] for key in cells},
+                 {key[3] for key in cells})
     board = Dashboard(year, total or Figures.of(Timeliness(label="合计")), tables, keys)
     return board, valid_until
+
+
+def same_figures(one: Dashboard, other: Dashboard) -> bool:
+    """Every figure of every table alike, ignoring what the clock alone sets (overdue,
+    due soon: counted live on each request)."""
+    def plain(board: Dashboard):
+        def row(fig: Figures):
+            return replace(fig, overdue=0, due_soon=0)
+        return (row(board.total), {name: [row(fig) for fig in rows]
+                                   for name, rows in board.tables.items()}, board.keys)
+    return plain(one) == plain(other)
 
 
 def next_local_midnight(now: datetime) -> datetime:

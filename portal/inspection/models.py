@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -66,3 +66,59 @@ class SupervisionNotice(db.Model):
     @property
     def is_overdue(self) -> bool:
         return self.answered_at is None and local_today() > self.answer_due_on
+
+
+class InquiryFigures(db.Model):
+    """One work order's share of the inspector's figures, derived on every write
+    (`portal.inspection.figures`): the group it falls in and its measured times. Kept so a
+    change moves the totals by exactly the difference between its old and new share."""
+
+    __tablename__ = "inquiry_figures"
+
+    inquiry_id: Mapped[int] = mapped_column(
+        ForeignKey("inquiries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    year: Mapped[int]  # of the Beijing day of receipt
+    organization_id: Mapped[int]
+    handler_id: Mapped[int]  # 0: not signed for
+    type: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-03", Beijing time
+    received_on: Mapped[date]
+    replied_on: Mapped[date | None] = mapped_column(index=True)
+    sign_tenths: Mapped[int | None]  # whole tenths of an hour from receipt to sign-for
+    signed_on_time: Mapped[bool]
+    reply_days: Mapped[int | None]  # working days from the day of receipt to the reply's
+    replied_on_time: Mapped[bool]
+
+
+class InquiryFigureTotals(db.Model):
+    """The figures of one organization's work orders received in one year, in total or for
+    one handler, type or month (`dimension`, `key`): counts, and how many took each
+    sign-for time (whole tenths of an hour) and each reply time (working days), as JSON objects."""
+
+    __tablename__ = "inquiry_figure_totals"
+    __table_args__ = (UniqueConstraint("year", "organization_id", "dimension", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    organization_id: Mapped[int]
+    dimension: Mapped[str] = mapped_column(String(12))  # total, handler, type, month
+    key: Mapped[str] = mapped_column(String(20))
+    total: Mapped[int] = mapped_column(default=0)
+    signed: Mapped[int] = mapped_column(default=0)
+    signed_on_time: Mapped[int] = mapped_column(default=0)
+    replied: Mapped[int] = mapped_column(default=0)
+    replied_on_time: Mapped[int] = mapped_column(default=0)
+    sign_tenths: Mapped[str] = mapped_column(Text, default="{}")
+    reply_days: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class InquiryFigureState(db.Model):
+    """Whether the totals cover every work order (one row). A database upgraded with work
+    orders in it starts without them until `flask inspection figures rebuild`; until then
+    the dashboard computes from the work orders themselves."""
+
+    __tablename__ = "inquiry_figure_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    built: Mapped[bool] = mapped_column(default=False)
+    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

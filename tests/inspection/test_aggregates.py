@@ -24,7 +24,8 @@ FIELDS = ("label", "total", "replied", "replied_on_time", "signed", "signed_on_t
 
 def reference_record(inquiry: Inquiry, now) -> Record:
     """The figures of one work order, straight from its object (the rules as written)."""
-    sign_hours = ((inquiry.signed_at - inquiry.received_at).total_seconds() / 3600
+    # counted in whole tenths of an hour (rounded down), as shown
+    sign_hours = ((inquiry.signed_at - inquiry.received_at) // timedelta(minutes=6) / 10
                   if inquiry.signed_at else None)
     reply_days = None
     if inquiry.replied_at:
