@@ -4,14 +4,14 @@ licensing, penalty and coercion decisions published after the fact.
 Self-contained: imports no app code.
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0022
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0020"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
