@@ -12,7 +12,6 @@ a reply still holding one. Dates in a reply are written as in a letter (GB/T 970
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -24,7 +23,7 @@ from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries.models import Inquiry, InquiryType, ReplyTemplate
 from portal.inquiries.workflow import handled_by
-from portal.timeutil import local_today, to_local
+from portal.timeutil import letter_date, local_today
 
 # name → what it is filled with (shown to admins and handlers).
 PLACEHOLDERS: dict[str, str] = {
@@ -38,14 +37,6 @@ PLACEHOLDERS: dict[str, str] = {
     "答复日期": "今天的日期",
 }
 MAX_BODY = 5000
-
-
-def letter_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_local(value).date()
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _public_phone(inquiry: Inquiry) -> str:
