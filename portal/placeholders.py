@@ -31,9 +31,14 @@ def names(text: str, *, field: str = "body") -> set[str]:
 
 
 def require_known(text: str, known: Iterable[str], *, where: str, field: str = "body") -> None:
-    """Refuse a text naming a placeholder outside `known`; the message names the unknown
-    ones and lists what `where` (“咨询答复模板”) may use. Raises ValidationError."""
+    """Refuse a text naming a placeholder outside `known`, or one in full-width braces
+    (which would never be filled); the message names them and lists what `where` may use.
+    Raises ValidationError."""
     known = tuple(known)
+    wide = [found for found in left_in(text) if "｛" in found or "｝" in found]
+    if wide:
+        raise ValidationError(f"占位符须用半角花括号：{'、'.join(wide)} 应写作 {{名称}}。",
+                              field=field)
     unknown = names(text, field=field) - set(known)
     if unknown:
         shown = "、".join(sorted(f"{{{name}}}" for name in unknown if name)) or "{}"

@@ -135,6 +135,11 @@ def test_admin_adds_a_template_and_an_unpaired_brace_is_refused(client, login, h
                                  "body": "请联系{单位 的社会事务办。"})
     assert response.status_code == 400
     assert "花括号不成对" in response.get_data(as_text=True)
+    response = client.post("/staff/inquiries/templates/new",
+                           data={"inquiry_type": "help", "name": "求助转介",
+                                 "body": "请联系｛单位｝社会事务办。"})
+    assert response.status_code == 400
+    assert "占位符须用半角花括号：｛单位｝" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ReplyTemplate)) == count
     response = client.post("/staff/inquiries/templates/new",
                            data={"inquiry_type": "help", "name": "求助转介",
