@@ -127,6 +127,8 @@ ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "staff_inquiries.register": HANDLERS,
     "staff_inquiries.sla": INQUIRY_STAFF,
     "staff_inquiries.update_sla": ADMINS,
+    "staff_inquiries.reply_template_list": ADMINS,
+    "staff_inquiries.edit_reply_template": ADMINS,
     "villages.index": PUBLIC,
     "villages.board": PUBLIC,
     "villages.notice": PUBLIC,

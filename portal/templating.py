@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from portal.timeutil import format_local
+from portal.timeutil import format_day, format_local, letter_date
 
 
 def register(app: Flask) -> None:
     from portal.disclosures.models import Category
 
-    @app.template_filter("local_dt")
-    def local_dt(value: datetime | None) -> str:
-        return format_local(value)
-
-    @app.template_filter("local_date")
-    def local_date(value: datetime | date | None) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            return format_local(value, "%Y-%m-%d")
-        return value.isoformat()
-
-    @app.template_filter("cn_date")
-    def cn_date(value: date | None) -> str:
-        return f"{value.year}年{value.month}月{value.day}日" if value else ""
+    # The only ways a page writes a date: `local_date` (2026-12-03) and `local_dt`
+    # (2026-12-03 14:05); `letter_date` (2026年12月3日) only on the printed poster.
+    # tests/web/test_dates.py keeps templates to them.
+    app.jinja_env.filters["local_dt"] = format_local
+    app.jinja_env.filters["local_date"] = format_day
+    app.jinja_env.filters["letter_date"] = letter_date
 
     @app.template_filter("atom_date")
     def atom_date(value: datetime) -> str:

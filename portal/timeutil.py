@@ -70,7 +70,28 @@ def to_local(moment: datetime) -> datetime:
 
 
 def format_local(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A time as pages show it: local wall-clock, `2026-12-03 14:05`."""
     return to_local(moment).strftime(pattern) if moment else ""
+
+
+def format_day(value: date | datetime | None) -> str:
+    """A date as pages and their messages show it: `2026-12-03` (a stored time: its local
+    date). One format for every page; machine attributes use ISO as well."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_local(value, "%Y-%m-%d")
+    return value.isoformat()
+
+
+def letter_date(value: date | datetime | None) -> str:
+    """A date as a letter or a printed notice writes it (GB/T 9704): `2026年12月3日`.
+    Only for text that leaves the screen: reply letters and the 公开栏 poster."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 class UTCDateTime(TypeDecorator):

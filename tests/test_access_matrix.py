@@ -142,7 +142,7 @@ def draft_input_factory():
 def _url_values(rule, world) -> dict:
     samples = {"disclosure_id": world["doc"].id, "file_id": world["file_id"], "number": 1,
                "day": "2027-02-09", "year": 2027, "filename": "css/site.css",
-               "inquiry_id": world["inquiry_id"], "policy_id": 1,
+               "inquiry_id": world["inquiry_id"], "policy_id": 1, "template_id": 1,
                "slug": "shuangta-cun", "notice_id": world["notice_id"],
                "name": "timeliness-type", "fmt": "csv",
                "consultation_id": world["consultation_id"], "comment_id": world["comment_id"],

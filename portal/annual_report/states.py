@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from portal.annual_report.models import AnnualReport, ReportStatus
 from portal.auth.models import Role
-from portal.timeutil import to_local
+from portal.timeutil import format_day
 
 EDIT_ROLES = (Role.ADMIN, Role.REVIEWER)
 
@@ -42,10 +42,7 @@ def status_of(record: AnnualReport | None) -> ReportStatus:
 
 def _day(record: AnnualReport, attribute: str) -> str:
     value = getattr(record, attribute)
-    if value is None:
-        return ""
-    day = value if attribute == "submitted_on" else to_local(value).date()
-    return f"于{day.year}年{day.month}月{day.day}日"
+    return f"于 {format_day(value)} " if value is not None else ""
 
 
 def refusal(action: str, record: AnnualReport | None) -> str | None:

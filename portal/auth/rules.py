@@ -77,6 +77,7 @@ for _kind, _action, _roles in (
         ("inquiry", "register", (R.HANDLER,)),
         ("sla", "view", INQUIRY_STAFF),
         ("sla", "update", (R.ADMIN,)),
+        ("reply_templates", "manage", (R.ADMIN,)),
         ("catalogue", "manage", (R.ADMIN,)),
         ("organizations", "manage", (R.ADMIN,)),
         ("users", "manage", (R.ADMIN,)),

@@ -20,7 +20,7 @@ from portal.consultations.queries import get_public
 from portal.errors import Conflict, ValidationError
 from portal.extensions import db
 from portal.inquiries import tracking
-from portal.timeutil import utcnow
+from portal.timeutil import format_day, utcnow
 
 MAX_COMMENT = 3000
 CONTACT_MESSAGE = "联系方式请填写手机号、带区号的固定电话或电子邮箱，也可以不填。"
@@ -39,9 +39,6 @@ class CommentReceipt:
     duplicate: bool = False
 
 
-def cn_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
 
 def check_window(consultation: Consultation) -> None:
     """Raise ValidationError (audited) unless the consultation takes comments right now.
@@ -49,11 +46,11 @@ def check_window(consultation: Consultation) -> None:
     phase = consultation.phase(utcnow())
     if consultation.status is not ConsultationStatus.PUBLISHED or phase is Phase.CLOSED:
         raise ValidationError(
-            f"本次征求意见已于{cn_date(consultation.closes_on)}截止，不再接收意见。",
+            f"本次征求意见已于{format_day(consultation.closes_on)}截止，不再接收意见。",
             audit_action="consultation.comment_closed", target=consultation)
     if phase is Phase.UPCOMING:
         raise ValidationError(
-            f"本次征求意见自{cn_date(consultation.opens_on)}开始，请届时再提交意见。",
+            f"本次征求意见自{format_day(consultation.opens_on)}开始，请届时再提交意见。",
             audit_action="consultation.comment_early", target=consultation)
 
 

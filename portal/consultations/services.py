@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.lifecycle import transition
 from portal.organizations.models import Organization
 from portal.sanitize import clean_html, find_unsafe, text_to_html
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import format_day, local_today, utcnow
 
 # 《重大行政决策程序暂行条例》第十四条：公开征求意见的期限一般不少于 30 日；因情况紧急等原因需要
 # 缩短期限的，应当予以说明。The opening day is not counted (民法典第二百零一条), so a window
@@ -70,13 +70,10 @@ def _check_window(data: ConsultationInput) -> None:
     if data.closes_on < shortest and not data.short_window_reason:
         raise ValidationError(
             f"征求意见期限少于 {MIN_WINDOW_DAYS} 日的，请说明理由（《重大行政决策程序暂行条例》"
-            f"第十四条）。期限自开始之日的次日起算，{_cn_date(data.opens_on)}开始的，"
-            f"至少到{_cn_date(shortest)}才满 {MIN_WINDOW_DAYS} 日。",
+            f"第十四条）。期限自开始之日的次日起算，{format_day(data.opens_on)}开始的，"
+            f"至少到{format_day(shortest)}才满 {MIN_WINDOW_DAYS} 日。",
             field="short_window_reason")
 
-
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _draft_html(text: str) -> str:
@@ -187,7 +184,7 @@ def require_closed(consultation: Consultation, wanted: str) -> None:
     if consultation.status is not ConsultationStatus.PUBLISHED:
         raise InvalidTransition(consultation.status.label, wanted)
     if consultation.phase() is not Phase.CLOSED:
-        raise Conflict(f"征求意见截止（{consultation.closes_on:%Y年%m月%d日}）后才能{wanted}。")
+        raise Conflict(f"征求意见截止（{format_day(consultation.closes_on)}）后才能{wanted}。")
 
 
 def _clean_outcome(data: OutcomeInput, consultation: Consultation) -> dict:

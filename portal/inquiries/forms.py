@@ -130,3 +130,13 @@ class OpinionForm(ChineseForm):
 class ExtensionForm(ChineseForm):
     days = IntegerField("延期工作日数", validators=[Optional()])
     reason = TextAreaField("延期理由")
+
+
+class ReplyTemplateForm(ChineseForm):
+    """An admin's reply template (the service checks the type and the placeholders)."""
+
+    inquiry_type = SelectField("留言类型", choices=[SelectChoice("", "请选择")] + [
+        SelectChoice(t.value, t.label) for t in PUBLIC_TYPES], validate_choice=False)
+    name = StringField("模板名称")
+    body = TextAreaField("模板内容", description="占位符写作 {名称}，只能使用下方列出的占位符；"
+                         "插入答复时由系统按案件填写，填不出的须由办理人员改写后才能发送。")

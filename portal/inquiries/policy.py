@@ -1,4 +1,4 @@
-"""The SLA policy table and reply templates, maintained by admins; keeping open clocks
+"""The SLA policy table, maintained by admins; keeping open clocks
 right when the holiday calendar changes.
 
 An admin may make a clock stricter than the law, never looser (`portal.inquiries.limits`:
@@ -15,7 +15,7 @@ from portal.auth.permissions import require
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks, limits
-from portal.inquiries.models import InquiryType, ReplyTemplate, SlaPolicy
+from portal.inquiries.models import InquiryType, SlaPolicy
 from portal.inquiries.queries import open_inquiries
 from portal.timeutil import utcnow
 from portal.workdays.signals import calendar_changed
@@ -51,11 +51,6 @@ def update_policy(actor, policy_id: int, amount: int) -> SlaPolicy:
                  after={"amount": amount})
     db.session.commit()
     return policy
-
-
-def templates_for(inquiry_type: InquiryType) -> list[ReplyTemplate]:
-    return list(db.session.scalars(select(ReplyTemplate).where(
-        ReplyTemplate.inquiry_type == inquiry_type).order_by(ReplyTemplate.id)))
 
 
 @calendar_changed.connect

@@ -1,7 +1,9 @@
 """What a reply may carry, and how a sent reply is corrected.
 
-- A reply still holding a template's placeholder (`{单位}`, `{电话}`, `{日期}` …) is not sent:
-  the resident would read "请拨打 {电话}". The placeholders are named in the refusal.
+- A reply still holding a placeholder (`{单位}`, `{联系电话}`, or any other `{…}`, known or
+  not) is not sent: the resident would read "请拨打 {联系电话}". The placeholders are named
+  in the refusal. Templates insert with what the case knows already filled
+  (`portal.inquiries.reply_templates`); the rest is the handler's to write.
 - A reply to an application for government information may carry files (the information
   provided). They are checked like every file a resident can fetch
   (portal.personal_data.files): one holding another person's ID, bank or phone number is
@@ -13,11 +15,9 @@
 
 from __future__ import annotations
 
-import re
-
 from werkzeug.datastructures import FileStorage
 
-from portal import validation
+from portal import placeholders, validation
 from portal.attachments.models import StoredFile
 from portal.attachments.services import save_uploads
 from portal.attachments.storage import discard_file
@@ -32,7 +32,6 @@ from portal.inquiries.models import (
 from portal.personal_data import files as file_scan
 from portal.personal_data.texts import PersonalDataFound
 
-PLACEHOLDER = re.compile(r"[{｛][^{}｛｝\n]{1,12}[}｝]")
 MAX_FILES = 10
 
 
@@ -41,7 +40,7 @@ def check_text(text: str | None) -> str:
     or one still holding template placeholders."""
     text = validation.text(text, field="text", label="答复内容", max_length=10000,
                            multiline=True)
-    left = sorted(set(PLACEHOLDER.findall(text)))
+    left = placeholders.left_in(text)
     if left:
         raise ValidationError(f"答复中还有未填写的模板占位符：{'、'.join(left)}。"
                               "请换成实际内容后再发送。", field="text")

@@ -10,7 +10,7 @@ from portal.attachments.storage import send_stored_file
 from portal.bodylimit import FILES_PER_REQUEST, accepts_uploads
 from portal.error_pages import note_refusal
 from portal.errors import Conflict, ValidationError
-from portal.forms import ChineseForm, attach_error, form_status, run_action
+from portal.forms import ChineseForm, attach_error, form_status, run_action, run_form
 from portal.inquiries import (
     clocks,
     extension_requests,
@@ -21,9 +21,15 @@ from portal.inquiries import (
     queries,
     registration,
     replies,
+    reply_templates,
     workflow,
 )
-from portal.inquiries.forms import ExtensionForm, OpinionForm, RegistrationForm
+from portal.inquiries.forms import (
+    ExtensionForm,
+    OpinionForm,
+    RegistrationForm,
+    ReplyTemplateForm,
+)
 from portal.inquiries.models import InquiryType, Severity
 from portal.inquiries.outcomes import OUTCOMES
 from portal.inspection import supervision
@@ -51,11 +57,13 @@ def queue():
                            supervision_notices=supervision.open_for(current_user))
 
 
-def _render_show(inquiry_id: int, status: int = 200, **forms):
+def _render_show(inquiry_id: int, status: int = 200, reply: dict | None = None, **forms):
+    """The work order page; `reply` holds the reply form's input to show again."""
     inquiry = workflow.get_for_staff(current_user, inquiry_id)
     return render_template(
         "inquiries/staff_show.html", inquiry=inquiry, now=utcnow(), clocks=clocks,
-        outcomes=OUTCOMES, templates=policy.templates_for(inquiry.type),
+        outcomes=OUTCOMES, reply=reply or {},
+        templates=reply_templates.offers_for(inquiry) if inquiry.is_open else [],
         organizations=[o for o in all_organizations() if o.id != inquiry.organization_id
                        and workflow.may_move_to(inquiry, o)],
         may_return=inquiry.organization.parent is not None
@@ -75,11 +83,13 @@ def show(inquiry_id: int):
     return _render_show(inquiry_id)
 
 
-def _act(inquiry_id: int, operation, message: str, *args, **kwargs):
-    """Run one staff action; a refusal comes back on the work order page."""
+def _act(inquiry_id: int, operation, message: str, *args, reply: dict | None = None,
+         **kwargs):
+    """Run one staff action; a refusal comes back on the work order page (with the reply
+    form's input, when that was the form sent)."""
     return run_action(operation, inquiry_id, *args, done=message,
                       page_url=url_for(".show", inquiry_id=inquiry_id),
-                      show=lambda error: _render_show(inquiry_id, error.status),
+                      show=lambda error: _render_show(inquiry_id, error.status, reply=reply),
                       refused=(ValidationError, Conflict), **kwargs)
 
 
@@ -179,9 +189,25 @@ def extension_decision(inquiry_id: int):
 @login_required
 @accepts_uploads(files=FILES_PER_REQUEST)
 def reply(inquiry_id: int):
-    return _act(inquiry_id, workflow.reply, "已答复。", _form("text"), outcome=_form("outcome"),
-                publish=_form("publish") == "y", files=request.files.getlist("files"),
-                confirmed=_form("confirmed") == "1")
+    typed = {"text": _form("text"), "outcome": _form("outcome"),
+             "publish": _form("publish") == "y"}
+    if "insert_template" in request.form:  # “插入” without JavaScript: nothing is sent
+        return _insert_template(inquiry_id, typed)
+    return _act(inquiry_id, workflow.reply, "已答复。", typed["text"], outcome=typed["outcome"],
+                publish=typed["publish"], files=request.files.getlist("files"),
+                confirmed=_form("confirmed") == "1", reply=typed)
+
+
+def _insert_template(inquiry_id: int, typed: dict):
+    if not ChineseForm().validate_on_submit():
+        abort(400)
+    template_id = _form("insert_template")
+    if not validation.is_number(template_id, max_digits=9):
+        abort(400)
+    typed["text"] = reply_templates.insert(current_user, inquiry_id, int(template_id),
+                                           typed["text"])
+    typed["inserted"] = True
+    return _render_show(inquiry_id, reply=typed)
 
 
 @bp.post("/<int:inquiry_id>/reply-correction")
@@ -311,6 +337,35 @@ def _registered_input(form):
         contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
         organization=organization, consent_publish=bool(form.consent_publish.data),
         application=application)
+
+
+@bp.get("/templates")
+@login_required
+def reply_template_list():
+    return render_template("inquiries/reply_templates.html",
+                           templates=reply_templates.list_templates(current_user),
+                           placeholders=reply_templates.PLACEHOLDERS)
+
+
+@bp.route("/templates/new", methods=["GET", "POST"], defaults={"template_id": None})
+@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@login_required
+def edit_reply_template(template_id: int | None):
+    reply_templates.require_manager(current_user)
+    existing = (reply_templates.get_template(current_user, template_id)
+                if template_id is not None else None)
+    form = ReplyTemplateForm(obj=existing if request.method == "GET" else None)
+    if existing is not None and request.method == "GET":
+        form.inquiry_type.data = existing.inquiry_type.value
+    return run_form(
+        form, lambda: reply_templates.save_template(
+            current_user, template_id, form.inquiry_type.data or "", form.name.data or "",
+            form.body.data or ""),
+        done=lambda t: f"已保存答复模板“{t.name}”。",
+        next_url=lambda _t: url_for(".reply_template_list"),
+        page=lambda: render_template("inquiries/reply_template_form.html", form=form,
+                                     template=existing,
+                                     placeholders=reply_templates.PLACEHOLDERS))
 
 
 @bp.get("/sla")

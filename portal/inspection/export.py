@@ -1,10 +1,12 @@
 """Dashboard tables as CSV and XLSX, written by `portal.spreadsheet` (so nothing typed into
 the portal runs as a formula when the file is opened). Every export is itself an audit
-event."""
+event. Counts, hours and days are numbers, rates are numbers formatted as percentages, and
+dates and times are dates and times (local), so a spreadsheet can sort and sum them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from portal import audit, spreadsheet
@@ -14,7 +16,7 @@ from portal.extensions import db
 from portal.inspection import dashboard, lists, supervision
 from portal.inspection.stats import Figures
 from portal.spreadsheet import Percent, Table
-from portal.timeutil import format_local
+from portal.timeutil import to_local
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -24,6 +26,11 @@ TIMELINESS_HEADERS = ["分组", "件数", "已签收", "按时签收", "已答�
                       "当前超期", "即将到期"]
 SUPERVISION_HEADERS = ["督办事项", "被督办单位", "督办人", "督办时间", "答复期限", "答复时间",
                        "答复情况", "督办要求", "答复内容"]
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """A stored UTC time as the local wall-clock time a spreadsheet cell holds."""
+    return None if moment is None else to_local(moment).replace(tzinfo=None)
 
 
 def _number(value: float | None, digits: int = 1) -> float | None:
@@ -47,7 +54,7 @@ def _timeliness(grouping: str, paths: list[str], year: int) -> Table:
 
 def _late_disclosures(paths: list[str], year: int) -> Table:
     rows = [[d.title, d.publisher_name, d.formed_on, d.publish_due,
-             format_local(d.first_published_at) or "未发布", d.days_late, d.status_label]
+             _local(d.first_published_at) or "未发布", d.days_late, d.status_label]
             for d in lists.late_disclosures(paths, year)]
     return Table(f"{year}年超期公开的政府信息", ["标题", "发布机构", "信息形成日期",
                                               "应公开日期", "实际发布", "超期天数", "当前状态"],
@@ -63,7 +70,7 @@ def _village_lapses(paths: list[str], year: int) -> Table:
 
 def _supervision(paths: list[str], year: int) -> Table:
     rows = [[n.subject, n.organization.full_name, n.issued_by.display_name,
-             format_local(n.issued_at), n.answer_due_on, format_local(n.answered_at) or "未答复",
+             _local(n.issued_at), n.answer_due_on, _local(n.answered_at) or "未答复",
              {True: "按时", False: "超期", None: "超期未答复" if n.is_overdue else "待答复"}[
                  n.answered_on_time], n.content, n.answer]
             for n in supervision.notices_in(paths, year)]

@@ -10,12 +10,11 @@ registered, whose placeholders become the provider's template parameters.
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal.errors import ValidationError
+from portal import placeholders
 from portal.extensions import db
 from portal.notifications.models import Channel, TemplateOverride
 
@@ -122,26 +121,10 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
 )}
 
 
-def placeholders(text: str) -> set[str]:
-    """The names `text` uses as {placeholders}. Raises ValidationError for a malformed
-    brace."""
-    try:
-        return {name.split(".")[0].split("[")[0]
-                for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    except ValueError:
-        raise ValidationError("模板中的花括号不成对：占位符写作 {名称}。",
-                              field="body") from None
-
-
 def check(kind: Kind, *texts: str) -> None:
     """Refuse a wording that names a placeholder the kind does not provide."""
     for text in texts:
-        unknown = placeholders(text) - set(kind.fields)
-        if "" in unknown or unknown:
-            names = "、".join(sorted(f"{{{name}}}" for name in unknown if name)) or "{}"
-            raise ValidationError(
-                f"模板使用了未知的占位符 {names}；“{kind.label}”可用："
-                + "、".join(f"{{{name}}}" for name in kind.fields), field="body")
+        placeholders.require_known(text, kind.fields, where=f"“{kind.label}”")
 
 
 def wording(kind_key: str, channel: Channel) -> tuple[str, str]:

@@ -162,7 +162,7 @@ def test_only_the_organizations_reviewers_and_admins_finalize(staff, travel, rol
 
 
 def test_finalizing_twice_is_refused(filed_2026, staff):
-    with pytest.raises(Conflict, match="已于2027年1月18日定稿"):
+    with pytest.raises(Conflict, match="已于 2027-01-18 定稿"):
         freezing.finalize(staff["admin"], 2026)
 
 

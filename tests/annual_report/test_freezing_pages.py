@@ -152,7 +152,7 @@ def test_reviewer_submits_with_the_date(year_2026, staff, client, login, travel)
     response = client.post(f"{URL}/submit", data={"submitted_on": "2027-01-15"})
     assert response.status_code == 303
     page = client.get(URL).get_data(as_text=True)
-    assert "报告状态：已报送" in page and "已于 2027年1月15日报送，在报送期限内" in page
+    assert "报告状态：已报送" in page and "已于 2027-01-15 报送，在报送期限内" in page
     assert "登记报送" not in page
     assert _record().submitted_on == date(2027, 1, 15)
 

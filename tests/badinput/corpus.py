@@ -56,15 +56,15 @@ TEXT_PAYLOADS = {
 }
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-SITE_SCRIPT = re.compile(r"/static/js/forms\.js(\?v=[0-9a-f]{12})?")
+SITE_SCRIPT = re.compile(r"/static/(?:js|vendor/[\w.-]+)/[\w.-]+\.js(\?v=[0-9a-f]{12})?")
 SCRIPT_URL = re.compile(r"^(?:javascript|vbscript|data):", re.IGNORECASE)
 RUNNABLE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "base", "link",
                  "meta", "form"}
 
 
 def _site_script(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-    """The site's one script, static/js/forms.js (focus on a refused form's error summary):
-    a file under /static/js/, loaded with `defer` and nothing else."""
+    """One of the site's own scripts (static/js/, or a vendored library under static/vendor/):
+    a file the site serves itself, loaded with `defer` and nothing else."""
     values = dict(attrs)
     return (tag == "script" and set(values) == {"src", "defer"}
             and SITE_SCRIPT.fullmatch(values["src"] or "") is not None)
@@ -91,9 +91,8 @@ class _RunnableFinder(HTMLParser):
 
 def runnable_markup(page: str) -> list[str]:
     """Markup in `page` that a browser would run: script and embedding elements, `on…`
-    attributes, script or data URLs. The site itself uses none of these but its one static
-    script on refused forms (every page works without JavaScript), so anything else found
-    came from input."""
+    attributes, script or data URLs. The site itself uses none of these but its own scripts
+    from static/ (every page works without them), so anything else found came from input."""
     finder = _RunnableFinder()
     finder.feed(page)
     finder.close()

@@ -85,6 +85,8 @@ CASES = [
     Case("organizations.new", "name", "formal_name", ("organizations.listing",)),
     Case("notification_admin.edit_template", "body", "subject",
          ("notification_admin.edit_template",)),
+    Case("staff_inquiries.edit_reply_template", "body", "name",
+         ("staff_inquiries.reply_template_list",)),
 ]
 
 # POST routes without a typed text field of their own (one-button actions, uploads) or

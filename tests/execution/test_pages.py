@@ -74,8 +74,8 @@ def test_timeline_lists_updates_and_milestones_in_date_order(client, make_task, 
     html = client.get(f"/execution/{task.id}").get_data(as_text=True)
     timeline = html[html.index("进展时间线"):]
     order = [timeline.index(text) for text in (
-        "2026年3月5日", "完成入户摸排", "2026年3月10日", "任务公开", "2026年4月2日",
-        "开始铺设主管", "2026年6月30日", "计划完成节点：管网铺设完成")]
+        "2026-03-05", "完成入户摸排", "2026-03-10", "任务公开", "2026-04-02",
+        "开始铺设主管", "2026-06-30", "计划完成节点：管网铺设完成")]
     assert order == sorted(order)
     assert "（进度 45%）" in timeline and "&lt;b&gt;320&lt;/b&gt;" in timeline
     assert 'value="45"' in html and "45%" in html

@@ -180,12 +180,19 @@ def _assert_inspection_numbers(name: str, sheet) -> None:
               "late-disclosures": ["超期天数"], "village-lapses": ["天数"], "supervision": [],
               "village-finance": []}
     dates = {"late-disclosures": ["信息形成日期", "应公开日期"], "village-lapses": ["应公开日期"],
-             "supervision": ["答复期限"], "timeliness": [], "village-finance": []}
+             "supervision": ["督办时间", "答复期限"], "timeliness": [], "village-finance": []}
     kind = "timeliness" if name.startswith("timeliness-") else name
     for header in counts[kind]:
         assert all(type(cell.value) is int for cell in columns[header]), (name, header)
     for header in dates[kind]:
         assert all(isinstance(cell.value, datetime) for cell in columns[header]), (name, header)
+    if kind == "supervision":  # a time, or the words saying there is none yet
+        assert all(isinstance(cell.value, datetime) or cell.value == "未答复"
+                   for cell in columns["答复时间"]), name
+        assert any(isinstance(cell.value, datetime) for cell in columns["答复时间"]), name
+    if kind == "timeliness":
+        hours = [cell.value for cell in columns["签收用时中位数（小时）"] if cell.value is not None]
+        assert all(isinstance(value, int | float) for value in hours), name
     if kind == "village-finance":
         amounts = [cell.value for cell in columns["收入（元）"] if cell.value is not None]
         assert amounts and all(isinstance(value, int | float) for value in amounts), name

@@ -310,9 +310,9 @@ def test_correction_before_signing_does_not_skip_sign_for(travel, submit, handle
 def test_the_information_does_not_exist_template_follows_article_36_item_4(app):
     """条例第三十六条（四）：经检索没有所申请公开信息的，告知申请人该政府信息不存在. Item （五）
     (不属于本行政机关负责公开) is another reply, with its own wording."""
-    from portal.inquiries import policy
+    from portal.inquiries import reply_templates
 
-    bodies = {t.name: t.body for t in policy.templates_for(InquiryType.INFO_REQUEST)}
+    bodies = {t.name: t.body for t in reply_templates.templates_for(InquiryType.INFO_REQUEST)}
     body = bodies["信息不存在告知书"]
     assert "第三十六条第（四）项" in body
     assert "经检索没有所申请公开信息的，告知申请人该政府信息不存在" in body

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.attachments.models import StoredFile
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.timeutil import letter_date
 from portal.villages import services
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
 from portal.villages.poster import qr_svg
@@ -37,7 +38,7 @@ def test_villages_index_and_board(client, published_notice):
 def test_notice_page_shows_window_state(client, published_notice):
     notice = published_notice(category=NoticeCategory.RELIEF, window_start=date(2026, 9, 28))
     page = client.get(f"/villages/shuangta-cun/notices/{notice.id}").get_data(as_text=True)
-    assert "公示期" in page and "2026年9月28日至2026年10月12日" in page
+    assert "公示期" in page and "2026-09-28至2026-10-12" in page
     assert "公示期满" in page  # today is after 2026-10-12
 
 
@@ -58,6 +59,8 @@ def test_poster_is_a4_with_a_qr_code_of_the_online_page(client, published_notice
     assert str(qr_svg(online)) in page  # the same matrix as encoding that address
     assert str(qr_svg(online + "x")) not in page
     assert "css/poster.css" in page
+    published = letter_date(notice.published_at)  # a printed notice: one letter-style format
+    assert f"<p>{published}</p>" in page and not re.search(r"\d{4}-\d{2}-\d{2}", page)
     css = client.get("/static/css/poster.css").get_data(as_text=True)
     assert "size: A4" in css
 
