@@ -1,0 +1,94 @@
+"""The rich-text editor in the browser: an editor writes a heading, a list, a table and a
+link through the toolbar, the document goes through review, and the public page shows
+them; the page's Content-Security-Policy (no inline script or style) is never violated."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import assert_accessible, login
+
+# Reported by the page itself, whatever the console says.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " at " + event.sourceFile
+                + ":" + event.lineNumber);
+});
+"""
+
+
+def _watch(page, problems: list[str]) -> None:
+    """Collect the page's console errors and script errors into `problems`."""
+    page.add_init_script(REPORT_VIOLATIONS)
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+
+
+def _type_body(page) -> None:
+    body = page.locator(".jodit-wysiwyg")
+    body.click()
+    page.keyboard.type("第一章 总则")
+    page.click(".jodit-toolbar-button_paragraph .jodit-toolbar-button__trigger")
+    page.get_by_text("二级标题", exact=True).click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("本办法适用于：")
+    page.keyboard.press("Enter")
+    page.click(".jodit-toolbar-button_ul button")
+    page.keyboard.type("村务公开")
+    page.keyboard.press("Enter")
+    page.keyboard.type("财务公开")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # leaves the list
+    page.click(".jodit-toolbar-button_table button")
+    page.click('[role=gridcell][aria-label="2 by 2"]')
+    for number, cell in enumerate(("项目", "金额（元）", "道路硬化", "120000")):
+        if number:
+            page.keyboard.press("Tab")  # the next cell
+        page.keyboard.type(cell)
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("详见政策原文")
+    page.keyboard.press("Shift+Home")
+    page.click(".jodit-toolbar-button_link button")
+    page.fill(".jodit-popup input[name=url]", "https://www.gov.cn/zhengce/")
+    page.keyboard.press("Enter")
+
+
+def test_editor_writes_heading_list_table_and_link_to_the_public_page(browser, site):
+    base, accounts = site
+    title = "双塔镇2026年村级公益事业建设项目安排"
+    editor = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    _watch(editor, problems)
+    login(editor, base, "editor", accounts["editor"])
+    editor.goto(base + "/staff/disclosures/new")
+    assert editor.locator("#body_html").is_hidden()  # the editor stands in for it
+    assert_accessible(editor)
+    editor.fill("#title", title)
+    _type_body(editor)
+    editor.fill("#formed_on", "2026-11-20")
+    editor.click("button:has-text('保存')")
+    editor.wait_for_url(re.compile(r".*/staff/disclosures/\d+$"))
+    document_url = editor.url
+    editor.click("button:has-text('提交审核')")
+
+    reviewer = browser.new_page()
+    _watch(reviewer, problems)
+    login(reviewer, base, "reviewer", accounts["reviewer"])
+    reviewer.goto(document_url)
+    reviewer.click("button:has-text('审核通过')")
+    reviewer.click("button:has-text('发布')")
+    reviewer.click("text=查看公开页面")
+
+    body = reviewer.locator(".doc-body")
+    assert body.locator("h2").inner_text() == "第一章 总则"
+    assert body.locator("ul > li").all_inner_texts() == ["村务公开", "财务公开"]
+    assert body.locator("table tr").nth(1).locator("td").all_inner_texts() == [
+        "道路硬化", "120000"]
+    link = body.locator("a", has_text="详见政策原文")
+    assert link.get_attribute("href") == "https://www.gov.cn/zhengce/"
+    assert body.locator("[style]").count() == 0
+    assert_accessible(reviewer)
+    assert problems == []
