@@ -18,6 +18,7 @@ from portal.disclosures.models import Disclosure, DisclosureRevision
 from portal.extensions import db
 from portal.forms import RICH_TEXT_MAX_CHARS
 from portal.headers import CONTENT_SECURITY_POLICY
+from portal.sanitize import clean_html
 from portal.villages.models import VillageNotice
 from tests.badinput.conftest import (  # noqa: F401 (fixtures)
     client_for,
@@ -26,6 +27,7 @@ from tests.badinput.conftest import (  # noqa: F401 (fixtures)
     world,
 )
 from tests.badinput.forms import filled, form_for
+from tests.test_sanitize import WORD_PASTE
 
 # (page endpoint, rich-text field); each page posts to itself.
 FORMS = [
@@ -134,3 +136,23 @@ def test_a_long_body_within_the_limit_is_saved(app, client_for, url_values):  # 
     assert saved.status_code in (302, 303), saved.get_data(as_text=True)[:500]
     db.session.expire_all()
     assert any(body in stored for stored in db.session.scalars(sa.select(VillageNotice.body_html)))
+
+
+@pytest.mark.parametrize("endpoint, field, model, column", [
+    ("staff_disclosures.new", "body_html", Disclosure, Disclosure.body_html),
+    ("staff_villages.new", "body_html", VillageNotice, VillageNotice.body_html),
+    ("staff_consultations.new", "draft_html", Consultation, Consultation.draft_html),
+])
+def test_a_word_paste_is_saved_as_clean_structure(app, client_for, url_values,  # noqa: F811
+                                                  endpoint, field, model, column):
+    client, url, response = _page(app, client_for, url_values, endpoint)
+    values = filled(form_for(response.get_data(as_text=True), url), **{field: WORD_PASTE})
+    values.pop("word_file", None)
+
+    saved = client.post(url, data=values)
+
+    assert saved.status_code in (302, 303), saved.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(column).order_by(model.id.desc()).limit(1))
+    assert stored == clean_html(WORD_PASTE)
+    assert "<h2>" in stored and 'colspan="2"' in stored and "Mso" not in stored
