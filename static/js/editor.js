@@ -24,8 +24,9 @@
     "video", "font", "color", "copyformat", "justify", "indent", "drag-and-drop",
     "drag-and-drop-element", "resizer", "resize-handler", "size", "fullsize", "search",
     "spellcheck", "stat", "xpath", "add-new-line", "class-span", "line-height",
-    "symbols", "hr", "mobile", "inline-popup"
+    "symbols", "hr", "mobile", "inline-popup", "paste-from-word"
   ];
+  var PASTE_STRUCTURE = "portal_keep_structure";
 
   // Jodit 4 writes a `style` attribute on the hidden input it puts before the toolbar, which
   // the page's policy (style-src 'self') refuses; the same input, hidden by editor.css.
@@ -55,6 +56,101 @@
     return label ? label.textContent.replace(/[*（].*$/, "").trim() : "正文";
   }
 
+  // Pasted HTML (from Word, WPS or a web page) keeps its structure and nothing else: the
+  // tags and attributes the server keeps (portal/sanitize.py), h1/h5/h6 mapped to h2–h4,
+  // Word's numbered paragraphs made into lists. It is parsed in a separate inert document
+  // with its style attributes renamed first: the policy would refuse (and report) them,
+  // and only Word's list marks are read from them.
+  var KEEP = ["P", "BR", "H2", "H3", "H4", "STRONG", "B", "EM", "I", "U", "S", "SUB", "SUP",
+              "UL", "OL", "LI", "BLOCKQUOTE", "TABLE", "THEAD", "TBODY", "TFOOT", "TR", "TH",
+              "TD", "CAPTION", "A", "HR", "PRE", "CODE"];
+  var RENAME = { H1: "h2", H5: "h4", H6: "h4" };
+  var DROP = ["SCRIPT", "STYLE", "META", "LINK", "TITLE", "TEMPLATE", "IFRAME", "OBJECT",
+              "EMBED", "SVG", "MATH", "NOSCRIPT", "IMG", "XML", "HEAD"];
+  var CELL_ATTRIBUTES = { colspan: /^\d{1,3}$/, rowspan: /^\d{1,3}$/,
+                          scope: /^(row|col|rowgroup|colgroup)$/i };
+  var LINK_URL = /^(https?:|mailto:|\/|#|[^:]*$)/i;
+  var NUMBERED = /^[\s\u00a0]*(\(?\d+[.)）、]?|（\d+）|[一二三四五六七八九十]+[、.]|[a-z][.)])/i;
+
+  function wordListMarker(paragraph) {
+    var style = paragraph.getAttribute("data-pasted-style") || "";
+    if (paragraph.tagName !== "P" || style.indexOf("mso-list") < 0) {
+      return null;
+    }
+    var marker = paragraph.querySelector('[data-pasted-style*="mso-list:Ignore"], ' +
+                                         '[data-pasted-style*="mso-list: Ignore"]');
+    var text = marker ? marker.textContent : "";
+    if (marker) {
+      marker.parentNode.removeChild(marker);
+    }
+    return NUMBERED.test(text) ? "ol" : "ul";
+  }
+
+  function cleanChildren(source, target, doc) {
+    var list = null;
+    Array.prototype.slice.call(source.childNodes).forEach(function (node) {
+      if (node.nodeType === 3) {
+        target.appendChild(doc.createTextNode(node.data));
+        list = node.data.trim() ? null : list;
+        return;
+      }
+      if (node.nodeType !== 1 || DROP.indexOf(node.tagName) >= 0) {
+        return;
+      }
+      var kind = wordListMarker(node);
+      if (kind) {
+        if (!list || list.tagName.toLowerCase() !== kind) {
+          list = target.appendChild(doc.createElement(kind));
+        }
+        cleanChildren(node, list.appendChild(doc.createElement("li")), doc);
+        return;
+      }
+      list = null;
+      var name = RENAME[node.tagName] || (KEEP.indexOf(node.tagName) >= 0 ? node.tagName : "");
+      var href = node.tagName === "A" ? (node.getAttribute("href") || "").trim() : "";
+      if (!name || (node.tagName === "A" && !(href && LINK_URL.test(href)))) {
+        cleanChildren(node, target, doc);  // unwrap: span, font, div, o:p …
+        return;
+      }
+      var copy = doc.createElement(name.toLowerCase());
+      if (href) {
+        copy.setAttribute("href", href);
+      }
+      if (node.tagName === "TD" || node.tagName === "TH") {
+        Object.keys(CELL_ATTRIBUTES).forEach(function (attribute) {
+          var value = (node.getAttribute(attribute) || "").trim();
+          if (value && CELL_ATTRIBUTES[attribute].test(value) && value !== "1") {
+            copy.setAttribute(attribute, value);
+          }
+        });
+      }
+      cleanChildren(node, copy, doc);
+      target.appendChild(copy);
+    });
+  }
+
+  function cleanPastedHTML(html) {
+    var renamed = html.replace(/(<[a-z][^>]*?\s)style(\s*=)/gi, "$1data-pasted-style$2");
+    var pasted = new DOMParser().parseFromString(renamed, "text/html");
+    var out = document.implementation.createHTMLDocument("");
+    var box = out.createElement("div");
+    cleanChildren(pasted.body, box, out);
+    return box.innerHTML;
+  }
+
+  var EDITOR_HELP = "用工具栏设置标题、列表、表格和链接（在正文中按 Alt+F10 转到工具栏）；" +
+    "可从 Word 直接粘贴，字体、颜色等格式不保留。";
+
+  function helpLine(textarea, field) {
+    var help = document.createElement("p");
+    help.className = "help";
+    help.id = textarea.id + "-editor-help";
+    help.textContent = EDITOR_HELP;
+    var after = field.querySelector(".jodit-container") || textarea;
+    after.parentNode.insertBefore(help, after.nextSibling);
+    return help;
+  }
+
   function messageBox(textarea, field) {
     var box = document.createElement("p");
     box.className = "errors editor-message";
@@ -65,8 +161,10 @@
     return box;
   }
 
-  function describe(area, textarea, box) {
-    var ids = (textarea.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+  function describe(area, textarea, help, box) {
+    var ids = [help.id];
+    ids = ids.concat((textarea.getAttribute("aria-describedby") || "").split(/\s+/)
+      .filter(Boolean));
     ids.push(box.id);
     area.setAttribute("role", "textbox");
     area.setAttribute("aria-multiline", "true");
@@ -88,6 +186,7 @@
         toolbarAdaptive: false,
         toolbarSticky: false,
         allowTabNavigation: true,
+        tabIndex: 0,  // the text itself is in the Tab order, after the toolbar
         showPlaceholder: false,
         buttons: ["paragraph", "bold", "|", "ul", "ol", "|", "table", "link", "|",
                   "undo", "redo"],
@@ -116,8 +215,7 @@
         sourceEditor: "area",
         askBeforePasteHTML: false,
         askBeforePasteFromWord: false,
-        defaultActionOnPaste: "insert_as_html",
-        defaultActionOnPasteFromWord: "insert_clear_html",
+        defaultActionOnPaste: PASTE_STRUCTURE,
         enableDragAndDropFileToEditor: false,
         link: { noFollowCheckbox: false, openInNewTabCheckbox: false, modeClassName: null },
         minHeight: 320,
@@ -127,8 +225,9 @@
     } catch (error) {
       return;  // the textarea still works
     }
+    var help = helpLine(textarea, field);
     var box = messageBox(textarea, field);
-    describe(editor.editor, textarea, box);
+    describe(editor.editor, textarea, help, box);
     var label = textarea.id && document.querySelector('label[for="' + textarea.id + '"]');
     if (label) {
       label.addEventListener("click", function (event) {
@@ -136,6 +235,9 @@
         editor.s.focus();
       });
     }
+    editor.e.on("onCustomPasteHTMLOption", function (action, html) {
+      return action === PASTE_STRUCTURE ? cleanPastedHTML(html) : undefined;
+    });
     editor.e.on("change", function () {
       textarea.value = editor.value;
     });

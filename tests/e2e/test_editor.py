@@ -92,3 +92,55 @@ def test_editor_writes_heading_list_table_and_link_to_the_public_page(browser, s
     assert body.locator("[style]").count() == 0
     assert_accessible(reviewer)
     assert problems == []
+
+
+def test_keyboard_paste_from_word_and_an_over_long_body(browser, site):
+    """The clerk reaches the toolbar and the text by keyboard; a Word paste arrives as
+    headings, a real list, a table with merged cells and a link, without Word's formatting;
+    a body past the limit is not sent, and the message says why with the text still there."""
+    from tests.test_sanitize import WORD_PASTE
+
+    base, accounts = site
+    clerk = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    _watch(clerk, problems)
+    login(clerk, base, "clerk", accounts["clerk"])
+    clerk.goto(base + "/staff/villages/new")
+    focused = "document.activeElement.getAttribute('aria-label')"
+    clerk.focus("#title")
+    clerk.keyboard.press("Tab")
+    assert clerk.evaluate(focused) == "段落与标题"
+    while clerk.evaluate(focused) != "公开内容":
+        assert clerk.evaluate(focused) is not None, "Tab left the editor before its text"
+        clerk.keyboard.press("Tab")
+    clerk.keyboard.type("关于")
+    clerk.keyboard.press("Alt+F10")
+    assert clerk.evaluate(focused) == "段落与标题"
+    clerk.keyboard.press("Escape")
+    assert clerk.evaluate(focused) == "公开内容"
+
+    clerk.evaluate("""(html) => {
+        const data = new DataTransfer();
+        data.setData("text/html", html);
+        data.setData("text/plain", "第一章 总则");
+        document.activeElement.dispatchEvent(new ClipboardEvent(
+            "paste", {clipboardData: data, bubbles: true, cancelable: true}));
+    }""", WORD_PASTE)
+    pasted = clerk.locator(".jodit-wysiwyg")
+    assert pasted.locator("h2").inner_text() == "第一章 总则"
+    assert pasted.locator("ol > li").all_inner_texts() == ["第一项"]
+    assert pasted.locator('td[colspan="2"]').inner_text() == "项目"
+    assert pasted.locator('td[rowspan="2"]').inner_text() == "道路"
+    assert pasted.locator("a").get_attribute("href") == "https://www.gov.cn/"
+    assert pasted.locator("[style], [class], o\\:p").count() == 0
+
+    clerk.evaluate("Object.values(Jodit.instances)[0].value = "
+                   "'<p>' + '长'.repeat(200000) + '</p>'")
+    clerk.fill("#title", "超长的公开内容")
+    clerk.click("button:has-text('保存草稿')")
+    message = clerk.locator(".editor-message")
+    assert message.is_visible()
+    assert "公开内容过长" in message.inner_text() and "200,000" in message.inner_text()
+    assert clerk.url.endswith("/staff/villages/new")  # nothing was sent
+    assert len(pasted.inner_text()) >= 200_000
+    assert problems == []
