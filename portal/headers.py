@@ -1,8 +1,10 @@
 """HTTP hardening: security headers on every response, cookies marked Secure over TLS,
 and the reverse-proxy settings (ProxyFix, trusted hosts) for a deployment behind nginx.
 
-The pages use no JavaScript and no inline style, so the policy allows scripts from
-nowhere and styles from our own /static only (ASVS 5.0 V3.4; 等保 8.1.4.4).
+The pages carry no inline script and no inline style, so the policy allows scripts and
+styles from our own /static only (ASVS 5.0 V3.4; 等保 8.1.4.4). The only pages with
+script are the body editors (templates/_editor.html), configured to live with this policy
+(static/js/editor.js); tests/e2e/test_editor.py watches the browser for violations.
 """
 
 from __future__ import annotations
