@@ -244,9 +244,10 @@
     if (textarea.form) {
       textarea.form.addEventListener("submit", function (event) {
         textarea.value = editor.value;
-        if (limit && textarea.value.length > limit) {
+        var length = limit ? Array.from(textarea.value).length : 0;  // as the server counts
+        if (length > limit) {
           event.preventDefault();
-          box.textContent = tooLongMessage(labelText(textarea), textarea.value.length, limit);
+          box.textContent = tooLongMessage(labelText(textarea), length, limit);
           box.hidden = false;
           field.classList.add("field-invalid");
           editor.editor.setAttribute("aria-invalid", "true");
