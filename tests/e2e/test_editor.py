@@ -144,3 +144,20 @@ def test_keyboard_paste_from_word_and_an_over_long_body(browser, site):
     assert clerk.url.endswith("/staff/villages/new")  # nothing was sent
     assert len(pasted.inner_text()) >= 200_000
     assert problems == []
+
+
+def test_without_javascript_the_body_is_a_plain_textarea_that_saves(browser, site):
+    base, accounts = site
+    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    login(page, base, "editor", accounts["editor"])
+    page.goto(base + "/staff/consultations/new")
+    assert page.locator("#draft_html").is_visible()
+    assert page.locator(".jodit-container").count() == 0
+    page.fill("#title", "关于村级道路养护办法（征求意见稿）公开征求意见的公告")
+    page.fill("#draft_html", "<h2>第一条</h2><ul><li>道路</li></ul>")
+    page.click("button:has-text('保存')")
+    page.wait_for_url(re.compile(r".*/staff/consultations/\d+$"))
+    assert page.locator(".doc-body h2").inner_text() == "第一条"
+    assert page.locator(".doc-body li").inner_text() == "道路"
+    context.close()
