@@ -13,7 +13,8 @@ setup(
     package_dir=BUNDLED,
     package_data={
         "portal.templates": ["*.html", "**/*.html", "**/*.xml"],
-        "portal.static": ["**/*.css", "**/*.png", "**/*.svg", "**/*.ico", "**/*.woff2"],
+        "portal.static": ["**/*.css", "**/*.js", "**/*.png", "**/*.svg", "**/*.ico",
+                          "**/*.woff2", "vendor/*/LICENSE*"],
         "portal.migrations": ["alembic.ini", "script.py.mako", "README", "versions/*.py"],
         "portal.demo": ["data/*.txt"],
     },

@@ -15,10 +15,36 @@ from portal import validation
 from portal.error_pages import note_refusal
 from portal.errors import ValidationError
 
+# The longest rich-text body a form takes, in characters of what the browser sends (text
+# and markup). It sits below what LONG_TEXT_FORM_MAX_BYTES (2 MB) can carry even when every
+# character is Chinese in a url-encoded form (9 bytes each), so an over-long body is shown
+# again with a message instead of a 413 page that loses it.
+RICH_TEXT_MAX_CHARS = 200_000
+
+
+class RichTextLength:
+    """Refuses a body past RICH_TEXT_MAX_CHARS, saying how long it is."""
+
+    def __call__(self, form, field) -> None:
+        length = len(field.data) if isinstance(field.data, str) else 0
+        if length > RICH_TEXT_MAX_CHARS:
+            label = field.label.text if field.label else "正文"
+            raise FieldError(
+                f"{label}过长：共 {length:,} 个字符（含排版标记），"
+                f"不能超过 {RICH_TEXT_MAX_CHARS:,} 个。"
+                "请删减，或把部分内容作为附件上传后重新保存。")
+
 
 class RichTextField(TextAreaField):
     """A body of rich text (HTML or plain paragraphs): control characters and bidi marks
-    pasted along with it are stripped rather than refused."""
+    pasted along with it are stripped rather than refused. The page upgrades the textarea
+    into the editor (static/js/editor.js, marked by `data-editor`); without JavaScript it
+    stays a plain textarea."""
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        render_kw = {"data-editor": "rich", "data-max-chars": RICH_TEXT_MAX_CHARS, "rows": 16,
+                     **(render_kw or {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
 
 
 class PlainText:
@@ -52,7 +78,8 @@ class ChineseForm(FlaskForm):
             field = super().bind_field(form, unbound_field, options)
             if isinstance(field, RichTextField):
                 field.filters = (*field.filters, validation.strip_invisible)
-                field.validators = [*field.validators, PlainText(multiline=True)]
+                field.validators = [*field.validators, PlainText(multiline=True),
+                                    RichTextLength()]
             elif isinstance(field, StringField) and not isinstance(field, PasswordField):
                 multiline = isinstance(field, TextAreaField)
                 field.validators = [*field.validators, PlainText(multiline=multiline)]

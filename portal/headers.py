@@ -1,9 +1,12 @@
 """HTTP hardening: security headers on every response, cookies marked Secure over TLS,
 and the reverse-proxy settings (ProxyFix, trusted hosts) for a deployment behind nginx.
 
-The pages use no inline script or style — the one script, static/js/forms.js (focus on a
-refused form's error summary), is a file — so the policy allows scripts and styles from
-our own /static only (ASVS 5.0 V3.4; 等保 8.1.4.4).
+The pages carry no inline script and no inline style, so the policy allows scripts and
+styles from our own /static only (ASVS 5.0 V3.4; 等保 8.1.4.4). The site's scripts are files
+that only make pages easier to use: static/js/forms.js (focus on a refused form's error
+summary), static/js/reply-templates.js, and the body editors (templates/_editor.html,
+static/js/editor.js), configured to live with this policy; tests/e2e/test_editor.py watches
+the browser for violations.
 """
 
 from __future__ import annotations

@@ -124,6 +124,45 @@ def test_document_structure_survives():
     assert clean_html(body) == body
 
 
+# What Word puts on the clipboard (abridged): mso classes and styles, <o:p>, conditional
+# comments around list numbers, a merged-cell table, a link opening a new window.
+WORD_PASTE = """<!--StartFragment--><h1 class=MsoTitle style='mso-outline-level:1'><span
+ lang=EN-US style='font-size:22.0pt;font-family:黑体'>第一章 总则<o:p></o:p></span></h1>
+<p class=MsoListParagraph style='text-indent:-18pt;mso-list:l0 level1 lfo1'><![if
+ !supportLists]><span style='mso-list:Ignore'>1.</span><![endif]>第一项<o:p></o:p></p>
+<table class=MsoTableGrid border=1 cellspacing=0 style='border-collapse:collapse'>
+<tr style='mso-yfti-irow:0'><td width=200 colspan=2 valign=top style='width:200pt'><p
+ class=MsoNormal><b>项目<o:p></o:p></b></p></td></tr>
+<tr><td rowspan=2 style='border:solid windowtext 1.0pt'>道路</td><td>100</td></tr>
+</table>
+<p class=MsoNormal><a href="https://www.gov.cn/" target="_blank" style="color:blue">政府网</a>
+</p><!--EndFragment-->"""
+
+
+def test_a_word_paste_keeps_its_structure_and_loses_its_formatting():
+    assert clean_html(WORD_PASTE) == (
+        "<h2><span>第一章 总则</span></h2>\n"
+        "<p><span>1.</span>第一项</p>\n"
+        "<table>\n"
+        '<tbody><tr><td colspan="2"><p><b>项目</b></p></td></tr>\n'
+        '<tr><td rowspan="2">道路</td><td>100</td></tr>\n'
+        "</tbody></table>\n"
+        '<p><a href="https://www.gov.cn/" rel="noopener noreferrer">政府网</a>\n</p>')
+
+
+def test_what_the_editor_adds_beyond_the_allowed_markup_is_dropped():
+    edited = ('<table style="border-collapse:collapse;width: 100%;"><tbody><tr>'
+              '<th scope="col" style="width: 50%;" data-jodit-selected-cell="true">项目</th>'
+              '<td style="width: 50%;" class="jodit-cell">金额</td></tr></tbody></table>'
+              '<ul style="list-style-type: circle;"><li>一</li></ul>'
+              '<p><a href="https://www.gov.cn/" target="_blank" rel="nofollow">链接</a></p>')
+
+    assert clean_html(edited) == (
+        '<table><tbody><tr><th scope="col">项目</th><td>金额</td></tr></tbody></table>'
+        '<ul><li>一</li></ul>'
+        '<p><a href="https://www.gov.cn/" rel="noopener noreferrer">链接</a></p>')
+
+
 def test_h1_becomes_h2_and_h6_becomes_h5():
     assert clean_html("<h1>题</h1><h5>五</h5><h6>六</h6>") == "<h2>题</h2><h5>五</h5><h5>六</h5>"
 

@@ -14,7 +14,7 @@ def test_clerk_posts_reviewer_approves_resident_finds_it(browser, site):
     assert_accessible(clerk)
     clerk.select_option("#category", "homestead")
     clerk.fill("#title", title)
-    clerk.fill("#body_html", "经村民代表会议讨论，同意王某某在村西申请宅基地一处。")
+    clerk.locator(".jodit-wysiwyg").fill("经村民代表会议讨论，同意王某某在村西申请宅基地一处。")
     clerk.fill("#period_start", "2026-10-01")
     clerk.fill("#period_end", "2026-12-31")
     clerk.click("button:has-text('保存草稿')")
