@@ -106,6 +106,30 @@ def _seed_finance_notice(orgs, clerk) -> VillageNotice:
     return notice
 
 
+def _seed_enforcement(orgs, editor, reviewer) -> None:
+    """A published licence and penalty whose every typed field is hostile (the 双公示 files,
+    public and for the credit platform, are written from them)."""
+    from portal.enforcement import registry
+    from portal.enforcement import services as enforcement
+
+    body = registry.create_body(editor, registry.BodyInput(
+        organization=orgs["town"], name="综合行政执法", kind="statutory", duties="执法。",
+        contact="0370-8123456"))
+    decided = local_today() - timedelta(days=1)
+    for i, (kind, number, code) in enumerate([
+            ("penalty", "执罚〔2026〕1号", "11010519491231002X"),
+            ("licensing", "执许〔2026〕1号", "11010519491231002X")]):
+        decision = enforcement.create_decision(editor, enforcement.DecisionInput(
+            body=body, kind=kind, document_number=number, title="决定书",
+            party_kind="natural", party_name="张三", party_code=code, basis="依据",
+            content="内容", facts="事实", decided_on=decided,
+            fine_amount="0.1" if kind == "penalty" else ""))
+        enforcement.publish_decision(reviewer, decision.id)
+        _raw(decision, title=_hostile(i), party_name=_hostile(i + 1), basis=_hostile(i + 2),
+             content=_hostile(i + 3), facts=_hostile(i + 4), document_number=_hostile(i + 5))
+    _raw(body, name=HOSTILE[6])
+
+
 def _seed_supervision(orgs, inspector, handler, clerk, inquiry) -> None:
     due = local_today() + timedelta(days=5)
     notice = supervision.issue_for_inquiry(inspector, inquiry.id, "请说明超期原因。", due)
@@ -143,5 +167,6 @@ def hostile_world(year_of_work, orgs, handlers, inspector, make_user):
     _seed_supervision(orgs, inspector, handlers["handler"], clerk, year_of_work["D"])
     _seed_annual_report(orgs, handlers["reviewer"], handlers["handler"])
     finance = _seed_finance_notice(orgs, clerk)
+    _seed_enforcement(orgs, editor, handlers["reviewer"])
     assert db.session.scalar(db.select(db.func.count()).select_from(SupervisionNotice)) == 8
-    return {"town": orgs["town"], "finance_notice": finance}
+    return {"town": orgs["town"], "finance_notice": finance, "editor": editor}

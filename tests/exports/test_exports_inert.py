@@ -43,6 +43,8 @@ USER_TEXT = {*((name, fmt) for fmt in SPREADSHEETS
                for name in ("timeliness-organization", "timeliness-handler", "late-disclosures",
                             "village-lapses", "supervision")),
              ("annual-report", "xlsx"),
+             *((f"enforcement{who}-{kind}", "csv") for who in ("", "-platform")
+               for kind in ("licensing", "penalty")),
              *(("village-finance", fmt) for fmt in SPREADSHEETS)}
 
 
@@ -116,7 +118,26 @@ def _open_data(client, world) -> list[Download]:
             for name in names]
 
 
+def _enforcement_public(client, world) -> list[Download]:
+    """The public 双公示 files (natural persons masked), fetched signed out."""
+    visitor = client.application.test_client()
+    return [(f"enforcement-{kind}", "csv", visitor.get(url_for(
+        "enforcement.decisions_csv", kind=kind))) for kind in ("licensing", "penalty")]
+
+
+def _enforcement_platform(client, world) -> list[Download]:
+    """The credit platform's files, as the editor who may download them."""
+    editor = client.application.test_client()
+    response = editor.post("/login", data={"username": world["editor"].username,
+                                           "password": "Passw0rd!demo"})
+    assert response.status_code == 302
+    return [(f"enforcement-platform-{kind}", "csv", editor.get(url_for(
+        "staff_enforcement.export", kind=kind))) for kind in ("licensing", "penalty")]
+
+
 FETCHERS: dict[str, Callable[..., list[Download]]] = {
+    "enforcement.decisions_csv": _enforcement_public,
+    "staff_enforcement.export": _enforcement_platform,
     "inspection.download": _inspection_tables,
     "annual_report.export": _annual_report,
     "villages.finance_file": _village_finance,

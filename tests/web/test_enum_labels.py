@@ -122,11 +122,13 @@ def _pages(app, world):
 @pytest.fixture
 def full_world(world, orgs):
     """The matrix's world plus a record of each kind it lacks: an opinion item, the
-    villages' posting rules, an annual report with an appeal case, a notification wording."""
+    villages' posting rules, an annual report with an appeal case, a notification wording,
+    an enforcement matter."""
     from datetime import date
 
     from portal.annual_report import appeals
     from portal.annual_report.services import save_report
+    from portal.enforcement import registry
     from portal.inquiries import opinion
     from portal.inquiries.models import Severity
     from portal.notifications import services as notifications
@@ -143,6 +145,8 @@ def full_world(world, orgs):
         organization=orgs["town"].slug, kind="review", filed_on=date(year, 1, 5)))
     notifications.save_template(users[Role.ADMIN], "assigned", "email", "【待签收】{number}",
                                 "请签收 {number}：{url}")
+    registry.add_matter(users[Role.EDITOR], world["body_id"], registry.MatterInput(
+        kind="penalty", name="露天焚烧秸秆", basis="《大气污染防治法》第一百一十九条"))
     return world
 
 
