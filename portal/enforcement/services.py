@@ -161,14 +161,21 @@ def create_decision(actor, data: DecisionInput) -> EnforcementDecision:
 def update_decision(actor, decision_id: int, data: DecisionInput) -> EnforcementDecision:
     """Correct a decision that awaits publication. Requires `editor` on its organization
     (and on the new body's). Raises PermissionDenied, InvalidTransition (already public or
-    revoked) or ValidationError."""
+    revoked) or ValidationError.
+
+    A corrected decision date moves the deadline, except past a deadline already missed:
+    inspectors may have seen the decision listed late, and a later date must not take it
+    off that list. The missed day stays the deadline (the audit event keeps both dates)."""
     decision = get_decision(decision_id)
     check(actor, decision, "edit")
     if data.body is None:
         raise ValidationError("请选择执法主体。", field="body")
     policy.require(actor, "edit", data.body, audit_action="enforcement.edit")
     before = snapshot(decision)
+    missed = decision.publish_due if decision.publish_due < local_today() else None
     _apply(decision, data)
+    if missed is not None and decision.publish_due > missed:
+        decision.publish_due = missed
     decision.body, decision.organization = data.body, data.body.organization
     transition(actor, decision, "edit", data={"before": before, **snapshot(decision)})
     db.session.commit()

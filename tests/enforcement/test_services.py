@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.enforcement import registry, services
+from portal.enforcement import queries, registry, services
 from portal.enforcement.models import EnforcementDecision, EnforcementOfficer
 from portal.errors import InvalidTransition, PermissionDenied, ValidationError
 from portal.extensions import db
@@ -113,3 +113,19 @@ def test_correcting_the_decision_date_moves_the_deadline_and_is_audited(record, 
         AuditEvent.action == "enforcement.edit")).one()
     assert event.after["before"]["decided_on"] == "2026-03-02"
     assert event.after["decided_on"] == "2026-03-05"
+
+
+def test_a_deadline_that_has_passed_stays_when_the_date_is_corrected(record, staff, travel,
+                                                                      decision_input):
+    decision = record()  # decided 2026-03-02: due 2026-03-11
+    travel.set(beijing(date(2026, 3, 13)))
+    assert decision in queries.late_decisions([decision.organization.path], 2026)
+
+    services.update_decision(staff["editor"], decision.id,
+                             decision_input(decided_on=date(2026, 3, 10)))
+
+    assert decision.decided_on == date(2026, 3, 10)
+    assert decision.publish_due == date(2026, 3, 11)  # the missed day, not 03-19
+    assert decision in queries.late_decisions([decision.organization.path], 2026)
+    services.publish_decision(staff["reviewer"], decision.id)
+    assert decision.is_late
