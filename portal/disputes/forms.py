@@ -10,7 +10,7 @@ from portal.forms import ChineseForm
 
 
 class CheckForm(ChineseForm):
-    village = SelectField("村", coerce=int, validate_choice=False)
+    village = SelectField("村", validate_choice=False)
     check_date = DateField("排查日期", validators=[Optional()],
                            description="当天的排查当天报送；漏报的可在 31 天内补报。")
     result = SelectField("排查结果", choices=[SelectChoice(k, v) for k, v in RESULTS.items()],
@@ -19,7 +19,7 @@ class CheckForm(ChineseForm):
 
 
 class DisputeForm(ChineseForm):
-    village = SelectField("所在村", coerce=int, validate_choice=False)
+    village = SelectField("所在村", validate_choice=False)
     type = SelectField("纠纷类型", choices=[SelectChoice(t.value, t.label) for t in DisputeType],
                        validate_choice=False)
     reported_on = DateField("排查发现日期", validators=[Optional()])

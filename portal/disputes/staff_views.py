@@ -42,8 +42,10 @@ def _village(value) -> object | None:
 
 
 def _village_choices(form, roles) -> None:
-    form.village.choices = [SelectChoice(v.id, v.full_name)
-                            for v in queries.villages_of(current_user, roles)]
+    """The villages the person keeps; with several, nothing is chosen until they choose."""
+    villages = queries.villages_of(current_user, roles)
+    form.village.choices = ([SelectChoice("", "请选择村")] if len(villages) > 1 else []) + [
+        SelectChoice(str(v.id), v.full_name) for v in villages]
 
 
 @bp.route("/checks/new", methods=["GET", "POST"])
