@@ -261,6 +261,7 @@ ROUTE_POLICY.update({
     "staff_disputes.new_check": GRID_WORKERS,
     "staff_disputes.new": DISPUTE_STAFF,
     "staff_disputes.show": DISPUTE_STAFF,
+    "staff_disputes.edit": DISPUTE_STAFF,
     "staff_disputes.mediate": DISPUTE_STAFF,
     "staff_disputes.resolve": DISPUTE_STAFF,
     "staff_disputes.escalate": GOVERNANCE,

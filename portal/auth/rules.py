@@ -347,6 +347,7 @@ def view_dispute(actor: Actor, d: Dispute):
     return holds(actor, DISPUTE_STAFF, d.village)
 
 
+@rule(Dispute, "edit", when=DISPUTE.offered("edit"))
 @rule(Dispute, "mediate", when=DISPUTE.offered("mediate"))
 @rule(Dispute, "resolve", when=DISPUTE.offered("resolve"))
 def work_dispute(actor: Actor, d: Dispute):

@@ -15,10 +15,12 @@ DISPUTE = Lifecycle(
     name="dispute", title="矛盾纠纷排查化解", model=Dispute,
     states=DisputeStatus, initial=(S.SCREENING,), stamp="updated_at",
     steps=(
+        Step((S.SCREENING, S.MEDIATING), "edit", None, "修改"),
         Step(S.SCREENING, "mediate", S.MEDIATING, "开始调解"),
         Step(S.MEDIATING, "resolve", S.RESOLVED, "化解"),
         Step(S.MEDIATING, "escalate", S.ESCALATED, "上交"),
     ),
-    notes=("化解或上交须填写日期（不早于排查日期、不晚于今天）和结果；化解用时按排查日期到化解日期的天数计算。",
+    notes=("排查和调解中的纠纷可以修改（更正村、类型、当事人、情况、责任人和发现日期）；化解或上交后不再修改。",
+           "化解或上交须填写日期（不早于排查日期、不晚于今天）和结果；化解用时按排查日期到化解日期的天数计算。",
            "公开页面只显示按年度的类型、村、结果统计，不显示当事人和案情。"),
 )

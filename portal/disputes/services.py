@@ -141,12 +141,38 @@ def create_dispute(actor, data: DisputeInput) -> Dispute:
     values = _values(data)
     dispute = Dispute(status=DisputeStatus.SCREENING, reporter_id=actor.id, **values)
     db.session.add(dispute)
-    same_day = db.session.scalar(select(DailyCheck).where(
-        DailyCheck.village_id == village.id, DailyCheck.check_date == dispute.reported_on))
-    if same_day is not None and same_day.nil:
-        same_day.nil = False
+    _found_that_day(dispute)
     db.session.flush()
     audit.record(actor, "dispute.create", dispute, after=snapshot(dispute))
+    db.session.commit()
+    return dispute
+
+
+def _found_that_day(dispute: Dispute) -> None:
+    """A nil report filed for the day the dispute was found now says one was found."""
+    same_day = db.session.scalar(select(DailyCheck).where(
+        DailyCheck.village_id == dispute.village.id,
+        DailyCheck.check_date == dispute.reported_on))
+    if same_day is not None and same_day.nil:
+        same_day.nil = False
+
+
+def update_dispute(actor, dispute_id: int, data: DisputeInput) -> Dispute:
+    """Correct a dispute still in 排查 or 调解中. Requires `grid_worker` or
+    `governance_center` on its village and on the village it is moved to. Raises
+    PermissionDenied, InvalidTransition (already resolved or handed up) or
+    ValidationError; nothing changes then."""
+    dispute = get_dispute(dispute_id)
+    check(actor, dispute, "edit")
+    village = _village(data.village)
+    require_any(actor, (Role.GRID_WORKER, Role.GOVERNANCE_CENTER), village,
+                action="dispute.edit")
+    values = _values(data)
+    before = snapshot(dispute)
+    for name, value in values.items():
+        setattr(dispute, name, value)
+    _found_that_day(dispute)
+    transition(actor, dispute, "edit", data={"before": before, **snapshot(dispute)})
     db.session.commit()
     return dispute
 

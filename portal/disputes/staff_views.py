@@ -64,6 +64,13 @@ def new_check():
                     refused=(ValidationError, Conflict))
 
 
+def _dispute_input(form: DisputeForm) -> services.DisputeInput:
+    return services.DisputeInput(
+        village=_village(form.village.data), type=form.type.data or "",
+        parties=form.parties.data or "", summary=form.summary.data or "",
+        responsible=form.responsible.data or "", reported_on=form.reported_on.data)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -71,12 +78,26 @@ def new():
     _village_choices(form, queries.STAFF_ROLES)
     if request.method == "GET" and form.reported_on.data is None:
         form.reported_on.data = local_today()
-    return run_form(form, lambda: services.create_dispute(current_user, services.DisputeInput(
-        village=_village(form.village.data), type=form.type.data or "",
-        parties=form.parties.data or "", summary=form.summary.data or "",
-        responsible=form.responsible.data or "", reported_on=form.reported_on.data)),
+    return run_form(form, lambda: services.create_dispute(current_user, _dispute_input(form)),
                     done="矛盾纠纷已登记。", next_url=lambda d: url_for(".show", dispute_id=d.id),
-                    page=lambda: render_template("disputes/dispute_form.html", form=form))
+                    page=lambda: render_template("disputes/dispute_form.html", form=form,
+                                                 dispute=None))
+
+
+@bp.route("/<int:dispute_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(dispute_id: int):
+    dispute = queries.get_for(current_user, dispute_id, "edit")
+    form = DisputeForm(obj=dispute)
+    if request.method == "GET":
+        form.village.data, form.type.data = str(dispute.village_id), dispute.type.value
+    _village_choices(form, queries.STAFF_ROLES)
+    return run_form(form, lambda: services.update_dispute(current_user, dispute_id,
+                                                          _dispute_input(form)),
+                    done="修改已保存。", next_url=lambda _: url_for(".show", dispute_id=dispute_id),
+                    page=lambda: render_template("disputes/dispute_form.html", form=form,
+                                                 dispute=dispute),
+                    refused=(ValidationError, Conflict))
 
 
 def _render_show(dispute_id: int, status: int = 200, close_form=None, closing: str = ""):

@@ -154,6 +154,7 @@ SAME_PATH = {
     # future, a second check of a day, a resolution before the dispute was found are
     # refused in tests/disputes)
     "staff_disputes.new_check", "staff_disputes.resolve", "staff_disputes.escalate",
+    "staff_disputes.edit",
 }
 
 

@@ -134,3 +134,15 @@ def test_pooling_takes_the_next_smallest_cell_when_one_small_cell_would_stand_al
                           {"a": "甲", "b": "乙", "c": "丙"}, "其他") == [
         figures.Cell("甲", 10), figures.Cell("其他", 3)]
 
+
+
+def test_a_dispute_is_corrected_through_its_form(client, login, staff, record):
+    dispute = record()
+    login(staff["grid_a"])
+    form = client.get(f"/staff/disputes/{dispute.id}/edit").get_data(as_text=True)
+    assert "张三丰" in form and '<option selected value="homestead">' in form
+    response = client.post(f"/staff/disputes/{dispute.id}/edit", data={
+        "village": str(dispute.village_id), "type": "neighbour", "reported_on": "2026-03-02",
+        "parties": "张三丰与李四光", "summary": "院墙纠纷", "responsible": "王调解"})
+    assert response.status_code == 303
+    assert "邻里纠纷" in client.get(f"/staff/disputes/{dispute.id}").get_data(as_text=True)

@@ -134,3 +134,21 @@ def test_the_audit_log_never_keeps_the_parties(record):
     assert events
     for event in events:
         assert "张三丰" not in str(event.__dict__)
+
+
+def test_an_open_dispute_is_corrected_a_closed_one_is_not(record, staff, dispute_input, orgs):
+    dispute = record()
+    services.update_dispute(staff["center"], dispute.id, dispute_input(
+        type="land", village=orgs["village_b"], responsible="李主任"))
+    assert (dispute.type.value, dispute.village.name, dispute.responsible) == (
+        "land", "王堂村", "李主任")
+    with pytest.raises(PermissionDenied):  # now in 王堂村
+        services.update_dispute(staff["grid_a"], dispute.id, dispute_input())
+    db.session.rollback()
+    with pytest.raises(ValidationError, match="请选择所在村"):
+        services.update_dispute(staff["center"], dispute.id, dispute_input(village=None))
+    db.session.rollback()
+    assert db.session.get(Dispute, dispute.id).village.name == "王堂村"
+    closed = record(close="resolve")
+    with pytest.raises(InvalidTransition):
+        services.update_dispute(staff["grid_a"], closed.id, dispute_input())
