@@ -148,10 +148,14 @@ def escalate(dispute_id: int):
 
 
 def _anchor() -> date:
-    """The day named by ?on=YYYY-MM-DD, or today when absent or unreadable."""
+    """The day named by ?on=YYYY-MM-DD, or today when absent, unreadable, before 2000 or
+    after today (no report of the future)."""
+    today = local_today()
     with contextlib.suppress(ValueError, TypeError):
-        return date.fromisoformat(request.args.get("on", ""))
-    return local_today()
+        day = date.fromisoformat(request.args.get("on", ""))
+        if date(2000, 1, 1) <= day <= today:
+            return day
+    return today
 
 
 @bp.get("/reports/<period>")

@@ -146,3 +146,11 @@ def test_a_dispute_is_corrected_through_its_form(client, login, staff, record):
         "parties": "张三丰与李四光", "summary": "院墙纠纷", "responsible": "王调解"})
     assert response.status_code == 303
     assert "邻里纠纷" in client.get(f"/staff/disputes/{dispute.id}").get_data(as_text=True)
+
+
+def test_a_report_for_an_impossible_or_future_day_shows_this_week(client, login, staff):
+    login(staff["center"])
+    for on in ("0001-01-01", "9999-12-31", "2026-13-01", "明天"):
+        html = client.get(f"/staff/disputes/reports/weekly?on={on}").get_data(as_text=True)
+        assert "2026-03-09 至 2026-03-15" in html, on
+    assert client.get("/staff/disputes/reports/monthly.xlsx?on=0001-01-01").status_code == 200
