@@ -162,6 +162,7 @@ def import_models() -> None:
     import portal.catalogue.models
     import portal.consultations.models
     import portal.disclosures.models
+    import portal.disputes.models
     import portal.enforcement.models
     import portal.execution.models
     import portal.inquiries.models
@@ -226,11 +227,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_civic_blueprints(app: Flask) -> None:
-    """征求意见, 执行公开, 公开目录, 行政执法公示."""
+    """征求意见, 执行公开, 公开目录, 行政执法公示, 矛盾纠纷排查化解."""
     from portal.catalogue.views import public_bp as catalogue_bp
     from portal.catalogue.views import staff_bp as catalogue_staff_bp
     from portal.consultations.public_views import bp as consultations_bp
     from portal.consultations.staff_views import bp as consultations_staff_bp
+    from portal.disputes.public_views import bp as disputes_bp
+    from portal.disputes.staff_views import bp as disputes_staff_bp
     from portal.enforcement.public_views import bp as enforcement_bp
     from portal.enforcement.staff_views import bp as enforcement_staff_bp
     from portal.execution.public_views import bp as execution_bp
@@ -238,7 +241,7 @@ def register_civic_blueprints(app: Flask) -> None:
 
     for blueprint in (consultations_bp, consultations_staff_bp, execution_bp,
                       execution_staff_bp, catalogue_bp, catalogue_staff_bp, enforcement_bp,
-                      enforcement_staff_bp):
+                      enforcement_staff_bp, disputes_bp, disputes_staff_bp):
         app.register_blueprint(blueprint)
 
 

@@ -32,6 +32,9 @@ SUPERVISORS = frozenset({Role.VILLAGE_SUPERVISOR})
 VILLAGE_STAFF = frozenset({Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER,
                            Role.ADMIN, Role.INSPECTOR})
 INQUIRY_STAFF = frozenset({Role.HANDLER, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR})
+GRID_WORKERS = frozenset({Role.GRID_WORKER})
+GOVERNANCE = frozenset({Role.GOVERNANCE_CENTER})
+DISPUTE_STAFF = GRID_WORKERS | GOVERNANCE
 
 ROUTE_POLICY: dict[str, str | frozenset[Role]] = {
     "static": PUBLIC,
@@ -246,6 +249,26 @@ ROUTE_POLICY.update({
     "staff_enforcement.export": PUBLISHERS,
 })
 # --- end 行政执法公示 ------------------------------------------------------------------------
+
+
+# --- 矛盾纠纷排查化解 (portal/disputes) -------------------------------------------------
+# Residents see yearly counts only. A village's 网格员 files the daily check; 网格员 and the
+# town's 综治中心 record and work disputes (the services check the village, and that only
+# the 综治中心 hands one up); the weekly and monthly reports are the 综治中心's.
+ROUTE_POLICY.update({
+    "disputes.index": PUBLIC,
+    "staff_disputes.listing": DISPUTE_STAFF,
+    "staff_disputes.new_check": GRID_WORKERS,
+    "staff_disputes.new": DISPUTE_STAFF,
+    "staff_disputes.show": DISPUTE_STAFF,
+    "staff_disputes.edit": DISPUTE_STAFF,
+    "staff_disputes.mediate": DISPUTE_STAFF,
+    "staff_disputes.resolve": DISPUTE_STAFF,
+    "staff_disputes.escalate": GOVERNANCE,
+    "staff_disputes.report": GOVERNANCE,
+    "staff_disputes.export": GOVERNANCE,
+})
+# --- end 矛盾纠纷排查化解 ----------------------------------------------------------------
 
 
 # --- search, feeds and sitemap, JSON API, Open311 ------------------------------

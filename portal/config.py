@@ -95,6 +95,9 @@ class Defaults:
     # 1 = 单级审核；2 = 初审 + 终审。
     DISCLOSURE_REVIEW_STEPS = 1
     PAGE_SIZE = 20
+    # 矛盾纠纷排查化解: how many days back a village's missing 日摸排 is flagged on the ledger
+    # page and in the work queue (the weekly and monthly reports count their whole period).
+    DISPUTE_CHECK_LOOKBACK_DAYS = 7
     # 政府信息公开工作年度报告 for year Y is due on this day of Y+1 (MM-DD), by the level of
     # the organization (条例第四十九条: 县级人民政府 3 月 31 日, its departments and the towns
     # 1 月 31 日).

@@ -223,6 +223,7 @@ TABLES = (
     "portal.consultations.lifecycle",
     "portal.execution.lifecycle",
     "portal.enforcement.lifecycle",
+    "portal.disputes.lifecycle",
 )
 
 

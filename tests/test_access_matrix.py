@@ -33,7 +33,7 @@ def test_every_route_has_a_policy(app):
 @pytest.fixture
 def world(orgs, make_user, draft_input_factory):
     at = {Role.ADMIN: "county", Role.VILLAGE_CLERK: "village_a",
-          Role.VILLAGE_SUPERVISOR: "village_a"}
+          Role.VILLAGE_SUPERVISOR: "village_a", Role.GRID_WORKER: "village_a"}
     users = {role: make_user(f"u-{role.value}", (role, orgs[at.get(role, "town")]))
              for role in Role}
     author = make_user("author", (Role.EDITOR, orgs["town"]))
@@ -92,7 +92,25 @@ def _civic_samples(orgs, author, reviewer) -> dict:
     entry_id = db.session.scalar(db.select(CatalogueEntry.id).limit(1))
     return {"consultation_id": consultation.id, "comment_id": comment.id, "task_id": task.id,
             "milestone_id": milestone.id, "entry_id": entry_id,
-            **_enforcement_samples(orgs, author, today)}
+            **_enforcement_samples(orgs, author, today), **_dispute_samples(orgs, today)}
+
+
+def _dispute_samples(orgs, today) -> dict:
+    """A dispute in 双塔村 under mediation (by a 网格员 of the sample world's own)."""
+    from portal.auth.models import User
+    from portal.disputes import services as disputes
+
+    worker = User(username="m-grid", display_name="m-grid", password_hash="x")
+    from portal.auth.models import RoleGrant
+
+    worker.grants = [RoleGrant(role=Role.GRID_WORKER, organization=orgs["village_a"])]
+    db.session.add(worker)
+    db.session.commit()
+    dispute = disputes.create_dispute(worker, disputes.DisputeInput(
+        village=orgs["village_a"], type="neighbour", parties="矩阵甲、矩阵乙",
+        summary="矩阵纠纷", responsible="矩阵调解员", reported_on=today))
+    disputes.mediate(worker, dispute.id)
+    return {"dispute_id": dispute.id}
 
 
 def _enforcement_samples(orgs, author, today) -> dict:
@@ -154,7 +172,7 @@ def _url_values(rule, world) -> dict:
                "user_id": world["user_id"], "org_id": world["org_id"],
                "grant_id": world["grant_id"],
                "body_id": world["body_id"], "decision_id": world["decision_id"],
-               "kind": "penalty",
+               "kind": "penalty", "dispute_id": world["dispute_id"], "period": "weekly",
                # notifications: an unknown stop link, a message id
                "token": "no-such-stop-link", "notification_id": 1,
                "kind_key": "assigned", "channel": "email"}

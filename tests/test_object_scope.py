@@ -84,7 +84,7 @@ def test_another_villages_clerk_cannot_open_a_notice(client, login, make_user, o
 
 
 OBJECT_IDS = ("disclosure_id", "notice_id", "inquiry_id", "consultation_id", "comment_id",
-              "task_id", "milestone_id", "user_id")
+              "task_id", "milestone_id", "user_id", "dispute_id")
 
 
 def test_another_towns_staff_learn_nothing_from_any_action(app, client, make_user, orgs,
@@ -101,7 +101,7 @@ def test_another_towns_staff_learn_nothing_from_any_action(app, client, make_use
     hamlet = build_organization(name="花园村", slug="huayuan-cun", kind=OrgKind.VILLAGE,
                                 parent=orgs["other_town"])
     db.session.commit()
-    village_roles = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR)
+    village_roles = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.GRID_WORKER)
     outsider = make_user("huayuan-all", *[
         (role, hamlet if role in village_roles else orgs["other_town"]) for role in Role])
     _sign_in(client, outsider)

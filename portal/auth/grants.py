@@ -3,7 +3,8 @@ changes an administrator makes on a user's page.
 
 A role belongs to the level where its work is done: the 村务专干 and the 村务监督委员会 to
 one village; the 信息审核 to a town, a town's office or station, or the county; the 纪检监督
-to a town or the county. Roles not named here may be granted anywhere. The rule table is
+to a town or the county; the 综治中心 to a town and the 网格员 to one village. Roles
+not named here may be granted anywhere. The rule table is
 stated once, here; the grant service and the admin form both ask `refusal`.
 """
 
@@ -25,6 +26,8 @@ GRANT_LEVELS: dict[Role, tuple[frozenset[str], str]] = {
     Role.REVIEWER: (frozenset({"county", "town", "town_department"}),
                     "信息审核只能在县、乡镇或乡镇所属站所一级授予"),
     Role.INSPECTOR: (frozenset({"county", "town"}), "纪检监督只能在县或乡镇一级授予"),
+    Role.GOVERNANCE_CENTER: (frozenset({"town"}), "综治中心只能在乡镇一级授予"),
+    Role.GRID_WORKER: (frozenset({"village"}), "网格员只能在村一级授予"),
 }
 
 

@@ -24,6 +24,10 @@ class Role(enum.StrEnum):
     INSPECTOR = "inspector"
     # 村务监督委员会成员: signs off a village's notices before they go up.
     VILLAGE_SUPERVISOR = "village_supervisor"
+    # 综治中心: the town's 矛盾纠纷排查化解 desk, reading every village's ledger and reports.
+    GOVERNANCE_CENTER = "governance_center"
+    # 网格员: a village's grid worker, filing the daily check and recording disputes.
+    GRID_WORKER = "grid_worker"
 
     @property
     def label(self) -> str:
@@ -38,6 +42,8 @@ ROLE_LABELS = {
     Role.HANDLER: "办理人员",
     Role.INSPECTOR: "纪检监督",
     Role.VILLAGE_SUPERVISOR: "村务监督委员会",
+    Role.GOVERNANCE_CENTER: "综治中心",
+    Role.GRID_WORKER: "网格员",
 }
 
 

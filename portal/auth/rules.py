@@ -14,6 +14,8 @@ from portal.consultations.lifecycle import CONSULTATION
 from portal.consultations.models import Consultation
 from portal.disclosures.lifecycle import DISCLOSURE
 from portal.disclosures.models import Disclosure, RevisionStatus, Status
+from portal.disputes.lifecycle import DISPUTE
+from portal.disputes.models import DailyCheck, Dispute
 from portal.enforcement.lifecycle import ENFORCEMENT_DECISION
 from portal.enforcement.models import EnforcementBody, EnforcementDecision
 from portal.execution.lifecycle import EXECUTION_TASK
@@ -31,6 +33,7 @@ R = Role
 STAFF_VIEW = (R.EDITOR, R.REVIEWER, R.ADMIN, R.INSPECTOR)
 VILLAGE_STAFF = (R.VILLAGE_CLERK, R.VILLAGE_SUPERVISOR, R.REVIEWER, R.ADMIN, R.INSPECTOR)
 INQUIRY_STAFF = (R.HANDLER, R.REVIEWER, R.ADMIN, R.INSPECTOR)
+DISPUTE_STAFF = (R.GRID_WORKER, R.GOVERNANCE_CENTER)
 
 OWN_DISCLOSURE = "不能审核自己起草的信息（先审后发，须由他人审核）。"
 OWN_REVISION = "不能审核自己提交的修订（先审后发，须由他人审核）。"
@@ -50,6 +53,8 @@ scope(Consultation, lambda: Consultation.organization_id, STAFF_VIEW)
 scope(ExecutionTask, lambda: ExecutionTask.organization_id, STAFF_VIEW)
 scope(EnforcementDecision, lambda: EnforcementDecision.organization_id, STAFF_VIEW)
 scope(EnforcementBody, lambda: EnforcementBody.organization_id, STAFF_VIEW)
+scope(Dispute, lambda: Dispute.village_id, DISPUTE_STAFF)
+scope(DailyCheck, lambda: DailyCheck.village_id, DISPUTE_STAFF)
 scope(SupervisionNotice, lambda: SupervisionNotice.organization_id, (R.INSPECTOR, R.ADMIN))
 
 
@@ -70,6 +75,10 @@ for _kind, _action, _roles in (
         ("enforcement_register", "create", (R.EDITOR,)),
         ("enforcement_decision", "create", (R.EDITOR,)),
         ("enforcement_decisions", "export", (R.EDITOR, R.REVIEWER)),
+        ("disputes", "view", DISPUTE_STAFF),
+        ("dispute", "create", DISPUTE_STAFF),
+        ("dispute_check", "create", (R.GRID_WORKER,)),
+        ("dispute_reports", "view", (R.GOVERNANCE_CENTER,)),
         ("village_notice", "create", (R.VILLAGE_CLERK,)),
         ("village_notices", "view", VILLAGE_STAFF),
         ("inquiries", "view", INQUIRY_STAFF),
@@ -329,6 +338,32 @@ def publish_decision(actor: Actor, d: EnforcementDecision):
 @rule(EnforcementDecision, "revoke", when=ENFORCEMENT_DECISION.offered("revoke"))
 def revoke_decision(actor: Actor, d: EnforcementDecision):
     return holds(actor, R.REVIEWER, d.organization)
+
+
+# --- 矛盾纠纷排查化解 (portal/disputes) ------------------------------------------------
+
+@rule(Dispute, "view")
+def view_dispute(actor: Actor, d: Dispute):
+    return holds(actor, DISPUTE_STAFF, d.village)
+
+
+@rule(Dispute, "edit", when=DISPUTE.offered("edit"))
+@rule(Dispute, "mediate", when=DISPUTE.offered("mediate"))
+@rule(Dispute, "resolve", when=DISPUTE.offered("resolve"))
+def work_dispute(actor: Actor, d: Dispute):
+    """The village's 网格员 or the town's 综治中心."""
+    return holds(actor, DISPUTE_STAFF, d.village)
+
+
+@rule(Dispute, "escalate", when=DISPUTE.offered("escalate"))
+def escalate_dispute(actor: Actor, d: Dispute):
+    """Handing a dispute up beyond the town is the 综治中心's decision."""
+    return holds(actor, R.GOVERNANCE_CENTER, d.village)
+
+
+@rule(DailyCheck, "view")
+def view_check(actor: Actor, c: DailyCheck):
+    return holds(actor, DISPUTE_STAFF, c.village)
 
 
 # --- notifications -------------------------------------------------------------------

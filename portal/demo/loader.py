@@ -90,6 +90,8 @@ ACCOUNTS = [
     ("handler", "李办理", Role.HANDLER, "town", "双塔镇留言办理"),
     ("inspector", "赵纪检", Role.INSPECTOR, "town", "双塔镇纪委监督"),
     ("supervisor", "孙监督", Role.VILLAGE_SUPERVISOR, "shuangta-cun", "双塔村村务监督委员会"),
+    ("zongzhi", "陈综治", Role.GOVERNANCE_CENTER, "town", "双塔镇综治中心"),
+    ("grid", "刘网格", Role.GRID_WORKER, "shuangta-cun", "双塔村网格员"),
 ]
 
 
@@ -234,6 +236,7 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     _village_notices(users, orgs)
     _consultation_and_execution(users, orgs)
     _enforcement(users, orgs)
+    _disputes(users, orgs)
     _transparency_head()
     return printed
 
@@ -333,6 +336,66 @@ def _enforcement(users, orgs) -> None:
     enforcement.revoke_decision(reviewer, revoked.id, "经民权县人民政府行政复议决定撤销。")
     decide(1, "双塔综执罚〔2026〕4号", publish=False, party_name="周某",
            party_code="411421197811230022")
+
+
+# The town's 2022 report: “2022年我镇共化解矛盾纠纷98件”. The types are those it names
+# (人身损害、婚恋、土地、宅基地) and the usual others; the split is illustrative.
+DISPUTES_2022 = (("homestead", 26), ("land", 22), ("neighbour", 20), ("marriage", 17),
+                 ("injury", 9), ("family", 5), ("debt", 4))
+ESCALATED_2022 = 5  # of the 103 found, handed up beyond the town (“大事不出镇”)
+RESOLVED_2022 = 98
+
+
+def _disputes(users, orgs) -> None:
+    """矛盾纠纷排查化解: the 2022 ledger behind the report's figure (103 disputes found in
+    the four villages, 98 resolved within the year, 5 handed up), then this fortnight's
+    daily checks of 双塔村 with two days missed, and three disputes of this month."""
+    import random
+    from datetime import timedelta
+
+    from portal.disputes import services as disputes
+
+    center, grid = users["zongzhi"], users["grid"]
+    villages = [orgs[slug] for _name, slug in TREE["villages"]]
+    pick = random.Random(2022)
+    kinds = [kind for kind, count in DISPUTES_2022 for _ in range(count)]
+    pick.shuffle(kinds)
+    assert len(kinds) == RESOLVED_2022 + ESCALATED_2022
+    for number, kind in enumerate(kinds):
+        found = date(2022, 1, 3) + timedelta(days=pick.randrange(0, 340))
+        dispute = disputes.create_dispute(center, disputes.DisputeInput(
+            village=villages[number % len(villages)], type=kind,
+            parties="当事人甲、当事人乙（演示数据）",
+            summary="演示数据：2022 年排查登记的矛盾纠纷。",
+            responsible=pick.choice(("王调解", "李主任", "张网格")), reported_on=found))
+        disputes.mediate(center, dispute.id)
+        closed = disputes.CloseInput(found + timedelta(days=pick.randrange(1, 20)),
+                                     "经调解双方达成协议，已履行。")
+        if number < ESCALATED_2022:
+            closed.outcome = "移交民权县矛盾纠纷多元化解中心。"
+            disputes.escalate(center, dispute.id, closed)
+        else:
+            disputes.resolve(center, dispute.id, closed)
+
+    today = local_today()
+    for back in range(14, -1, -1):
+        if back in (3, 5):  # two days missed: flagged on the ledger and in the work queue
+            continue
+        disputes.file_check(grid, disputes.CheckInput(
+            orgs["shuangta-cun"], today - timedelta(days=back),
+            "found" if back in (6, 2) else "nil"))
+    for back, kind, close in ((6, "neighbour", True), (2, "homestead", False)):
+        dispute = disputes.create_dispute(grid, disputes.DisputeInput(
+            village=orgs["shuangta-cun"], type=kind, parties="当事人甲、当事人乙（演示数据）",
+            summary="演示数据：两户因院墙和排水沟发生争执。", responsible="王调解",
+            reported_on=today - timedelta(days=back)))
+        disputes.mediate(grid, dispute.id)
+        if close:
+            disputes.resolve(grid, dispute.id, disputes.CloseInput(
+                today - timedelta(days=1), "经村调委会调解，双方重新划定排水沟走向。"))
+    disputes.create_dispute(center, disputes.DisputeInput(
+        village=orgs["wangtang"], type="land", parties="当事人甲、当事人乙（演示数据）",
+        summary="演示数据：承包地边界争议。", responsible="李主任", reported_on=today))
 
 
 FINANCE_CSV = """双塔村2026年10月财务收支明细

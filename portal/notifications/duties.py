@@ -16,7 +16,9 @@ and a record that moves (resubmitted, re-dated) gets reminders of its own. In Be
   fewer remain before its 7th working day (or past it), from 08:00, to the reviewers who
   may publish it (never its author);
 - 村务公开 (村民委员会组织法 第三十条): a scheduled posting due within 3 days, to the
-  village's clerks; one missed in the past week, to the clerks and the town's reviewers.
+  village's clerks; one missed in the past week, to the clerks and the town's reviewers;
+- 矛盾纠纷日摸排: a village on the ledger that filed no check yesterday (a nil report
+  included), from 08:00, to the 综治中心 covering it, once per village and day.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def sweep(now: datetime | None = None) -> None:
     consultations_closing(now)
     postings_due(now)
     enforcement_due(now)
+    dispute_checks_missing(now)
 
 
 def opinion_milestones(now: datetime) -> None:
@@ -253,3 +256,18 @@ def enforcement_due(now: datetime) -> None:
                          "organization": d.organization.name,
                          "due": d.publish_due.isoformat(),
                          "url": f"{_site()}/staff/enforcement/decisions/{d.id}"})
+
+
+def dispute_checks_missing(now: datetime) -> None:
+    """Villages on the 矛盾纠纷 ledger whose check of yesterday is missing."""
+    from portal.disputes import queries as disputes
+    from portal.organizations.models import Organization, OrgKind
+
+    yesterday = to_local(now).date() - timedelta(days=1)
+    villages = db.session.scalars(select(Organization).where(
+        Organization.kind == OrgKind.VILLAGE, Organization.active.is_(True))).all()
+    for gap in disputes.missing_checks(list(villages), yesterday, yesterday):
+        tell_staff("dispute_check_missing", covering(Role.GOVERNANCE_CENTER, gap.village),
+                   key=f"dispute_check_missing:o{gap.village.id}:{gap.day.isoformat()}",
+                   data={"title": "矛盾纠纷日摸排", "organization": gap.village.full_name,
+                         "due": gap.day.isoformat(), "url": f"{_site()}/staff/disputes/"})

@@ -72,6 +72,10 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
          "{organization}的执法决定“{title}”应于 {due} 前公示（决定之日起 7 个工作日），"
          "尚未公示：{url}",
          "执法决定{title}应于{due}前公示。"),
+    Kind("dispute_check_missing", "村日摸排漏报", "staff", DATED,
+         "【日摸排漏报】{organization}",
+         "{organization}{due} 的矛盾纠纷日摸排（含零报告）未报送：{url}",
+         "{organization}{due}日摸排未报送。"),
     Kind("consultation_closing", "征求意见即将截止", "staff", DATED,
          "【征求意见临近截止】{title}",
          "《{title}》征求意见将于 {due} 截止，请准备汇总意见和采纳情况：{url}",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from portal.auth import policy
 from portal.auth.models import Role, User
 from portal.disclosures import queries as disclosure_queries
+from portal.disputes import queries as dispute_queries
 from portal.enforcement import queries as enforcement_queries
 from portal.extensions import db
 from portal.inquiries import queries as inquiry_queries
@@ -180,6 +181,45 @@ def _clerk(actor, who, today, now, open_notices) -> Section:
     return section
 
 
+def _dispute_items(disputes, today: date) -> list[Item]:
+    return [Item(f"矛盾纠纷{d.status.label}", f"{d.village.name} {d.type.label} #{d.id}"
+                 f"（责任人 {d.responsible}）",
+                 url_for("staff_disputes.show", dispute_id=d.id), d.reported_on)
+            for d in disputes]
+
+
+def _gap_items(villages, today: date) -> list[Item]:
+    start = today - timedelta(days=dispute_queries.lookback_days())
+    return [Item("日摸排漏报", f"{gap.village.name} {gap.day.isoformat()}",
+                 url_for("staff_disputes.listing"), gap.day, OVERDUE)
+            for gap in dispute_queries.missing_checks(villages, start, today)]
+
+
+def _grid_worker(actor, who, today, now, open_notices) -> Section:
+    section = Section(Role.GRID_WORKER, "网格员：日摸排和在办矛盾纠纷",
+                      "今日排查已报送，没有在办的矛盾纠纷。",
+                      more_url=url_for("staff_disputes.listing"))
+    villages = dispute_queries.villages_of(actor, (Role.GRID_WORKER,))
+    for village in dispute_queries.unfiled_today(villages):
+        section.items.append(Item("今日排查未报送", f"{village.name} {today.isoformat()}",
+                                  url_for("staff_disputes.new_check"), today, SOON))
+    section.items += _gap_items(villages, today)[:LIMIT]
+    section.items += _dispute_items(dispute_queries.open_in([v.id for v in villages], LIMIT),
+                                    today)
+    return section
+
+
+def _governance_center(actor, who, today, now, open_notices) -> Section:
+    section = Section(Role.GOVERNANCE_CENTER, "综治中心：漏报和在办矛盾纠纷",
+                      "各村日摸排按时报送，没有在办的矛盾纠纷。",
+                      more_url=url_for("staff_disputes.report", period="weekly"))
+    villages = dispute_queries.villages_of(actor, (Role.GOVERNANCE_CENTER,))
+    section.items += _gap_items(villages, today)[:LIMIT]
+    section.items += _dispute_items(dispute_queries.open_in([v.id for v in villages], LIMIT),
+                                    today)
+    return section
+
+
 def _supervisor(actor, who, today, now, open_notices) -> Section:
     section = Section(Role.VILLAGE_SUPERVISOR, "村务监督委员会：待签署",
                       "没有等待签署的公开事项。")
@@ -257,6 +297,8 @@ SECTIONS = (
     (Role.REVIEWER, _reviewer),
     (Role.VILLAGE_CLERK, _clerk),
     (Role.VILLAGE_SUPERVISOR, _supervisor),
+    (Role.GRID_WORKER, _grid_worker),
+    (Role.GOVERNANCE_CENTER, _governance_center),
     (Role.HANDLER, _handler),
     (Role.INSPECTOR, _inspector),
     (Role.ADMIN, _admin),

@@ -20,7 +20,8 @@ DEFAULTS = {
     "manner": "主动公开", "tier": "乡镇", "position": "1", "max_age_days": "365",
     "draft_html": "征求意见稿正文", "body_html": "正文内容", "comment": "意见",
     "how_to_participate": "来信", "description": "任务说明", "office": "党政办",
-    "progress": "50",
+    "progress": "50", "parties": "当事人甲、当事人乙", "responsible": "王调解",
+    "outcome": "双方达成协议",
 }
 
 

@@ -28,7 +28,7 @@ def _load(runner) -> dict[str, str]:
 def test_demo_load_builds_the_town_and_prints_working_passwords(runner, client):
     accounts = _load(runner)
     assert set(accounts) == {"admin", "editor", "reviewer", "clerk", "handler", "inspector",
-                             "supervisor"}
+                             "supervisor", "zongzhi", "grid"}
     response = client.post("/login", data={"username": "editor",
                                            "password": accounts["editor"]})
     assert response.status_code == 302
@@ -113,3 +113,15 @@ def test_demo_enforcement_registers_are_public_and_masked(runner, client):
     late = db.session.scalar(select(EnforcementDecision).where(
         EnforcementDecision.document_number == "双塔综执罚〔2026〕2号"))
     assert late.is_late
+
+
+def test_demo_dispute_ledger_reproduces_the_reports_98_resolved_in_2022(runner, client):
+    """“2022年我镇共化解矛盾纠纷98件”: the public figures read it from the ledger."""
+    accounts = _load(runner)
+
+    html = client.get("/disputes/?year=2022").get_data(as_text=True)
+
+    assert "化解 <strong>98</strong> 件" in html and "当事人甲" not in html
+    client.post("/login", data={"username": "grid", "password": accounts["grid"]})
+    ledger = client.get("/staff/disputes/").get_data(as_text=True)
+    assert ledger.count(">漏报<") == 2
