@@ -27,14 +27,19 @@ class ContentHashes:
     def __init__(self, folder: str) -> None:
         self.folder = Path(folder)
         self._known: dict[str, tuple[int, int, str]] = {}
+        self._paths: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     def of(self, filename: str) -> str | None:
-        path = (self.folder / filename).resolve()
-        if not path.is_relative_to(self.folder.resolve()):
-            return None
+        path = self._paths.get(filename)
+        if path is None:  # resolved and checked once per name: one stat per lookup after
+            path = (self.folder / filename).resolve()
+            if not path.is_relative_to(self.folder.resolve()):
+                return None
+            with self._lock:
+                self._paths[filename] = path
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             return None
         with self._lock:

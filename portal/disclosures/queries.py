@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Select, extract, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from portal.attachments.models import StoredFile
 from portal.auth import policy
@@ -101,9 +101,12 @@ def _in_org_subtree(org: Organization):
 
 def public_listing(*, category: Category | None = None, organization: Organization | None = None,
                    year: int | None = None, page: PageRequest | None = None,
-                   size: int = 20) -> KeysetPage:
-    """Published disclosures newest first, one keyset page (`portal.paging`)."""
+                   size: int = 20, body: bool = True) -> KeysetPage:
+    """Published disclosures newest first, one keyset page (`portal.paging`). Without
+    `body`, the body (which a list never shows) is left unread."""
     stmt = select(Disclosure).where(Disclosure.status == Status.PUBLISHED)
+    if not body:
+        stmt = stmt.options(defer(Disclosure.body_html))
     if category is not None:
         stmt = stmt.where(Disclosure.category == category)
     if organization is not None:
@@ -115,13 +118,30 @@ def public_listing(*, category: Category | None = None, organization: Organizati
     return keyset_page(stmt, Disclosure.published_at, Disclosure.id, page or PageRequest(), size)
 
 
-def latest_by_category(limit: int = 6) -> dict[Category, list[Disclosure]]:
+@dataclass(frozen=True)
+class Headline:
+    """A published disclosure as the home page lists it."""
+
+    id: int
+    title: str
+    published_at: datetime
+
+
+def latest_by_category(limit: int = 6) -> dict[Category, list[Headline]]:
+    """The newest published disclosures of each category; kept per public-content version
+    (five index reads, but of wide rows, on every home page otherwise)."""
+    from portal.pagecache import per_content_version
+
+    return per_content_version(f"disclosures.latest.{limit}", lambda: _latest(limit))
+
+
+def _latest(limit: int) -> dict[Category, list[Headline]]:
     latest = {}
     for category in Category:
-        stmt = (select(Disclosure)
+        stmt = (select(Disclosure.id, Disclosure.title, Disclosure.published_at)
                 .where(Disclosure.status == Status.PUBLISHED, Disclosure.category == category)
                 .order_by(Disclosure.published_at.desc(), Disclosure.id.desc()).limit(limit))
-        latest[category] = list(db.session.scalars(stmt))
+        latest[category] = [Headline(*row) for row in db.session.execute(stmt)]
     return latest
 
 

@@ -54,7 +54,7 @@ def listing():
     page = queries.public_listing(
         category=Category(category) if category else None, organization=organization,
         year=validation.year(request.args.get("year")), page=PageRequest.from_args(request.args),
-        size=current_app.config["PAGE_SIZE"])
+        size=current_app.config["PAGE_SIZE"], body=False)
     return render_template("disclosures/list.html", page=page, category=category,
                            organization=organization, years=queries.publication_years(),
                            organizations=queries.publishing_organizations())

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.attachments.models import StoredFile
@@ -101,6 +101,12 @@ class Rating(enum.StrEnum):
 DASHBOARD_COLUMNS = ("organization_id", "received_at", "handler_id", "type", "status",
                      "signed_at", "replied_at", "signed_on_time", "replied_on_time",
                      "sign_due_at", "reply_due_at")
+# What the live overdue and due-soon counts read, of the clocked orders only: a few
+# percent of a year's orders, so the counts do not grow with the closed ones. A query uses
+# the partial index only when it names the same statuses as literals (`CLOCKED_SQL`).
+CLOCK_COLUMNS = ("organization_id", "received_at", "handler_id", "type", "status",
+                 "sign_due_at", "reply_due_at")
+CLOCKED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in CLOCKED_STATUSES))
 
 
 class Inquiry(db.Model):
@@ -116,6 +122,8 @@ class Inquiry(db.Model):
         Index("ix_inquiries_published_replies", "reply_published", "consent_publish",
               "replied_at", "id"),
         Index("ix_inquiries_dashboard", *DASHBOARD_COLUMNS),
+        Index("ix_inquiries_clocked", *CLOCK_COLUMNS, sqlite_where=text(CLOCKED_SQL),
+              postgresql_where=text(CLOCKED_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,10 +1,11 @@
 """The dashboard's lists of late disclosures and missed village postings, as plain rows
 kept in this process's snapshot store.
 
-Both depend only on public content (disclosures, village notices and posting rules,
-organizations: the content version), on the working-day calendar (the work-order version)
-and on the Beijing date, so a snapshot is reused for the same two versions until
-midnight. Rows hold no ORM objects, so one worker's threads may share them.
+Both depend only on disclosures (whatever their state), village notices and posting
+rules, organizations and the working-day calendar, whose changes move the lists' own
+version (`snapshot.LISTS_ID`), and on the Beijing date: a snapshot is reused for the same
+version until midnight, whatever happens to work orders meanwhile. Rows hold no ORM
+objects, so one worker's threads may share them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def late_disclosures(paths: list[str], year: int) -> list[LateDisclosure]:
                 for d in dashboard.late_disclosures(paths, year)]
         return rows, dashboard.next_local_midnight(now)
 
-    return snapshot.cached(("late", _scope(paths), year), compute, public=True)
+    return snapshot.cached(("late", _scope(paths), year), compute,
+                           version_id=snapshot.LISTS_ID)
 
 
 def village_lapses(paths: list[str]) -> list[VillageLapse]:
@@ -57,7 +59,8 @@ def village_lapses(paths: list[str]) -> list[VillageLapse]:
                 for lapse in lapses_for(dashboard.villages_for(paths))]
         return rows, dashboard.next_local_midnight(now)
 
-    return snapshot.cached(("lapses", _scope(paths)), compute, public=True)
+    return snapshot.cached(("lapses", _scope(paths)), compute,
+                           version_id=snapshot.LISTS_ID)
 
 
 def _scope(paths: list[str]) -> tuple[str, ...]:

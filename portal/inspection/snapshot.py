@@ -35,10 +35,22 @@ from portal.pagecache.models import ContentVersion
 from portal.timeutil import utcnow
 
 WORK_ORDERS_ID = 2  # row 1 is the public content version (portal.pagecache.version)
+# The lists of late disclosures and missed village postings: their own version, so a
+# work order changing (every few seconds in a county) does not throw them away.
+LISTS_ID = 3
 # Model modules the figures are computed from.
 DEPENDENT_MODULES = frozenset({
     "portal.inquiries.models",
     "portal.annual_report.models",  # the registered 复议/诉讼 cases of the annual report
+    "portal.organizations.models",
+    "portal.workdays.models",
+})
+# Model modules the lists are computed from: disclosures whatever their state (a draft
+# past its deadline is late), village notices and posting rules, the units (names,
+# publishers, which villages lie under a path), the working-day calendar.
+LIST_MODULES = frozenset({
+    "portal.disclosures.models",
+    "portal.villages.models",
     "portal.organizations.models",
     "portal.workdays.models",
 })
@@ -64,12 +76,21 @@ def touches_work_orders(session: Session) -> bool:
                for obj in session.dirty)
 
 
-def bump(connection) -> None:
-    """Advance the work-order version (creating its row on a bare schema)."""
-    result = connection.execute(update(_TABLE).where(_TABLE.c.id == WORK_ORDERS_ID).values(
+def touches_lists(session: Session) -> bool:
+    def listed(obj) -> bool:
+        return type(obj).__module__ in LIST_MODULES
+
+    return (any(map(listed, session.new)) or any(map(listed, session.deleted))
+            or any(listed(obj) and session.is_modified(obj) for obj in session.dirty))
+
+
+def bump(connection, row_id: int = WORK_ORDERS_ID) -> None:
+    """Advance the work-order version, or another of this module's versions (creating its
+    row on a bare schema)."""
+    result = connection.execute(update(_TABLE).where(_TABLE.c.id == row_id).values(
         version=_TABLE.c.version + 1))
     if result.rowcount == 0:
-        connection.execute(insert(_TABLE).values(id=WORK_ORDERS_ID, version=1, changed_epoch=0))
+        connection.execute(insert(_TABLE).values(id=row_id, version=1, changed_epoch=0))
 
 
 _UNCOMMITTED = "work_orders_changed"  # session.info: this transaction bumped the version
@@ -78,6 +99,9 @@ _UNCOMMITTED = "work_orders_changed"  # session.info: this transaction bumped th
 def on_before_flush(session: Session, _flush_context, _instances) -> None:
     if touches_work_orders(session):
         bump(session.connection())
+        session.info[_UNCOMMITTED] = True
+    if touches_lists(session):
+        bump(session.connection(), LISTS_ID)
         session.info[_UNCOMMITTED] = True
 
 
@@ -94,12 +118,13 @@ def install(target) -> None:
             event.listen(target, name, listener)
 
 
-def current_version() -> int:
-    """The committed work-order version, read in the current transaction."""
+def current_version(row_id: int = WORK_ORDERS_ID) -> int:
+    """The committed work-order version (or another of this module's versions), read in
+    the current transaction."""
     from portal.extensions import db
 
     value = db.session.scalar(select(ContentVersion.version).where(
-        ContentVersion.id == WORK_ORDERS_ID))
+        ContentVersion.id == row_id))
     return value or 0
 
 
@@ -152,10 +177,11 @@ def public_version() -> int:
     return value or 0
 
 
-def cached(key: tuple, compute, *, public: bool = False):
-    """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored. With
-    `public`, the value also depends on public content, so both versions must match.
-    Outside an application that set up a store, always computes."""
+def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_ORDERS_ID):
+    """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored, for the
+    version `version_id` (the work orders', or `LISTS_ID`). With `public`, the value also
+    depends on public content, so both versions must match. Outside an application that
+    set up a store, always computes."""
     from flask import current_app, has_app_context
 
     now = utcnow()
@@ -166,7 +192,9 @@ def cached(key: tuple, compute, *, public: bool = False):
 
     if db.session.info.get(_UNCOMMITTED):  # figures with changes that may yet roll back
         return compute(now)[0]
-    version = (current_version(), public_version()) if public else current_version()
+    version = current_version(version_id)
+    if public:
+        version = (version, public_version())
     value = store.get(key, version, now)
     if value is None:
         value, valid_until = compute(now)

@@ -33,7 +33,7 @@ def board(slug: str):
     page = queries.board(village, category=NoticeCategory(category) if category else None,
                          year=validation.year(request.args.get("year")),
                          page=PageRequest.from_args(request.args),
-                         size=current_app.config["PAGE_SIZE"])
+                         size=current_app.config["PAGE_SIZE"], body=False)
     return render_template("villages/board.html", village=village, page=page,
                            category=category, categories=list(NoticeCategory))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from portal.auth import policy
 from portal.auth.models import Role
@@ -34,10 +35,13 @@ def get_village(slug: str) -> Organization:
 
 def board(village: Organization, *, category: NoticeCategory | None = None,
           year: int | None = None, page: PageRequest | None = None,
-          size: int = 20) -> KeysetPage:
-    """Published notices of one village, newest first, one keyset page."""
+          size: int = 20, body: bool = True) -> KeysetPage:
+    """Published notices of one village, newest first, one keyset page. Without `body`,
+    the notices' bodies (which the board never shows) are left unread."""
     stmt = select(VillageNotice).where(VillageNotice.village_id == village.id,
                                        VillageNotice.status == NoticeStatus.PUBLISHED)
+    if not body:
+        stmt = stmt.options(defer(VillageNotice.body_html))
     if category is not None:
         stmt = stmt.where(VillageNotice.category == category)
     if year is not None:

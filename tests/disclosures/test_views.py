@@ -27,6 +27,19 @@ def test_home_shows_latest_per_category(client, published):
     assert "结果公开的报告" in html and "一项决策" in html
 
 
+def test_home_follows_each_publication_and_withdrawal_at_once(client, published, staff):
+    from portal.disclosures import services
+
+    published(title="第一份报告")
+    assert "第一份报告" in client.get("/").get_data(as_text=True)
+    later = published(title="第二份报告")
+    html = client.get("/").get_data(as_text=True)
+    assert "第一份报告" in html and "第二份报告" in html
+    services.withdraw(staff["reviewer"], later.id, "内容有误，撤回更正")
+    html = client.get("/").get_data(as_text=True)
+    assert "第一份报告" in html and "第二份报告" not in html
+
+
 def test_list_filters_by_category_and_org(client, published, orgs):
     published(title="镇里的报告")
     published(title="财政所的决策", category=Category.DECISION, organization=orgs["finance"])

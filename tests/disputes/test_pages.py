@@ -154,3 +154,14 @@ def test_a_report_for_an_impossible_or_future_day_shows_this_week(client, login,
         html = client.get(f"/staff/disputes/reports/weekly?on={on}").get_data(as_text=True)
         assert "2026-03-09 至 2026-03-15" in html, on
     assert client.get("/staff/disputes/reports/monthly.xlsx?on=0001-01-01").status_code == 200
+
+
+def test_a_town_with_two_disputes_in_a_year_shows_no_cell_of_two(client, staff, record):
+    record(close="resolve")
+    record(close="resolve")
+
+    html = client.get("/disputes/?year=2026").get_data(as_text=True)
+
+    assert "发现矛盾纠纷 <strong>不足 3</strong> 件" in html
+    cells = re.findall(r'data-label="件数">([^<]+)<', html)
+    assert cells and all(c == "不足 3" or int(c) >= figures.SMALL for c in cells)

@@ -173,3 +173,41 @@ def test_figures_seen_inside_an_uncommitted_change_are_not_kept(year_of_work, pa
     workflow.add_note(handlers["handler"], e.id, "已联系群众")
     after = served_equals_fresh(paths)
     assert after.tables["organization"] != moved.tables["organization"]
+
+
+def test_late_list_outlives_work_order_changes_and_follows_new_drafts(
+        staff, draft_input, make_user, orgs, submit, monkeypatch):
+    """A busy county changes work orders all the time: the late list is not recomputed for
+    them, yet a draft already past its deadline shows on the next visit."""
+    from datetime import timedelta
+
+    from portal.disclosures import services
+    from portal.inspection import lists
+    from portal.timeutil import local_today
+
+    inspector = make_user("jijian-lists", (Role.INSPECTOR, orgs["town"]))
+    paths = dashboard.scope_paths(inspector)
+    formed = local_today() - timedelta(days=40)
+    first = services.create_draft(staff["editor"], draft_input(title="早已逾期",
+                                                               formed_on=formed))
+    year = first.publish_due.year
+    computed = []
+    fresh = dashboard.late_disclosures
+
+    def counting(*args):
+        computed.append(args)
+        return fresh(*args)
+
+    monkeypatch.setattr(dashboard, "late_disclosures", counting)
+    assert [row.id for row in lists.late_disclosures(paths, year)] == [first.id]
+    db.session.commit()
+    submit(title="E")
+    submit(title="F")
+    assert [row.id for row in lists.late_disclosures(paths, year)] == [first.id]
+    assert len(computed) == 1
+
+    second = services.create_draft(staff["editor"], draft_input(title="也已逾期",
+                                                                formed_on=formed))
+    db.session.commit()
+    assert sorted(row.id for row in lists.late_disclosures(paths, year)) == sorted(
+        [first.id, second.id])
