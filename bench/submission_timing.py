@@ -79,6 +79,7 @@ def run(count: int, profile: bool) -> None:
           f"{rows - 5} rows found, lost {count + 5 - rows}")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        profiler.dump_stats("/tmp/submission.prof")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from wtforms.fields import SelectChoice
 from portal.antispam import check_honeypot
 from portal.attachments.storage import send_stored_file
 from portal.error_pages import note_refusal
+from portal.database import read_only
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.forms import attach_error, form_status, hold_over_limit, show_problems
 from portal.inquiries import queries, reopening, submission, tracking
@@ -103,8 +104,9 @@ def new():
         except (ValidationError, Conflict) as error:
             tracking.renew_if_refused(form, error, "inquiry")
             attach_error(form, error)
-        else:
-            return render_template("inquiries/receipt.html", receipt=receipt)
+        else:  # committed: the receipt only reads, without holding SQLite's write lock
+            with read_only():
+                return render_template("inquiries/receipt.html", receipt=receipt)
     else:  # the fields the form itself refused, and every other problem at once
         show_problems(form, submission.problems(_input(form)).errors)
     return render_template("inquiries/new.html", form=form, type_help=TYPE_HELP,

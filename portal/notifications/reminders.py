@@ -29,6 +29,7 @@ from portal.inquiries import clocks
 from portal.inquiries.models import CLOCKED_STATUSES, Inquiry, InquiryType, Status
 from portal.notifications import outbox
 from portal.notifications.models import Channel, ResidentContact, StaffPreference
+from portal.organizations.models import Organization
 from portal.timeutil import format_local, to_local, utcnow
 from portal.workdays.calendar import working_days_between
 
@@ -36,10 +37,15 @@ MORNING, SIGN_WARNING = time(8, 0), time(16, 0)
 
 
 def covering(role: Role, organization) -> list[User]:
-    """Active users holding `role` on `organization` or above it."""
-    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.role == role)).all()
-    users = {g.user for g in grants if g.organization.contains(organization) and g.user.active}
-    return sorted(users, key=lambda user: user.id)
+    """Active users holding `role` on `organization` or above it: the organizations whose
+    path is a prefix of its path ("/1/4/9/" → "/1/", "/1/4/", "/1/4/9/"), in one query."""
+    parts = organization.path.strip("/").split("/")
+    above = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    return list(db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .join(Organization, Organization.id == RoleGrant.organization_id)
+        .where(RoleGrant.role == role, Organization.path.in_(above), User.active)
+        .distinct().order_by(User.id)))
 
 
 def tell_staff(kind: str, users, *, inquiry=None, data: dict, key: str | None = None,
@@ -47,6 +53,10 @@ def tell_staff(kind: str, users, *, inquiry=None, data: dict, key: str | None = 
     """In-app always; email and SMS where the person chose them for this kind. Returns
     how many people were told now (not before, under the same `key`)."""
     told = 0
+    users = list(users)
+    preferences = {p.user_id: p for p in db.session.scalars(select(StaffPreference).where(
+        StaffPreference.user_id.in_([user.id for user in users]),
+        StaffPreference.kind == kind))} if users else {}
     for user in users:
         dedupe = f"{key}:u{user.id}" if key else None
         if outbox.enqueue(kind, user=user, inquiry=inquiry, data=data,
@@ -54,8 +64,7 @@ def tell_staff(kind: str, users, *, inquiry=None, data: dict, key: str | None = 
                           urgent=urgent) is None:
             continue
         told += 1
-        pref = db.session.scalar(select(StaffPreference).where(
-            StaffPreference.user_id == user.id, StaffPreference.kind == kind))
+        pref = preferences.get(user.id)
         for channel, wanted in ((Channel.EMAIL, pref and pref.email),
                                 (Channel.SMS, pref and pref.sms)):
             if wanted:

@@ -1,9 +1,11 @@
 """What a resident sees: the form, the receipt, the tracking page, the published replies."""
 
 import re
+import sqlite3
 
 import pytest
-from sqlalchemy import func, select
+from flask import template_rendered
+from sqlalchemy import func, make_url, select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
@@ -44,6 +46,33 @@ def test_submission_shows_code_and_number_once(client, orgs):
     inquiry = db.session.scalars(select(Inquiry)).one()
     assert inquiry.village.slug == "shuangta-cun" and inquiry.organization.slug == "shuangta"
     assert code.replace("-", "") not in (inquiry.tracking_hash or "")
+
+
+def test_the_receipt_is_written_while_other_submissions_can_already_write(
+        app, client, orgs, database_url):
+    """The case is committed before its receipt is rendered; rendering it only reads, so
+    it must not hold SQLite's write lock that every other resident's submission waits on."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    seen = []
+
+    def try_to_write(_sender, template, **_extra):
+        if template.name != "inquiries/receipt.html":
+            return
+        other = sqlite3.connect(make_url(database_url).database, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            seen.append("free")
+        except sqlite3.OperationalError:
+            seen.append("locked")
+        finally:
+            other.close()
+
+    _html, token = form_page(client)
+    with template_rendered.connected_to(try_to_write, app):
+        response = client.post("/inquiries/new", data=fields(token))
+    assert response.status_code == 200 and CODE.search(response.get_data(as_text=True))
+    assert seen == ["free"]
 
 
 def test_double_submit_creates_one_inquiry_with_the_same_code(client, orgs):
