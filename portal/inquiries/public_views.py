@@ -9,8 +9,8 @@ from wtforms.fields import SelectChoice
 
 from portal.antispam import check_honeypot
 from portal.attachments.storage import send_stored_file
-from portal.error_pages import note_refusal
 from portal.database import read_only
+from portal.error_pages import note_refusal
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.forms import attach_error, form_status, hold_over_limit, show_problems
 from portal.inquiries import queries, reopening, submission, tracking
