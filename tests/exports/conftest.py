@@ -168,5 +168,7 @@ def hostile_world(year_of_work, orgs, handlers, inspector, make_user):
     _seed_annual_report(orgs, handlers["reviewer"], handlers["handler"])
     finance = _seed_finance_notice(orgs, clerk)
     _seed_enforcement(orgs, editor, handlers["reviewer"])
+    center = make_user("hostile-center", (Role.GOVERNANCE_CENTER, orgs["town"]))
     assert db.session.scalar(db.select(db.func.count()).select_from(SupervisionNotice)) == 8
-    return {"town": orgs["town"], "finance_notice": finance, "editor": editor}
+    return {"town": orgs["town"], "finance_notice": finance, "editor": editor,
+            "center": center}

@@ -45,7 +45,9 @@ USER_TEXT = {*((name, fmt) for fmt in SPREADSHEETS
              ("annual-report", "xlsx"),
              *((f"enforcement{who}-{kind}", "csv") for who in ("", "-platform")
                for kind in ("licensing", "penalty")),
-             *(("village-finance", fmt) for fmt in SPREADSHEETS)}
+             *(("village-finance", fmt) for fmt in SPREADSHEETS),
+             *((f"disputes-{period}", fmt) for period in ("weekly", "monthly")
+               for fmt in SPREADSHEETS)}
 
 
 def looks_like_formula(text: str) -> bool:
@@ -135,7 +137,19 @@ def _enforcement_platform(client, world) -> list[Download]:
         "staff_enforcement.export", kind=kind))) for kind in ("licensing", "penalty")]
 
 
+def _dispute_reports(client, world) -> list[Download]:
+    """The 综治中心's weekly and monthly reports: one row per village, by its name."""
+    center = client.application.test_client()
+    response = center.post("/login", data={"username": world["center"].username,
+                                           "password": "Passw0rd!demo"})
+    assert response.status_code == 302
+    return [(f"disputes-{period}", fmt, center.get(url_for(
+        "staff_disputes.export", period=period, fmt=fmt)))
+        for period in ("weekly", "monthly") for fmt in SPREADSHEETS]
+
+
 FETCHERS: dict[str, Callable[..., list[Download]]] = {
+    "staff_disputes.export": _dispute_reports,
     "enforcement.decisions_csv": _enforcement_public,
     "staff_enforcement.export": _enforcement_platform,
     "inspection.download": _inspection_tables,
@@ -199,10 +213,12 @@ def _assert_inspection_numbers(name: str, sheet) -> None:
     counts = {"timeliness": ["件数", "已签收", "按时签收", "已答复", "按时答复", "当前超期",
                              "即将到期"],
               "late-disclosures": ["超期天数"], "village-lapses": ["天数"], "supervision": [],
-              "village-finance": []}
+              "village-finance": [],
+              "disputes": ["应报天数", "已报天数", "其中零报告", "漏报天数", "新排查纠纷"]}
     dates = {"late-disclosures": ["信息形成日期", "应公开日期"], "village-lapses": ["应公开日期"],
-             "supervision": ["督办时间", "答复期限"], "timeliness": [], "village-finance": []}
-    kind = "timeliness" if name.startswith("timeliness-") else name
+             "supervision": ["督办时间", "答复期限"], "timeliness": [], "village-finance": [],
+             "disputes": []}
+    kind = name.split("-")[0] if name.startswith(("timeliness-", "disputes-")) else name
     for header in counts[kind]:
         assert all(type(cell.value) is int for cell in columns[header]), (name, header)
     for header in dates[kind]:
