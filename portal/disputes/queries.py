@@ -54,14 +54,32 @@ def get_for(actor, dispute_id: int, action: str) -> Dispute:
     return dispute
 
 
-def staff_disputes(actor, *, open_only: bool = False, limit: int = LIMIT) -> list[Dispute]:
-    """The disputes of the actor's villages, open ones first, newest first."""
-    stmt = select(Dispute).where(policy.visible(actor, Dispute))
-    if open_only:
-        stmt = stmt.where(Dispute.status.in_(OPEN_STATUSES))
-    stmt = stmt.order_by(Dispute.status.in_(OPEN_STATUSES).desc(), Dispute.reported_on.desc(),
-                         Dispute.id.desc()).limit(limit)
-    return list(db.session.scalars(stmt))
+@dataclass
+class Ledger:
+    """The ledger as staff read it: every open dispute, and those closed in `year`."""
+
+    open: list[Dispute]
+    closed: list[Dispute]
+    year: int
+    years: list[int]  # years with a dispute closed, newest first
+
+
+def ledger(actor, year: int | None) -> Ledger:
+    """Open disputes of the actor's villages (oldest first, so the longest-running lead)
+    and those closed (化解 or 上交) in `year`, default this year, newest first."""
+    visible = policy.visible(actor, Dispute)
+    year = year or local_today().year
+    opened = db.session.scalars(select(Dispute).where(
+        visible, Dispute.status.in_(OPEN_STATUSES))
+        .order_by(Dispute.reported_on, Dispute.id))
+    closed = db.session.scalars(select(Dispute).where(
+        visible, Dispute.status.not_in(OPEN_STATUSES),
+        Dispute.resolved_on >= date(year, 1, 1), Dispute.resolved_on <= date(year, 12, 31))
+        .order_by(Dispute.resolved_on.desc(), Dispute.id.desc()))
+    closed_years = {d.year for d in db.session.scalars(select(Dispute.resolved_on).where(
+        visible, Dispute.resolved_on.is_not(None)).distinct())}
+    return Ledger(list(opened), list(closed), year,
+                  sorted(closed_years | {local_today().year}, reverse=True))
 
 
 def open_in(village_ids: list[int], limit: int = LIMIT) -> list[Dispute]:

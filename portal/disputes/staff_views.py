@@ -31,7 +31,15 @@ def listing():
     span, grid = queries.recent_grid(villages)
     return render_template("disputes/staff_list.html", span=span, grid=grid,
                            never_filed=queries.never_filed(villages),
-                           disputes=queries.staff_disputes(current_user))
+                           ledger=queries.ledger(current_user, _year()))
+
+
+def _year() -> int | None:
+    """The year named by ?year=, when it is one from 2000 to this year (else this year)."""
+    value = request.args.get("year", "")
+    if validation.is_number(value, max_digits=4) and 2000 <= int(value) <= local_today().year:
+        return int(value)
+    return None
 
 
 def _village(value) -> object | None:

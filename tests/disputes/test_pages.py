@@ -165,3 +165,28 @@ def test_a_town_with_two_disputes_in_a_year_shows_no_cell_of_two(client, staff, 
     assert "发现矛盾纠纷 <strong>不足 3</strong> 件" in html
     cells = re.findall(r'data-label="件数">([^<]+)<', html)
     assert cells and all(c == "不足 3" or int(c) >= figures.SMALL for c in cells)
+
+
+def test_the_ledger_shows_every_open_dispute_and_the_closed_ones_of_a_chosen_year(
+        client, login, staff, record, orgs):
+    old_open = record(reported_on=date(2025, 12, 30), summary="去年发现、仍在调解。")
+    old_closed = record(reported_on=date(2025, 11, 3), close="resolve",
+                        closed_on=date(2025, 11, 20))
+    this_year = record(close="resolve")
+    login(staff["center"])
+
+    page = client.get("/staff/disputes/").get_data(as_text=True)
+    assert f"/staff/disputes/{old_open.id}\"" in page
+    assert f"/staff/disputes/{this_year.id}\"" in page
+    assert f"/staff/disputes/{old_closed.id}\"" not in page
+    assert 'href="/staff/disputes/?year=2025"' in page
+
+    earlier = client.get("/staff/disputes/?year=2025").get_data(as_text=True)
+    assert f"/staff/disputes/{old_closed.id}\"" in earlier
+    assert f"/staff/disputes/{old_open.id}\"" in earlier  # still open: always listed
+    assert f"/staff/disputes/{this_year.id}\"" not in earlier
+
+    for wrong in ("abc", "1999", "2099", "-1"):
+        response = client.get(f"/staff/disputes/?year={wrong}")
+        assert response.status_code == 200
+        assert f"/staff/disputes/{this_year.id}\"" in response.get_data(as_text=True)

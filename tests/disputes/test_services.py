@@ -56,8 +56,8 @@ def test_grid_workers_keep_their_own_village_only(record, staff, dispute_input, 
     dispute = record()
     with pytest.raises(PermissionDenied):
         services.mediate(staff["grid_b"], dispute.id)
-    assert [d.id for d in queries.staff_disputes(staff["grid_b"])] == []
-    assert [d.id for d in queries.staff_disputes(staff["center"])] == [dispute.id]
+    assert [d.id for d in queries.ledger(staff["grid_b"], None).open] == []
+    assert [d.id for d in queries.ledger(staff["center"], None).open] == [dispute.id]
 
 
 @pytest.mark.parametrize(("changes", "field", "words"), [
