@@ -180,7 +180,7 @@ def _behind_nginx(result: dict) -> list[str]:
     nginx = result["ceilings"]["nginx"]
     lines = ["### nginx 之后（`docs/deploy/nginx.conf`，回环、无 TLS）", "",
              "同一份配置（缓存、`proxy_cache_lock`、JSON 访问日志）放在 gunicorn 前面，"
-             "每个页面各用一个新启动的 gunicorn 与 nginx（缓存清空）。占比以同一次运行中"
+             "每个页面各用一个新启动的 gunicorn 与 nginx（缓存清空）。占比以同一次运行中 "
              "nginx 直接发静态文件（首页字节）的请求/秒为准。", "",
              "| 页面 | nginx 缓存方式 | 请求/秒 | p50 ms | p95 ms | p99 ms | 占 nginx 静态文件上限 "
              "| nginx 缓存：HIT / 回源 | 非 200 / 错误 |",
