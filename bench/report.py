@@ -166,7 +166,71 @@ def _page_rows(result: dict) -> list[str]:
     return rows
 
 
+NGINX_MODES = {"0": "每次回源验证（`PORTAL_PROXY_CACHE_SECONDS=0`）",
+               "1": "1 秒微缓存（`PORTAL_PROXY_CACHE_SECONDS=1`，默认）"}
+NGINX_SHARE = 0.5  # behind nginx, public pages ≥ 50% of nginx's static-file rate
+NGINX_TARGET_MODE = "1"  # the default mode: the one the target is for
+
+
+def _behind_nginx(result: dict) -> list[str]:
+    """The portal behind docs/deploy/nginx.conf (bench/nginx_front.py), in both modes."""
+    front = result.get("behind_nginx")
+    if not front:
+        return []
+    nginx = result["ceilings"]["nginx"]
+    lines = ["### nginx 之后（`docs/deploy/nginx.conf`，回环、无 TLS）", "",
+             "同一份配置（缓存、`proxy_cache_lock`、JSON 访问日志）放在 gunicorn 前面，"
+             "每个页面各用一个新启动的 gunicorn 与 nginx（缓存清空）。占比以同一次运行中 "
+             "nginx 直接发静态文件（首页字节）的请求/秒为准。", "",
+             "| 页面 | nginx 缓存方式 | 请求/秒 | p50 ms | p95 ms | p99 ms | 占 nginx 静态文件上限 "
+             "| nginx 缓存：HIT / 回源 | 非 200 / 错误 |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for mode, figures in front["modes"].items():
+        for name, m in figures["pages"].items():
+            cache = m.get("cache") or {}
+            hits = cache.get("HIT", 0)
+            lines.append(f"| {PAGE_LABELS[name]} | {NGINX_MODES.get(mode, mode)} | "
+                         f"{_rps(m['rps'])} | {_cell(m, 'p50')} | {_cell(m, 'p95')} | "
+                         f"{_cell(m, 'p99')} | {_share(m['rps'], nginx['rps']):.1%} | "
+                         f"{hits:,} / {sum(cache.values()) - hits:,} | {_answers(m)} |")
+    lines.append(f"| 上限：nginx 静态文件 | | {nginx['rps']:,.0f} | {_ms(nginx['p50'])} | "
+                 f"{_ms(nginx['p95'])} | {_ms(nginx['p99'])} | 100% | | {_answers(nginx)} |")
+    lines.append("")
+    for mode, figures in front["modes"].items():
+        w = figures.get("withdrawal")
+        if w:
+            lines.append(
+                f"- 撤回（{NGINX_MODES.get(mode, mode)}）：nginx 持有该文（{w['held']}）时经门户"
+                f"自己的服务撤回，提交后 {w['gone_ms']:,.0f} ms 经 nginx 返回 404"
+                f"（每 {w['limit_ms'] - 1000:.0f} ms 询问一次，共 {w['polls']} 次，其间仍返回"
+                f"页面 {w['served_after']} 次；上限 {w['limit_ms']:.0f} ms，超过即压测失败）。")
+    return [*lines, ""]
+
+
+def _behind_nginx_targets(result: dict) -> list:
+    front = result.get("behind_nginx")
+    if not front or NGINX_TARGET_MODE not in front["modes"]:
+        return []
+    nginx, rows = result["ceilings"]["nginx"]["rps"], []
+    figures = front["modes"][NGINX_TARGET_MODE]
+    for name, m in figures["pages"].items():
+        share = _share(m["rps"], nginx)
+        rows.append(_row(f"nginx 之后 {PAGE_LABELS[name]} ≥ {NGINX_SHARE:.0%} nginx 静态文件"
+                         f"请求/秒（{NGINX_MODES[NGINX_TARGET_MODE]}）", f"{share:.0%}",
+                         share / NGINX_SHARE, True))
+    for mode, figures in front["modes"].items():
+        w = figures.get("withdrawal")
+        if w:
+            rows.append(_row(f"撤回后经 nginx 消失 ≤ 1000 ms + 一次询问（{NGINX_MODES[mode]}）",
+                             f"{w['gone_ms']:,.0f} ms", w["gone_ms"] / w["limit_ms"], False))
+    return rows
+
+
 def _size_section(result: dict) -> list[str]:
+    if result.get("only") == "nginx":
+        return [f"## {SIZE_LABELS.get(result['size'], result['size'])}", "",
+                "本次只测 nginx 之后的公开页面（`BENCH_ONLY=nginx`）。", "",
+                *_behind_nginx(result)]
     s, mem = result["submissions"], result.get("memory") or {}
     lines = [f"## {SIZE_LABELS.get(result['size'], result['size'])}", "", *_page_rows(result), ""]
     lines.append(
@@ -199,11 +263,12 @@ def _size_section(result: dict) -> list[str]:
             "在每个 worker 里各算一次。")
         lines.append("- 全部进程 Pss 峰值在所有测量中最高："
                      f"{_mb(max(m['total_pss_kb'] for m in _all_memory(result)))} MB")
-    return [*lines, ""]
+    return [*lines, "", *_behind_nginx(result)]
 
 
 def _growth(results: dict[str, dict]) -> dict[str, tuple[float, float]]:
-    if "medium" not in results or "large" not in results:
+    if "medium" not in results or "large" not in results \
+            or not results["medium"].get("pages") or not results["large"].get("pages"):
         return {}
     small, big = results["medium"]["pages"], results["large"]["pages"]
     growth = {}
@@ -242,6 +307,8 @@ def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str, str]]:
     largest measured)."""
     size = TARGET_SIZE if TARGET_SIZE in results else list(results)[-1]
     result = results[size]
+    if result.get("only") == "nginx":
+        return _behind_nginx_targets(result)
     pages, framework = result["pages"], result["ceilings"]["framework"]["rps"]
     rows = []
 
@@ -296,7 +363,7 @@ def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str, str]]:
                          "—" if p50 is None else f"{p50:.2f}×",
                          None if p50 is None else p50 / 1.5, False,
                          "有一个规模在测量时段内没有完成的请求，无法计算" if p50 is None else ""))
-    return rows
+    return [*rows, *_behind_nginx_targets(result)]
 
 
 LOG_OPERATIONS = {"append": "追加一条审计事件（含提交）", "inclusion": "包含证明（并校验）",

@@ -16,6 +16,9 @@ Settings (environment):
                      once into bench/.data, ~20 min); 0 skips the log measurement
   BENCH_PORTS        loopback ports the servers may use, e.g. "5160-5199"; default any
                      free port
+  BENCH_ONLY=nginx   (or `bench/run.py --only nginx`) measure only the portal behind the
+                     documented nginx (bench/nginx_front.py) and nginx's static-file
+                     ceiling, for each size and database
   BENCH_DATABASES    "sqlite postgresql" (default): each size is measured on both. For
                      PostgreSQL the bench starts a throw-away server of its own
                      (.ci/postgres.sh, Debian's packages; on a port from BENCH_PORTS when
@@ -45,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import client, report  # noqa: E402
+from bench import client, nginx_front, report  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 LUA = ROOT / "bench" / "paths.lua"
@@ -510,7 +513,23 @@ def run_size(size: str, postgres: Postgres | None = None) -> dict:
     result["submissions_memory"] = memory.figures()
     _note_memory(result, "submissions", result["submissions_memory"])
     result["ceilings"] = ceilings(home, db)
+    result["behind_nginx"] = nginx_front.measure_all(sys.modules[__name__], db, size,
+                                                     targets["pages"])
     return result
+
+
+def run_nginx_only(size: str, postgres: Postgres | None = None) -> dict:
+    """BENCH_ONLY=nginx: the portal behind nginx and nginx's static-file ceiling only."""
+    db = postgres.seeded(size) if postgres else working_copy(seeded_database(size))
+    database = "postgresql" if postgres else "sqlite"
+    label = size if database == "sqlite" else f"{size}-pg"
+    targets = targets_of(db)
+    with portal(db, label) as (port, _server):
+        home = client.Browser(port).request("GET", "/")[2].encode("utf-8")
+    return {"size": size, "database": database, "only": "nginx",
+            "ceilings": {"nginx": nginx_ceiling(home)},
+            "behind_nginx": nginx_front.measure_all(sys.modules[__name__], db, label,
+                                                    targets["pages"])}
 
 
 # The mixed workload's reads: the public pages residents open most.
@@ -609,14 +628,21 @@ def ceilings(home: bytes, db: Path | str) -> dict:
     log("ceiling: minimal Flask app")
     with serve(gunicorn("bench.ceiling_app:app", port), port, env, "ceiling"):
         framework = measure(port, ["/"], label="ceiling flask")
+    return dict(framework=framework, nginx=nginx_ceiling(home))
+
+
+def nginx_ceiling(home: bytes) -> dict:
+    """nginx serving the home page's bytes as a static file."""
+    static = DATA / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / "index.html").write_bytes(home)
     port = free_port()
     conf = DATA / "nginx.conf"
     conf.write_text(report.nginx_conf(port, static, DATA, CORES), encoding="utf-8")
     log("ceiling: nginx static file")
     with serve(["nginx", "-c", str(conf), "-p", str(DATA)], port, log_name="nginx",
                stop=signal.SIGTERM):
-        machine = measure(port, ["/"], label="ceiling nginx")
-    return dict(framework=framework, nginx=machine)
+        return measure(port, ["/"], label="ceiling nginx")
 
 
 def main() -> int:
@@ -631,18 +657,23 @@ def main() -> int:
                    failures=[line for r in runs for line in r.get("failures", [])])
     else:
         subprocess.run(["bash", str(ROOT / "bench" / "install.sh")], check=True)
+        only = (sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv
+                else os.environ.get("BENCH_ONLY", ""))
+        if only not in ("", "nginx"):
+            raise SystemExit(f"--only {only}: only 'nginx' can be measured alone")
+        measure_size = run_nginx_only if only else run_size
         run = dict(settings=SETTINGS, sizes=[])
         for database in SETTINGS["databases"]:
             postgres = Postgres() if database == "postgresql" else None
             try:
                 for size in SETTINGS["sizes"]:
-                    run["sizes"].append(run_size(size, postgres))
+                    run["sizes"].append(measure_size(size, postgres))
                     saved.write_text(json.dumps(run, indent=1, ensure_ascii=False),
                                      encoding="utf-8")
             finally:
                 if postgres is not None:
                     postgres.stop()
-        if os.environ.get("BENCH_LOG_SIZE", "10000000") != "0":
+        if os.environ.get("BENCH_LOG_SIZE", "10000000") != "0" and not only:
             from bench import transparency_timing
 
             run["transparency"] = transparency_timing.run()

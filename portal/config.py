@@ -80,6 +80,10 @@ class Defaults:
     PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
     # Rendered public pages shared between the workers as files (portal/pagecache/).
     PAGE_CACHE_SHARED = True
+    # Seconds nginx (docs/deploy/nginx.conf) may serve its copy of a public page without
+    # asking the app (X-Accel-Expires); a withdrawn document is gone through nginx within
+    # them. 0: nginx revalidates before every reuse (every request reaches the app).
+    PROXY_CACHE_SECONDS = 1
     # Level of the JSON log lines (DEBUG, INFO, WARNING, ERROR).
     LOG_LEVEL = "INFO"
 

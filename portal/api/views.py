@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from portal.api import civic, openapi, resources, serializers
 from portal.api.paging import Listing, page
+from portal.pagecache import proxy_expires
 from portal.pagecache.store import CACHE_CONTROL, NGINX_EXPIRES
 from portal.ratelimit import limit
 from portal.villages.public_views import public_url
@@ -24,11 +25,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def _json(payload: dict) -> Response:
     """A JSON answer any cache may keep but must revalidate before reuse, as the public
-    pages (portal.pagecache): a withdrawn document is gone from the API at once."""
+    pages (portal.pagecache): a withdrawn document is gone from the API at once (through
+    nginx, within PROXY_CACHE_SECONDS)."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     response = current_app.response_class(body, mimetype="application/json")
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.headers[NGINX_EXPIRES[0]] = NGINX_EXPIRES[1]
+    response.headers[NGINX_EXPIRES] = proxy_expires()
     response.headers["Access-Control-Allow-Origin"] = "*"  # public data, read-only
     response.add_etag()
     return response.make_conditional(request)

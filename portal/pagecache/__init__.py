@@ -25,10 +25,13 @@ HTTP caching policy (the headers on every page this module handles):
   revalidate it with us before every reuse. A withdrawn document then answers 404, never
   a stale 304, so no cache in front of us can show it. No `max-age`, no `stale-*`
   directives, for that reason.
-- `X-Accel-Expires: @1`: the same for nginx, which stores nothing marked `no-cache` and
-  has no way to say "store, but ask every time" except an expiry already past
-  (`store.NGINX_EXPIRES`; docs/deploy/nginx.conf has `proxy_cache_revalidate on` and
-  ignores Cache-Control, so only pages carrying this are stored).
+- `X-Accel-Expires` (`store.nginx_expires`), nginx's own instruction, since it stores
+  nothing marked `no-cache`: with PROXY_CACHE_SECONDS = 0, `@1`, an expiry already past,
+  so nginx stores the page and asks us before every reuse; with N > 0, an expiry that
+  lets nginx serve its copy without asking for less than N seconds, then revalidate
+  (docs/deploy/nginx.conf has `proxy_cache_revalidate on`, `proxy_cache_lock on`, no
+  `proxy_cache_use_stale`, and ignores Cache-Control, so only pages carrying this are
+  stored). A withdrawn document is then gone through nginx within N seconds.
 - `Vary: Cookie`: signed-in staff, and the 适老化 mode, see different pages. A proxy
   should also bypass its cache when the session cookie is present.
 Signed-in users' responses are never touched here, so a `Cache-Control: no-store` set by
@@ -55,6 +58,7 @@ from portal.pagecache.store import (
     LocalDay,
     PageStore,
     http_date_of,
+    nginx_expires,
     validators,
 )
 from portal.pagecache.version import VersionReader, install
@@ -113,7 +117,13 @@ def init_app(app: Flask) -> None:
     app.before_request(serve_from_cache)
     app.after_request(store_and_mark)
     app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, _shared_pages(app),
-                               trusted_hosts=app.config.get("TRUSTED_HOSTS"))
+                               trusted_hosts=app.config.get("TRUSTED_HOSTS"),
+                               proxy_seconds=int(app.config.get("PROXY_CACHE_SECONDS", 0)))
+
+
+def proxy_expires() -> str:
+    """X-Accel-Expires for a public answer of this app (pages, the JSON API)."""
+    return nginx_expires(int(current_app.config.get("PROXY_CACHE_SECONDS", 0)))
 
 
 def _shared_pages(app: Flask) -> SharedPages | None:
@@ -200,7 +210,7 @@ def serve_from_cache():
         return None
     g.page_cache_hit = True
     note(request.environ, "hit")
-    headers = validators(entry.etag, wanted.last_modified)
+    headers = validators(entry.etag, wanted.last_modified, proxy_expires())
     if client_copy_current(request.environ, entry.etag, wanted.changed):
         return current_app.response_class(status=304, headers=headers)
     return current_app.response_class(entry.body, headers=headers,
@@ -243,7 +253,7 @@ def _answer(response, etag: str, state: _Request):
     response.headers["Last-Modified"] = http_date_of(state.last_modified)
     if "no-store" not in (response.headers.get("Cache-Control") or ""):
         response.headers["Cache-Control"] = CACHE_CONTROL
-        response.headers[NGINX_EXPIRES[0]] = NGINX_EXPIRES[1]
+        response.headers[NGINX_EXPIRES] = proxy_expires()
     response.vary.add("Cookie")
     if client_copy_current(request.environ, etag, state.changed):
         response.status_code = 304

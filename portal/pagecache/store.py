@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -13,13 +14,29 @@ from werkzeug.http import http_date
 from portal.timeutil import LOCAL_TZ
 
 CACHE_CONTROL = "public, no-cache"
-# nginx's own instruction, since no Cache-Control makes nginx 1.22 store a page and still
-# ask us before every reuse: it stores nothing marked no-cache or max-age=0, and keeps
-# anything else for at least a second without asking. An expiry in the past (1970) has
-# it store the page as already stale, so every request is a conditional one (304 from
-# us while the page is current; the new page, or 404, the moment it is not). See
-# docs/deploy/nginx.conf.
-NGINX_EXPIRES = ("X-Accel-Expires", "@1")
+# nginx's own instruction (Cache-Control cannot say it: nginx 1.22 stores nothing marked
+# no-cache or max-age=0). See docs/deploy/nginx.conf.
+NGINX_EXPIRES = "X-Accel-Expires"
+
+
+def nginx_expires(seconds: int) -> str:
+    """The X-Accel-Expires value for a public page answered now (PROXY_CACHE_SECONDS).
+
+    0: `@1`, an expiry in the past (1970): nginx stores the page as already stale, so
+    every request is a conditional one (304 from us while the page is current; the new
+    page, or 404, the moment it is not).
+    N > 0: nginx serves its copy without asking until the end of the (N-1)th clock second
+    after this one, then revalidates as above. An absolute time, not `X-Accel-Expires: N`:
+    nginx keeps whole seconds and serves a copy while its expiry second has not passed,
+    so a relative N would be served for up to N + 1 seconds. This way a copy is never
+    served N seconds or more after we answered (nginx's and our clocks agreeing), so a
+    document withdrawn at T is gone through nginx before T + N. Never more than that:
+    a stale copy could be a document withdrawn since."""
+    if seconds <= 0:
+        return "@1"
+    return f"@{int(time.time()) + seconds - 1}"  # nginx's clock, never a test's
+
+
 MAX_ENTRIES = 4000
 MAX_BYTES = 16 * 1024 * 1024  # per worker, by default (PAGE_CACHE_MAX_BYTES)
 
@@ -136,7 +153,7 @@ def http_date_of(epoch: int) -> str:
     return http_date(epoch)
 
 
-def validators(etag: str, last_modified: int) -> dict[str, str]:
+def validators(etag: str, last_modified: int, expires: str) -> dict[str, str]:
+    """The headers every answer for a stored page carries; `expires` from `nginx_expires`."""
     return {"ETag": etag, "Last-Modified": http_date_of(last_modified),
-            "Cache-Control": CACHE_CONTROL, NGINX_EXPIRES[0]: NGINX_EXPIRES[1],
-            "Vary": "Cookie"}
+            "Cache-Control": CACHE_CONTROL, NGINX_EXPIRES: expires, "Vary": "Cookie"}

@@ -91,8 +91,9 @@ def is_current(store, reader, key: tuple, entry, version: int) -> bool:
 
 class CachedPages:
     def __init__(self, app, store, reader, today, shared=None,
-                 trusted_hosts: list[str] | None = None) -> None:
+                 trusted_hosts: list[str] | None = None, proxy_seconds: int = 0) -> None:
         self.app, self.store, self.reader, self.today = app, store, reader, today
+        self.proxy_seconds = proxy_seconds  # PROXY_CACHE_SECONDS
         self.shared = shared
         self.trusted_hosts = trusted_hosts
 
@@ -119,7 +120,7 @@ class CachedPages:
         return self.app(environ, self._finishing(environ, start_response))
 
     def _answer(self, environ, key):
-        from portal.pagecache.store import validators
+        from portal.pagecache.store import nginx_expires, validators
 
         state = self.reader.read()
         if state is None:
@@ -140,7 +141,8 @@ class CachedPages:
         if entry is None or entry.headers is None:
             return None
         changed = max(changed_epoch, int(day.start))
-        fresh = list(validators(entry.etag, min(changed, int(now))).items())
+        fresh = list(validators(entry.etag, min(changed, int(now)),
+                                nginx_expires(self.proxy_seconds)).items())
         if client_copy_current(environ, entry.etag, changed):
             return "304 NOT MODIFIED", fresh, b""
         headers = [*entry.headers, *fresh, ("Content-Length", str(len(entry.body)))]
