@@ -65,5 +65,5 @@ def check_command() -> None:
     if differences:
         wrong.append("在办工单按时限计数")
     if wrong:
-        raise click.ClickException(f"{'、'.join(map(str, wrong))} 与重新计算不一致，"
+        raise click.ClickException(f"{'、'.join(map(str, wrong))}与重新计算不一致，"
                                    "请运行 flask inspection figures rebuild。")
