@@ -5,7 +5,9 @@
     .venv/bin/python -m bench.dashboard_timing --http PORT   # a running gunicorn
 
 Prints, for the county inspector and the current year: the figures computed afresh
-(`cold`, the snapshot store emptied first: read from the totals kept on write), the
+(`cold`, the snapshot store emptied first: read from the totals and the counts per
+deadline kept on write; `cold, live`: the same with overdue and due soon judged from every
+clocked work order, as before those counts were kept), the
 figures served from the snapshot (`warm`), the full recomputation from the work orders the
 totals are checked against (`reference`), and the other parts of the page.
 
@@ -20,13 +22,15 @@ from __future__ import annotations
 
 import statistics
 import time
+from contextlib import contextmanager
 
 from sqlalchemy import select
 
 from portal import create_app
 from portal.auth.models import User
 from portal.extensions import db
-from portal.inspection import dashboard, supervision
+from portal.inquiries.models import Inquiry
+from portal.inspection import aggregates, dashboard, open_counts, supervision
 from portal.timeutil import local_today, utcnow
 from portal.villages.schedule import lapses_for
 
@@ -85,11 +89,37 @@ def one_round(app, paths: list[str], year: int, name: str, cases: dict,
         dashboard.timeliness(paths, year)
 
     cases["cold"].setdefault(name, []).extend(timed(cold, 1))
+    with live_clock_counts():
+        cases["cold, live"].setdefault(name, []).extend(timed(cold, 1))
+    now = utcnow()
+    cases["counts kept"].setdefault(name, []).extend(
+        timed(lambda: dashboard.kept_clock_counts(paths, year, now), 3))
+    cases["counts live"].setdefault(name, []).extend(
+        timed(lambda: dashboard.live_clock_counts(paths, year, now), 1))
     cases["warm"].setdefault(name, []).extend(
         timed(lambda: dashboard.timeliness(paths, year), 5))
     if with_reference:
         cases["reference"].setdefault(name, []).extend(
             timed(lambda: dashboard.reference(paths, year, utcnow()), 1))
+
+
+@contextmanager
+def live_clock_counts():
+    """The dashboard as it was before the counts per deadline were kept: overdue and due
+    soon judged from every clocked work order of the year (`aggregates.clock_counts`)."""
+    kept = open_counts.clock_counts
+
+    def live(scope, year, now):
+        start, end = dashboard.year_bounds(year)
+        return aggregates.clock_counts([scope(Inquiry.organization_id),
+                                        Inquiry.received_at >= start,
+                                        Inquiry.received_at < end], now)
+
+    open_counts.clock_counts = live
+    try:
+        yield
+    finally:
+        open_counts.clock_counts = kept
 
 
 def compare(small: str, large: str, rounds: int = 15) -> None:
@@ -99,7 +129,8 @@ def compare(small: str, large: str, rounds: int = 15) -> None:
     for name, path in (("small", small), ("large", large)):
         apps[name] = create_app({"RATELIMIT_ENABLED": False,
                                  "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    cases = {"cold": {}, "warm": {}, "reference": {}}
+    cases = {"cold": {}, "cold, live": {}, "counts kept": {}, "counts live": {}, "warm": {},
+             "reference": {}}
     scopes = {}
     for name, app in apps.items():
         with app.app_context():
@@ -111,11 +142,11 @@ def compare(small: str, large: str, rounds: int = 15) -> None:
         for name, app in apps.items():
             with app.app_context():
                 one_round(app, *scopes[name], name, cases, round_number % 3 == 0)
-    print(f"{'':<10} {'small p50':>10} {'p99':>8} {'large p50':>10} {'p99':>8} "
+    print(f"{'':<12} {'small p50':>10} {'p99':>8} {'large p50':>10} {'p99':>8} "
           f"{'p50 ratio':>10}")
     for case, sizes in cases.items():
         s, big = sizes["small"], sizes["large"]
-        print(f"{case:<10} {statistics.median(s):10.1f} {p99(s):8.1f} "
+        print(f"{case:<12} {statistics.median(s):10.1f} {p99(s):8.1f} "
               f"{statistics.median(big):10.1f} {p99(big):8.1f} "
               f"{statistics.median(big) / statistics.median(s):9.2f}×")
 

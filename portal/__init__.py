@@ -152,6 +152,11 @@ def register_extensions(app: Flask) -> None:
 
     figures.init_app(app)
 
+    # and so do the counts of clocked work orders per deadline
+    from portal.inspection import open_counts
+
+    open_counts.init_app(app)
+
 
 def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""

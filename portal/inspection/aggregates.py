@@ -60,7 +60,9 @@ def micros_between(later, earlier):
 def clock_counts(where: list, now: datetime) -> list[tuple]:
     """(organization_id, handler_id or 0, type, received month, overdue, due soon) per
     group of clocked work orders (running, or consulting) matching `where`: the part of the
-    figures that time changes, read from those orders alone."""
+    figures that time changes, judged from those orders themselves. The dashboard reads the
+    same from the counts kept on write (`portal.inspection.open_counts`); this is what
+    `flask inspection figures check` compares them with."""
     month = sa.func.substr(local_day(Inquiry.received_at), 1, 7)
     handler = sa.func.coalesce(Inquiry.handler_id, 0)
     kind = sa.type_coerce(Inquiry.type, sa.String)

@@ -32,8 +32,8 @@ def rebuild_command() -> None:
 
 @figures_cli.command("check")
 def check_command() -> None:
-    """逐年核对汇总与由留言重新计算的结果（全县范围）；不一致时退出码 1。"""
-    from portal.inspection import dashboard, figures
+    """逐年核对汇总、在办工单按时限的计数与由留言重新计算的结果（全县范围）；不一致时退出码 1。"""
+    from portal.inspection import dashboard, figures, open_counts
     from portal.organizations.models import Organization
 
     if not figures.is_built(db.session.connection()):
@@ -52,7 +52,18 @@ def check_command() -> None:
         same = dashboard.same_figures(kept, fresh)
         click.echo(f"{year}：{'一致' if same else '不一致'}")
         if not same:
-            wrong.append(year)
+            wrong.append(f"{year} 年的汇总")
+        live = dashboard.live_clock_counts(list(roots), year, now)
+        if live != dashboard.kept_clock_counts(list(roots), year, now):
+            click.echo(f"{year}：此刻超期、即将到期的件数不一致")
+            wrong.append(f"{year} 年此刻超期、即将到期的件数")
+    differences = open_counts.differences()
+    click.echo("在办工单按时限计数：" + ("一致" if not differences else
+                                         f"{len(differences)} 处不一致"))
+    for line in differences[:20]:
+        click.echo(f"  {line}")
+    if differences:
+        wrong.append("在办工单按时限计数")
     if wrong:
-        raise click.ClickException(f"{'、'.join(map(str, wrong))} 年的汇总与重新计算不一致，"
+        raise click.ClickException(f"{'、'.join(map(str, wrong))}与重新计算不一致，"
                                    "请运行 flask inspection figures rebuild。")

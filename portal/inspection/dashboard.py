@@ -14,7 +14,7 @@ from portal.auth.models import Role, User
 from portal.disclosures.models import Disclosure, Mode
 from portal.extensions import db
 from portal.inquiries.models import Inquiry, InquiryType
-from portal.inspection import aggregates, figures, snapshot, totals
+from portal.inspection import aggregates, figures, open_counts, snapshot, totals
 from portal.inspection.stats import Figures, Timeliness
 from portal.organizations.models import Organization, OrgKind
 from portal.timeutil import LOCAL_TZ, local_today, to_local
@@ -96,13 +96,11 @@ def timeliness(paths: list[str], year: int) -> Dashboard:
 
 def with_clock_counts(board: Dashboard, paths: list[str], year: int,
                       now: datetime) -> Dashboard:
-    """`board` with every row's overdue and due-soon counts as of `now`."""
+    """`board` with every row's overdue and due-soon counts as of `now`, read from the
+    counts per deadline kept on write (`portal.inspection.open_counts`)."""
     live: list[tuple] = []
     if paths:
-        start, end = year_bounds(year)
-        live = aggregates.clock_counts([in_scope(Inquiry.organization_id, paths),
-                                        Inquiry.received_at >= start,
-                                        Inquiry.received_at < end], now)
+        live = open_counts.clock_counts(lambda column: in_scope(column, paths), year, now)
 
     # (overdue, due soon) summed per value of each key, in one pass over the groups
     sums: list[dict] = [{}, {}, {}, {}]
@@ -123,6 +121,21 @@ def with_clock_counts(board: Dashboard, paths: list[str], year: int,
                      for fig in board.tables[name]]
               for position, name in enumerate(("organization", "handler", "type", "month"))}
     return Dashboard(board.year, counted(board.total, overall), tables, board.keys)
+
+
+def kept_clock_counts(paths: list[str], year: int, now: datetime) -> list[tuple]:
+    """(organization, handler or 0, type, month, overdue, due soon), sorted, for the groups
+    with any, read from the counts kept on write."""
+    return sorted(open_counts.clock_counts(lambda column: in_scope(column, paths), year, now))
+
+
+def live_clock_counts(paths: list[str], year: int, now: datetime) -> list[tuple]:
+    """The same, judged afresh from every clocked work order."""
+    start, end = year_bounds(year)
+    rows = aggregates.clock_counts([in_scope(Inquiry.organization_id, paths),
+                                    Inquiry.received_at >= start,
+                                    Inquiry.received_at < end], now)
+    return sorted(row for row in rows if row[4] or row[5])
 
 
 def compute(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, datetime]:

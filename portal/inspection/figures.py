@@ -13,8 +13,8 @@ A change to the working-day calendar changes reply times: the calendar's signal 
 the shares of the replied orders whose span holds a changed day, in the calendar change's
 own transaction.
 
-What time alone changes (overdue, due soon) is not kept here: the dashboard counts it
-from the running orders (`portal.inspection.aggregates.clock_counts`).
+What time alone changes (overdue, due soon) is not kept here: the dashboard reads it from
+the counts per deadline kept by `portal.inspection.open_counts` (rebuilt with these).
 
 Writes that bypass the session (bulk seeding, raw SQL) are not seen;
 `flask inspection figures rebuild` recomputes everything from the work orders.
@@ -299,6 +299,9 @@ def rebuild(on_progress=None) -> int:
             for (year, org, dimension, key), (counts, signs, replies) in totals.items()]
     for start in range(0, len(rows), BATCH):
         connection.execute(sa.insert(_TOTALS), rows[start:start + BATCH])
+    from portal.inspection import open_counts
+
+    open_counts.rebuild()
     connection.execute(sa.update(_STATE).where(_STATE.c.id == STATE_ID).values(
         built=True, built_at=utcnow()))
     return done

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -122,3 +122,42 @@ class InquiryFigureState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     built: Mapped[bool] = mapped_column(default=False)
     built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InquiryOpenClock(db.Model):
+    """One clocked work order's place in the live overdue / due-soon counts, derived on
+    every write (`portal.inspection.open_counts`): the group it falls in, the instant it
+    becomes overdue and its reply deadline. Kept so a change moves the counts by exactly
+    the difference."""
+
+    __tablename__ = "inquiry_open_clocks"
+
+    inquiry_id: Mapped[int] = mapped_column(
+        ForeignKey("inquiries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    organization_id: Mapped[int]
+    handler_id: Mapped[int]  # 0: not signed for
+    type: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7))  # of receipt, Beijing time
+    late_at: Mapped[datetime] = mapped_column(UTCDateTime)  # overdue once now passes it
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reply deadline
+
+
+class InquiryOpenCount(db.Model):
+    """How many clocked work orders of one organization, handler, type and month of
+    receipt become overdue at one instant with one reply deadline (`late_at` set), or at
+    some instant of one Beijing month (`late_at` empty: the month's row, read once the
+    month is over, when all of them are overdue whatever the instant)."""
+
+    __tablename__ = "inquiry_open_counts"
+    __table_args__ = (Index("ix_inquiry_open_counts_late_at_month", "late_at",
+                            "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int]
+    handler_id: Mapped[int]
+    type: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7))
+    late_month: Mapped[str] = mapped_column(String(7))  # of late_at, Beijing time
+    late_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(default=0)
