@@ -23,6 +23,7 @@ TARGET_SIZE = "large"
 # The WordPress stack (PHP-FPM, MariaDB, nginx) serving the same county, measured once
 # on this machine; not part of `make bench`, which has no PHP or MySQL.
 WORDPRESS_MB = 363
+SUBMISSIONS_PER_SECOND = 150  # at the large size, on SQLite and on PostgreSQL
 
 
 NOTES = Path(__file__).resolve().parent / "NOTES.md"
@@ -343,9 +344,10 @@ def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str, str]]:
     latency(pages["annual_report"], PAGE_LABELS["annual_report"], "p99", 2000)
     s = result["submissions"]
     whole = s["lost"] == 0 and s["refused"] == 0 and s["errors"] == 0
-    rows.append(_row("留言提交 ≥ 100 件/秒且零丢失",
+    rows.append(_row(f"留言提交 ≥ {SUBMISSIONS_PER_SECOND} 件/秒且零丢失",
                      f"{s['per_second']:.1f} 件/秒，丢失 {s['lost']}，被拒 {s['refused']}，"
-                     f"错误 {s['errors']}", s["per_second"] / 100 if whole else 0.0, True,
+                     f"错误 {s['errors']}",
+                     s["per_second"] / SUBMISSIONS_PER_SECOND if whole else 0.0, True,
                      "" if whole else "有丢失或失败"))
     runs = _all_memory(result)
     if runs:

@@ -77,7 +77,10 @@ class Defaults:
     # (portal/pagecache/); False renders every request (to measure rendering alone).
     PAGE_CACHE_ENABLED = True
     # Bytes of rendered pages each worker keeps in memory; the least recently used go first.
-    PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
+    # 4 MB: the pages every request wants (home, lists) stay in memory; the rest is read
+    # from the shared files (PAGE_CACHE_SHARED), which the kernel keeps in its page cache.
+    # 16 MB cost ~60 MB more across five workers with no faster answers (bench/NOTES.md).
+    PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024
     # Rendered public pages shared between the workers as files (portal/pagecache/).
     PAGE_CACHE_SHARED = True
     # Seconds nginx (docs/deploy/nginx.conf) may serve its copy of a public page without

@@ -38,7 +38,7 @@ def nginx_expires(seconds: int) -> str:
 
 
 MAX_ENTRIES = 4000
-MAX_BYTES = 16 * 1024 * 1024  # per worker, by default (PAGE_CACHE_MAX_BYTES)
+MAX_BYTES = 4 * 1024 * 1024  # per worker, by default (PAGE_CACHE_MAX_BYTES)
 
 
 @dataclass(frozen=True)
