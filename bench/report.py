@@ -244,7 +244,9 @@ def _size_section(result: dict) -> list[str]:
         m, w = result["mixed"], result["mixed"]["writes"]
         done = w.get("done", {})
         lines.append(
-            f"- 混合负载：读取时页面缓存命中 {m['hits']:,} 次、未命中 {m['misses']:,} 次，"
+            f"- 混合负载：测量前每个读取的网址先各请求一次（{m.get('prewarmed', 0):,} 个，"
+            "如同已运行一段时间的网站，命中率衡量的是变动造成的失效，不是第一次渲染）；"
+            f"读取时页面缓存命中 {m['hits']:,} 次、未命中 {m['misses']:,} 次，"
             f"命中率 {m['hit_rate']:.1%}；同时发布 {done.get('publish', 0)} 篇、撤回 "
             f"{done.get('withdraw', 0)} 篇、公开答复 {done.get('reply', 0)} 件"
             + (f"，失败 {len(w['failed'])} 次（{'；'.join(w['failed'][:3])}）" if w["failed"]
