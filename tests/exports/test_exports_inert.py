@@ -120,6 +120,15 @@ def _open_data(client, world) -> list[Download]:
             for name in names]
 
 
+def _signed_in(client, user):
+    """A browser of its own, signed in as `user` through the login form."""
+    browser = client.application.test_client()
+    response = browser.post("/login", data={"username": user.username,
+                                            "password": "Passw0rd!demo"})
+    assert response.status_code == 302
+    return browser
+
+
 def _enforcement_public(client, world) -> list[Download]:
     """The public 双公示 files (natural persons masked), fetched signed out."""
     visitor = client.application.test_client()
@@ -129,20 +138,14 @@ def _enforcement_public(client, world) -> list[Download]:
 
 def _enforcement_platform(client, world) -> list[Download]:
     """The credit platform's files, as the editor who may download them."""
-    editor = client.application.test_client()
-    response = editor.post("/login", data={"username": world["editor"].username,
-                                           "password": "Passw0rd!demo"})
-    assert response.status_code == 302
+    editor = _signed_in(client, world["editor"])
     return [(f"enforcement-platform-{kind}", "csv", editor.get(url_for(
         "staff_enforcement.export", kind=kind))) for kind in ("licensing", "penalty")]
 
 
 def _dispute_reports(client, world) -> list[Download]:
     """The 综治中心's weekly and monthly reports: one row per village, by its name."""
-    center = client.application.test_client()
-    response = center.post("/login", data={"username": world["center"].username,
-                                           "password": "Passw0rd!demo"})
-    assert response.status_code == 302
+    center = _signed_in(client, world["center"])
     return [(f"disputes-{period}", fmt, center.get(url_for(
         "staff_disputes.export", period=period, fmt=fmt)))
         for period in ("weekly", "monthly") for fmt in SPREADSHEETS]
