@@ -150,12 +150,7 @@ def register_extensions(app: Flask) -> None:
     # the inspector's totals follow every flush of a work order
     from portal.inspection import figures
 
-    figures.init_app(app)
-
-    # and so do the counts of clocked work orders per deadline
-    from portal.inspection import open_counts
-
-    open_counts.init_app(app)
+    figures.init_app(app)  # and with them the counts per deadline (open_counts)
 
 
 def import_models() -> None:

@@ -13,8 +13,9 @@ A change to the working-day calendar changes reply times: the calendar's signal 
 the shares of the replied orders whose span holds a changed day, in the calendar change's
 own transaction.
 
-What time alone changes (overdue, due soon) is not kept here: the dashboard reads it from
-the counts per deadline kept by `portal.inspection.open_counts` (rebuilt with these).
+What time alone changes (overdue, due soon) is not kept in the shares: the same hooks move
+the counts per deadline of `portal.inspection.open_counts` (rebuilt with these), so one
+check of whether the figures are built serves both.
 
 Writes that bypass the session (bulk seeding, raw SQL) are not seen;
 `flask inspection figures rebuild` recomputes everything from the work orders.
@@ -32,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.inquiries.models import Inquiry
+from portal.inspection import open_counts
 from portal.inspection.models import InquiryFigures, InquiryFigureState, InquiryFigureTotals
 from portal.timeutil import to_local, utcnow
 from portal.workdays.calendar import working_days_between
@@ -183,6 +185,7 @@ def on_before_flush(session: Session, _context, _instances) -> None:
     if gone and is_built(session.connection(), lock=True):
         for inquiry in gone:
             update(session.connection(), inquiry.id, None)
+            open_counts.update(session.connection(), inquiry.id, None)
 
 
 def on_after_flush(session: Session, _context) -> None:
@@ -194,6 +197,7 @@ def on_after_flush(session: Session, _context) -> None:
         return
     for inquiry in changed:
         update(connection, inquiry.id, share_of(inquiry))
+        open_counts.update(connection, inquiry.id, open_counts.clock_of(inquiry))
 
 
 def install(target) -> None:

@@ -21,7 +21,8 @@ one by one with the same rules as the work orders themselves. The read is theref
 O(groups × months + groups × days from this month on), whatever the history holds, and
 exact: no rule is approximated.
 
-Kept only while the figures are built (`figures.is_built`), and rebuilt with them.
+Moved by the session hooks of `portal.inspection.figures`, in the same flush as the
+figures, only while they are built (`figures.is_built`), and rebuilt with them.
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from portal.inquiries import clocks
 from portal.inquiries.models import CLOCKED_SQL, CLOCKED_STATUSES, Inquiry, InquiryType, Status
@@ -128,45 +127,6 @@ def _move(connection, clock: Clock, sign: int) -> None:
         if sign < 0:
             connection.execute(sa.delete(_COUNTS).where(_COUNTS.c.id == row_id,
                                                         _COUNTS.c.count == 0))
-
-
-# --- following the session ----------------------------------------------------------------
-
-def _built(session: Session) -> bool:
-    from portal.inspection.figures import is_built
-
-    return is_built(session.connection(), lock=True)
-
-
-def on_before_flush(session: Session, _context, _instances) -> None:
-    """A work order about to be deleted leaves the counts first."""
-    gone = [obj for obj in session.deleted if isinstance(obj, Inquiry)]
-    if gone and _built(session):
-        for inquiry in gone:
-            update(session.connection(), inquiry.id, None)
-
-
-def on_after_flush(session: Session, _context) -> None:
-    changed = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Inquiry)]
-    if not changed or not _built(session):
-        return
-    connection = session.connection()
-    for inquiry in changed:
-        update(connection, inquiry.id, clock_of(inquiry))
-
-
-def install(target) -> None:
-    """Listen on `target` (the application's scoped session); idempotent."""
-    for name, listener in (("before_flush", on_before_flush),
-                           ("after_flush", on_after_flush)):
-        if not event.contains(target, name, listener):
-            event.listen(target, name, listener)
-
-
-def init_app(_app) -> None:
-    from portal.extensions import db
-
-    install(db.session)
 
 
 # --- reading ------------------------------------------------------------------------------
