@@ -28,6 +28,11 @@ def scope_paths(actor) -> list[str]:
     return sorted(policy.Actor.of(actor).paths(INSPECT_ROLES))
 
 
+def supervising_paths(actor) -> tuple[str, ...]:
+    """Where the actor may 督办 (the inspector's role, not the administrator's)."""
+    return tuple(sorted(policy.Actor.of(actor).paths((Role.INSPECTOR,))))
+
+
 def in_scope(column, paths: list[str]):
     """`column` (an organization id) lies under one of the paths."""
     return column.in_(select(Organization.id).where(
@@ -87,11 +92,15 @@ def timeliness(paths: list[str], year: int) -> Dashboard:
     medians and percentiles change only with the database; how many orders are overdue or
     due soon right now changes at the instants `aggregates.clock_valid_until` finds (the
     end of the Beijing day, the next 舆情 deadline), found with the figures."""
-    def fresh(now: datetime) -> tuple[Dashboard, datetime]:
-        board, valid_until = compute(paths, year, now)
-        return board, min(valid_until, aggregates.clock_valid_until(now))
+    return snapshot.cached((tuple(sorted(set(paths))), year),
+                           lambda now: figures_until(paths, year, now))
 
-    return snapshot.cached((tuple(sorted(set(paths))), year), fresh)
+
+def figures_until(paths: list[str], year: int, now: datetime) -> tuple[Dashboard, datetime]:
+    """The figures as of `now` and the first instant at which time alone could change
+    one of them."""
+    board, valid_until = compute(paths, year, now)
+    return board, min(valid_until, aggregates.clock_valid_until(now))
 
 
 def with_clock_counts(board: Dashboard, paths: list[str], year: int,

@@ -35,9 +35,11 @@ def default_answer_due() -> date:
     return add_working_days(local_today(), DEFAULT_ANSWER_WORKING_DAYS)
 
 
-def _check(content: str, due: date) -> str:
+def _check(content: str, due: date | None) -> str:
     content = validation.text(content, field="content", label="督办要求", max_length=2000,
                               multiline=True)
+    if due is None:
+        raise ValidationError("请填写答复期限（如 2026-12-10）。", field="answer_due_on")
     if due < local_today():
         raise ValidationError("答复期限不能早于今天。", field="answer_due_on")
     if (due - local_today()).days > 90:
@@ -69,7 +71,7 @@ def issue_for_inquiry(actor, inquiry_id: int, content: str, due: date) -> Superv
 
 
 def issue_for_village(actor, village: Organization, subject: str, content: str,
-                      due: date) -> SupervisionNotice:
+                      due: date | None) -> SupervisionNotice:
     """督办 a village's missing or late posting (`subject`: category and period)."""
     if village.kind is not OrgKind.VILLAGE:
         raise ValidationError("请选择村。", field="village")

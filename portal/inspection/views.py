@@ -13,10 +13,10 @@ from portal.audit.services import head_hash, verify_chain
 from portal.enforcement.queries import late_decisions
 from portal.error_pages import note_refusal
 from portal.errors import ValidationError
-from portal.forms import ChineseForm
+from portal.forms import ChineseForm, run_form
 from portal.inquiries.models import InquiryType
-from portal.inspection import dashboard, export, lists, supervision
-from portal.inspection.charts import rate_bars
+from portal.inspection import dashboard, export, fragments, supervision
+from portal.inspection.forms import VillageSupervisionForm
 from portal.safety import safe_next_url
 from portal.timeutil import local_today, utcnow
 from portal.villages.queries import get_village
@@ -38,15 +38,13 @@ def _year() -> int:
 def index():
     year = _year()
     paths = dashboard.scope_paths(current_user)
-    board = dashboard.timeliness(paths, year)
-    months = [(row.label, row.on_time_rate) for row in board.tables["month"]]
+    supervising = dashboard.supervising_paths(current_user)
     return render_template(
-        "inspection/index.html", year=year, board=board, groupings=dashboard.GROUPINGS,
-        chart=rate_bars(months, f"{year}年按月答复按时率"),
-        late=lists.late_disclosures(paths, year), lapses=lists.village_lapses(paths),
+        "inspection/index.html", year=year, board=fragments.board(paths, year),
+        late=fragments.late_disclosures(paths, year),
+        lapses=fragments.village_lapses(paths, year, supervising),
         late_decisions=late_decisions(paths, year),
-        notices=supervision.notices_in(paths, year), today=local_today(),
-        default_due=supervision.default_answer_due())
+        notices=supervision.notices_in(paths, year), today=local_today())
 
 
 @bp.get("/inquiries")
@@ -114,22 +112,23 @@ def supervise_inquiry(inquiry_id: int):
     return redirect(url_for("staff_inquiries.show", inquiry_id=inquiry_id), code=303)
 
 
-@bp.post("/supervise/village")
+@bp.route("/supervise/village", methods=["GET", "POST"])
 @login_required
 def supervise_village():
-    if not ChineseForm().validate_on_submit():
-        abort(400)
-    try:
-        supervision.issue_for_village(
-            current_user, get_village(request.form.get("village", "")),
-            request.form.get("subject", ""), request.form.get("content", ""),
-            _due(request.form.get("answer_due_on", "")))
-    except ValidationError as error:
-        note_refusal(error)
-        flash(error.message, "error")
-    else:
-        flash("已发出督办通知。", "success")
-    return redirect(url_for(".index"), code=303)
+    """督办 one village's missed or late posting: the dashboard's lapse list links here
+    with the village and the subject filled in."""
+    form = VillageSupervisionForm()
+    if request.method == "GET":
+        form.village.data = request.args.get("village", "")
+        form.subject.data = request.args.get("subject", "")
+        form.answer_due_on.data = supervision.default_answer_due()
+    village = get_village(form.village.data or "")
+    return run_form(form, lambda: supervision.issue_for_village(
+        current_user, village, form.subject.data or "", form.content.data or "",
+        form.answer_due_on.data),
+                    done="已发出督办通知。", next_url=lambda _: url_for(".index"),
+                    page=lambda: render_template("inspection/supervise_village.html",
+                                                 form=form, village=village))
 
 
 @bp.post("/supervision/<int:notice_id>/answer")

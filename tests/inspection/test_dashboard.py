@@ -118,6 +118,7 @@ def test_a_consultation_past_its_allowance_is_counted_overdue(year_of_work, trav
 
 def test_the_supervise_forms_propose_an_answer_date_five_working_days_ahead(
         client, login, year_of_work, inspector, orgs, travel):
+    import html
     import re
     from datetime import date
 
@@ -130,8 +131,11 @@ def test_the_supervise_forms_propose_an_answer_date_five_working_days_ahead(
     db.session.add_all(schedule.default_rules(orgs["village_a"], date(2026, 1, 1)))
     db.session.commit()  # a village behind with its postings: the page offers 督办
     login(inspector)
+    dashboard_page = client.get("/inspect/?year=2026").get_data(as_text=True)
+    supervise = html.unescape(re.search(r'href="(/inspect/supervise/village\?[^"]+)"',
+                                        dashboard_page).group(1))
     proposed = set()
-    for path in ("/inspect/?year=2026", f"/staff/inquiries/{year_of_work['D'].id}"):
+    for path in (supervise, f"/staff/inquiries/{year_of_work['D'].id}"):
         page = client.get(path).get_data(as_text=True)
         found = set(re.findall(r'name="answer_due_on"[^>]*value="([^"]+)"', page))
         assert found, path

@@ -1,0 +1,58 @@
+"""The dashboard's heavy parts rendered once per snapshot, not once per request.
+
+The figures (KPIs, chart and the four timeliness tables), the list of late disclosures
+and the list of missed village postings are rendered to HTML inside the same snapshot
+store that keeps their data (`portal.inspection.snapshot`), under the same version and
+until the same instant. A fragment is therefore exactly what rendering afresh would
+give: it goes stale with the figures or the lists it shows, never later. Fragments hold
+no per-person content (no CSRF token, no name of the viewer), so everyone with the same
+scope shares one; what differs per viewer (whether they may 督办) is part of the key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import render_template, request
+from markupsafe import Markup
+
+from portal.inspection import dashboard, lists, snapshot
+from portal.inspection.charts import rate_bars
+
+
+def _scope(paths: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(paths)))
+
+
+def board(paths: list[str], year: int) -> Markup:
+    """KPIs, the monthly chart and the four timeliness tables."""
+    def fresh(now: datetime) -> tuple[Markup, datetime]:
+        figures, valid_until = dashboard.figures_until(paths, year, now)
+        months = [(row.label, row.on_time_rate) for row in figures.tables["month"]]
+        html = render_template("inspection/_board.html", board=figures, year=year,
+                               groupings=dashboard.GROUPINGS,
+                               chart=rate_bars(months, f"{year}年按月答复按时率"))
+        return Markup(html), valid_until
+
+    return snapshot.cached(("board-html", request.script_root, _scope(paths), year), fresh)
+
+
+def late_disclosures(paths: list[str], year: int) -> Markup:
+    def fresh(now: datetime) -> tuple[Markup, datetime]:
+        html = render_template("inspection/_late.html", late=lists.late_disclosures(paths, year),
+                               year=year)
+        return Markup(html), dashboard.next_local_midnight(now)
+
+    return snapshot.cached(("late-html", request.script_root, _scope(paths), year), fresh,
+                           version_id=snapshot.LISTS_ID)
+
+
+def village_lapses(paths: list[str], year: int, supervising: tuple[str, ...]) -> Markup:
+    """The lapses, each with a 督办 link where the viewer may issue one."""
+    def fresh(now: datetime) -> tuple[Markup, datetime]:
+        html = render_template("inspection/_lapses.html", lapses=lists.village_lapses(paths),
+                               year=year, supervising=supervising)
+        return Markup(html), dashboard.next_local_midnight(now)
+
+    return snapshot.cached(("lapses-html", request.script_root, _scope(paths), year,
+                            supervising), fresh, version_id=snapshot.LISTS_ID)
