@@ -16,7 +16,8 @@ STAFF = {"editor": ["/staff/", "/staff/disclosures/", "/staff/disclosures/new",
                     "/staff/disclosures/1"],
          "handler": ["/staff/inquiries/", "/staff/inquiries/1"],
          "clerk": ["/staff/villages/", "/staff/villages/new"],
-         "inspector": ["/inspect/", "/inspect/audit"]}
+         "inspector": ["/inspect/", "/inspect/audit",
+                       "/inspect/supervise/village?village=wangtang&subject=王堂村财务公开"]}
 
 
 @pytest.mark.parametrize("elderly", [False, True], ids=["normal", "elderly"])
