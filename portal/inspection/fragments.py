@@ -1,9 +1,11 @@
 """The dashboard's heavy parts rendered once per snapshot, not once per request.
 
-The figures (KPIs, chart and the four timeliness tables), the list of late disclosures
-and the list of missed village postings are rendered to HTML inside the same snapshot
-store that keeps their data (`portal.inspection.snapshot`), under the same version and
-until the same instant. A fragment is therefore exactly what rendering afresh would
+The figures (KPIs, chart and the four timeliness tables), the list of late disclosures,
+the list of missed village postings, the late enforcement decisions and the 督办 notices
+are rendered to HTML inside the same snapshot store that keeps the dashboard's data
+(`portal.inspection.snapshot`), under the version of what they show and until the first
+instant at which time alone could change them (the figures: a deadline passing; the
+lists: the next Beijing midnight). A fragment is therefore exactly what rendering afresh would
 give: it goes stale with the figures or the lists it shows, never later. Fragments hold
 no per-person content (no CSRF token, no name of the viewer), so everyone with the same
 scope shares one; what differs per viewer (whether they may 督办) is part of the key.
@@ -16,7 +18,8 @@ from datetime import datetime
 from flask import render_template, request
 from markupsafe import Markup
 
-from portal.inspection import dashboard, lists, snapshot
+from portal.enforcement.queries import late_decisions as late_decision_list
+from portal.inspection import dashboard, lists, snapshot, supervision
 from portal.inspection.charts import rate_bars
 
 
@@ -56,3 +59,24 @@ def village_lapses(paths: list[str], year: int, supervising: tuple[str, ...]) ->
 
     return snapshot.cached(("lapses-html", request.script_root, _scope(paths), year,
                             supervising), fresh, version_id=snapshot.LISTS_ID)
+
+
+def late_decisions(paths: list[str], year: int) -> Markup:
+    def fresh(now: datetime) -> tuple[Markup, datetime]:
+        html = render_template("inspection/_late_decisions.html",
+                               late_decisions=late_decision_list(paths, year))
+        return Markup(html), dashboard.next_local_midnight(now)
+
+    return snapshot.cached(("late-decisions-html", request.script_root, _scope(paths), year),
+                           fresh, version_id=snapshot.NOTICES_ID)
+
+
+def supervision_notices(paths: list[str], year: int) -> Markup:
+    """The 督办 notices of the year and their answers (overdue ones flagged as of today)."""
+    def fresh(now: datetime) -> tuple[Markup, datetime]:
+        html = render_template("inspection/_supervision.html",
+                               notices=supervision.notices_in(paths, year), year=year)
+        return Markup(html), dashboard.next_local_midnight(now)
+
+    return snapshot.cached(("supervision-html", request.script_root, _scope(paths), year),
+                           fresh, version_id=snapshot.NOTICES_ID)

@@ -54,6 +54,14 @@ LIST_MODULES = frozenset({
     "portal.organizations.models",
     "portal.workdays.models",
 })
+# The 督办 notices and the late enforcement decisions: their own version, moved by
+# supervision notices, enforcement registers, the units and the working-day calendar.
+NOTICES_ID = 4
+NOTICE_MODULES = frozenset({
+    "portal.enforcement.models",
+    "portal.organizations.models",
+    "portal.workdays.models",
+})
 MAX_SNAPSHOTS = 64
 _TABLE = ContentVersion.__table__
 
@@ -76,12 +84,20 @@ def touches_work_orders(session: Session) -> bool:
                for obj in session.dirty)
 
 
-def touches_lists(session: Session) -> bool:
-    def listed(obj) -> bool:
-        return type(obj).__module__ in LIST_MODULES
-
+def _touches(session: Session, listed) -> bool:
     return (any(map(listed, session.new)) or any(map(listed, session.deleted))
             or any(listed(obj) and session.is_modified(obj) for obj in session.dirty))
+
+
+def touches_lists(session: Session) -> bool:
+    return _touches(session, lambda obj: type(obj).__module__ in LIST_MODULES)
+
+
+def touches_notices(session: Session) -> bool:
+    from portal.inspection.models import SupervisionNotice
+
+    return _touches(session, lambda obj: isinstance(obj, SupervisionNotice)
+                    or type(obj).__module__ in NOTICE_MODULES)
 
 
 def bump(connection, row_id: int = WORK_ORDERS_ID) -> None:
@@ -94,6 +110,7 @@ def bump(connection, row_id: int = WORK_ORDERS_ID) -> None:
 
 
 _UNCOMMITTED = "work_orders_changed"  # session.info: this transaction bumped the version
+_VERSIONS = "snapshot_versions"  # session.info: the versions this transaction read
 
 
 def on_before_flush(session: Session, _flush_context, _instances) -> None:
@@ -103,29 +120,42 @@ def on_before_flush(session: Session, _flush_context, _instances) -> None:
     if touches_lists(session):
         bump(session.connection(), LISTS_ID)
         session.info[_UNCOMMITTED] = True
+    if touches_notices(session):
+        bump(session.connection(), NOTICES_ID)
+        session.info[_UNCOMMITTED] = True
 
 
 def on_transaction_over(session: Session) -> None:
     session.info.pop(_UNCOMMITTED, None)
 
 
+def forget_versions(session: Session, _transaction) -> None:
+    """Whatever ends a transaction (commit, rollback, close), the next one reads again."""
+    session.info.pop(_VERSIONS, None)
+
+
 def install(target) -> None:
     """Listen on `target` (the application's scoped session); idempotent."""
     for name, listener in (("before_flush", on_before_flush),
                            ("after_commit", on_transaction_over),
-                           ("after_rollback", on_transaction_over)):
+                           ("after_rollback", on_transaction_over),
+                           ("after_transaction_end", forget_versions)):
         if not event.contains(target, name, listener):
             event.listen(target, name, listener)
 
 
 def current_version(row_id: int = WORK_ORDERS_ID) -> int:
     """The committed work-order version (or another of this module's versions), read in
-    the current transaction."""
+    the current transaction: all versions in one query, the first time one is asked for;
+    a commit or a rollback forgets them."""
     from portal.extensions import db
 
-    value = db.session.scalar(select(ContentVersion.version).where(
-        ContentVersion.id == row_id))
-    return value or 0
+    versions = db.session.info.get(_VERSIONS)
+    if versions is None:
+        versions = {row_id: version for row_id, version in db.session.execute(
+            select(ContentVersion.id, ContentVersion.version))}
+        db.session.info[_VERSIONS] = versions
+    return versions.get(row_id) or 0
 
 
 @dataclass(frozen=True)
@@ -169,19 +199,16 @@ class SnapshotStore:
 
 def public_version() -> int:
     """The committed public content version (portal.pagecache), in this transaction."""
-    from portal.extensions import db
     from portal.pagecache.models import SINGLETON_ID
 
-    value = db.session.scalar(select(ContentVersion.version).where(
-        ContentVersion.id == SINGLETON_ID))
-    return value or 0
+    return current_version(SINGLETON_ID)
 
 
 def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_ORDERS_ID):
     """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored, for the
-    version `version_id` (the work orders', or `LISTS_ID`). With `public`, the value also
-    depends on public content, so both versions must match. Outside an application that
-    set up a store, always computes."""
+    version `version_id` (the work orders', `LISTS_ID` or `NOTICES_ID`). With `public`,
+    the value also depends on public content, so both versions must match. Outside an
+    application that set up a store, always computes."""
     from flask import current_app, has_app_context
 
     now = utcnow()

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from portal import validation
 from portal.attachments.storage import download_response
 from portal.audit.services import head_hash, verify_chain
-from portal.enforcement.queries import late_decisions
 from portal.error_pages import note_refusal
 from portal.errors import ValidationError
 from portal.forms import ChineseForm, run_form
@@ -43,8 +42,8 @@ def index():
         "inspection/index.html", year=year, board=fragments.board(paths, year),
         late=fragments.late_disclosures(paths, year),
         lapses=fragments.village_lapses(paths, year, supervising),
-        late_decisions=late_decisions(paths, year),
-        notices=supervision.notices_in(paths, year), today=local_today())
+        late_decisions=fragments.late_decisions(paths, year),
+        supervision=fragments.supervision_notices(paths, year))
 
 
 @bp.get("/inquiries")

@@ -7,7 +7,9 @@ from datetime import date
 
 from flask import current_app
 
+from portal.auth.models import Role
 from portal.extensions import db
+from portal.inspection import supervision
 from portal.villages import schedule
 from tests.inquiries.timetravel import beijing
 
@@ -20,7 +22,10 @@ def _parts(page: str) -> dict[str, str]:
                                or re.search(r'aria-labelledby="h-(organization|handler|type|'
                                             r'month)"', s)),
             "late": "".join(s for s in sections if 'aria-labelledby="h-late"' in s),
-            "lapses": "".join(s for s in sections if 'aria-labelledby="h-lapses"' in s)}
+            "lapses": "".join(s for s in sections if 'aria-labelledby="h-lapses"' in s),
+            "decisions": "".join(s for s in sections
+                                 if 'aria-labelledby="h-late-decisions"' in s),
+            "supervision": "".join(s for s in sections if 'aria-labelledby="h-sup"' in s)}
 
 
 def served_and_fresh(client) -> tuple[dict, dict]:
@@ -51,3 +56,26 @@ def test_the_served_page_follows_every_change(client, login, inspector, year_of_
     db.session.commit()  # the village is now behind with its postings
     served, fresh = served_and_fresh(client)
     assert served == fresh and "双塔村" in served["lapses"]
+
+
+def test_a_notice_issued_and_answered_shows_at_once(client, login, inspector, orgs, make_user,
+                                                    travel):
+    travel.set(beijing(date(2026, 4, 10), 10))
+    login(inspector)
+    served, _fresh = served_and_fresh(client)
+    assert "本年度尚未发出督办" in served["supervision"]
+    notice = supervision.issue_for_village(inspector, orgs["village_b"],
+                                           "王堂村财务公开：第一季度未公开", "请尽快公开。",
+                                           date(2026, 4, 20))
+    served, fresh = served_and_fresh(client)
+    assert served == fresh and "王堂村财务公开：第一季度未公开" in served["supervision"]
+    assert "待答复" in served["supervision"]
+
+    travel.set(beijing(date(2026, 4, 21), 10))  # past the answer date, nothing written
+    served, fresh = served_and_fresh(client)
+    assert served == fresh and "超期未答复" in served["supervision"]
+
+    clerk = make_user("cunwu", (Role.VILLAGE_CLERK, orgs["village_b"]))
+    supervision.answer(clerk, notice.id, "已于今日公开。")
+    served, fresh = served_and_fresh(client)
+    assert served == fresh and "已于今日公开。" in served["supervision"]
