@@ -342,7 +342,13 @@ def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str, str]]:
                          1.0 if served == 0 and m["writes"]["checked_after_withdrawal"] else 0.0,
                          True))
     latency(pages["search"], PAGE_LABELS["search"], "p95", 50)
-    latency(pages["dashboard"], PAGE_LABELS["dashboard"], "p99", 300)
+    # The dashboard: p99 ≤ 500 ms under the run's concurrent connections, and a first
+    # request on a freshly started portal (nothing cached in the worker) ≤ 300 ms.
+    latency(pages["dashboard"], f"{PAGE_LABELS['dashboard']}（并发）", "p99", 500)
+    if pages["dashboard"].get("alone_ms"):
+        cold = pages["dashboard"]["alone_ms"]
+        rows.append(_row(f"{PAGE_LABELS['dashboard']} 冷启动后第一次请求 ≤ 300 ms",
+                         f"{_ms(cold)} ms", cold / 300, False))
     latency(pages["annual_report"], PAGE_LABELS["annual_report"], "p99", 2000)
     s = result["submissions"]
     whole = s["lost"] == 0 and s["refused"] == 0 and s["errors"] == 0
