@@ -47,7 +47,8 @@ def _check(content: str, due: date | None) -> str:
     return content
 
 
-def issue_for_inquiry(actor, inquiry_id: int, content: str, due: date) -> SupervisionNotice:
+def issue_for_inquiry(actor, inquiry_id: int, content: str,
+                      due: date | None) -> SupervisionNotice:
     """An inspector orders an inquiry's handling office to answer by `due`. Requires
     `inspector` on the inquiry's organization. Raises PermissionDenied, ValidationError."""
     inquiry = db.session.get(Inquiry, inquiry_id)

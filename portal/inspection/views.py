@@ -88,11 +88,12 @@ def audit_chain():
                            expected=expected, head=head_hash())
 
 
-def _due(value: str) -> date:
+def _due(value: str) -> date | None:
+    """The typed answer date, or None (the service asks for one)."""
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationError("请填写答复期限（如 2026-12-10）。", field="answer_due_on") from None
+        return None
 
 
 @bp.post("/supervise/inquiry/<int:inquiry_id>")
