@@ -18,7 +18,9 @@ it trusts no one unless the portal is configured to sit behind a proxy
 Memory: the app is loaded once, in the master, before the workers are forked
 (`preload_app`), with jieba's dictionary (about 60 MB of Python objects) loaded too and
 frozen out of the garbage collector's reach (`gc.freeze`), so the workers share those
-pages instead of each building its own copy. Nothing in the master may hold a database
+pages instead of each building its own copy. The master also compiles every template and
+renders the most read public pages once (`portal.warmup`), so the workers share that work
+too instead of each repeating it on its first requests. Nothing in the master may hold a database
 connection or a thread across the fork: `when_ready` checks and drops the engines'
 pools, and each worker drops any it inherited (`post_fork`) before its first request.
 
@@ -100,13 +102,16 @@ def _portal_app(server):
 
 def when_ready(server):
     """In the master, after the app is loaded and before any worker exists: load what
-    every worker reads (jieba's dictionary), drop any pooled connection, freeze."""
+    every worker reads (jieba's dictionary), warm the app (`portal.warmup`), drop any
+    pooled connection, freeze."""
     app = _portal_app(server)
     if app is not None:
         from portal.database import forget_connections
         from portal.search.tokens import preload
+        from portal.warmup import warm
 
         preload()
+        warm(app)
         forget_connections(app)
     others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     if others:

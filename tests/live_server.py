@@ -50,6 +50,7 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dic
                                    stderr=errors)
     try:
         wait_until_ready(process, port, error_log)
+        wait_for_workers(tmp_path, workers)
         yield port, access_log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -92,6 +93,13 @@ def wait_until_ready(process: subprocess.Popen, port: int, error_log: Path) -> N
             pass
         time.sleep(0.2)
     pytest.fail("gunicorn did not answer within the startup deadline")
+
+
+def wait_for_workers(tmp_path: Path, count: int) -> None:
+    """The first worker may answer while gunicorn is still forking the others."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while len(worker_pids(tmp_path)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def request(port: int, method: str, path: str, body: str | None = None,

@@ -95,6 +95,11 @@ class PageStore:
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= len(dropped.body)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes, self._day = 0, None
+
     def complete(self, key: tuple, day: str,
                  headers: tuple[tuple[str, str], ...]) -> Entry | None:
         """Record the finished response's headers for an entry stored on `day`;

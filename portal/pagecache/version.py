@@ -173,6 +173,10 @@ class VersionReader:
             local.connection = connection
         return local.connection
 
+    def release(self) -> None:
+        """Close this thread's connection (gunicorn's master, before it forks)."""
+        self._discard()
+
     def _discard(self) -> None:
         connection = getattr(self._local, "connection", None)
         self._local.connection = None
