@@ -56,7 +56,11 @@ def warm(app: Flask) -> None:
 def _compile_templates(app: Flask) -> int:
     env = app.jinja_env
     count = 0
-    for name in env.list_templates(extensions=("html", "xml", "txt")):
+    try:
+        names = env.list_templates(extensions=("html", "xml", "txt"))
+    except TypeError:  # a loader that cannot list its templates: they compile on first use
+        return 0
+    for name in names:
         try:
             env.get_template(name)
         except Exception:
