@@ -4,8 +4,8 @@ Whatever the master builds before the fork, every worker shares (copy-on-write) 
 building its own copy. Left to themselves, five workers each compile the same templates,
 build the same SQLAlchemy statement caches and specialise the same bytecode on their first
 requests; measured on the benchmark's medium county (5 workers, 64 connections over the
-public pages), each worker then held about 50 MB of private memory, against about 29 MB
-when the master had done that work first (the whole portal 424 → 331 MB Pss), and the
+public pages), each worker then held about 50 MB of private memory, against about 33 MB
+when the master had done that work first (the whole portal 424 → 351 MB Pss), and the
 first requests no longer wait for template compilation.
 
 `warm(app)` therefore compiles every template and requests the pages residents read most

@@ -40,7 +40,7 @@ def test_every_template_is_compiled_and_every_warmed_page_rendered(app, publishe
 
 
 def test_the_workers_inherit_no_page_and_no_connection(app, client, published_world):
-    document, _village = published_world
+    document, _notice = published_world
     warm(app)
     store, _reader, _today = app.extensions["pagecache"]
     assert not store._entries
