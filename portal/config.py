@@ -81,7 +81,8 @@ class Defaults:
     # from the shared files (PAGE_CACHE_SHARED), which the kernel keeps in its page cache.
     # 16 MB cost ~60 MB more across five workers with no faster answers (bench/NOTES.md).
     PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024
-    # Rendered public pages shared between the workers as files (portal/pagecache/).
+    # Rendered public pages and the inspector's dashboard fragments shared between the
+    # workers as files (portal/pagecache/, portal/inspection/shared.py).
     PAGE_CACHE_SHARED = True
     # Seconds nginx (docs/deploy/nginx.conf) may serve its copy of a public page without
     # asking the app (X-Accel-Expires); a withdrawn document is gone through nginx within

@@ -42,7 +42,8 @@ def board(paths: list[str], year: int) -> Markup:
                          chart=rate_bars(months, f"{year}年按月答复按时率"))
         return html, valid_until
 
-    return snapshot.cached(("board-html", request.script_root, _scope(paths), year), fresh)
+    return snapshot.cached(("board-html", request.script_root, _scope(paths), year), fresh,
+                           shared=True)
 
 
 def late_disclosures(paths: list[str], year: int) -> Markup:
@@ -52,7 +53,7 @@ def late_disclosures(paths: list[str], year: int) -> Markup:
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("late-html", request.script_root, _scope(paths), year), fresh,
-                           version_id=snapshot.LISTS_ID)
+                           version_id=snapshot.LISTS_ID, shared=True)
 
 
 def village_lapses(paths: list[str], year: int, supervising: tuple[str, ...]) -> Markup:
@@ -63,7 +64,7 @@ def village_lapses(paths: list[str], year: int, supervising: tuple[str, ...]) ->
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("lapses-html", request.script_root, _scope(paths), year,
-                            supervising), fresh, version_id=snapshot.LISTS_ID)
+                            supervising), fresh, version_id=snapshot.LISTS_ID, shared=True)
 
 
 def late_decisions(paths: list[str], year: int) -> Markup:
@@ -73,7 +74,7 @@ def late_decisions(paths: list[str], year: int) -> Markup:
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("late-decisions-html", request.script_root, _scope(paths), year),
-                           fresh, version_id=snapshot.NOTICES_ID)
+                           fresh, version_id=snapshot.NOTICES_ID, shared=True)
 
 
 def supervision_notices(paths: list[str], year: int) -> Markup:
@@ -84,4 +85,4 @@ def supervision_notices(paths: list[str], year: int) -> Markup:
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("supervision-html", request.script_root, _scope(paths), year),
-                           fresh, version_id=snapshot.NOTICES_ID)
+                           fresh, version_id=snapshot.NOTICES_ID, shared=True)

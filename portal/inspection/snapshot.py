@@ -170,12 +170,14 @@ class Snapshot:
 
 
 class SnapshotStore:
-    """A small thread-safe LRU of snapshots, one per key (scope paths, year)."""
+    """A small thread-safe LRU of snapshots, one per key (scope paths, year), in front of
+    the files shared by the host's workers (`portal.inspection.shared`), if any."""
 
-    def __init__(self, limit: int = MAX_SNAPSHOTS) -> None:
+    def __init__(self, limit: int = MAX_SNAPSHOTS, shared=None) -> None:
         self._items: OrderedDict[tuple, Snapshot] = OrderedDict()
         self._lock = threading.Lock()
         self._limit = limit
+        self.shared = shared
 
     def get(self, key: tuple, version, now: datetime):
         with self._lock:
@@ -195,6 +197,8 @@ class SnapshotStore:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+        if self.shared is not None:
+            self.shared.clear()
 
 
 def public_version() -> int:
@@ -204,11 +208,14 @@ def public_version() -> int:
     return current_version(SINGLETON_ID)
 
 
-def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_ORDERS_ID):
+def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_ORDERS_ID,
+           shared: bool = False):
     """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored, for the
     version `version_id` (the work orders', `LISTS_ID` or `NOTICES_ID`). With `public`,
-    the value also depends on public content, so both versions must match. Outside an
-    application that set up a store, always computes."""
+    the value also depends on public content, so both versions must match. With `shared`
+    (the value is text), the host's other workers read what one of them computed, and
+    wait for it rather than compute it too. Outside an application that set up a store,
+    always computes."""
     from flask import current_app, has_app_context
 
     now = utcnow()
@@ -223,14 +230,30 @@ def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_
     if public:
         version = (version, public_version())
     value = store.get(key, version, now)
-    if value is None:
+    if value is not None:
+        return value
+    files = store.shared if shared else None
+    if files is None:
         value, valid_until = compute(now)
         store.put(key, Snapshot(version, now, valid_until, value))
+        return value
+    found = files.get(key, version, now)
+    if found is None:
+        with files.computing(key):
+            now = utcnow()  # the wait may have been long
+            found = files.get(key, version, now)
+            if found is None:
+                value, valid_until = compute(now)
+                files.put(key, version, now, valid_until, value)
+                found = (value, now, valid_until)
+    value, computed_at, valid_until = found
+    store.put(key, Snapshot(version, computed_at, valid_until, value))
     return value
 
 
 def init_app(app) -> None:
     from portal.extensions import db
+    from portal.inspection import shared
 
     install(db.session)
-    app.extensions["dashboard_snapshots"] = SnapshotStore()
+    app.extensions["dashboard_snapshots"] = SnapshotStore(shared=shared.for_app(app))
