@@ -113,3 +113,24 @@ def test_information_disclosed_on_request_is_not_judged_by_article_26(
         assert "不适用第二十六条" in page
     listing = client.get("/staff/disclosures/").get_data(as_text=True)
     assert listing.count("badge-late") == 1  # the proactive one only
+
+
+def test_a_long_list_shows_the_latest_first_and_the_export_holds_all(
+        published, make_user, orgs, client, login, monkeypatch, travel):
+    from datetime import date
+
+    from portal.inspection import fragments
+    from tests.inquiries.timetravel import beijing
+
+    monkeypatch.setattr(fragments, "LATE_SHOWN", 2)
+    travel.set(beijing(date(2026, 7, 1), 10))
+    inspector = make_user("jijian-long", (Role.INSPECTOR, orgs["town"]))
+    today = local_today()
+    for title, days in (("迟了九十天", 90), ("迟了六十天", 60), ("迟了四十五天", 45)):
+        published(title=title, formed_on=today - timedelta(days=days))
+    login(inspector)
+    page = client.get("/inspect/?year=2026").get_data(as_text=True)
+    assert "迟了九十天" in page and "迟了六十天" in page and "迟了四十五天" not in page
+    assert "共 3 条，此处列出超期最久的 2 条" in page
+    exported = client.get("/inspect/export/late-disclosures.csv?year=2026")
+    assert "迟了四十五天" in exported.data.decode("utf-8-sig")
