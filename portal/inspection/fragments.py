@@ -48,7 +48,7 @@ def board(paths: list[str], year: int) -> Markup:
         return html, valid_until
 
     return snapshot.cached(("board-html", request.script_root, _scope(paths), year), fresh,
-                           shared=True)
+                           shared=snapshot.TEXT)
 
 
 def late_disclosures(paths: list[str], year: int) -> Markup:
@@ -60,7 +60,7 @@ def late_disclosures(paths: list[str], year: int) -> Markup:
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("late-html", request.script_root, _scope(paths), year), fresh,
-                           version_id=snapshot.LISTS_ID, shared=True)
+                           version_id=snapshot.LISTS_ID, shared=snapshot.TEXT)
 
 
 def village_lapses(paths: list[str], year: int, supervising: tuple[str, ...]) -> Markup:
@@ -71,7 +71,7 @@ def village_lapses(paths: list[str], year: int, supervising: tuple[str, ...]) ->
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("lapses-html", request.script_root, _scope(paths), year,
-                            supervising), fresh, version_id=snapshot.LISTS_ID, shared=True)
+                            supervising), fresh, version_id=snapshot.LISTS_ID, shared=snapshot.TEXT)
 
 
 def late_decisions(paths: list[str], year: int) -> Markup:
@@ -81,7 +81,7 @@ def late_decisions(paths: list[str], year: int) -> Markup:
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("late-decisions-html", request.script_root, _scope(paths), year),
-                           fresh, version_id=snapshot.NOTICES_ID, shared=True)
+                           fresh, version_id=snapshot.NOTICES_ID, shared=snapshot.TEXT)
 
 
 def supervision_notices(paths: list[str], year: int) -> Markup:
@@ -92,4 +92,4 @@ def supervision_notices(paths: list[str], year: int) -> Markup:
         return html, dashboard.next_local_midnight(now)
 
     return snapshot.cached(("supervision-html", request.script_root, _scope(paths), year),
-                           fresh, version_id=snapshot.NOTICES_ID, shared=True)
+                           fresh, version_id=snapshot.NOTICES_ID, shared=snapshot.TEXT)

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
@@ -208,14 +210,24 @@ def public_version() -> int:
     return current_version(SINGLETON_ID)
 
 
+class Codec(NamedTuple):
+    """How a snapshot's value becomes the text of a shared file and back."""
+
+    dumps: Callable[[object], str]
+    loads: Callable[[str], object]
+
+
+TEXT = Codec(lambda value: value, lambda text: text)  # rendered HTML (Markup kept)
+
+
 def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_ORDERS_ID,
-           shared: bool = False):
+           shared: Codec | None = None):
     """The snapshot for `key`, or `compute(now)` → (value, valid_until), stored, for the
     version `version_id` (the work orders', `LISTS_ID` or `NOTICES_ID`). With `public`,
-    the value also depends on public content, so both versions must match. With `shared`
-    (the value is text), the host's other workers read what one of them computed, and
-    wait for it rather than compute it too. Outside an application that set up a store,
-    always computes."""
+    the value also depends on public content, so both versions must match. With a
+    `shared` codec (`TEXT` for rendered HTML), the host's other workers read what one of
+    them computed, and wait for it rather than compute it too. Outside an application
+    that set up a store, always computes."""
     from flask import current_app, has_app_context
 
     now = utcnow()
@@ -232,22 +244,21 @@ def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_
     value = store.get(key, version, now)
     if value is not None:
         return value
-    files = store.shared if shared else None
-    if files is None:
-        value, valid_until = compute(now)
-        store.put(key, Snapshot(version, now, valid_until, value))
-        return value
-    found = files.get(key, version, now)
-    if found is None:
+    files = store.shared if shared is not None else None
+    found = None if files is None else files.get(key, version, now)
+    if files is not None and found is None:
         with files.computing(key):
             now = utcnow()  # the wait may have been long
             found = files.get(key, version, now)
             if found is None:
                 value, valid_until = compute(now)
-                files.put(key, version, now, valid_until, value)
-                found = (value, now, valid_until)
-    value, computed_at, valid_until = found
-    store.put(key, Snapshot(version, computed_at, valid_until, value))
+                files.put(key, version, now, valid_until, shared.dumps(value))
+    elif files is None:
+        value, valid_until = compute(now)
+    if found is not None:
+        text, now, valid_until = found
+        value = shared.loads(text)
+    store.put(key, Snapshot(version, now, valid_until, value))
     return value
 
 

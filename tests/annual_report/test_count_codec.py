@@ -1,0 +1,74 @@
+"""A year's count read back from the file the host's workers share is the count itself,
+and a second worker shows the report from it without counting again."""
+
+from datetime import date
+
+from portal import create_app
+from portal.annual_report import appeals, assembly, count_codec
+from portal.extensions import db
+from tests.annual_report.test_appeals import case
+from tests.annual_report.test_fees import _with_fees
+from tests.inspection.test_shared_snapshots import _same_browser
+
+URL = "/inspect/annual-report/2026"
+
+
+def test_every_field_comes_back_as_it_was(year_2026, applications, staff, orgs, travel):
+    _with_fees(applications, staff, travel)
+    appeals.record_appeal(staff["handler"], case(result="upheld", decided_on=date(2026, 7, 1)))
+    appeals.record_appeal(staff["handler"], case())
+    town = assembly._count(orgs["town"], 2026)
+    assert town.applications.placements and town.appeals.cases and town.fees.notices == 3
+    for count in (town, assembly._count(orgs["county"], 2026)):
+        assert count_codec.loads(count_codec.dumps(count)) == count
+
+
+def test_a_second_worker_shows_the_report_without_counting(year_2026, app_config, staff,
+                                                           client, login, monkeypatch):
+    other = create_app(app_config)  # another worker of the same host and database
+    login(staff["inspector"])
+    first = client.get(URL).get_data(as_text=True)
+    db.session.commit()  # this worker's request is over
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("counted again in the second worker")
+
+    monkeypatch.setattr(assembly, "_count", refuse)
+    second = _same_browser(other, client).get(URL)
+    assert second.status_code == 200
+    html = second.get_data(as_text=True)
+    assert "勾稽关系校验" in html and html.count("<caption>") == 3
+    for page in (first, html):  # the generated-at instant differs; the figures do not
+        assert '<th scope="row" colspan="3">一、本年新收政府信息公开申请数量</th>' in page
+    assert _tables(first) == _tables(html)
+
+
+def _tables(page: str) -> str:
+    start = page.index("三、收到和处理政府信息公开申请情况")
+    return page[start:page.index("五、存在的主要问题及改进情况")]
+
+
+def test_a_count_that_fails_its_check_keeps_its_mismatches():
+    from decimal import Decimal
+
+    from portal.annual_report.fees import FeeFigures
+    from portal.annual_report.figures import (
+        AppealFact,
+        AppealTable,
+        ApplicationTable,
+        BalanceCheck,
+        Mismatch,
+        Placement,
+    )
+    from portal.annual_report.models import AppealKind, AppealResult
+
+    count = assembly.Count(
+        ApplicationTable({"new": {"citizen": 2, "total": 2}}, ["2026-000007"],
+                         (Placement("2026-000009", "citizen", "new", "grant"),
+                          Placement("2026-000007", "citizen", "new", ""))),
+        BalanceCheck((Mismatch("citizen", 2, 1),)),
+        AppealTable({kind: {result: 0 for result in AppealResult} for kind in AppealKind},
+                    (AppealFact(AppealKind.REVIEW, AppealResult.PENDING, 3, "登记号 3"),)),
+        carried_in_from=2025, missed=("2025-000101",),
+        fees=FeeFigures(1, Decimal("10.00"), 1, Decimal("10.00"), 0))
+    assert count_codec.loads(count_codec.dumps(count)) == count
