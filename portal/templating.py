@@ -45,6 +45,10 @@ def register(app: Flask) -> None:
 
         return policy.allowed(current_user, action, obj)
 
+    from portal.staff.menu import staff_menu
+
+    app.add_template_global(staff_menu)
+
     @app.template_filter("safe_html")
     def safe_html(value: str | None) -> Markup:
         # Bodies are cleaned by portal.sanitize.clean_html on the way in (the bad-input

@@ -65,8 +65,8 @@ class SharedSnapshots:
             return None  # another key with the same hash, or another version
         if not computed_at <= now < valid_until:
             return None
-        if fields.get("markup"):
-            text = Markup(text)  # nosec B704 (it was Markup when it was stored)
+        if fields.get("markup"):  # it was Markup when it was stored
+            text = Markup(text)  # nosec B704
         return text, computed_at, valid_until
 
     def put(self, key: tuple, version, computed_at: datetime, valid_until: datetime,
