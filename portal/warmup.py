@@ -12,7 +12,9 @@ first requests no longer wait for template compilation.
 (home, the disclosure lists and a document, the village boards, search, the inquiry
 form), each twice so the page cache's fast path is exercised too, through the test
 client: no socket, nothing written but what an anonymous reader's request writes (cached
-page files, which stay valid by their version like any other). Afterwards it empties
+page files, which stay valid by their version like any other), and then computes the
+inspectors' dashboards into the shared snapshot files (`portal.inspection.warm`), so the
+first inspector after a restart does not wait for them. Afterwards it empties
 the master's in-memory page store and closes the page cache's version connection, so the
 workers inherit no page and no database handle (the caller then drops the engines' pools).
 
@@ -48,9 +50,12 @@ def warm(app: Flask) -> None:
                 log.warning("warm-up request %s failed", path, exc_info=True)
                 break
             served += status == 200
+    from portal.inspection.warm import warm_dashboards
+
+    dashboards = warm_dashboards(app)
     _forget_pages(app)
-    log.info("warmed %d templates and %d page requests in %.1f s", compiled, served,
-             time.perf_counter() - started)
+    log.info("warmed %d templates, %d page requests and %d inspectors' dashboards in %.1f s",
+             compiled, served, dashboards, time.perf_counter() - started)
 
 
 def _compile_templates(app: Flask) -> int:
