@@ -119,8 +119,8 @@ def for_app(app) -> SharedSnapshots | None:
     network share, where file locks and renames cannot be relied on)."""
     if not app.config.get("PAGE_CACHE_SHARED", True):
         return None
-    database = hashlib.blake2b(str(app.config["SQLALCHEMY_DATABASE_URI"]).encode(),
-                               digest_size=8).hexdigest()
-    shared = SharedSnapshots(Path(app.instance_path) / "snapshots" / database)
+    from portal.pagecache import instance_folder
+
+    shared = SharedSnapshots(instance_folder(app, "snapshots"))
     shared.clear()
     return shared

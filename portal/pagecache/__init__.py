@@ -131,9 +131,15 @@ def _shared_pages(app: Flask) -> SharedPages | None:
     PAGE_CACHE_SHARED = False (e.g. an instance folder on a network share)."""
     if not app.config.get("PAGE_CACHE_SHARED", True):
         return None
+    return SharedPages(instance_folder(app, "pagecache"))
+
+
+def instance_folder(app: Flask, name: str) -> Path:
+    """`<instance>/<name>/<digest of the database URL>`: files derived from one database
+    (pages, the inspectors' snapshots) never mix with another's."""
     database = hashlib.blake2b(str(app.config["SQLALCHEMY_DATABASE_URI"]).encode(),
                                digest_size=8).hexdigest()
-    return SharedPages(Path(app.instance_path) / "pagecache" / database)
+    return Path(app.instance_path) / name / database
 
 
 def content_state() -> tuple | None:
