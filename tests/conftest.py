@@ -2,12 +2,12 @@
 
 Set PORTAL_TEST_DATABASE_URL to a PostgreSQL server's admin URL (for example
 `postgresql+psycopg://postgres@127.0.0.1:5433/postgres`) to run the suite on PostgreSQL;
-each test then gets its own database cloned from a migrated template.
+each xdist worker then gets its own database cloned from a migrated template, and every test
+starts from that template's exact state (tests/pgdb.py).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from pathlib import Path
@@ -23,6 +23,7 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import build_organization
+from tests.pgdb import WorkerDatabase
 
 MFA_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -33,7 +34,6 @@ PG_ADMIN_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 collect_ignore_glob = [] if os.environ.get("PORTAL_E2E") else ["e2e/*"]
 # One template per xdist worker: two workers creating the same database at once collide.
 TEMPLATE_DB = f"portal_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-_counter = itertools.count()
 
 
 def _base_config(tmp: Path, url: str) -> dict:
@@ -41,7 +41,7 @@ def _base_config(tmp: Path, url: str) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": sa.pool.NullPool} if "postgresql" in url else {},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "WTF_CSRF_ENABLED": False,
         # Hashing strength is not under test; scrypt per user made the suite 2× slower.
@@ -84,13 +84,21 @@ def migrated_template(tmp_path_factory):
         _pg_admin_execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
 
 
+@pytest.fixture(scope="session")
+def worker_database(migrated_template):
+    """PostgreSQL only: this xdist worker's database, reset to the template after each test."""
+    database = WorkerDatabase(f"portal_test_{os.getpid()}", TEMPLATE_DB,
+                              _pg_admin_execute, _pg_url)
+    yield database
+    database.drop()
+
+
 @pytest.fixture
-def database_url(migrated_template, tmp_path):
+def database_url(migrated_template, tmp_path, request):
     if PG_ADMIN_URL:
-        name = f"portal_test_{os.getpid()}_{next(_counter)}"
-        _pg_admin_execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
-        yield _pg_url(name)
-        _pg_admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        database = request.getfixturevalue("worker_database")
+        yield database.url()
+        database.reset()
     else:
         target = tmp_path / "test.db"
         shutil.copyfile(migrated_template, target)
