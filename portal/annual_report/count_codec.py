@@ -5,11 +5,16 @@ at once took every core and most of a gigabyte between them.
 
 Every field comes back as it went in, in the same order, so a count read from the file
 is equal to the one computed (checked by `tests/annual_report/test_count_codec.py`).
+
+Where each application was placed (a county's tens of thousands of them) comes back packed
+(`PackedPlacements`): only freezing a report and reconciling a frozen one read them, and
+decoding them as objects in every worker that shows the report cost each worker tens of MB.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from portal.annual_report.fees import FeeFigures
@@ -31,8 +36,9 @@ def dumps(count) -> str:
         "applications": {
             "counts": applications.counts,
             "unclassified": list(applications.unclassified),
-            "placements": [[p.number, p.column, p.intake, p.settle]
-                           for p in applications.placements]},
+            "placements": json.dumps([[p.number, p.column, p.intake, p.settle]
+                                      for p in applications.placements],
+                                     ensure_ascii=False)},
         "check": [[m.column, m.received, m.settled] for m in count.check.mismatches],
         "appeals": {
             "counts": [[kind.value, [[result.value, n] for result, n in cells.items()]]
@@ -53,7 +59,7 @@ def loads(text: str):
     applications = ApplicationTable(
         {row: dict(cells) for row, cells in data["applications"]["counts"].items()},
         list(data["applications"]["unclassified"]),
-        tuple(Placement(*row) for row in data["applications"]["placements"]))
+        PackedPlacements(data["applications"]["placements"]))
     appeals = AppealTable(
         {AppealKind(kind): {AppealResult(result): n for result, n in cells}
          for kind, cells in data["appeals"]["counts"]},
@@ -65,6 +71,42 @@ def loads(text: str):
                  missed=tuple(data["missed"]),
                  fees=FeeFigures(notices, Decimal(notices_amount), paid, Decimal(paid_amount),
                                  lapsed))
+
+
+class PackedPlacements(Sequence[Placement]):
+    """The placements as their JSON text, decoded afresh whenever they are read (and not
+    kept), so a worker that only shows the tables holds one string instead of an object
+    per application. Equal to the tuple of the same placements."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str):
+        self._text = text
+
+    def _decoded(self) -> tuple[Placement, ...]:
+        return tuple(Placement(*row) for row in json.loads(self._text))
+
+    def __iter__(self) -> Iterator[Placement]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __getitem__(self, index):
+        return self._decoded()[index]
+
+    def __bool__(self) -> bool:
+        return self._text != "[]"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, tuple | PackedPlacements):
+            return self._decoded() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PackedPlacements({len(self)} placements)"
 
 
 COUNT = Codec(dumps, loads)

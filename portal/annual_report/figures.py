@@ -48,7 +48,7 @@ never. Cases filed earlier and still pending at the end of Y are not counted aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -198,7 +198,7 @@ class ApplicationTable:
 
     counts: dict[str, dict[str, int]]
     unclassified: list[str] = field(default_factory=list)  # 受理编号 without a valid outcome
-    placements: tuple[Placement, ...] = ()
+    placements: Sequence[Placement] = ()  # a tuple, or packed (count_codec)
 
     def value(self, row: str, column: str) -> int:
         return self.counts[row][column]

@@ -72,3 +72,59 @@ def test_a_count_that_fails_its_check_keeps_its_mismatches():
         carried_in_from=2025, missed=("2025-000101",),
         fees=FeeFigures(1, Decimal("10.00"), 1, Decimal("10.00"), 0))
     assert count_codec.loads(count_codec.dumps(count)) == count
+
+
+def test_a_worker_reading_the_shared_count_freezes_and_reconciles_the_same_ledger(
+        year_2026, app_config, staff, orgs, travel, monkeypatch):
+    from portal.annual_report import freezing, services
+    from portal.auth.models import User
+    from portal.organizations.models import Organization
+    from tests.annual_report.test_freezing import TEXT
+
+    reviewer_id, inspector_id = staff["reviewer"].id, staff["inspector"].id
+    town_id = orgs["town"].id
+    other = create_app(app_config)  # another worker of the same host and database
+    travel.to(date(2027, 1, 18))
+    services.save_report(staff["reviewer"], 2026, None, TEXT)
+    computed = assembly.count(orgs["town"], 2026)  # this worker counts; the file is written
+    expected = sorted([p.number, p.column, p.intake, p.settle]
+                      for p in computed.applications.placements)
+    db.session.commit()
+    monkeypatch.setattr(assembly, "_count", _refuse)
+    with other.app_context():
+        shared = assembly.count(db.session.get(Organization, town_id), 2026)
+        assert isinstance(shared.applications.placements, count_codec.PackedPlacements)
+        record = freezing.finalize(db.session.get(User, reviewer_id), 2026)
+        assert sorted(record.frozen["applications"]["ledger"]) == expected
+        assert len(expected) == 25 + 4
+    monkeypatch.undo()
+    travel.to(date(2027, 1, 19))
+    assembly.count(db.session.get(Organization, town_id), 2026)  # again after the 定稿
+    db.session.commit()
+    monkeypatch.setattr(assembly, "_count", _refuse)
+    with other.app_context():
+        report = services.get_report(db.session.get(User, inspector_id), 2026)
+        assert report.is_frozen and report.reconciliation.matches
+
+
+def test_packed_placements_read_back_as_the_placements():
+    from decimal import Decimal
+
+    from portal.annual_report.fees import FeeFigures
+    from portal.annual_report.figures import AppealTable, ApplicationTable, BalanceCheck, Placement
+
+    placements = (Placement("2026-000009", "citizen", "new", "grant"),
+                  Placement("2026-000007", "legal_person", "carried_in", ""))
+    count = assembly.Count(ApplicationTable({}, [], placements), BalanceCheck(()),
+                           AppealTable({}, ()), carried_in_from=None, missed=(),
+                           fees=FeeFigures(0, Decimal("0"), 0, Decimal("0"), 0))
+    packed = count_codec.loads(count_codec.dumps(count)).applications.placements
+    assert isinstance(packed, count_codec.PackedPlacements)
+    assert tuple(packed) == placements and packed == placements and placements == packed
+    assert len(packed) == 2 and packed[1] == placements[1] and packed
+    assert not count_codec.PackedPlacements("[]")
+    assert packed != placements[:1]
+
+
+def _refuse(*_args, **_kwargs):
+    raise AssertionError("counted again in the second worker")
