@@ -62,7 +62,24 @@ def _command_version(*command: str) -> str:
         else "?"
 
 
-def machine() -> list[str]:
+def measured_now() -> dict:
+    """When a size's measurement starts: the time, the code and the machine's load, kept
+    with its figures so that a report rendered later (`--render-only`) tells them truly."""
+    return dict(at=time.strftime("%Y-%m-%d %H:%M %Z"),
+                commit=_command_version("git", "rev-parse", "--short", "HEAD"),
+                load=round(os.getloadavg()[0], 1))
+
+
+def _measured(results: list[dict]) -> list[str]:
+    """One line per measured size and database; runs saved before this was kept: none."""
+    parts = [f"{DATABASE_LABELS.get(r.get('database', 'sqlite'), 'SQLite')} {r['size']} "
+             f"{m['at']}，代码版本 `{m['commit']}`，"
+             + (f"1 分钟平均负载 {m['load']:.1f}" if m.get("load") is not None else "负载未记录")
+             for r in results if (m := r.get("measured"))]
+    return [f"- 各次测量开始时：{'；'.join(parts)}"] if parts else []
+
+
+def machine(results: list[dict] | None = None) -> list[str]:
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "?")
@@ -72,10 +89,11 @@ def machine() -> list[str]:
     versions = ", ".join(f"{name} {metadata.version(name)}"
                          for name in ("Flask", "SQLAlchemy", "gunicorn", "Jinja2"))
     return [
-        f"- 日期：{time.strftime('%Y-%m-%d %H:%M %Z')}；代码版本 `{commit}`",
+        f"- 日期（生成本文件）：{time.strftime('%Y-%m-%d %H:%M %Z')}；代码版本 `{commit}`",
+        *_measured(results or []),
         f"- 机器：{os.cpu_count()} 核 {cpu}；内存 {memory / 1024 / 1024:.1f} GB；"
         f"{platform.system()} {platform.release()}",
-        f"- 负载（开始测量时 1 分钟平均）：{os.getloadavg()[0]:.1f}",
+        f"- 负载（生成本文件时 1 分钟平均）：{os.getloadavg()[0]:.1f}",
         f"- 软件：Python {platform.python_version()}，SQLite {sqlite3.sqlite_version}，{versions}；"
         f"{_command_version('wrk', '-v')}；{_command_version('nginx', '-v')}",
     ]
@@ -423,7 +441,8 @@ def render(results: list[dict], settings: dict, transparency: dict | None = None
            failures: list[str] | None = None) -> str:
     grouped = _by_database(results)
     lines = ["# 压测结果（`make bench`）", "",
-             "由 `make bench` 生成（`bench/run.py`）。本文件每次运行都会重写。", "", *machine(), "",
+             "由 `make bench` 生成（`bench/run.py`）。本文件每次运行都会重写。", "",
+             *machine(results), "",
              f"- 设置：gunicorn {settings['workers']} 个同步 worker"
              "（2 × 核数 + 1，与 `make run` 相同：同步 worker 在等待 SQLite 时让出 CPU，"
              "多一个 worker 补上空档）；"

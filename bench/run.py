@@ -487,7 +487,7 @@ def run_size(size: str, postgres: Postgres | None = None) -> dict:
     size_label = size if database == "sqlite" else f"{size}-pg"
     targets = targets_of(db)
     result: dict = {"size": size, "database": database, "pages": {}, "cold": {},
-                    "memory": {}}
+                    "memory": {}, "measured": report.measured_now()}
     size = size_label  # in log lines and server names
     with portal(db, size) as (port, _server):
         cookie = client.login(port, "inspector", PASSWORD, targets["secret"]).cookie_header
@@ -524,9 +524,10 @@ def run_nginx_only(size: str, postgres: Postgres | None = None) -> dict:
     database = "postgresql" if postgres else "sqlite"
     label = size if database == "sqlite" else f"{size}-pg"
     targets = targets_of(db)
+    measured = report.measured_now()
     with portal(db, label) as (port, _server):
         home = client.Browser(port).request("GET", "/")[2].encode("utf-8")
-    return {"size": size, "database": database, "only": "nginx",
+    return {"size": size, "database": database, "only": "nginx", "measured": measured,
             "ceilings": {"nginx": nginx_ceiling(home)},
             "behind_nginx": nginx_front.measure_all(sys.modules[__name__], db, label,
                                                     targets["pages"])}
