@@ -9,6 +9,9 @@ migration test going down and up, a test dropping a trigger) leaves a different 
 fingerprint; the database is then dropped and cloned again, so every test still starts
 from exactly the template.
 
+The seeded rows are kept in the worker's database itself (schema `template_seed`), so a
+test that dumps that database (the backup tests) carries them along; nothing reads them there.
+
 Each test gets its own URL (`application_name` differs) because the page cache and the
 shared dashboard files are keyed by the database URL: two tests must never share them.
 """
