@@ -16,9 +16,9 @@ it trusts no one unless the portal is configured to sit behind a proxy
 (PORTAL_PROXY_FIX_HOPS > 0); the app's own ProxyFix then reads exactly that many hops.
 
 Memory: the app is loaded once, in the master, before the workers are forked
-(`preload_app`), with jieba's dictionary (about 60 MB of Python objects) loaded too and
-frozen out of the garbage collector's reach (`gc.freeze`), so the workers share those
-pages instead of each building its own copy. The master also compiles every template and
+(`preload_app`), with jieba's dictionary (a trie of about 8 MB, `portal.search.dictionary`)
+loaded too, and the objects are frozen out of the garbage collector's reach (`gc.freeze`),
+so the workers share those pages instead of each building its own copy. The master also compiles every template and
 renders the most read public pages once (`portal.warmup`), so the workers share that work
 too instead of each repeating it on its first requests. Nothing in the master may hold a
 database connection or a thread across the fork: `when_ready` checks and drops the engines'

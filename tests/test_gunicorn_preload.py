@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from tests.live_server import live_server, request, worker_pids
 
-# jieba's dictionary alone is some 60 MB of Python objects built in the master's heap;
-# a worker that loaded its own would share almost none of its heap with the master.
+# The application's modules, templates and warmed caches are some 100 MB of Python objects
+# built in the master's heap; a worker that loaded its own would share almost none of them.
 SHARED_HEAP_KB = 40 * 1024
 
 
