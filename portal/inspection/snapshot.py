@@ -252,7 +252,9 @@ def cached(key: tuple, compute, *, public: bool = False, version_id: int = WORK_
             found = files.get(key, version, now)
             if found is None:
                 value, valid_until = compute(now)
-                files.put(key, version, now, valid_until, shared.dumps(value))
+                text = shared.dumps(value)
+                files.put(key, version, now, valid_until, text)
+                value = shared.loads(text)  # kept as the other workers keep it (compact)
     elif files is None:
         value, valid_until = compute(now)
     if found is not None:

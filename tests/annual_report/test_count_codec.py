@@ -105,23 +105,46 @@ def test_a_worker_reading_the_shared_count_freezes_and_reconciles_the_same_ledge
         assert report.is_frozen and report.reconciliation.matches
 
 
-def test_packed_placements_read_back_as_the_placements():
+def _count_with(placements):
     from decimal import Decimal
 
     from portal.annual_report.fees import FeeFigures
-    from portal.annual_report.figures import AppealTable, ApplicationTable, BalanceCheck, Placement
+    from portal.annual_report.figures import AppealTable, ApplicationTable, BalanceCheck
+
+    return assembly.Count(ApplicationTable({}, [], placements), BalanceCheck(()),
+                          AppealTable({}, ()), carried_in_from=None, missed=(),
+                          fees=FeeFigures(0, Decimal("0"), 0, Decimal("0"), 0))
+
+
+def test_packed_placements_read_back_as_the_placements():
+    from portal.annual_report.figures import Placement
 
     placements = (Placement("2026-000009", "citizen", "new", "grant"),
                   Placement("2026-000007", "legal_person", "carried_in", ""))
-    count = assembly.Count(ApplicationTable({}, [], placements), BalanceCheck(()),
-                           AppealTable({}, ()), carried_in_from=None, missed=(),
-                           fees=FeeFigures(0, Decimal("0"), 0, Decimal("0"), 0))
-    packed = count_codec.loads(count_codec.dumps(count)).applications.placements
+    packed = count_codec.loads(count_codec.dumps(_count_with(placements))).applications.placements
     assert isinstance(packed, count_codec.PackedPlacements)
     assert tuple(packed) == placements and packed == placements and placements == packed
     assert len(packed) == 2 and packed[1] == placements[1] and packed
-    assert not count_codec.PackedPlacements("[]")
+    assert not count_codec.PackedPlacements.pack(())
     assert packed != placements[:1]
+
+
+def test_a_county_of_applications_is_shared_compressed():
+    """Every worker that shows the report reads the shared count and keeps it: a
+    county's tens of thousands of placements travel and stay compressed."""
+    import json
+
+    from portal.annual_report.figures import Placement
+
+    placements = tuple(Placement(f"2026-{n:06d}", ("citizen", "legal_person")[n % 7 == 0],
+                                 ("new", "carried_in")[n % 11 == 0], ("grant", "")[n % 3 == 0])
+                       for n in range(20_000))
+    text = count_codec.dumps(_count_with(placements))
+    plain = json.dumps([[p.number, p.column, p.intake, p.settle] for p in placements])
+    assert len(text) < len(plain) / 4
+    packed = count_codec.loads(text).applications.placements
+    assert packed.stored_bytes < len(plain) / 4
+    assert tuple(packed) == placements
 
 
 def _refuse(*_args, **_kwargs):
