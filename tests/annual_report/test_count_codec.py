@@ -87,6 +87,8 @@ def test_a_worker_reading_the_shared_count_freezes_and_reconciles_the_same_ledge
     computed = assembly.count(orgs["town"], 2026)  # this worker counts; the file is written
     expected = sorted([p.number, p.column, p.intake, p.settle]
                       for p in computed.applications.placements)
+    # The counting worker keeps the count as the others read it: compact, not as objects.
+    assert isinstance(computed.applications.placements, count_codec.PackedPlacements)
     db.session.commit()
     monkeypatch.setattr(assembly, "_count", _refuse)
     with other.app_context():
