@@ -18,11 +18,12 @@ it trusts no one unless the portal is configured to sit behind a proxy
 Memory: the app is loaded once, in the master, before the workers are forked
 (`preload_app`), with jieba's dictionary (a trie of about 8 MB, `portal.search.dictionary`)
 loaded too, and the objects are frozen out of the garbage collector's reach (`gc.freeze`),
-so the workers share those pages instead of each building its own copy. The master also compiles every template and
-renders the most read public pages once (`portal.warmup`), so the workers share that work
-too instead of each repeating it on its first requests. Nothing in the master may hold a
-database connection or a thread across the fork: `when_ready` checks and drops the engines'
-pools, and each worker drops any it inherited (`post_fork`) before its first request.
+so the workers share those pages instead of each building its own copy. The master also
+compiles every template and renders the most read public pages once (`portal.warmup`), so
+the workers share that work too instead of each repeating it on its first requests.
+Nothing in the master may hold a database connection or a thread across the fork:
+`when_ready` checks and drops the engines' pools, and each worker drops any it inherited
+(`post_fork`) before its first request.
 
 Logs: the access log (standard output) and gunicorn's own messages (standard error) are
 JSON lines in the portal's format (`portal.logs`); the access line is the request line,
