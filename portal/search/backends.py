@@ -7,6 +7,8 @@ spaces, and both match a query as "every query word present" (AND):
   plain words; ranked by bm25 with title, body and attachments weighted 10 : 2 : 1.
 - PostgreSQL: `search_vectors` with to_tsvector('simple', …) per field weighted A/B/C and
   plainto_tsquery('simple', …), which has no operators at all; ranked by ts_rank.
+Unfiltered, both rank only the newest RANK_WINDOW matches and list the older ones after
+them, newest first (`page_alone`).
 Scores differ between engines; only their order within one engine means anything.
 """
 
@@ -109,7 +111,10 @@ class SQLiteBackend:
 
 
 class PostgresBackend:
-    ranks_alone = False
+    # Without filters, the vectors alone count and rank, past RANK_WINDOW as on SQLite
+    # (`page_alone`): ts_rank over every match of a common word (tens of thousands of
+    # vectors, each read from TOAST) took 1-2 s at 100,000 documents.
+    ranks_alone = True
 
     vectors = sa.table(VECTOR_TABLE, sa.column("document_id", sa.Integer),
                        sa.column("vector"))
@@ -138,6 +143,44 @@ class PostgresBackend:
             target=documents.join(self.vectors, self.vectors.c.document_id == documents.c.id),
             condition=vector.op("@@")(query),
             score=sa.func.ts_rank(vector, query, sa.literal_column("1")))
+
+
+    _QUERY = "plainto_tsquery('simple'::regconfig, :q)"
+
+    def count_alone(self, conn: Connection, tokens: list[str]) -> int:
+        # VECTOR_TABLE and _QUERY are module constants; the words are a bound parameter.
+        return conn.execute(sa.text(
+            f"SELECT count(*) FROM {VECTOR_TABLE} WHERE vector @@ {self._QUERY}"),  # nosec B608
+            {"q": " ".join(tokens)}).scalar_one()
+
+    def page_alone(self, conn: Connection, tokens: list[str], limit: int, offset: int,
+                   total: int) -> list[tuple[int, float]]:
+        """(document id, score) of one page, in the order SQLite's `page_alone` gives:
+        the newest RANK_WINDOW matches best first (on equal score the later indexed),
+        then the older ones newest first."""
+        q = " ".join(tokens)
+        match = f"FROM {VECTOR_TABLE} WHERE vector @@ {self._QUERY}"
+        # VECTOR_TABLE and _QUERY are module constants; every value is a bound parameter.
+        floor = 0
+        if total > RANK_WINDOW:
+            floor = conn.execute(sa.text(
+                f"SELECT document_id {match} ORDER BY document_id DESC "  # nosec B608
+                "LIMIT 1 OFFSET :last"), {"q": q, "last": RANK_WINDOW - 1}).scalar_one()
+        page: list[tuple[int, float]] = []
+        if offset < RANK_WINDOW:
+            page += [(row[0], row[1]) for row in conn.execute(sa.text(
+                f"SELECT document_id, ts_rank(vector, {self._QUERY}, 1) AS score "  # nosec B608
+                f"{match} AND document_id >= :floor ORDER BY score DESC, document_id DESC "
+                "LIMIT :limit OFFSET :offset"),
+                {"q": q, "floor": floor, "limit": limit, "offset": offset})]
+        if floor and len(page) < limit:
+            page += [(row[0], row[1]) for row in conn.execute(sa.text(
+                f"SELECT document_id, ts_rank(vector, {self._QUERY}, 1) "  # nosec B608
+                f"{match} AND document_id < :floor ORDER BY document_id DESC "
+                "LIMIT :limit OFFSET :offset"),
+                {"q": q, "floor": floor, "limit": limit - len(page),
+                 "offset": max(0, offset - RANK_WINDOW)})]
+        return page
 
 
 def backend_for(dialect_name: str) -> SQLiteBackend | PostgresBackend:
