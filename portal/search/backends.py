@@ -36,6 +36,44 @@ class Match:
     score: sa.ColumnElement[float]
 
 
+@dataclass(frozen=True)
+class Window:
+    """How an engine lists the matches of `:q` by itself (module constants only): the
+    document id column, the FROM … WHERE that selects the matches, the score (higher is
+    better) and the ORDER BY term that puts the best first."""
+
+    key: str
+    matches: str
+    score: str
+    best_first: str
+
+
+def _page_in_window(conn: Connection, window: Window, q: str, limit: int, offset: int,
+                    total: int) -> list[tuple[int, float]]:
+    """(document id, score) of one page: the newest RANK_WINDOW matches best first (on an
+    equal score the later indexed), then the older matches newest first."""
+    key, matches, score = window.key, window.matches, window.score
+    # Only the Window constants are spliced in; every value is a bound parameter.
+    floor = 0
+    if total > RANK_WINDOW:
+        floor = conn.execute(sa.text(
+            f"SELECT {key} {matches} ORDER BY {key} DESC LIMIT 1 OFFSET :last"),  # nosec B608
+            {"q": q, "last": RANK_WINDOW - 1}).scalar_one()
+    page: list[tuple[int, float]] = []
+    if offset < RANK_WINDOW:
+        page += [(row[0], row[1]) for row in conn.execute(sa.text(
+            f"SELECT {key}, {score} AS score {matches} AND {key} >= :floor "  # nosec B608
+            f"ORDER BY {window.best_first}, {key} DESC LIMIT :limit OFFSET :offset"),
+            {"q": q, "floor": floor, "limit": limit, "offset": offset})]
+    if floor and len(page) < limit:
+        page += [(row[0], row[1]) for row in conn.execute(sa.text(
+            f"SELECT {key}, {score} {matches} AND {key} < :floor "  # nosec B608
+            f"ORDER BY {key} DESC LIMIT :limit OFFSET :offset"),
+            {"q": q, "floor": floor, "limit": limit - len(page),
+             "offset": max(0, offset - RANK_WINDOW)})]
+    return page
+
+
 class SQLiteBackend:
     fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
     # Without filters, FTS5 alone counts and ranks (see `count_alone`, `page_alone`):
@@ -71,6 +109,10 @@ class SQLiteBackend:
     def _phrase(tokens: list[str]) -> str:
         return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
 
+    _WINDOW = Window(key="rowid", matches=f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q",
+                     score=f"-bm25({FTS_TABLE}, 10.0, 2.0, 1.0)",
+                     best_first=f"bm25({FTS_TABLE}, 10.0, 2.0, 1.0)")
+
     def count_alone(self, conn: Connection, tokens: list[str]) -> int:
         # FTS_TABLE is a module constant; the query words are a bound parameter.
         return conn.execute(sa.text(
@@ -84,30 +126,7 @@ class SQLiteBackend:
         first. Scoring every match of a common word (tens of thousands of documents)
         took 50-100 ms; scoring the newest few thousand takes a few, and for a word that
         common a resident wants the recent documents anyway."""
-        q = self._phrase(tokens)
-        # FTS_TABLE is a module constant; every value is a bound parameter.
-        floor = 0
-        if total > RANK_WINDOW:
-            floor = conn.execute(sa.text(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q "  # nosec B608
-                "ORDER BY rowid DESC LIMIT 1 OFFSET :last"),
-                {"q": q, "last": RANK_WINDOW - 1}).scalar_one()
-        page: list[tuple[int, float]] = []
-        if offset < RANK_WINDOW:
-            page += [(row[0], row[1]) for row in conn.execute(sa.text(
-                f"SELECT rowid, -bm25({FTS_TABLE}, 10.0, 2.0, 1.0) FROM {FTS_TABLE} "  # nosec B608
-                f"WHERE {FTS_TABLE} MATCH :q AND rowid >= :floor "
-                f"ORDER BY bm25({FTS_TABLE}, 10.0, 2.0, 1.0), rowid DESC "
-                "LIMIT :limit OFFSET :offset"),
-                {"q": q, "floor": floor, "limit": limit, "offset": offset})]
-        if floor and len(page) < limit:
-            page += [(row[0], row[1]) for row in conn.execute(sa.text(
-                f"SELECT rowid, -bm25({FTS_TABLE}, 10.0, 2.0, 1.0) FROM {FTS_TABLE} "  # nosec B608
-                f"WHERE {FTS_TABLE} MATCH :q AND rowid < :floor ORDER BY rowid DESC "
-                "LIMIT :limit OFFSET :offset"),
-                {"q": q, "floor": floor, "limit": limit - len(page),
-                 "offset": max(0, offset - RANK_WINDOW)})]
-        return page
+        return _page_in_window(conn, self._WINDOW, self._phrase(tokens), limit, offset, total)
 
 
 class PostgresBackend:
@@ -146,6 +165,8 @@ class PostgresBackend:
 
 
     _QUERY = "plainto_tsquery('simple'::regconfig, :q)"
+    _WINDOW = Window(key="document_id", matches=f"FROM {VECTOR_TABLE} WHERE vector @@ {_QUERY}",
+                     score=f"ts_rank(vector, {_QUERY}, 1)", best_first="score DESC")
 
     def count_alone(self, conn: Connection, tokens: list[str]) -> int:
         # VECTOR_TABLE and _QUERY are module constants; the words are a bound parameter.
@@ -158,29 +179,7 @@ class PostgresBackend:
         """(document id, score) of one page, in the order SQLite's `page_alone` gives:
         the newest RANK_WINDOW matches best first (on equal score the later indexed),
         then the older ones newest first."""
-        q = " ".join(tokens)
-        match = f"FROM {VECTOR_TABLE} WHERE vector @@ {self._QUERY}"
-        # VECTOR_TABLE and _QUERY are module constants; every value is a bound parameter.
-        floor = 0
-        if total > RANK_WINDOW:
-            floor = conn.execute(sa.text(
-                f"SELECT document_id {match} ORDER BY document_id DESC "  # nosec B608
-                "LIMIT 1 OFFSET :last"), {"q": q, "last": RANK_WINDOW - 1}).scalar_one()
-        page: list[tuple[int, float]] = []
-        if offset < RANK_WINDOW:
-            page += [(row[0], row[1]) for row in conn.execute(sa.text(
-                f"SELECT document_id, ts_rank(vector, {self._QUERY}, 1) AS score "  # nosec B608
-                f"{match} AND document_id >= :floor ORDER BY score DESC, document_id DESC "
-                "LIMIT :limit OFFSET :offset"),
-                {"q": q, "floor": floor, "limit": limit, "offset": offset})]
-        if floor and len(page) < limit:
-            page += [(row[0], row[1]) for row in conn.execute(sa.text(
-                f"SELECT document_id, ts_rank(vector, {self._QUERY}, 1) "  # nosec B608
-                f"{match} AND document_id < :floor ORDER BY document_id DESC "
-                "LIMIT :limit OFFSET :offset"),
-                {"q": q, "floor": floor, "limit": limit - len(page),
-                 "offset": max(0, offset - RANK_WINDOW)})]
-        return page
+        return _page_in_window(conn, self._WINDOW, " ".join(tokens), limit, offset, total)
 
 
 def backend_for(dialect_name: str) -> SQLiteBackend | PostgresBackend:
