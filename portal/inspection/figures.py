@@ -23,6 +23,7 @@ Writes that bypass the session (bulk seeding, raw SQL) are not seen;
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
@@ -146,11 +147,7 @@ def _locked_total(connection, year: int, organization_id: int, dimension: str, k
         return row
     values = dict(year=year, organization_id=organization_id, dimension=dimension, key=key,
                   **dict.fromkeys(COUNTS, 0), sign_tenths="{}", reply_days="{}")
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    connection.execute(insert(_TOTALS).values(**values).on_conflict_do_nothing())
+    connection.execute(_insert(connection).values(**values).on_conflict_do_nothing())
     return connection.execute(stmt).mappings().first()
 
 
@@ -166,8 +163,42 @@ def _moved(histogram: str, value: int | None, sign: int) -> str:
     return json.dumps(counts, separators=(",", ":"))
 
 
+def _insert(connection):
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(_TOTALS)
+
+
+@functools.cache
+def _count_adder(dialect: str):
+    """INSERT … ON CONFLICT DO UPDATE adding to the counts: built once per dialect, run
+    with one row of parameters per group."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(_TOTALS)
+    return stmt.on_conflict_do_update(
+        index_elements=["year", "organization_id", "dimension", "key"],
+        set_={name: _TOTALS.c[name] + stmt.excluded[name] for name in COUNTS})
+
+
+def _add_counts(connection, share: Share, deltas: dict[str, int]) -> None:
+    """Counts alone (no time to add to a histogram): every group's row moved, or made,
+    by one statement."""
+    connection.execute(_count_adder(connection.dialect.name), [
+        dict(year=share.year, organization_id=share.organization_id, dimension=dimension,
+             key=key, sign_tenths="{}", reply_days="{}", **deltas)
+        for dimension, key in share.groups()])
+
+
 def _move(connection, share: Share, sign: int) -> None:
     deltas = {name: sign * int(n) for name, n in zip(COUNTS, share.counts(), strict=True)}
+    if share.sign_tenths is None and share.reply_days is None:
+        _add_counts(connection, share, deltas)
+        return
     for dimension, key in share.groups():
         row = _locked_total(connection, share.year, share.organization_id, dimension, key)
         values = {name: row[name] + deltas[name] for name in COUNTS}

@@ -27,6 +27,7 @@ figures, only while they are built (`figures.is_built`), and rebuilt with them.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -110,23 +111,30 @@ def update(connection, inquiry_id: int, new: Clock | None) -> bool:
 COUNT_KEY = (*GROUP, "late_month", "late_at", "due_at")
 
 
+@functools.cache
+def _statements(nulls: tuple[bool, ...]):
+    """The statements that move one count row, for keys with nulls where `nulls` says
+    (the keys hold nulls, so no unique index and no upsert: the row is picked by id);
+    built once per pattern, run with the key's values as parameters."""
+    where = [_COUNTS.c[name].is_(None) if null else _COUNTS.c[name] == sa.bindparam(f"key_{name}")
+             for name, null in zip(COUNT_KEY, nulls, strict=True)]
+    row = sa.select(_COUNTS.c.id).where(*where).limit(1).scalar_subquery()
+    moved = sa.update(_COUNTS).where(_COUNTS.c.id == row).values(
+        count=_COUNTS.c.count + sa.bindparam("by"))
+    emptied = sa.delete(_COUNTS).where(*where, _COUNTS.c.count == 0)
+    return moved, emptied
+
+
 def _move(connection, clock: Clock, sign: int) -> None:
     for key in clock.rows():
-        where = [_COUNTS.c[name].is_(None) if value is None else _COUNTS.c[name] == value
-                 for name, value in zip(COUNT_KEY, key, strict=True)]
-        stmt = sa.select(_COUNTS.c.id).where(*where).limit(1)
-        if connection.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        row_id = connection.execute(stmt).scalar()
-        if row_id is None:  # a new key; a stray decrement shows in `differences`
-            connection.execute(sa.insert(_COUNTS).values(
-                **dict(zip(COUNT_KEY, key, strict=True)), count=sign))
-            continue
-        connection.execute(sa.update(_COUNTS).where(_COUNTS.c.id == row_id).values(
-            count=_COUNTS.c.count + sign))
-        if sign < 0:
-            connection.execute(sa.delete(_COUNTS).where(_COUNTS.c.id == row_id,
-                                                        _COUNTS.c.count == 0))
+        values = dict(zip(COUNT_KEY, key, strict=True))
+        moved, emptied = _statements(tuple(value is None for value in key))
+        params = {f"key_{name}": value for name, value in values.items() if value is not None}
+        if connection.execute(moved, dict(params, by=sign)).rowcount == 0:
+            # a new key; a stray decrement shows in `differences`
+            connection.execute(sa.insert(_COUNTS).values(**values, count=sign))
+        elif sign < 0:
+            connection.execute(emptied, params)
 
 
 # --- reading ------------------------------------------------------------------------------
