@@ -1,14 +1,14 @@
 """Gap-free yearly serials (受理编号, 索引号) that two processes can never hand out twice.
 
-The counter row is created with INSERT … ON CONFLICT DO NOTHING and then locked with
-SELECT … FOR UPDATE, so the first two requests of a year cannot both create it (on
-PostgreSQL the second would otherwise fail with a unique violation); SQLite's write lock
-serializes the same steps.
+The counter row is created with INSERT … ON CONFLICT DO NOTHING and then locked (by the
+UPDATE that increments it, or SELECT … FOR UPDATE), so the first two requests of a year
+cannot both create it (on PostgreSQL the second would otherwise fail with a unique
+violation); SQLite's write lock serializes the same steps.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
@@ -16,15 +16,20 @@ from portal.extensions import db
 
 def next_value(model, **keys) -> int:
     """Increment and return the counter of `model` identified by `keys` (its unique
-    columns), creating it at zero first. Runs in the caller's transaction."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**keys, last_value=0)
-                       .on_conflict_do_nothing(index_elements=list(keys)))
-    stmt = select(model).filter_by(**keys).with_for_update()
-    counter = db.session.scalars(stmt.execution_options(populate_existing=True)).one()
-    counter.last_value += 1
-    return counter.last_value
+    columns), creating it at zero first. Runs in the caller's transaction.
+
+    The increment is one UPDATE … RETURNING, which takes the row's lock (PostgreSQL) or
+    runs under the write lock (SQLite); only the year's first number creates the row."""
+    bump = (update(model).filter_by(**keys).values(last_value=model.last_value + 1)
+            .returning(model.last_value).execution_options(synchronize_session=False))
+    value = db.session.scalar(bump)
+    if value is None:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        db.session.execute(insert(model).values(**keys, last_value=0)
+                           .on_conflict_do_nothing(index_elements=list(keys)))
+        value = db.session.scalar(bump)
+    return value
 
 
 def raise_to(model, value: int, **keys) -> None:
