@@ -38,6 +38,43 @@ def read_only() -> Iterator[None]:
         _read_only.reset(token)
 
 
+@contextmanager
+def reads_first() -> Iterator[None]:
+    """Reads that prepare a write (looking up the place, a form's token, the deadlines in
+    force), in a transaction of their own: deferred on SQLite, so the write transaction
+    that follows (BEGIN IMMEDIATE) holds the database's write lock for the writes only,
+    and other residents' submissions wait less. It ends without expiring what it loaded,
+    which is then as current as any read made just before a write.
+
+    Inside a transaction already begun it is that transaction (nothing to split). The
+    reads may not change anything: a pending change raises RuntimeError."""
+    from portal.extensions import db
+
+    session = db.session()
+    if session.in_transaction() or _read_only.get():
+        yield
+        return
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+        _end_reads(session)
+
+
+def _end_reads(session) -> None:
+    """End the read transaction, keeping what it loaded; roll back and refuse if the
+    reads changed anything."""
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
+        raise RuntimeError("reads_first: the reads changed the session")
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # nothing to write: only ends the read transaction
+    finally:
+        session.expire_on_commit = expire
+
+
 def forget_connections(app: Flask) -> None:
     """Drop every pooled connection without closing it (`dispose(close=False)`): after a
     fork, a socket or SQLite handle is never used by two processes. The page cache's

@@ -146,3 +146,39 @@ def test_read_only_commands_leave_the_write_lock_to_the_site(app, runner):
         db.session.rollback()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "审计链完好" in result.output
+
+
+def test_reads_first_keep_what_they_loaded_and_refuse_to_change_anything(app, orgs):
+    """The reads before a write end their own transaction: what they loaded stays usable
+    without being read again, and a read phase that changed something is refused and
+    rolled back, never committed."""
+    from portal.database import reads_first
+    from portal.organizations.models import Organization
+
+    db.session.rollback()
+    with reads_first():
+        town = db.session.scalar(select(Organization).where(Organization.slug == "shuangta"))
+    assert not db.session().in_transaction()
+    statements = []
+    sa.event.listen(db.engine, "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
+    assert town.name and town.path  # no refresh: still loaded
+    assert statements == []
+
+    with pytest.raises(RuntimeError), reads_first():
+        town.name = "改过的名字"
+    db.session.rollback()
+    assert db.session.get(Organization, town.id).name != "改过的名字"
+
+
+def test_reads_first_inside_a_transaction_is_that_transaction(app, orgs):
+    from portal.database import reads_first
+    from portal.organizations.models import Organization
+
+    town = db.session.scalar(select(Organization).where(Organization.slug == "shuangta"))
+    before, town.name = town.name, "双塔镇（新）"
+    with reads_first():
+        db.session.scalar(select(func.count()).select_from(Inquiry))
+    assert db.session().in_transaction()  # not ended, not committed, nothing refused
+    db.session.rollback()
+    assert db.session.get(Organization, town.id).name == before

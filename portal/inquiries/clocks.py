@@ -17,8 +17,8 @@ The reply clock stops while the inquiry waits, within legal bounds (`portal.inqu
 A deadline that has passed stays passed: a pause begun after it moves nothing, and an
 extension (`portal.inquiries.extension_requests`) must be decided before it.
 
-The lengths a case is promised are fixed at receipt (`promise`), so a later change to the
-SLA table applies only to cases received after it.
+The lengths a case is promised are fixed at receipt (`promised_lengths`), so a later
+change to the SLA table applies only to cases received after it.
 """
 
 from __future__ import annotations
@@ -87,14 +87,16 @@ def local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
 
-def start(inquiry: Inquiry, now: datetime) -> None:
-    """Set every clock of a newly received inquiry."""
+def start(inquiry: Inquiry, now: datetime, lengths: dict[str, int] | None = None) -> None:
+    """Set every clock of a newly received inquiry; `lengths` are its `promised_lengths`
+    when read already."""
     if inquiry.type is InquiryType.OPINION:
         return
     day = local_day(now)
     inquiry.clock_start_on = inquiry.sign_clock_start_on = day
     inquiry.pauses, inquiry.paused_days, inquiry.extension_days = [], 0, 0
-    promise(inquiry)
+    for field, amount in (lengths or promised_lengths(inquiry.type)).items():
+        setattr(inquiry, field, amount)
     refresh(inquiry)
 
 
@@ -105,13 +107,15 @@ PROMISED_TO_APPLICANTS = {"correction_notice_days": "correction_request",
                           "consultation_max_days": "consultation"}
 
 
-def promise(inquiry: Inquiry) -> None:
-    """Fix on the inquiry the clock lengths of the SLA table as it stands now; they are
-    read from the inquiry from then on."""
-    fields = PROMISED | (PROMISED_TO_APPLICANTS if inquiry.type is InquiryType.INFO_REQUEST
+def promised_lengths(inquiry_type: InquiryType) -> dict[str, int]:
+    """The clock lengths of the SLA table as it stands now, per inquiry field: fixed on a
+    case at receipt and read from the case from then on."""
+    fields = PROMISED | (PROMISED_TO_APPLICANTS if inquiry_type is InquiryType.INFO_REQUEST
                          else {})
-    for field, clock in fields.items():
-        setattr(inquiry, field, policy(inquiry.type, clock))
+    configured = dict(db.session.execute(select(SlaPolicy.clock, SlaPolicy.amount).where(
+        SlaPolicy.inquiry_type == inquiry_type, SlaPolicy.clock.in_(fields.values()))).all())
+    return {field: configured[clock] if configured.get(clock) is not None
+            else DEFAULT_POLICIES[(inquiry_type, clock)][0] for field, clock in fields.items()}
 
 
 def restart_sign_clock(inquiry: Inquiry, now: datetime) -> None:

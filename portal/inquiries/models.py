@@ -182,7 +182,7 @@ class Inquiry(db.Model):
                                                          index=True)
 
     # The lengths the case was promised at receipt, so a later change to the SLA table
-    # applies only to cases received after it (clocks.promise). None where a clock does
+    # applies only to cases received after it (clocks.promised_lengths). None where a clock does
     # not apply: 舆情 is never extended; only 依申请公开 has the last three.
     extension_max_days: Mapped[int | None]
     correction_notice_days: Mapped[int | None]

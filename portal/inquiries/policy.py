@@ -3,7 +3,7 @@ right when the holiday calendar changes.
 
 An admin may make a clock stricter than the law, never looser (`portal.inquiries.limits`:
 条例第三十、三十二、三十三条, 国办发〔2016〕61号). A change applies to cases received after
-it: each case keeps the lengths it was promised at receipt (`clocks.promise`)."""
+it: each case keeps the lengths it was promised at receipt (`clocks.promised_lengths`)."""
 
 from __future__ import annotations
 

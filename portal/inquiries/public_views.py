@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 
 from portal.antispam import check_honeypot
 from portal.attachments.storage import send_stored_file
-from portal.database import read_only
+from portal.database import read_only, reads_first
 from portal.error_pages import note_refusal
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.forms import attach_error, form_status, hold_over_limit, show_problems
@@ -100,7 +100,9 @@ def new():
     elif form.validate_on_submit():
         try:
             check_honeypot(form.website.data)
-            receipt = submission.submit(_input(form), form.submission_token.data or "")
+            with reads_first():  # the place looked up before the write lock is taken
+                data = _input(form)
+            receipt = submission.submit(data, form.submission_token.data or "")
         except (ValidationError, Conflict) as error:
             tracking.renew_if_refused(form, error, "inquiry")
             attach_error(form, error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, validation
+from portal.database import reads_first
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks, reopening, tracking
@@ -28,6 +30,7 @@ from portal.notifications import reminders as notify
 from portal.organizations.models import Organization, OrgKind
 from portal.sequences import next_value
 from portal.timeutil import local_now, utcnow
+from portal.workdays.calendar import current_calendar
 
 APPLICANT_KINDS = {"citizen": "公民", "organization": "法人或者其他组织"}
 # The applicant columns of 国办公开办函〔2021〕30号 table 三.
@@ -84,7 +87,7 @@ class Receipt:
     tracking_code: str
     duplicate: bool = False
 
-    @property
+    @functools.cached_property
     def leaf_index(self) -> int | None:
         """Where the receipt stands in the public audit log (portal.transparency)."""
         from portal.transparency.receipts import receipt_leaf
@@ -202,14 +205,18 @@ def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Rec
     """Receive an inquiry whose submission token (web), idempotency key (Open311) or staff
     registration stands for `material`; see `submit`. Raises ValidationError, or Conflict
     for a replay."""
-    _validate(data)
-    key = tracking.submission_key(material)
-    code = tracking.code_for(material)
-    digest = tracking.content_digest(_content(data))
-    existing = _existing(key)
+    with reads_first():  # what the receipt needs to know, before the write lock is taken
+        _validate(data)
+        key = tracking.submission_key(material)
+        code = tracking.code_for(material)
+        digest = tracking.content_digest(_content(data))
+        existing = _existing(key)
+        lengths = clocks.promised_lengths(data.type)
+        current_calendar()  # the deadlines' calendar, kept for this request
+        handlers = notify.arrival_audience(data.organization)
     if existing is not None:
         return _replayed(existing, digest, code)
-    inquiry = _build(data, key, code, digest, intake)
+    inquiry = _build(data, key, code, digest, intake, lengths)
     try:
         db.session.flush()
     except IntegrityError:  # the same form, submitted concurrently, won the race
@@ -222,7 +229,7 @@ def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Rec
                                  "channel": intake.channel,
                                  "received_at": inquiry.received_at})
     notify.case_received(inquiry, data.notify_channel,
-                         data.notify_email or data.contact_phone)
+                         data.notify_email or data.contact_phone, handlers)
     db.session.commit()
     return Receipt(inquiry, code)
 
@@ -246,7 +253,8 @@ def _replayed(existing: Inquiry, digest: str, code: str) -> Receipt:
     return Receipt(existing, code, duplicate=True)
 
 
-def _build(data: InquiryInput, key: str, code: str, digest: str, intake: Intake) -> Inquiry:
+def _build(data: InquiryInput, key: str, code: str, digest: str, intake: Intake,
+           lengths: dict[str, int]) -> Inquiry:
     now = intake.received_at or utcnow()
     inquiry = Inquiry(
         number=next_number(), type=data.type, status=Status.RECEIVED, title=data.title,
@@ -259,7 +267,7 @@ def _build(data: InquiryInput, key: str, code: str, digest: str, intake: Intake)
     )
     if data.type is InquiryType.INFO_REQUEST:
         inquiry.application = InfoApplication(**vars(data.application))
-    clocks.start(inquiry, now)
+    clocks.start(inquiry, now, lengths)
     inquiry.events.append(InquiryEvent(
         at=now, action="receive", public=True,
         message=f"已受理（受理编号 {inquiry.number}），交{data.organization.name}办理。"

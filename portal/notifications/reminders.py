@@ -18,10 +18,12 @@ also produces the other duties' reminders (`portal.notifications.duties`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from portal.auth.models import Role, RoleGrant, User
 from portal.extensions import db
@@ -45,26 +47,46 @@ def covering(role: Role, organization) -> list[User]:
         select(User).join(RoleGrant, RoleGrant.user_id == User.id)
         .join(Organization, Organization.id == RoleGrant.organization_id)
         .where(RoleGrant.role == role, Organization.path.in_(above), User.active)
+        .options(lazyload(User.grants))  # who they are is enough to tell them
         .distinct().order_by(User.id)))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The staff to tell one kind of message, with the channels each chose for it."""
+
+    kind: str
+    users: list[User]
+    preferences: dict[int, StaffPreference]
+
+
+def audience(kind: str, users) -> Audience:
+    users = list(users)
+    preferences = {p.user_id: p for p in db.session.scalars(select(StaffPreference).where(
+        StaffPreference.user_id.in_([user.id for user in users]),
+        StaffPreference.kind == kind))} if users else {}
+    return Audience(kind, users, preferences)
 
 
 def tell_staff(kind: str, users, *, inquiry=None, data: dict, key: str | None = None,
                urgent: bool = False) -> int:
     """In-app always; email and SMS where the person chose them for this kind. Returns
     how many people were told now (not before, under the same `key`)."""
-    told = 0
-    users = list(users)
-    preferences = {p.user_id: p for p in db.session.scalars(select(StaffPreference).where(
-        StaffPreference.user_id.in_([user.id for user in users]),
-        StaffPreference.kind == kind))} if users else {}
-    for user in users:
+    return tell(audience(kind, users), inquiry=inquiry, data=data, key=key, urgent=urgent)
+
+
+def tell(told_whom: Audience, *, inquiry=None, data: dict, key: str | None = None,
+         urgent: bool = False) -> int:
+    """`tell_staff` for an audience read already."""
+    told, kind = 0, told_whom.kind
+    for user in told_whom.users:
         dedupe = f"{key}:u{user.id}" if key else None
         if outbox.enqueue(kind, user=user, inquiry=inquiry, data=data,
                           dedupe_key=f"{dedupe}:inapp" if dedupe else None,
                           urgent=urgent) is None:
             continue
         told += 1
-        pref = preferences.get(user.id)
+        pref = told_whom.preferences.get(user.id)
         for channel, wanted in ((Channel.EMAIL, pref and pref.email),
                                 (Channel.SMS, pref and pref.sms)):
             if wanted:
@@ -86,11 +108,16 @@ def handlers_of(inquiry: Inquiry) -> list[User]:
     return [inquiry.handler] if inquiry.handler else covering(Role.HANDLER, inquiry.organization)
 
 
-def case_arrived(inquiry: Inquiry) -> None:
-    """A case received by, or transferred or returned to, a unit: its handlers are told."""
-    tell_staff("assigned", covering(Role.HANDLER, inquiry.organization), inquiry=inquiry,
-               data=case_data(inquiry, inquiry.sign_due_at),
-               urgent=inquiry.type.value == "opinion")
+def arrival_audience(organization) -> Audience:
+    """Who hears of a case arriving at `organization`: its handlers."""
+    return audience("assigned", covering(Role.HANDLER, organization))
+
+
+def case_arrived(inquiry: Inquiry, handlers: Audience | None = None) -> None:
+    """A case received by, or transferred or returned to, a unit: its handlers are told
+    (`handlers`: its `arrival_audience`, when read already)."""
+    tell(handlers or arrival_audience(inquiry.organization), inquiry=inquiry,
+         data=case_data(inquiry, inquiry.sign_due_at), urgent=inquiry.type.value == "opinion")
 
 
 def supervision_issued(notice) -> None:
@@ -200,12 +227,13 @@ def check_opt_in(channel: str, email: str) -> str:
         raise ValidationError(f"接收通知的{error.message}", field="notify_email") from None
 
 
-def case_received(inquiry: Inquiry, channel: str, address: str) -> None:
+def case_received(inquiry: Inquiry, channel: str, address: str,
+                  handlers: Audience | None = None) -> None:
     """受理: the unit's handlers are told, and the resident who opted in gets the 受理编号
     (their subscription is stored with a stop link)."""
     import secrets
 
-    case_arrived(inquiry)
+    case_arrived(inquiry, handlers)
     if channel:
         db.session.add(ResidentContact(inquiry_id=inquiry.id, channel=Channel(channel),
                                        address=address, stop_token=secrets.token_urlsafe(24)))

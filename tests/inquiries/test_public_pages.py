@@ -4,6 +4,7 @@ import re
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 from flask import template_rendered
 from sqlalchemy import func, make_url, select
 
@@ -73,6 +74,42 @@ def test_the_receipt_is_written_while_other_submissions_can_already_write(
         response = client.post("/inquiries/new", data=fields(token))
     assert response.status_code == 200 and CODE.search(response.get_data(as_text=True))
     assert seen == ["free"]
+
+
+def test_looking_up_the_place_and_deadlines_leaves_other_submissions_free_to_write(
+        app, client, orgs, database_url):
+    """Before a submission writes, it looks up the place, the token's earlier use, the
+    promised deadlines and the unit's handlers; other residents' submissions must not
+    wait on SQLite's write lock for those reads, only for the writes."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    seen = {}
+
+    def try_to_write(_conn, _cursor, statement, *_args):
+        table = re.search(r"FROM (\w+)", statement)
+        if not statement.startswith("SELECT") or table is None or table[1] in seen:
+            return
+        other = sqlite3.connect(make_url(database_url).database, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            seen[table[1]] = "free"
+        except sqlite3.OperationalError:
+            seen[table[1]] = "locked"
+        finally:
+            other.close()
+
+    _html, token = form_page(client)
+    sa.event.listen(db.engine, "before_cursor_execute", try_to_write)
+    try:
+        response = client.post("/inquiries/new", data=fields(token))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", try_to_write)
+    assert response.status_code == 200 and CODE.search(response.get_data(as_text=True))
+    for table in ("organizations", "inquiries", "sla_policies", "calendar_overrides", "users"):
+        assert seen.get(table) == "free", (table, seen)
+    assert seen.get("audit_events") == "locked"  # the chain's head is read under the lock
+    inquiry = db.session.scalars(select(Inquiry)).one()
+    assert inquiry.village.slug == "shuangta-cun" and inquiry.reply_due_at is not None
 
 
 def test_double_submit_creates_one_inquiry_with_the_same_code(client, orgs):
