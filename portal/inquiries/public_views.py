@@ -25,6 +25,7 @@ from portal.inquiries.forms import (
 )
 from portal.inquiries.models import InquiryType, Rating
 from portal.organizations.services import get_by_slug, towns_with_villages
+from portal.pagecache import blank_forms
 from portal.paging import PageRequest
 from portal.ratelimit import limit
 from portal.ratelimit.submissions import limit_submissions
@@ -89,13 +90,11 @@ def _organization_or_none(slug: str):
 @bp.route("/new", methods=["GET", "POST"])
 @limit_submissions("RATELIMIT_INQUIRY_SUBMIT", "RATELIMIT_SUBMIT_REFUSED")
 def new():
+    if request.method in ("GET", "HEAD"):
+        return blank_forms.page("inquiries.new", _blank_form, tracking.new_submission_token)
     form = InquiryForm()
     form.place.choices = _place_choices()
-    if request.method == "GET":
-        form.submission_token.data = tracking.new_submission_token()
-        form.type.data = (_inquiry_type(request.args.get("type")) or InquiryType.CONSULT).value
-        form.place.data = _linked_place(form, request.args.get("village"))
-    elif hold_over_limit(form):
+    if hold_over_limit(form):
         pass
     elif form.validate_on_submit():
         try:
@@ -111,9 +110,26 @@ def new():
                 return render_template("inquiries/receipt.html", receipt=receipt)
     else:  # the fields the form itself refused, and every other problem at once
         show_problems(form, submission.problems(_input(form)).errors)
+    return _form_page(form), form_status(form)
+
+
+def _blank_form(csrf_token: str, submission_token: str) -> str:
+    """The form a visit starts with: the type and village a link names (`?type=`,
+    `?village=`), these tokens."""
+    form = InquiryForm()
+    form.place.choices = _place_choices()
+    if form.meta.csrf:
+        form.csrf_token.current_token = csrf_token
+    form.submission_token.data = submission_token
+    form.type.data = (_inquiry_type(request.args.get("type")) or InquiryType.CONSULT).value
+    form.place.data = _linked_place(form, request.args.get("village"))
+    return _form_page(form)
+
+
+def _form_page(form: InquiryForm) -> str:
     return render_template("inquiries/new.html", form=form, type_help=TYPE_HELP,
                            village_arg=_village_arg(form),
-                           types=[t for t in InquiryType if t.is_public]), form_status(form)
+                           types=[t for t in InquiryType if t.is_public])
 
 
 def _linked_place(form: InquiryForm, slug: str | None) -> str:

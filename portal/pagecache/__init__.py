@@ -188,6 +188,12 @@ def _store() -> PageStore:
 def _eligible() -> bool:
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
         return False
+    return seen_as_anyone()
+
+
+def seen_as_anyone() -> bool:
+    """Whether this request's page is the one any anonymous visitor gets: nobody signed
+    in, and no flash message waiting to be shown."""
     cookies = request.cookies
     if (current_app.config["SESSION_COOKIE_NAME"] not in cookies
             and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies):
