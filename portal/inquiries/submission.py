@@ -86,10 +86,13 @@ class Receipt:
     inquiry: Inquiry
     tracking_code: str
     duplicate: bool = False
+    recorded_at: int | None = None  # the leaf of the receipt's audit event, when known
 
     @functools.cached_property
     def leaf_index(self) -> int | None:
         """Where the receipt stands in the public audit log (portal.transparency)."""
+        if self.recorded_at is not None:
+            return self.recorded_at
         from portal.transparency.receipts import receipt_leaf
 
         return receipt_leaf(self.inquiry)
@@ -223,15 +226,15 @@ def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Rec
         db.session.rollback()
         return _replayed(_existing(key), digest, code)
     registered = intake.actor is not None
-    audit.record(intake.actor, "inquiry.register" if registered else "inquiry.submit",
-                 inquiry, after={"number": inquiry.number, "type": inquiry.type.value,
-                                 "organization": inquiry.organization.slug,
-                                 "channel": intake.channel,
-                                 "received_at": inquiry.received_at})
+    event = audit.record(
+        intake.actor, "inquiry.register" if registered else "inquiry.submit", inquiry,
+        after={"number": inquiry.number, "type": inquiry.type.value,
+               "organization": inquiry.organization.slug, "channel": intake.channel,
+               "received_at": inquiry.received_at})
     notify.case_received(inquiry, data.notify_channel,
                          data.notify_email or data.contact_phone, handlers)
     db.session.commit()
-    return Receipt(inquiry, code)
+    return Receipt(inquiry, code, recorded_at=event.leaf_index)
 
 
 def _content(data: InquiryInput) -> dict:

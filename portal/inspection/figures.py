@@ -117,9 +117,11 @@ def is_built(connection, *, lock: bool = False) -> bool:
     return True if value is None else bool(value)
 
 
-def update(connection, inquiry_id: int, new: Share | None) -> bool:
-    """Store `new` as the order's share and move the totals by the difference."""
-    old = _stored(connection, inquiry_id)
+def update(connection, inquiry_id: int, new: Share | None, *, inserted: bool = False) -> bool:
+    """Store `new` as the order's share and move the totals by the difference.
+    `inserted`: the order was inserted by this flush, so nothing is stored for it (the
+    foreign key's cascade leaves no share behind an id)."""
+    old = None if inserted else _stored(connection, inquiry_id)
     if old == new:
         return False
     if old is not None:
@@ -227,8 +229,10 @@ def on_after_flush(session: Session, _context) -> None:
     if not is_built(connection, lock=True):
         return
     for inquiry in changed:
-        update(connection, inquiry.id, share_of(inquiry))
-        open_counts.update(connection, inquiry.id, open_counts.clock_of(inquiry))
+        inserted = inquiry in session.new
+        update(connection, inquiry.id, share_of(inquiry), inserted=inserted)
+        open_counts.update(connection, inquiry.id, open_counts.clock_of(inquiry),
+                           inserted=inserted)
 
 
 def install(target) -> None:

@@ -94,9 +94,10 @@ def _stored(connection, inquiry_id: int) -> Clock | None:
     return Clock(**values)
 
 
-def update(connection, inquiry_id: int, new: Clock | None) -> bool:
-    """Store `new` as the order's place and move the counts by the difference."""
-    old = _stored(connection, inquiry_id)
+def update(connection, inquiry_id: int, new: Clock | None, *, inserted: bool = False) -> bool:
+    """Store `new` as the order's place and move the counts by the difference
+    (`inserted`: as for `figures.update`)."""
+    old = None if inserted else _stored(connection, inquiry_id)
     if old == new:
         return False
     if old is not None:
