@@ -452,7 +452,8 @@ def render(results: list[dict], settings: dict, transparency: dict | None = None
              "纪检页面用经登录表单（含动态验证码步骤）登录的纪检账号会话；"
              f"留言提交由 {settings['submitters']} 个并发“群众”经公开表单完成"
              "（每次重新取表单、CSRF 与一次性提交令牌，蜜罐字段留空），限流关闭"
-             "（`PORTAL_RATELIMIT_ENABLED=0`），事后按标题数库中行数核对丢失。",
+             f"（`PORTAL_RATELIMIT_ENABLED=0`），同样先预热 {settings['warmup']} 秒（另用一个标题，"
+             "不计入结果），事后按标题数库中行数核对丢失（预热的也核对）。",
              "- 每个页面（及留言提交）各用一个新启动的 gunicorn：先预热再测量，测完立即停止，"
              "排队未处理的请求不会拖慢下一个页面；wrk 只统计测量时段内完成的请求。"
              "“单独一次请求”是服务刚启动、没有其他负载时该页面第一个请求的用时（含冷启动）。",

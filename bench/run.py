@@ -607,10 +607,21 @@ def _note_memory(result: dict, name: str, figures: dict) -> None:
 
 
 def submissions(port: int, db: Path | str, town: str) -> dict:
-    title = f"压测提交 {time.strftime('%Y%m%d%H%M%S')}"
-    log(f"submissions: {SETTINGS['submitters']} residents for {SETTINGS['duration']} s")
+    """Residents submitting through the form: warmed up like every page (BENCH_WARMUP
+    seconds, their own title, not counted but checked for loss too), then measured."""
+    stamp = time.strftime('%Y%m%d%H%M%S')
+    warm_title, title = f"压测预热 {stamp}", f"压测提交 {stamp}"
+    log(f"submissions: {SETTINGS['submitters']} residents for {SETTINGS['warmup']} + "
+        f"{SETTINGS['duration']} s")
+    warm = client.submit_inquiries(port, f"town:{town}", warm_title, SETTINGS["submitters"],
+                                   SETTINGS["warmup"])
     outcome = client.submit_inquiries(port, f"town:{town}", title, SETTINGS["submitters"],
                                       SETTINGS["duration"])
+    warm_found = rows(db, "SELECT count(*) FROM inquiries WHERE title = :title",
+                      title=warm_title)[0][0]
+    if warm.accepted != warm_found or warm.refused or warm.errors:
+        FAILURES.append(f"submissions warm-up: {warm.accepted} accepted, {warm_found} stored, "
+                        f"{warm.refused} refused, {warm.errors} errors {warm.samples}")
     found = rows(db, "SELECT count(*) FROM inquiries WHERE title = :title", title=title)[0][0]
     latencies = sorted(outcome.latencies) or [0.0]
     return dict(accepted=outcome.accepted, refused=outcome.refused, errors=outcome.errors,
