@@ -174,6 +174,7 @@ class Postgres:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         engine.dispose()
         url = self.url.rsplit("/", 1)[0] + f"/{name}"
+        forget_derived_files()
         log(f"{size} (postgresql): migrating and seeding")
         started = time.monotonic()
         flask("db", "upgrade", db_path=url)
@@ -203,8 +204,17 @@ def working_copy(cached: Path) -> Path:
     work = DATA / "work.db"
     for path in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
         path.unlink(missing_ok=True)
+    forget_derived_files()
     shutil.copyfile(cached, work)
     return work
+
+
+def forget_derived_files() -> None:
+    """A database made afresh under a URL used before (work.db, bench_<size> on the same
+    port) numbers its versions from the start again: pages and snapshots the portal kept
+    as files for the earlier one must go, as `flask restore` removes them."""
+    for name in ("pagecache", "snapshots"):
+        shutil.rmtree(DATA / "instance" / name, ignore_errors=True)
 
 
 def _port_range() -> range | None:

@@ -128,6 +128,7 @@ def restore_backup(path: Path, *, force: bool = False,
         raise Conflict("目标数据库中已有数据。确认要用备份覆盖时，请加 --force。")
     db.session.remove()
     database.restore(path, manifest)
+    _forget_derived_files()
     progress("database", 1, 1, manifest.members[manifest.database_member]["size"])
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     extract(path, manifest, {name: folder / name.removeprefix(UPLOADS)
@@ -135,6 +136,19 @@ def restore_backup(path: Path, *, force: bool = False,
             lambda done, written: progress("uploads", done, len(manifest.upload_members),
                                            written))
     return _check_restored(manifest, database)
+
+
+def _forget_derived_files() -> None:
+    """Pages and inspectors' snapshots kept as files for this database were made from
+    what it held before: the restored one starts its version numbers again from the
+    backup's, so a kept page could pass as current and show a document withdrawn since.
+    They are removed; the site renders them afresh."""
+    import shutil
+
+    from portal.pagecache import instance_folder
+
+    for name in ("pagecache", "snapshots"):
+        shutil.rmtree(instance_folder(current_app, name), ignore_errors=True)
 
 
 def _check_tree_head(manifest: Manifest, report: RestoreReport) -> None:

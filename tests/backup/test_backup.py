@@ -242,3 +242,16 @@ def test_a_restored_log_that_does_not_match_the_manifests_head_fails(
     assert restored.exit_code != 0
     assert "与备份清单中的签名树头" in restored.output and "不符" in restored.output
     assert "恢复完成" not in restored.output
+
+
+def test_pages_kept_from_before_a_restore_are_never_served_after_it(archive, app, runner):
+    """The restored database numbers its versions again from the backup's, so a page kept
+    as a file before the restore could otherwise pass as current; restoring drops them."""
+    from portal.pagecache import instance_folder
+
+    kept = instance_folder(app, "pagecache") / "2026-12-05" / "page"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(b'{"key": []}\n<p>an old page</p>')
+    result = runner.invoke(args=["restore", str(archive), "--yes", "--force"])
+    assert result.exit_code == 0, result.output
+    assert not kept.exists()
