@@ -68,6 +68,7 @@ class Resident:
         self.port, self.name = port, name
         self.cookie, self.csrf, _page = form_session(port, "/inquiries/new")
         self.sent = 0
+        self.busy_forms = 0  # form loads answered 503 (checked like a submission's)
 
     def fresh_form(self) -> dict | None:
         answer = exchange(self.port, "GET", "/inquiries/new", headers={"Cookie": self.cookie})
@@ -75,6 +76,7 @@ class Resident:
             return None
         if answer[0] != 200:
             _busy_or_fail(*answer, "inquiry form")
+            self.busy_forms += 1
             return None
         token = TOKEN.search(answer[2])
         assert token, "the inquiry form carries no submission token"
