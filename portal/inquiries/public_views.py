@@ -109,7 +109,8 @@ def new():
             with read_only():
                 return render_template("inquiries/receipt.html", receipt=receipt)
     else:  # the fields the form itself refused, and every other problem at once
-        show_problems(form, submission.problems(_input(form)).errors)
+        with reads_first():  # a refused form only reads: no write lock for it
+            show_problems(form, submission.problems(_input(form)).errors)
     return _form_page(form), form_status(form)
 
 

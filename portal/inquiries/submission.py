@@ -86,13 +86,13 @@ class Receipt:
     inquiry: Inquiry
     tracking_code: str
     duplicate: bool = False
-    recorded_at: int | None = None  # the leaf of the receipt's audit event, when known
+    known_leaf: int | None = None  # the leaf of the receipt's audit event, when known
 
     @functools.cached_property
     def leaf_index(self) -> int | None:
         """Where the receipt stands in the public audit log (portal.transparency)."""
-        if self.recorded_at is not None:
-            return self.recorded_at
+        if self.known_leaf is not None:
+            return self.known_leaf
         from portal.transparency.receipts import receipt_leaf
 
         return receipt_leaf(self.inquiry)
@@ -208,7 +208,7 @@ def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Rec
     """Receive an inquiry whose submission token (web), idempotency key (Open311) or staff
     registration stands for `material`; see `submit`. Raises ValidationError, or Conflict
     for a replay."""
-    with reads_first():  # what the receipt needs to know, before the write lock is taken
+    with reads_first():  # what the writes need to know, before the write lock is taken
         _validate(data)
         key = tracking.submission_key(material)
         code = tracking.code_for(material)
@@ -234,7 +234,7 @@ def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Rec
     notify.case_received(inquiry, data.notify_channel,
                          data.notify_email or data.contact_phone, handlers)
     db.session.commit()
-    return Receipt(inquiry, code, recorded_at=event.leaf_index)
+    return Receipt(inquiry, code, known_leaf=event.leaf_index)
 
 
 def _content(data: InquiryInput) -> dict:

@@ -149,7 +149,7 @@ def _locked_total(connection, year: int, organization_id: int, dimension: str, k
         return row
     values = dict(year=year, organization_id=organization_id, dimension=dimension, key=key,
                   **dict.fromkeys(COUNTS, 0), sign_tenths="{}", reply_days="{}")
-    connection.execute(_insert(connection).values(**values).on_conflict_do_nothing())
+    connection.execute(_insert(connection.dialect.name).values(**values).on_conflict_do_nothing())
     return connection.execute(stmt).mappings().first()
 
 
@@ -165,8 +165,8 @@ def _moved(histogram: str, value: int | None, sign: int) -> str:
     return json.dumps(counts, separators=(",", ":"))
 
 
-def _insert(connection):
-    if connection.dialect.name == "postgresql":
+def _insert(dialect: str):
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -177,11 +177,7 @@ def _insert(connection):
 def _count_adder(dialect: str):
     """INSERT … ON CONFLICT DO UPDATE adding to the counts: built once per dialect, run
     with one row of parameters per group."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(_TOTALS)
+    stmt = _insert(dialect)
     return stmt.on_conflict_do_update(
         index_elements=["year", "organization_id", "dimension", "key"],
         set_={name: _TOTALS.c[name] + stmt.excluded[name] for name in COUNTS})
