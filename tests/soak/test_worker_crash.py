@@ -44,9 +44,12 @@ RETRY_ROUNDS = 10
 
 
 def editor_load(editor: Editor, number: int, saves: dict):
+    """A thread body; the draft is created before the load starts, because creating it
+    again after a lost answer would make a second draft (the test is about saves)."""
+    editor.create_draft(f"编辑{number}的草稿")
+    saves[editor.draft_id] = {"acknowledged": 0, "in_doubt": 0, "last": ""}
+
     def run():
-        editor.create_draft(f"编辑{number}的草稿")
-        saves[editor.draft_id] = {"acknowledged": 0, "in_doubt": 0, "last": ""}
         for n in range(SAVES_PER_EDITOR):
             title = f"编辑{number}的草稿 第{n + 1}稿"
             figures = saves[editor.draft_id]
