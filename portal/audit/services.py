@@ -52,11 +52,16 @@ def lock_chain() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
 
 
-def _current_head() -> str:
+def _chain_end() -> tuple[str, int]:
+    """Under the chain's lock: the head's hash and the tree's size, in one statement."""
+    from portal.transparency import log
+
     lock_chain()
     db.session.flush()
-    head = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    return head or GENESIS_HASH
+    head, last = db.session.execute(select(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
+        log.last_index())).one()
+    return head or GENESIS_HASH, 0 if last is None else last + 1
 
 
 def _client_addr() -> str:
@@ -91,12 +96,12 @@ def record(actor, action: str, obj=None, *, before: dict | None = None,
         message=message[:500],
         client_addr=_client_addr(),
     )
-    event.prev_hash = _current_head()
+    event.prev_hash, size = _chain_end()
     event.hash = compute_hash(event)
     db.session.add(event)
     from portal.transparency import log
 
-    event.leaf_index = log.append(event.hash)
+    event.leaf_index = log.append(event.hash, size)
     return event
 
 

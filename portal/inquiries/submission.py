@@ -260,7 +260,7 @@ def _build(data: InquiryInput, key: str, code: str, digest: str, intake: Intake,
            lengths: dict[str, int]) -> Inquiry:
     now = intake.received_at or utcnow()
     inquiry = Inquiry(
-        number=next_number(), type=data.type, status=Status.RECEIVED, title=data.title,
+        type=data.type, status=Status.RECEIVED, title=data.title,
         body=data.body, contact_name=data.contact_name, contact_phone=data.contact_phone,
         organization=data.organization, village=data.village,
         consent_publish=data.consent_publish, tracking_hash=tracking.code_hash(code),
@@ -271,6 +271,9 @@ def _build(data: InquiryInput, key: str, code: str, digest: str, intake: Intake,
     if data.type is InquiryType.INFO_REQUEST:
         inquiry.application = InfoApplication(**vars(data.application))
     clocks.start(inquiry, now, lengths)
+    # Last, just before the flush: from here on every other submission waits (the
+    # year's series is one row, locked until the commit).
+    inquiry.number = next_number()
     inquiry.events.append(InquiryEvent(
         at=now, action="receive", public=True,
         message=f"已受理（受理编号 {inquiry.number}），交{data.organization.name}办理。"

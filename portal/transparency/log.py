@@ -48,36 +48,42 @@ def leaf_input(event_hash: str) -> bytes:
 
 def size() -> int:
     """How many leaves the tree has now (in this transaction)."""
-    last = db.session.scalar(select(func.max(MerkleLeaf.index)))
+    last = db.session.scalar(select(last_index()))
     return 0 if last is None else last + 1
 
 
-def append(event_hash: str) -> int:
+def last_index():
+    """The highest leaf index (NULL: an empty tree), to be read in one statement with
+    the chain's head under the chain's lock."""
+    return select(func.max(MerkleLeaf.index)).scalar_subquery()
+
+
+def append(event_hash: str, index: int | None = None) -> int:
     """Add the leaf of an audit event and the subtrees it completes; returns its index.
-    The caller holds the chain's lock and commits."""
+    The caller holds the chain's lock and commits; `index` is the tree's size the caller
+    read under that lock (`last_index`), or None to read it here. The left siblings are
+    read in one statement: the writers queue on the lock, so every statement under it
+    counts."""
     algorithm = hash_algorithm()
-    db.session.flush()
-    index = size()
+    if index is None:
+        db.session.flush()
+        index = size()
+    closed = _closed_levels(index)
+    siblings = _fetch({(level, (index >> level) - 1) for level in range(closed)})
     node = merkle.leaf_hash(leaf_input(event_hash), algorithm)
     db.session.add(MerkleLeaf(index=index, event_hash=event_hash, leaf_hash=node))
-    position, level = index, 0
-    while position & 1:  # a right child closes its parent
-        left = _stored(level, position - 1)
+    for level in range(closed):  # a right child closes its parent
+        left = siblings.get((level, (index >> level) - 1))
+        if left is None:
+            raise LookupError(f"no subtree hash at level {level}, index {(index >> level) - 1}")
         node = merkle.node_hash(left, node, algorithm)
-        level, position = level + 1, position >> 1
-        db.session.add(MerkleNode(level=level, index=position, hash=node))
+        db.session.add(MerkleNode(level=level + 1, index=index >> (level + 1), hash=node))
     return index
 
 
-def _stored(level: int, index: int) -> bytes:
-    if level == 0:
-        found = db.session.scalar(select(MerkleLeaf.leaf_hash).where(MerkleLeaf.index == index))
-    else:
-        found = db.session.scalar(select(MerkleNode.hash).where(
-            MerkleNode.level == level, MerkleNode.index == index))
-    if found is None:
-        raise LookupError(f"no subtree hash at level {level}, index {index}")
-    return bytes(found)
+def _closed_levels(index: int) -> int:
+    """How many subtrees leaf `index` completes: its trailing one bits."""
+    return (index ^ (index + 1)).bit_length() - 1
 
 
 def _batched(compute):
@@ -103,30 +109,31 @@ def _batched(compute):
 
 
 def _fetch(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored hashes at `wanted` (level, index) positions. Plain SQL: an expression
-    tree of ~50 OR terms costs the ORM milliseconds to build, the database microseconds
-    to answer (each term one primary-key lookup)."""
-    found: dict[tuple[int, int], bytes] = {}
+    """The stored hashes at `wanted` (level, index) positions, in one statement (leaves
+    and nodes joined by UNION ALL). Plain SQL: an expression tree of ~50 OR terms costs
+    the ORM milliseconds to build, the database microseconds to answer (each term one
+    primary-key lookup)."""
+    params: dict[str, int] = {}
+    parts = []
     leaf_indexes = sorted(index for level, index in wanted if level == 0)
     if leaf_indexes:
-        names = {f"i{n}": index for n, index in enumerate(leaf_indexes)}
-        # Only generated :iN placeholder names are joined in; every value is bound.
-        placeholders = ", ".join(f":{name}" for name in names)
-        sql = f'SELECT "index", leaf_hash FROM merkle_leaves WHERE "index" IN ({placeholders})'  # nosec B608
-        rows = db.session.execute(text(sql), names)
-        found.update(((0, index), bytes(value)) for index, value in rows)
-    pairs = sorted(pair for pair in wanted if pair[0] > 0)
-    if pairs:
-        params: dict[str, int] = {}
-        terms = []
-        for n, (level, index) in enumerate(pairs):
-            params[f"l{n}"], params[f"i{n}"] = level, index
-            terms.append(f'(level = :l{n} AND "index" = :i{n})')
-        condition = " OR ".join(terms)  # generated :lN/:iN placeholders; values are bound
-        sql = f'SELECT level, "index", hash FROM merkle_nodes WHERE {condition}'  # nosec B608
-        rows = db.session.execute(text(sql), params)
-        found.update(((level, index), bytes(value)) for level, index, value in rows)
-    return found
+        params.update({f"i{n}": index for n, index in enumerate(leaf_indexes)})
+        placeholders = ", ".join(f":i{n}" for n in range(len(leaf_indexes)))
+        leaves = ('SELECT 0 AS level, "index", leaf_hash AS hash FROM merkle_leaves '
+                  f'WHERE "index" IN ({placeholders})')  # nosec B608
+        parts.append(leaves)
+    terms = []
+    for n, (level, index) in enumerate(sorted(pair for pair in wanted if pair[0] > 0)):
+        params[f"l{n}"], params[f"j{n}"] = level, index
+        terms.append(f'(level = :l{n} AND "index" = :j{n})')
+    if terms:
+        nodes = 'SELECT level, "index", hash FROM merkle_nodes WHERE ' + " OR ".join(terms)  # nosec B608
+        parts.append(nodes)
+    if not parts:
+        return {}
+    # Only generated :iN/:lN/:jN placeholder names are joined in; every value is bound.
+    rows = db.session.execute(text(" UNION ALL ".join(parts)), params)
+    return {(level, index): bytes(value) for level, index, value in rows}
 
 
 def root(tree_size: int) -> bytes:

@@ -14,7 +14,8 @@ from portal.auth.system import SYSTEM
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.transparency import heads, log, merkle, signing
-from portal.transparency.models import MerkleLeaf
+from portal.transparency.models import MerkleLeaf, MerkleNode
+from tests.pagecache.querycount import counting_queries
 
 
 def events(count: int) -> None:
@@ -32,6 +33,29 @@ def test_each_event_is_the_next_leaf(app):
     assert [leaf.leaf_hash for leaf in leaves] == [
         merkle.leaf_hash(h.encode("ascii")) for h in stored]
     assert log.root(5) == merkle.tree_root([leaf.leaf_hash for leaf in leaves])
+
+
+def test_recording_an_event_reads_the_chain_and_tree_in_few_statements(app):
+    """Every event is recorded under the chain's lock, which serializes all writers: the
+    16th leaf closes four subtrees, and its left siblings are read together, with the
+    chain's head and the tree's size in one statement before them."""
+    events(15)
+    with counting_queries() as statements:
+        audit.record(SYSTEM, "test.event", None, after={"n": 15})
+        db.session.commit()
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+             and "pg_advisory" not in s]
+    assert len(reads) == 2, reads
+    nodes = {(node.level, node.index): node.hash
+             for node in db.session.scalars(db.select(MerkleNode))}
+    leaves = [leaf.leaf_hash for leaf in
+              db.session.scalars(db.select(MerkleLeaf).order_by(MerkleLeaf.index))]
+    for level in range(1, 5):  # every subtree the 16 leaves complete, as stored
+        width = 2 ** level
+        for index in range(16 // width):
+            assert nodes[(level, index)] == merkle.tree_root(
+                leaves[index * width:(index + 1) * width])
+    assert log.root(16) == merkle.tree_root(leaves)
 
 
 def test_the_key_file_is_owner_only_and_never_overwritten(app, signing_key):
