@@ -49,6 +49,7 @@ from flask_login import current_user
 
 from portal.pagecache import tags as page_tags
 from portal.pagecache import version as content_version
+from portal.pagecache.lineage import Lineage
 from portal.pagecache.shared import SharedPages
 from portal.pagecache.store import (
     CACHE_CONTROL,
@@ -107,16 +108,21 @@ def init_app(app: Flask) -> None:
     """Bump the content version with public changes; serve and store public pages.
     Register after the access policy, so a cached page is served only where it allows."""
     from portal.extensions import db
+    from portal.pagecache import blank_forms  # it reads this module's helpers
 
     install(db.session)
     store = PageStore(int(app.config.get("PAGE_CACHE_MAX_BYTES", MAX_BYTES)))
     reader, today = VersionReader(lambda: db.engine), LocalDay()
     app.extensions["pagecache"] = (store, reader, today)
+    shared = _shared_pages(app) if app.config.get("PAGE_CACHE_ENABLED", True) else None
+    snapshots = app.extensions.get("dashboard_snapshots")
+    reader.lineage = Lineage(shared.root if shared else None, [
+        store.clear, blank_forms.forget, *([snapshots.clear] if snapshots else [])])
     if not app.config.get("PAGE_CACHE_ENABLED", True):
         return  # every page rendered for every request (the benchmark's cold rows)
     app.before_request(serve_from_cache)
     app.after_request(store_and_mark)
-    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, _shared_pages(app),
+    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, shared,
                                trusted_hosts=app.config.get("TRUSTED_HOSTS"),
                                proxy_seconds=int(app.config.get("PROXY_CACHE_SECONDS", 0)))
 

@@ -66,5 +66,5 @@ def _key(name: str) -> tuple | None:
 
 
 def forget() -> None:
-    """Drop every kept page (tests)."""
+    """Drop every kept page (tests; a replaced database, `portal.pagecache.lineage`)."""
     _pages.clear()

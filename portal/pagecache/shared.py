@@ -93,5 +93,7 @@ class SharedPages:
         except OSError:
             return
         for folder in folders:
+            if not folder.is_dir():
+                continue  # the lineage mark (portal.pagecache.lineage)
             if folder.name < day or not folder.name[:1].isdigit() or folder.name.count("-") != 2:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -110,6 +110,7 @@ class VersionReader:
         self._engine_of = engine_of  # called inside a request: the app's engine
         self._engine = None  # kept, so the WSGI fast path can read without an app context
         self._local = threading.local()
+        self.lineage = None  # a pagecache.lineage.Lineage, told every state read
 
     @property
     def ready(self) -> bool:
@@ -129,7 +130,12 @@ class VersionReader:
             log.exception("content version unreadable; serving uncached")
             self._discard()
             return None
-        return (int(row[0]), int(row[1])) if row else None
+        if not row:
+            return None
+        state = int(row[0]), int(row[1])
+        if self.lineage is not None:
+            self.lineage.see(state)
+        return state
 
     def read_tags(self, tags) -> tuple[int, dict[str, int]] | None:
         """The content version and the versions of `tags` (a missing tag is at 0), read in

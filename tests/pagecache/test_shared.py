@@ -3,9 +3,13 @@ never once the content version has moved on."""
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
+
 from portal import create_app
 from portal.disclosures import services
 from portal.extensions import db
+from portal.pagecache import version
 from tests.pagecache.querycount import counting_queries
 
 
@@ -27,4 +31,63 @@ def test_a_page_rendered_by_one_worker_serves_another(app, app_config, client, p
     services.withdraw(staff["reviewer"], doc.id, "名单有误")
     with other.app_context():
         assert other_client.get(path).status_code == 404
+        db.engine.dispose()
+
+
+def _state(connection) -> tuple[dict, dict]:
+    """What a backup would bring back: the content version row and every tag's version."""
+    versions = dict(connection.execute(sa.text(
+        "SELECT id, version || ' ' || changed_epoch FROM content_versions")).all())
+    tags = dict(connection.execute(sa.text("SELECT tag, version FROM content_tags")).all())
+    return versions, tags
+
+
+def _restore(connection, state: tuple[dict, dict]) -> None:
+    versions, tags = state
+    for row_id, value in versions.items():
+        version, changed = map(int, value.split())
+        connection.execute(sa.text("UPDATE content_versions SET version = :v, changed_epoch = :c "
+                                   "WHERE id = :id"), {"v": version, "c": changed, "id": row_id})
+    connection.execute(sa.text("DELETE FROM content_tags"))
+    for tag, version in tags.items():
+        connection.execute(sa.text("INSERT INTO content_tags (tag, version) VALUES (:t, :v)"),
+                           {"t": tag, "v": version})
+
+
+@pytest.mark.parametrize("first", ["running", "restarted"])
+def test_pages_kept_for_a_database_replaced_by_an_older_copy_are_never_served(
+        app, app_config, client, published, staff, monkeypatch, first):
+    """A backup restored by other means than `flask restore` (or a database made afresh at
+    the same address) starts its versions over: the pages and files kept for the one it
+    replaced must not pass as current when its versions reach the same numbers."""
+    doc = published(title="第四批低保名单")
+    path = f"/disclosures/{doc.id}"
+    backup = _state(db.session.connection())
+    db.session.commit()
+    # After the backup: the document's page changes twice (its tag and the version move),
+    # and both workers keep the page rendered then.
+    for _ in range(2):
+        version.bump_tags(db.session.connection(), [f"doc:{doc.id}"])
+        db.session.commit()
+    assert client.get(path).status_code == 200
+    other = create_app(app_config)
+    with other.app_context():
+        assert other.test_client().get(path).status_code == 200
+        db.engine.dispose()
+
+    _restore(db.session.connection(), backup)  # the older copy comes back …
+    db.session.commit()
+    later = version.now_epoch() + 60
+    monkeypatch.setattr(version, "now_epoch", lambda: later)
+    services.withdraw(staff["reviewer"], doc.id, "名单有误")  # … and the document is withdrawn
+    version.bump_tags(db.session.connection(), [f"doc:{doc.id}"])  # its tag back where it was
+    db.session.commit()
+
+    running = client.get  # the worker that keeps the page in memory
+    restarted = create_app(app_config)  # a worker started afterwards, reading the files
+    with restarted.app_context():
+        order = [running, restarted.test_client().get]
+        if first == "restarted":  # the first to read the replaced database knows only
+            order.reverse()       # the files and the furthest state any worker had seen
+        assert [get(path).status_code for get in order] == [404, 404]
         db.engine.dispose()
