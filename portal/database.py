@@ -62,17 +62,30 @@ def reads_first() -> Iterator[None]:
         _end_reads(session)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, for a service whose caller shows
+    what it just wrote (a resident's receipt): every attribute is what the commit stored,
+    and reading it back would cost a transaction of its own."""
+    from portal.extensions import db
+
+    _commit_without_expiring(db.session())
+
+
+def _commit_without_expiring(session) -> None:
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def _end_reads(session) -> None:
     """End the read transaction, keeping what it loaded; roll back and refuse if the
     reads changed anything."""
     if session.new or session.dirty or session.deleted:
         session.rollback()
         raise RuntimeError("reads_first: the reads changed the session")
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()  # nothing to write: only ends the read transaction
-    finally:
-        session.expire_on_commit = expire
+    _commit_without_expiring(session)  # nothing to write: only ends the read transaction
 
 
 def forget_connections(app: Flask) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, validation
-from portal.database import reads_first
+from portal.database import commit_keeping_loaded, reads_first
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
 from portal.inquiries import clocks, reopening, tracking
@@ -233,7 +233,7 @@ def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Rec
                "received_at": inquiry.received_at})
     notify.case_received(inquiry, data.notify_channel,
                          data.notify_email or data.contact_phone, handlers)
-    db.session.commit()
+    commit_keeping_loaded()  # the receipt shows what was just stored
     return Receipt(inquiry, code, known_leaf=event.leaf_index)
 
 

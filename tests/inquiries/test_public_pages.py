@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 from flask import template_rendered
-from sqlalchemy import func, make_url, select
+from sqlalchemy import event, func, make_url, select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
@@ -74,6 +74,37 @@ def test_the_receipt_is_written_while_other_submissions_can_already_write(
         response = client.post("/inquiries/new", data=fields(token))
     assert response.status_code == 200 and CODE.search(response.get_data(as_text=True))
     assert seen == ["free"]
+
+
+def test_the_receipt_is_shown_from_what_was_just_stored_without_reading_it_back(
+        app, client, orgs):
+    """Everything the receipt shows was written by the submission itself; reading it back
+    after the commit would be one more transaction for every resident."""
+    after_commit: list[str] = []
+    committed = []
+
+    def note_commit(_conn):
+        committed.append(True)
+        after_commit.clear()
+
+    def note_statement(_conn, _cursor, statement, *_args):
+        if committed:
+            after_commit.append(statement)
+
+    _html, token = form_page(client)
+    event.listen(db.engine, "commit", note_commit)
+    event.listen(db.engine, "before_cursor_execute", note_statement)
+    try:
+        response = client.post("/inquiries/new", data=fields(token))
+    finally:
+        event.remove(db.engine, "commit", note_commit)
+        event.remove(db.engine, "before_cursor_execute", note_statement)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and CODE.search(page)
+    inquiry = db.session.scalars(select(Inquiry)).one()
+    for shown in (inquiry.number, "双塔镇", "双塔村", f"{inquiry.reply_due_at.year}"):
+        assert shown in page
+    assert after_commit == []
 
 
 def test_looking_up_the_place_and_deadlines_leaves_other_submissions_free_to_write(
