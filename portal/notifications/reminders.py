@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import lazyload
 
 from portal.auth.models import Role, RoleGrant, User
@@ -41,14 +41,17 @@ MORNING, SIGN_WARNING = time(8, 0), time(16, 0)
 def covering(role: Role, organization) -> list[User]:
     """Active users holding `role` on `organization` or above it: the organizations whose
     path is a prefix of its path ("/1/4/9/" → "/1/", "/1/4/", "/1/4/9/"), in one query."""
+    return list(db.session.scalars(_covering(role, organization)))
+
+
+def _covering(role: Role, organization):
     parts = organization.path.strip("/").split("/")
     above = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
-    return list(db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .join(Organization, Organization.id == RoleGrant.organization_id)
-        .where(RoleGrant.role == role, Organization.path.in_(above), User.active)
-        .options(lazyload(User.grants))  # who they are is enough to tell them
-        .distinct().order_by(User.id)))
+    return (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(Organization, Organization.id == RoleGrant.organization_id)
+            .where(RoleGrant.role == role, Organization.path.in_(above), User.active)
+            .options(lazyload(User.grants))  # who they are is enough to tell them
+            .distinct().order_by(User.id))
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,17 @@ def handlers_of(inquiry: Inquiry) -> list[User]:
 
 
 def arrival_audience(organization) -> Audience:
-    """Who hears of a case arriving at `organization`: its handlers."""
-    return audience("assigned", covering(Role.HANDLER, organization))
+    """Who hears of a case arriving at `organization`: its handlers, with the channels
+    each chose, in one statement (every submission reads them)."""
+    kind, users, preferences = "assigned", [], {}
+    rows = db.session.execute(_covering(Role.HANDLER, organization).add_columns(StaffPreference)
+                              .outerjoin(StaffPreference, and_(StaffPreference.user_id == User.id,
+                                                               StaffPreference.kind == kind)))
+    for user, preference in rows:
+        users.append(user)
+        if preference is not None:
+            preferences[user.id] = preference
+    return Audience(kind, users, preferences)
 
 
 def case_arrived(inquiry: Inquiry, handlers: Audience | None = None) -> None:

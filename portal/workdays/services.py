@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import null, select, union_all
 
 from portal.audit import services as audit
 from portal.auth.models import Role
@@ -67,11 +67,19 @@ class YearOverview:
 
 
 def load_calendar() -> WorkCalendar:
-    """Build a WorkCalendar from the override tables (used by `current_calendar`)."""
-    rows = db.session.execute(select(CalendarOverride.day, CalendarOverride.is_working_day))
-    years = db.session.scalars(select(ConfirmedCalendarYear.year))
-    return WorkCalendar(overrides={day: working for day, working in rows},
-                        confirmed_years=frozenset(years))
+    """Build a WorkCalendar from the override tables (used by `current_calendar`), both
+    read in one statement: every submission reads them while other writers wait."""
+    overrides = select(CalendarOverride.day, CalendarOverride.is_working_day,
+                       null().label("year"))
+    years = select(null(), null(), ConfirmedCalendarYear.year)
+    found: dict[date, bool] = {}
+    confirmed = set()
+    for day, working, year in db.session.execute(union_all(overrides, years)):
+        if year is None:
+            found[day] = bool(working)
+        else:
+            confirmed.add(year)
+    return WorkCalendar(overrides=found, confirmed_years=frozenset(confirmed))
 
 
 def _check_day(day: object, field: str = "day") -> date:
