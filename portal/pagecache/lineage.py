@@ -9,11 +9,17 @@ withdrawn in the restored copy would be served again.
 
 In one history the public content version `(version, changed_epoch)` only moves forward,
 and every change moves both (`version.bump`: the epoch at least one second past the one
-before). So a state that cannot follow the last one seen — a lower version, or the same
-version at another moment — is another history. Each process remembers the last state it
-read; the instance folder remembers the furthest any process got (`lineage`, two
-numbers), for the processes started later. On another history every kept page is
-dropped: this worker's memory, and the files of every worker.
+before). So a state that can neither follow nor precede the last one seen — the same version at
+another moment, or a lower version at a later moment — is another history. A state that
+precedes it is let be: another thread read it a moment earlier, or a restored copy has
+not changed yet (its tags' versions are then at most those of the kept pages, and a page
+whose tags all still match shows what the copy holds). The copy's first change gives it
+away: a version the portal has seen already, at a later moment.
+
+Each process remembers the last state it read; the instance folder remembers the
+furthest any process got (`lineage`, two numbers), for the processes started later. On
+another history every kept page is dropped: this worker's memory, and the files of every
+worker.
 
 A replacement is caught the first time the portal reads a version that cannot follow.
 A copy that has already moved past the furthest state seen (more changes than the one it
@@ -63,6 +69,8 @@ class Lineage:
                 self._seen, self._pid = self._read_mark(), os.getpid()
             seen = self._seen
             if seen is not None and not follows(seen, state):
+                if follows(state, seen):
+                    return  # read before the state seen (another thread), or a copy of it
                 log.warning("content version went from %s to %s: the database was replaced; "
                             "dropping every kept page", seen, state)
                 self._replaced()

@@ -10,6 +10,7 @@ from portal import create_app
 from portal.disclosures import services
 from portal.extensions import db
 from portal.pagecache import version
+from portal.pagecache.lineage import Lineage
 from tests.pagecache.querycount import counting_queries
 
 
@@ -91,3 +92,18 @@ def test_pages_kept_for_a_database_replaced_by_an_older_copy_are_never_served(
             order.reverse()       # the files and the furthest state any worker had seen
         assert [get(path).status_code for get in order] == [404, 404]
         db.engine.dispose()
+
+
+def test_only_a_state_that_cannot_belong_to_the_same_history_drops_the_kept_pages(tmp_path):
+    dropped = []
+    watch = Lineage(tmp_path / "pages", [lambda: dropped.append(True)])
+    watch.see((10, 1000))
+    watch.see((9, 990))  # another thread's read from a moment before: nothing happens
+    watch.see((12, 1003))
+    assert dropped == []
+    started_later = Lineage(tmp_path / "pages", [lambda: dropped.append(True)])
+    started_later.see((12, 1003))  # the furthest state seen is kept in the folder
+    started_later.see((11, 1500))  # a restored copy's first change: a seen version, later
+    assert dropped == [True]
+    watch.see((12, 1500))  # the same version at another moment
+    assert dropped == [True, True]
