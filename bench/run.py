@@ -213,7 +213,9 @@ def forget_derived_files() -> None:
     """A database made afresh under a URL used before (work.db, bench_<size> on the same
     port) numbers its versions from the start again: pages and snapshots the portal kept
     as files for the earlier one must go, as `flask restore` removes them."""
-    for name in ("pagecache", "snapshots"):
+    from portal.pagecache import DERIVED_FOLDERS
+
+    for name in DERIVED_FOLDERS:
         shutil.rmtree(DATA / "instance" / name, ignore_errors=True)
 
 

@@ -118,7 +118,7 @@ def measure(paths: dict[str, Path]) -> dict:
         with apps[name].app_context():
             size = tree.size()
             started = time.perf_counter()
-            tree.append(event_hash(size + 10**12))
+            tree.append(event_hash(size + 10**12), size)
             db.session.commit()
             times["append"].append((time.perf_counter() - started) * 1000)
             size += 1

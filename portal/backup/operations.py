@@ -145,9 +145,9 @@ def _forget_derived_files() -> None:
     They are removed; the site renders them afresh."""
     import shutil
 
-    from portal.pagecache import instance_folder
+    from portal.pagecache import DERIVED_FOLDERS, instance_folder
 
-    for name in ("pagecache", "snapshots"):
+    for name in DERIVED_FOLDERS:
         shutil.rmtree(instance_folder(current_app, name), ignore_errors=True)
 
 

@@ -140,6 +140,11 @@ def _shared_pages(app: Flask) -> SharedPages | None:
     return SharedPages(instance_folder(app, "pagecache"))
 
 
+# The instance folder's files derived from a database's content (`instance_folder`): the
+# pages, and the inspectors' snapshots (portal.inspection.shared).
+DERIVED_FOLDERS = ("pagecache", "snapshots")
+
+
 def instance_folder(app: Flask, name: str) -> Path:
     """`<instance>/<name>/<digest of the database URL>`: files derived from one database
     (pages, the inspectors' snapshots) never mix with another's."""

@@ -58,16 +58,12 @@ def last_index():
     return select(func.max(MerkleLeaf.index)).scalar_subquery()
 
 
-def append(event_hash: str, index: int | None = None) -> int:
-    """Add the leaf of an audit event and the subtrees it completes; returns its index.
-    The caller holds the chain's lock and commits; `index` is the tree's size the caller
-    read under that lock (`last_index`), or None to read it here. The left siblings are
-    read in one statement: the writers queue on the lock, so every statement under it
-    counts."""
+def append(event_hash: str, index: int) -> int:
+    """Add the leaf of an audit event at `index`, the tree's size the caller read under
+    the chain's lock (`last_index`), and the subtrees it completes; returns the index.
+    The caller holds the lock and commits. The left siblings are read in one statement:
+    the writers queue on the lock, so every statement under it counts."""
     algorithm = hash_algorithm()
-    if index is None:
-        db.session.flush()
-        index = size()
     closed = _closed_levels(index)
     siblings = _fetch({(level, (index >> level) - 1) for level in range(closed)})
     node = merkle.leaf_hash(leaf_input(event_hash), algorithm)
@@ -117,8 +113,9 @@ def _fetch(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     parts = []
     leaf_indexes = sorted(index for level, index in wanted if level == 0)
     if leaf_indexes:
-        params.update({f"i{n}": index for n, index in enumerate(leaf_indexes)})
-        placeholders = ", ".join(f":i{n}" for n in range(len(leaf_indexes)))
+        names = {f"i{n}": index for n, index in enumerate(leaf_indexes)}
+        params.update(names)
+        placeholders = ", ".join(f":{name}" for name in names)
         leaves = ('SELECT 0 AS level, "index", leaf_hash AS hash FROM merkle_leaves '
                   f'WHERE "index" IN ({placeholders})')  # nosec B608
         parts.append(leaves)
