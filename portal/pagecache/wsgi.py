@@ -15,8 +15,11 @@ gets its final headers here, and is dropped if a later hook gave it a cookie or
 
 from __future__ import annotations
 
+from werkzeug.http import parse_date, parse_etags
+
 from portal.logs import FACTS
 from portal.pagecache import version as content_version
+from portal.pagecache.store import nginx_expires, validators
 from portal.public.preferences import COOKIE as ELDERLY_COOKIE
 
 CANDIDATE = "portal.pagecache.candidate"
@@ -43,8 +46,6 @@ def client_copy_current(environ, etag: str, changed: int) -> bool:
     with the last change itself: every change moves it at least a second past the one
     before, and the Last-Modified we sent was never later than it, so a copy from before
     any change can never pass as current."""
-    from werkzeug.http import parse_date, parse_etags
-
     match = environ.get("HTTP_IF_NONE_MATCH")
     if match:
         return parse_etags(match).contains_weak(etag.strip('"'))
@@ -120,8 +121,6 @@ class CachedPages:
         return self.app(environ, self._finishing(environ, start_response))
 
     def _answer(self, environ, key):
-        from portal.pagecache.store import nginx_expires, validators
-
         state = self.reader.read()
         if state is None:
             return None

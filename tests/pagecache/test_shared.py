@@ -11,6 +11,8 @@ from portal.disclosures import services
 from portal.extensions import db
 from portal.pagecache import version
 from portal.pagecache.lineage import Lineage
+from portal.pagecache.shared import SharedPages
+from portal.pagecache.store import Entry
 from tests.pagecache.querycount import counting_queries
 
 
@@ -107,3 +109,30 @@ def test_only_a_state_that_cannot_belong_to_the_same_history_drops_the_kept_page
     assert dropped == [True]
     watch.see((12, 1500))  # the same version at another moment
     assert dropped == [True, True]
+
+
+def _entry(body: bytes) -> Entry:
+    return Entry(body, "text/html; charset=utf-8", '"e1"', (("Content-Type", "text/html"),),
+                 (("doc:1", 3),), 7)
+
+
+def test_a_page_file_reads_back_whole_however_long(tmp_path):
+    pages, key = SharedPages(tmp_path), ("http", "localhost", "/disclosures/1", "", False)
+    for size in (0, 10, 65_535, 65_536, 65_537, 300_000):
+        body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        pages.put(key, "2026-12-05", _entry(body))
+        assert pages.get(key, "2026-12-05") == _entry(body)
+
+
+@pytest.mark.parametrize("damage", ["cut short", "another layout", "not json", "no line"])
+def test_a_damaged_page_file_is_a_miss_never_an_error(tmp_path, damage):
+    pages, key = SharedPages(tmp_path), ("http", "localhost", "/disclosures/1", "", False)
+    pages.put(key, "2026-12-05", _entry(b"<p>page</p>"))
+    [path] = (tmp_path / "2026-12-05").iterdir()
+    raw = path.read_bytes()
+    path.write_bytes({"cut short": raw[:40],
+                      "another layout": b'{"key": ' + raw.split(b'"key": ')[1].split(b"]")[0]
+                                        + b"]}\n<p>page</p>",
+                      "not json": b"\xff\xfe\n<p>page</p>",
+                      "no line": b'["a list"]'}[damage])
+    assert pages.get(key, "2026-12-05") is None
