@@ -74,6 +74,17 @@ def scrub(text: str) -> str:
     return mask(text)
 
 
+# A browser sends the same User-Agent with every request, and masking one (most carry a
+# dozen version digits, enough to be scanned) costs more than the rest of the line: the
+# masked form of recent ones is kept. Only short ones, so odd headers cannot fill memory.
+_AGENT_LONGEST = 512
+
+
+@lru_cache(maxsize=256)
+def _scrubbed_agent(agent: str) -> str:
+    return scrub(agent)
+
+
 def _harmless(value):
     if isinstance(value, Mapping | bytes | bytearray) or hasattr(value, "getlist"):
         return DROPPED  # a form, a JSON body, raw bytes: never logged
@@ -104,7 +115,9 @@ class PersonalDataFilter(logging.Filter):
         for name in ("path", "query", "user_agent"):
             value = getattr(record, name, None)
             if isinstance(value, str):
-                setattr(record, name, scrub(value))
+                setattr(record, name, _scrubbed_agent(value)
+                        if name == "user_agent" and len(value) <= _AGENT_LONGEST
+                        else scrub(value))
         return True
 
 

@@ -89,3 +89,31 @@ def test_a_signed_in_users_requests_carry_their_id(client, orgs, make_user, logi
     line = [line for line in _lines(capsys.readouterr().err)
             if line["logger"] == "portal.request"][-1]
     assert line["user_id"] == str(editor.id) and line["route"] == "staff.home"
+
+
+def test_a_personal_number_in_a_user_agent_is_masked_every_time_it_comes(tmp_path):
+    """gunicorn's access line carries the User-Agent; the same browser sends the same one
+    with every request, and each line must be masked, not only the first."""
+    import io
+    import logging
+
+    from portal import logs
+
+    stream = io.StringIO()
+    handler = logs.json_handler(logging.StreamHandler(stream))
+    log = logging.getLogger("tests.access")
+    log.addHandler(handler)
+    log.propagate = False
+    agents = [f"Mozilla/5.0 (Linux; Android 10) Chrome/120.0 Mobile tel {PHONE}",
+              f"Mozilla/5.0 (Linux; Android 10) Chrome/120.0 Mobile id {ID_NUMBER}",
+              "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0.6099.130 Safari/537.36"]
+    try:
+        for agent in agents * 3:
+            log.warning("%s %s %s", "GET", "/", 200, extra={"user_agent": agent})
+    finally:
+        log.removeHandler(handler)
+    written = [line["user_agent"] for line in _lines(stream.getvalue())]
+    assert len(written) == 9
+    assert PHONE not in stream.getvalue() and ID_NUMBER not in stream.getvalue()
+    assert written[0::3] == [written[0]] * 3 and "139****5678" in written[0]
+    assert written[2::3] == [agents[2]] * 3  # nothing personal: unchanged
