@@ -12,7 +12,9 @@ import urllib.parse
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
-USER_AGENT = "portal-bench"
+# What a resident's phone sends (the access log masks digits in it, at a cost), and a mark.
+USER_AGENT = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/120.0.0.0 Mobile Safari/537.36 portal-bench")
 _INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 

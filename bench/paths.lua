@@ -20,8 +20,11 @@ function init(args)
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 100000)
 end
 
+-- A phone's browser, as residents send it (the access log masks the digits in it), and a mark.
+local agent = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36 portal-bench"
+
 function request()
-  local headers = { ["User-Agent"] = "portal-bench" }
+  local headers = { ["User-Agent"] = agent }
   if cookie and #cookie > 0 then headers["Cookie"] = cookie end
   return wrk.format("GET", paths[math.random(#paths)], headers)
 end
