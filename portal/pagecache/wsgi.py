@@ -35,10 +35,12 @@ def request_host(environ) -> str:
 def page_key(environ, cookies=None) -> tuple:
     """What a stored page is filed under: scheme and host (the sitemap and feeds carry
     absolute links, so a page rendered for a forged Host must never reach anyone else),
-    path, query string, 适老化 mode."""
+    path, query string, 适老化 mode, and the mount point its links begin with
+    (SCRIPT_NAME: a proxy's X-Forwarded-Prefix, through ProxyFix)."""
     elderly = bool(cookies) and cookies.get(ELDERLY_COOKIE) == "1"
     return (environ.get("wsgi.url_scheme", "http"), request_host(environ).lower(),
-            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), elderly)
+            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), elderly,
+            environ.get("SCRIPT_NAME", ""))
 
 
 def client_copy_current(environ, etag: str, changed: int) -> bool:
