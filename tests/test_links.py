@@ -41,3 +41,11 @@ def test_a_kept_link_is_the_one_a_fresh_build_gives(app):
                                  url_for("disclosures.listing", category=category,
                                          _external=True)]
                 assert shown[3].startswith(f"https://{host}/")
+
+
+def test_equal_values_of_other_types_keep_links_of_their_own(app):
+    with app.test_request_context("/"):
+        shown = [render_template_string("{{ url_for('disclosures.listing', page=v) }}", v=value)
+                 for value in (1, True, "1", 1.0)]
+    assert shown == ["/disclosures/?page=1", "/disclosures/?page=True", "/disclosures/?page=1",
+                     "/disclosures/?page=1.0"]
