@@ -15,6 +15,7 @@ from portal.gunicorn_conf import (  # noqa: F401
     preload_app,
     timeout,
     when_ready,
+    worker_exit,
     workers,
 )
 

@@ -103,6 +103,23 @@ def forget_connections(app: Flask) -> None:
         engine.dispose(close=False)
 
 
+def close_connections(app: Flask) -> None:
+    """Close every connection this process holds (a worker leaving): the pools, the rate
+    limiter's, and the page cache's version connection."""
+    from portal.extensions import db, limiter
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+    storage = getattr(limiter, "_storage", None)
+    engine = getattr(storage, "_engine", None)
+    if engine is not None:
+        engine.dispose()
+    cache = app.extensions.get("pagecache")
+    if cache is not None:
+        cache[1].release()  # the VersionReader
+
+
 def configure_engine(app: Flask, engine) -> None:
     if engine.dialect.name != "sqlite":
         return

@@ -23,7 +23,10 @@ compiles every template and renders the most read public pages once (`portal.war
 the workers share that work too instead of each repeating it on its first requests.
 Nothing in the master may hold a database connection or a thread across the fork:
 `when_ready` checks and drops the engines' pools, and each worker drops any it inherited
-(`post_fork`) before its first request.
+(`post_fork`) before its first request. A worker that leaves (every `max_requests`, or
+when gunicorn stops) closes its connections, flushes its logs and ends at once
+(`worker_exit`): Python's own teardown would write to every shared object and so copy
+the pages it shares with the master.
 
 Logs: the access log (standard output) and gunicorn's own messages (standard error) are
 JSON lines in the portal's format (`portal.logs`); the access line is the request line,
@@ -31,6 +34,7 @@ with the request id, route and user the app noted, the client address and bytes 
 """
 
 import gc
+import logging
 import multiprocessing
 import os
 import sys
@@ -128,3 +132,30 @@ def post_fork(server, worker):
         from portal.database import forget_connections
 
         forget_connections(app)
+
+
+def worker_exit(server, worker):
+    """In a worker that is leaving, with gunicorn's `sys.exit` under way: close the
+    database connections, flush the logs and end the process with that exit status,
+    without Python's teardown. The teardown drops every module's objects, and writing
+    their reference counts copies each page the worker shares with the master: measured
+    under load, a leaving worker grew from 43 to about 89 MB (Pss) in its last tenth of
+    a second, and with workers replaced every `max_requests` one was often leaving.
+    gunicorn also calls this hook in the master, for a worker already gone: then nothing
+    is done."""
+    leaving = sys.exc_info()[1]
+    if not isinstance(leaving, SystemExit) or os.getpid() != worker.pid:
+        return
+    app = _portal_app(server)
+    if app is not None:
+        from portal.database import close_connections
+
+        close_connections(app)
+    status = leaving.code
+    if status is not None and not isinstance(status, int):
+        print(status, file=sys.stderr)  # what sys.exit("message") would have printed
+        status = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(status or 0)
