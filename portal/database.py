@@ -88,36 +88,25 @@ def _end_reads(session) -> None:
     _commit_without_expiring(session)  # nothing to write: only ends the read transaction
 
 
-def forget_connections(app: Flask) -> None:
-    """Drop every pooled connection without closing it (`dispose(close=False)`): after a
-    fork, a socket or SQLite handle is never used by two processes. The page cache's
-    version connection is per process already (portal.pagecache.version)."""
+def forget_connections(app: Flask, *, close: bool = False) -> None:
+    """Drop every pooled connection: the engines' and the rate limiter's. After a fork
+    they are not closed (`dispose(close=False)`), so a socket or SQLite handle is never
+    used by two processes; the page cache's version connection is per process already
+    (portal.pagecache.version). With `close` (a worker leaving) each is closed, the
+    version connection too."""
     from portal.extensions import db, limiter
 
     with app.app_context():
         for engine in db.engines.values():
-            engine.dispose(close=False)
+            engine.dispose(close=close)
     storage = getattr(limiter, "_storage", None)
     engine = getattr(storage, "_engine", None)
     if engine is not None:
-        engine.dispose(close=False)
-
-
-def close_connections(app: Flask) -> None:
-    """Close every connection this process holds (a worker leaving): the pools, the rate
-    limiter's, and the page cache's version connection."""
-    from portal.extensions import db, limiter
-
-    with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
-    storage = getattr(limiter, "_storage", None)
-    engine = getattr(storage, "_engine", None)
-    if engine is not None:
-        engine.dispose()
+        engine.dispose(close=close)
     cache = app.extensions.get("pagecache")
-    if cache is not None:
-        cache[1].release()  # the VersionReader
+    if close and cache is not None:
+        _store, reader, _today = cache
+        reader.release()
 
 
 def configure_engine(app: Flask, engine) -> None:

@@ -148,9 +148,9 @@ def worker_exit(server, worker):
         return
     app = _portal_app(server)
     if app is not None:
-        from portal.database import close_connections
+        from portal.database import forget_connections
 
-        close_connections(app)
+        forget_connections(app, close=True)
     status = leaving.code
     if status is not None and not isinstance(status, int):
         print(status, file=sys.stderr)  # what sys.exit("message") would have printed
