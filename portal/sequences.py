@@ -8,7 +8,9 @@ violation); SQLite's write lock serializes the same steps.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import functools
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
@@ -20,16 +22,25 @@ def next_value(model, **keys) -> int:
 
     The increment is one UPDATE … RETURNING, which takes the row's lock (PostgreSQL) or
     runs under the write lock (SQLite); only the year's first number creates the row."""
-    bump = (update(model).filter_by(**keys).values(last_value=model.last_value + 1)
-            .returning(model.last_value).execution_options(synchronize_session=False))
-    value = db.session.scalar(bump)
+    bump, params = _increment(model, tuple(keys)), {f"key_{k}": v for k, v in keys.items()}
+    value = db.session.scalar(bump, params)
     if value is None:
         dialect = db.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         db.session.execute(insert(model).values(**keys, last_value=0)
                            .on_conflict_do_nothing(index_elements=list(keys)))
-        value = db.session.scalar(bump)
+        value = db.session.scalar(bump, params)
     return value
+
+
+@functools.cache
+def _increment(model, names: tuple[str, ...]):
+    """The UPDATE … RETURNING of `next_value`, built once per counter and key columns
+    (every submission runs it); the keys' values are parameters `key_<name>`."""
+    return (update(model)
+            .where(*(getattr(model, name) == bindparam(f"key_{name}") for name in names))
+            .values(last_value=model.last_value + 1).returning(model.last_value)
+            .execution_options(synchronize_session=False))
 
 
 def raise_to(model, value: int, **keys) -> None:

@@ -110,11 +110,13 @@ def _stored(connection, inquiry_id: int) -> Share | None:
 def is_built(connection, *, lock: bool = False) -> bool:
     """Whether the totals cover every work order; no state row: a schema made without the
     migration (always empty when made), so yes."""
-    stmt = sa.select(_STATE.c.built).where(_STATE.c.id == STATE_ID)
-    if lock and connection.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(read=True)
-    value = connection.execute(stmt).scalar()
+    shared = lock and connection.dialect.name == "postgresql"
+    value = connection.execute(_BUILT_SHARED if shared else _BUILT).scalar()
     return True if value is None else bool(value)
+
+
+_BUILT = sa.select(_STATE.c.built).where(_STATE.c.id == STATE_ID)
+_BUILT_SHARED = _BUILT.with_for_update(read=True)  # a rebuild waits for the transaction
 
 
 def update(connection, inquiry_id: int, new: Share | None, *, inserted: bool = False) -> bool:
@@ -130,12 +132,15 @@ def update(connection, inquiry_id: int, new: Share | None, *, inserted: bool = F
         connection.execute(sa.delete(_FIGURES).where(_FIGURES.c.inquiry_id == inquiry_id))
         return True
     _move(connection, new, +1)
-    if old is None:
-        connection.execute(sa.insert(_FIGURES).values(inquiry_id=inquiry_id, **asdict(new)))
-    else:
-        connection.execute(sa.update(_FIGURES).where(_FIGURES.c.inquiry_id == inquiry_id)
-                           .values(**asdict(new)))
+    # Built once, run with the share's fields (plain values: `vars`, not a deep `asdict`)
+    # as parameters: every work order's flush passes here.
+    connection.execute(_STORE if old is None else _RESTORE,
+                       {"order_id": inquiry_id, **vars(new)})
     return True
+
+
+_STORE = sa.insert(_FIGURES).values(inquiry_id=sa.bindparam("order_id"))
+_RESTORE = sa.update(_FIGURES).where(_FIGURES.c.inquiry_id == sa.bindparam("order_id"))
 
 
 def _locked_total(connection, year: int, organization_id: int, dimension: str, key: str):

@@ -105,10 +105,12 @@ def update(connection, inquiry_id: int, new: Clock | None, *, inserted: bool = F
         connection.execute(sa.delete(_CLOCKS).where(_CLOCKS.c.inquiry_id == inquiry_id))
     if new is not None:
         _move(connection, new, +1)
-        connection.execute(sa.insert(_CLOCKS).values(inquiry_id=inquiry_id, **asdict(new)))
+        connection.execute(_STORE, {"order_id": inquiry_id, **vars(new)})
     return True
 
 
+# Built once, run with the place's fields (`vars`: plain values) as parameters.
+_STORE = sa.insert(_CLOCKS).values(inquiry_id=sa.bindparam("order_id"))
 COUNT_KEY = (*GROUP, "late_month", "late_at", "due_at")
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from portal.pagecache.models import ContentVersion
@@ -105,12 +105,13 @@ def touches_notices(session: Session) -> bool:
 def bump(connection, row_id: int = WORK_ORDERS_ID) -> None:
     """Advance the work-order version, or another of this module's versions (creating its
     row on a bare schema)."""
-    result = connection.execute(update(_TABLE).where(_TABLE.c.id == row_id).values(
-        version=_TABLE.c.version + 1))
+    result = connection.execute(_BUMP, {"row_id": row_id})
     if result.rowcount == 0:
         connection.execute(insert(_TABLE).values(id=row_id, version=1, changed_epoch=0))
 
 
+_BUMP = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
+    version=_TABLE.c.version + 1)  # built once: every change to a work order runs it
 _UNCOMMITTED = "work_orders_changed"  # session.info: this transaction bumped the version
 _VERSIONS = "snapshot_versions"  # session.info: the versions this transaction read
 
