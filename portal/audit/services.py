@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -45,22 +46,31 @@ def compute_hash(event) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
 def lock_chain() -> None:
     """Serialize appends to the chain and the tree (PostgreSQL; SQLite writers hold the
     database's write lock already)."""
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
+        db.session.execute(_LOCK, {"k": CHAIN_LOCK_KEY})
+
+
+@functools.cache
+def _chain_end_statement():
+    """Built once: every audited change runs it under the chain's lock."""
+    from portal.transparency import log
+
+    return select(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
+        log.last_index())
 
 
 def _chain_end() -> tuple[str, int]:
     """Under the chain's lock: the head's hash and the tree's size, in one statement."""
-    from portal.transparency import log
-
     lock_chain()
     db.session.flush()
-    head, last = db.session.execute(select(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
-        log.last_index())).one()
+    head, last = db.session.execute(_chain_end_statement()).one()
     return head or GENESIS_HASH, 0 if last is None else last + 1
 
 

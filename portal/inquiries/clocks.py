@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.extensions import db
 from portal.inquiries import pauses
@@ -107,13 +107,19 @@ PROMISED_TO_APPLICANTS = {"correction_notice_days": "correction_request",
                           "consultation_max_days": "consultation"}
 
 
+# Built once (every submission reads the table): the type and clocks are parameters.
+_LENGTHS = select(SlaPolicy.clock, SlaPolicy.amount).where(
+    SlaPolicy.inquiry_type == bindparam("kind"),
+    SlaPolicy.clock.in_(bindparam("clocks", expanding=True)))
+
+
 def promised_lengths(inquiry_type: InquiryType) -> dict[str, int]:
     """The clock lengths of the SLA table as it stands now, per inquiry field: fixed on a
     case at receipt and read from the case from then on."""
     fields = PROMISED | (PROMISED_TO_APPLICANTS if inquiry_type is InquiryType.INFO_REQUEST
                          else {})
-    configured = dict(db.session.execute(select(SlaPolicy.clock, SlaPolicy.amount).where(
-        SlaPolicy.inquiry_type == inquiry_type, SlaPolicy.clock.in_(fields.values()))).all())
+    configured = dict(db.session.execute(_LENGTHS, {"kind": inquiry_type,
+                                                    "clocks": list(fields.values())}).all())
     return {field: configured[clock] if configured.get(clock) is not None
             else DEFAULT_POLICIES[(inquiry_type, clock)][0] for field, clock in fields.items()}
 

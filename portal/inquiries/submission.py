@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, validation
@@ -175,10 +175,13 @@ def next_number() -> str:
     return f"{year}-{next_value(InquirySequence, year=year):06d}"
 
 
+_BY_KEY = select(Inquiry.id).where(Inquiry.submission_key == bindparam("key"))  # built once
+
+
 def _existing(key: str) -> Inquiry | None:
     """By the unique index alone: joined with the eager loads, SQLite's planner may pick a
     full scan when most rows have no key (statistics of a NULL-heavy unique index)."""
-    inquiry_id = db.session.scalar(select(Inquiry.id).where(Inquiry.submission_key == key))
+    inquiry_id = db.session.scalar(_BY_KEY, {"key": key})
     return db.session.get(Inquiry, inquiry_id) if inquiry_id is not None else None
 
 

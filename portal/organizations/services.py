@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import audit, validation
 from portal.auth.models import Role
@@ -44,12 +44,15 @@ def get_organization(org_id: int) -> Organization:
     return org
 
 
+_BY_SLUG = select(Organization).where(Organization.slug == bindparam("slug"))  # built once
+
+
 def get_by_slug(slug: str) -> Organization:
     """Return the organization with this slug or raise NotFound. Anything that cannot be a
     slug (a NUL from a URL, which PostgreSQL refuses in a query) is not looked up."""
     if not SLUG_RE.fullmatch(slug or ""):
         raise NotFound("找不到该单位。")
-    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+    org = db.session.scalar(_BY_SLUG, {"slug": slug})
     if org is None:
         raise NotFound(f"找不到代码为“{slug}”的单位。")
     return org

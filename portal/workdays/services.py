@@ -6,6 +6,7 @@ Every change requires the `admin` role (a grant on any organization), is audited
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -66,15 +67,20 @@ class YearOverview:
         return self.year < LAST_YEAR
 
 
+@functools.cache
+def _calendar_statement():
+    """Built once: every submission runs it."""
+    overrides = select(CalendarOverride.day, CalendarOverride.is_working_day,
+                       null().label("year"))
+    return union_all(overrides, select(null(), null(), ConfirmedCalendarYear.year))
+
+
 def load_calendar() -> WorkCalendar:
     """Build a WorkCalendar from the override tables (used by `current_calendar`), both
     read in one statement: every submission reads them while other writers wait."""
-    overrides = select(CalendarOverride.day, CalendarOverride.is_working_day,
-                       null().label("year"))
-    years = select(null(), null(), ConfirmedCalendarYear.year)
     found: dict[date, bool] = {}
     confirmed = set()
-    for day, working, year in db.session.execute(union_all(overrides, years)):
+    for day, working, year in db.session.execute(_calendar_statement()):
         if year is None:
             found[day] = bool(working)
         else:
