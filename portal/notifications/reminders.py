@@ -18,7 +18,6 @@ also produces the other duties' reminders (`portal.notifications.duties`).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -42,31 +41,26 @@ MORNING, SIGN_WARNING = time(8, 0), time(16, 0)
 def covering(role: Role, organization) -> list[User]:
     """Active users holding `role` on `organization` or above it: the organizations whose
     path is a prefix of its path ("/1/4/9/" → "/1/", "/1/4/", "/1/4/9/"), in one query."""
-    return list(db.session.scalars(_covering(), _covering_params(role, organization)))
+    return list(db.session.scalars(_COVERING, _covering_params(role, organization)))
 
 
 # The statements are built once, with the role, the paths and the kind as parameters:
 # every submission runs one, and building it cost three times what running it does.
-@functools.cache
-def _covering():
-    return (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-            .join(Organization, Organization.id == RoleGrant.organization_id)
-            .where(RoleGrant.role == bindparam("role"),
-                   Organization.path.in_(bindparam("above", expanding=True)), User.active)
-            .options(lazyload(User.grants))  # who they are is enough to tell them
-            .distinct().order_by(User.id))
+_COVERING = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+             .join(Organization, Organization.id == RoleGrant.organization_id)
+             .where(RoleGrant.role == bindparam("role"),
+                    Organization.path.in_(bindparam("above", expanding=True)), User.active)
+             .options(lazyload(User.grants))  # who they are is enough to tell them
+             .distinct().order_by(User.id))
+_COVERING_WITH_PREFERENCES = _COVERING.add_columns(StaffPreference).outerjoin(
+    StaffPreference, and_(StaffPreference.user_id == User.id,
+                          StaffPreference.kind == bindparam("kind")))
 
 
 def _covering_params(role: Role, organization) -> dict:
     parts = organization.path.strip("/").split("/")
     return {"role": role,
             "above": ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]}
-
-
-@functools.cache
-def _covering_with_preferences():
-    return _covering().add_columns(StaffPreference).outerjoin(StaffPreference, and_(
-        StaffPreference.user_id == User.id, StaffPreference.kind == bindparam("kind")))
 
 
 @dataclass(frozen=True)
@@ -130,7 +124,7 @@ def arrival_audience(organization) -> Audience:
     """Who hears of a case arriving at `organization`: its handlers, with the channels
     each chose, in one statement (every submission reads them)."""
     kind, users, preferences = "assigned", [], {}
-    rows = db.session.execute(_covering_with_preferences(),
+    rows = db.session.execute(_COVERING_WITH_PREFERENCES,
                               dict(_covering_params(Role.HANDLER, organization), kind=kind))
     for user, preference in rows:
         users.append(user)

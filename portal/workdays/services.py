@@ -6,7 +6,6 @@ Every change requires the `admin` role (a grant on any organization), is audited
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -67,12 +66,10 @@ class YearOverview:
         return self.year < LAST_YEAR
 
 
-@functools.cache
-def _calendar_statement():
-    """Built once: every submission runs it."""
-    overrides = select(CalendarOverride.day, CalendarOverride.is_working_day,
-                       null().label("year"))
-    return union_all(overrides, select(null(), null(), ConfirmedCalendarYear.year))
+# Built once: every submission runs it.
+_CALENDAR = union_all(
+    select(CalendarOverride.day, CalendarOverride.is_working_day, null().label("year")),
+    select(null(), null(), ConfirmedCalendarYear.year))
 
 
 def load_calendar() -> WorkCalendar:
@@ -80,7 +77,7 @@ def load_calendar() -> WorkCalendar:
     read in one statement: every submission reads them while other writers wait."""
     found: dict[date, bool] = {}
     confirmed = set()
-    for day, working, year in db.session.execute(_calendar_statement()):
+    for day, working, year in db.session.execute(_CALENDAR):
         if year is None:
             found[day] = bool(working)
         else:
