@@ -185,8 +185,8 @@ def _page_rows(result: dict) -> list[str]:
     return rows
 
 
-NGINX_MODES = {"0": "每次回源验证（`PORTAL_PROXY_CACHE_SECONDS=0`）",
-               "1": "1 秒微缓存（`PORTAL_PROXY_CACHE_SECONDS=1`，默认）"}
+NGINX_MODES = {"0": "每个请求问应用内容代（`PORTAL_PROXY_CACHE_SECONDS=0`）",
+               "1": "内容代记 1 秒（`PORTAL_PROXY_CACHE_SECONDS=1`，默认）"}
 NGINX_SHARE = 0.5  # behind nginx, public pages ≥ 50% of nginx's static-file rate
 NGINX_TARGET_MODE = "1"  # the default mode: the one the target is for
 
@@ -198,7 +198,8 @@ def _behind_nginx(result: dict) -> list[str]:
         return []
     nginx = result["ceilings"]["nginx"]
     lines = ["### nginx 之后（`docs/deploy/nginx.conf`，回环、无 TLS）", "",
-             "同一份配置（缓存、`proxy_cache_lock`、JSON 访问日志）放在 gunicorn 前面，"
+             "同一份配置（按内容代存页面的缓存、JSON 访问日志）放在 gunicorn 前面，门户如 "
+             "`docs/deploy/portal.env` 设 `PORTAL_PROXY_CACHE_GENERATIONS=1`；"
              "每个页面各用一个新启动的 gunicorn 与 nginx（缓存清空）。占比以同一次运行中 "
              "nginx 直接发静态文件（首页字节）的请求/秒为准。", "",
              "| 页面 | nginx 缓存方式 | 请求/秒 | p50 ms | p95 ms | p99 ms | 占 nginx 静态文件上限 "

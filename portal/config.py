@@ -88,6 +88,11 @@ class Defaults:
     # asking the app (X-Accel-Expires); a withdrawn document is gone through nginx within
     # them. 0: nginx revalidates before every reuse (every request reaches the app).
     PROXY_CACHE_SECONDS = 1
+    # True only behind the shipped nginx.conf, which files every page under the content
+    # generation (portal/pagecache/generation.py): pages it holds then stay there until
+    # anything public changes or the day ends. Never with an nginx that files pages by
+    # URL alone: it would keep a withdrawn document until midnight.
+    PROXY_CACHE_GENERATIONS = False
     # Level of the JSON log lines (DEBUG, INFO, WARNING, ERROR).
     LOG_LEVEL = "INFO"
 

@@ -29,9 +29,12 @@ HTTP caching policy (the headers on every page this module handles):
   nothing marked `no-cache`: with PROXY_CACHE_SECONDS = 0, `@1`, an expiry already past,
   so nginx stores the page and asks us before every reuse; with N > 0, an expiry that
   lets nginx serve its copy without asking for less than N seconds, then revalidate
-  (docs/deploy/nginx.conf has `proxy_cache_revalidate on`, `proxy_cache_lock on`, no
-  `proxy_cache_use_stale`, and ignores Cache-Control, so only pages carrying this are
-  stored). A withdrawn document is then gone through nginx within N seconds.
+  (docs/deploy/nginx.conf has `proxy_cache_revalidate on`, no `proxy_cache_use_stale`,
+  and ignores Cache-Control, so only pages carrying this are stored). A withdrawn
+  document is then gone through nginx within N seconds. Behind the shipped nginx.conf,
+  which files pages under the content generation (`generation`, with
+  PROXY_CACHE_GENERATIONS), a page nginx files under the current one is kept until the
+  day ends: nginx looks under another key after any public change.
 - `Vary: Cookie`: signed-in staff, and the 适老化 mode, see different pages. A proxy
   should also bypass its cache when the session cookie is present.
 Signed-in users' responses are never touched here, so a `Cache-Control: no-store` set by
@@ -49,6 +52,7 @@ from flask_login import current_user
 
 from portal.pagecache import tags as page_tags
 from portal.pagecache import version as content_version
+from portal.pagecache.generation import GenerationAnswer, page_expires
 from portal.pagecache.lineage import Lineage
 from portal.pagecache.shared import SharedPages
 from portal.pagecache.store import (
@@ -118,18 +122,31 @@ def init_app(app: Flask) -> None:
     snapshots = app.extensions.get("dashboard_snapshots")
     reader.lineage = Lineage(shared.root if shared else None, [
         store.clear, blank_forms.forget, *([snapshots.clear] if snapshots else [])])
-    if not app.config.get("PAGE_CACHE_ENABLED", True):
-        return  # every page rendered for every request (the benchmark's cold rows)
-    app.before_request(serve_from_cache)
-    app.after_request(store_and_mark)
-    app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, shared,
-                               trusted_hosts=app.config.get("TRUSTED_HOSTS"),
-                               proxy_seconds=int(app.config.get("PROXY_CACHE_SECONDS", 0)))
+    proxy_seconds = int(app.config.get("PROXY_CACHE_SECONDS", 0))
+    if app.config.get("PAGE_CACHE_ENABLED", True):
+        app.before_request(serve_from_cache)
+        app.after_request(store_and_mark)
+        app.wsgi_app = CachedPages(app.wsgi_app, store, reader, today, shared,
+                                   trusted_hosts=app.config.get("TRUSTED_HOSTS"),
+                                   proxy_seconds=proxy_seconds,
+                                   generations=bool(app.config.get("PROXY_CACHE_GENERATIONS")))
+    # else every page is rendered for every request (the benchmark's cold rows)
+    app.wsgi_app = GenerationAnswer(app.wsgi_app, reader, today, proxy_seconds)
 
 
 def proxy_expires() -> str:
-    """X-Accel-Expires for a public answer of this app (pages, the JSON API)."""
+    """X-Accel-Expires for a public answer of this app that is not a stored page (the
+    JSON API): the microcache's."""
     return nginx_expires(int(current_app.config.get("PROXY_CACHE_SECONDS", 0)))
+
+
+def _page_expires(version: int, now: float) -> str:
+    """X-Accel-Expires for a stored page (`generation.page_expires`)."""
+    config = current_app.config
+    return page_expires(request.environ, version,
+                        current_app.extensions["pagecache"][2].at(now),
+                        int(config.get("PROXY_CACHE_SECONDS", 0)),
+                        bool(config.get("PROXY_CACHE_GENERATIONS")))
 
 
 def _shared_pages(app: Flask) -> SharedPages | None:
@@ -233,7 +250,7 @@ def serve_from_cache():
         return None
     g.page_cache_hit = True
     note(request.environ, "hit")
-    headers = validators(entry.etag, wanted.last_modified, proxy_expires())
+    headers = validators(entry.etag, wanted.last_modified, _page_expires(version, now))
     if client_copy_current(request.environ, entry.etag, wanted.changed):
         return current_app.response_class(status=304, headers=headers)
     return current_app.response_class(entry.body, headers=headers,
@@ -276,7 +293,7 @@ def _answer(response, etag: str, state: _Request):
     response.headers["Last-Modified"] = http_date_of(state.last_modified)
     if "no-store" not in (response.headers.get("Cache-Control") or ""):
         response.headers["Cache-Control"] = CACHE_CONTROL
-        response.headers[NGINX_EXPIRES] = proxy_expires()
+        response.headers[NGINX_EXPIRES] = _page_expires(state.version, state.now)
     response.vary.add("Cookie")
     if client_copy_current(request.environ, etag, state.changed):
         response.status_code = 304

@@ -19,7 +19,8 @@ from werkzeug.http import parse_date, parse_etags
 
 from portal.logs import FACTS
 from portal.pagecache import version as content_version
-from portal.pagecache.store import nginx_expires, validators
+from portal.pagecache.generation import page_expires
+from portal.pagecache.store import validators
 from portal.public.preferences import COOKIE as ELDERLY_COOKIE
 
 CANDIDATE = "portal.pagecache.candidate"
@@ -94,9 +95,11 @@ def is_current(store, reader, key: tuple, entry, version: int) -> bool:
 
 class CachedPages:
     def __init__(self, app, store, reader, today, shared=None,
-                 trusted_hosts: list[str] | None = None, proxy_seconds: int = 0) -> None:
+                 trusted_hosts: list[str] | None = None, proxy_seconds: int = 0,
+                 generations: bool = False) -> None:
         self.app, self.store, self.reader, self.today = app, store, reader, today
         self.proxy_seconds = proxy_seconds  # PROXY_CACHE_SECONDS
+        self.generations = generations  # PROXY_CACHE_GENERATIONS
         self.shared = shared
         self.trusted_hosts = trusted_hosts
 
@@ -143,7 +146,8 @@ class CachedPages:
             return None
         changed = max(changed_epoch, int(day.start))
         fresh = list(validators(entry.etag, min(changed, int(now)),
-                                nginx_expires(self.proxy_seconds)).items())
+                                page_expires(environ, version, day, self.proxy_seconds,
+                                             self.generations)).items())
         if client_copy_current(environ, entry.etag, changed):
             return "304 NOT MODIFIED", fresh, b""
         headers = [*entry.headers, *fresh, ("Content-Length", str(len(entry.body)))]

@@ -2,7 +2,9 @@
 loopback, without TLS) before a real gunicorn stores public pages and the API. With
 PORTAL_PROXY_CACHE_SECONDS=0 it asks the app before each reuse (the app answers 304) and
 shows a withdrawn document at once; with 1 (the default) it serves its copy for less than
-a second, and a withdrawn document is gone through it within that second."""
+a second, and a withdrawn document is gone through it within that second. As shipped
+(PORTAL_PROXY_CACHE_GENERATIONS=1) it files pages under the content generation and asks
+the app again only after a public change."""
 
 from __future__ import annotations
 
@@ -106,10 +108,11 @@ def _loopback_site(prefix: Path, port: int, app_port: int) -> str:
 def nginx(request, database_url, tmp_path):
     """(nginx port, the app's access log): nginx with the shipped site before gunicorn,
     which runs with PORTAL_PROXY_CACHE_SECONDS = the fixture's parameter (default: the
-    portal's default)."""
+    portal's default), or with the settings the parameter gives, when a dict."""
     (tmp_path / "app").mkdir()
-    seconds = getattr(request, "param", None)
-    env = {} if seconds is None else {"PORTAL_PROXY_CACHE_SECONDS": str(seconds)}
+    param = getattr(request, "param", None)
+    env = param if isinstance(param, dict) else \
+        {} if param is None else {"PORTAL_PROXY_CACHE_SECONDS": str(param)}
     with live_server(database_url, tmp_path / "app", workers=2, env=env) \
             as (app_port, access_log):
         prefix = tmp_path / "nginx"
@@ -240,6 +243,75 @@ def test_the_one_second_microcache_serves_nginx_copies_and_drops_a_withdrawn_doc
     assert time.monotonic() - committed <= 1 + SLACK
     for _ in range(3):  # and stays gone
         assert withdrawn()
+
+
+AS_SHIPPED = {"PORTAL_PROXY_CACHE_GENERATIONS": "1"}  # docs/deploy/portal.env
+
+
+def _app_asked(access_log: Path, path: str) -> int:
+    time.sleep(0.2)  # the workers log after answering
+    return sum(line.get("path") == path for line in access_lines(access_log))
+
+
+@pytest.mark.parametrize("nginx", [AS_SHIPPED], indirect=True)
+def test_filed_under_the_generation_pages_stay_in_nginx_until_a_change(nginx, published,
+                                                                       staff):
+    port, access_log = nginx
+    title = "第五批危房改造名单"
+    doc_id = published(title=title).id
+    db.session.rollback()  # a test's transaction takes SQLite's write lock: end it
+    path = f"/disclosures/{doc_id}"
+    first = _get(port, path)
+    assert first[0] == 200 and first[1]["X-Cache"] == "MISS"
+    assert "第五批" in _get(port, "/")[2]
+    # nginx's generation answer (kept to the end of its second) may be from before the
+    # publication; then the page was filed under it for that second only
+    time.sleep(1.1)
+    assert _get(port, path)[1]["X-Cache"] in ("MISS", "HIT")
+    asked = _app_asked(access_log, path)
+    time.sleep(1.5)  # past the second: the one-second microcache would ask the app again
+    for _ in range(3):
+        again = _get(port, path)
+        assert again[1]["X-Cache"] == "HIT" and again[2] == first[2]
+        assert again[1]["Cache-Control"] == "public, no-cache"  # browsers still ask each time
+    assert _app_asked(access_log, path) == asked <= 2
+
+    # Any public change moves the generation: nginx takes every page anew from the app.
+    published(title="第六批危房改造名单")
+    db.session.rollback()
+    assert _until(lambda: "第六批" in _get(port, "/")[2], 1 + SLACK), "home not renewed"
+    assert _get(port, path)[1]["X-Cache"] == "MISS"
+    assert _until(lambda: _from_nginx(port, path), 3)
+    assert _app_asked(access_log, path) == asked + 1
+
+    services.withdraw(staff["reviewer"], doc_id, "名单需复核")
+    committed = time.monotonic()
+
+    def withdrawn() -> bool:
+        return _get(port, path)[0] == 404 and title not in _get(port, "/")[2]
+
+    assert _until(withdrawn, 1 + SLACK), "still shown through nginx a second after withdrawal"
+    assert time.monotonic() - committed <= 1 + SLACK
+    assert _get(port, "/_portal/generation")[0] == 404  # only nginx asks it
+
+
+@pytest.mark.parametrize("nginx", [dict(AS_SHIPPED, PORTAL_PROXY_CACHE_SECONDS="0")],
+                         indirect=True)
+def test_asking_the_generation_every_time_shows_a_withdrawal_at_once(nginx, published,
+                                                                     staff):
+    port, access_log = nginx
+    doc_id = published(title="第七批危房改造名单").id
+    db.session.rollback()
+    path = f"/disclosures/{doc_id}"
+    assert _get(port, path)[1]["X-Cache"] == "MISS"
+    for _ in range(3):  # the page from nginx's copy; only the generation from the app
+        assert _get(port, path)[1]["X-Cache"] == "HIT"
+    assert _app_asked(access_log, path) == 1
+    assert _app_asked(access_log, "/_portal/generation") >= 4
+
+    services.withdraw(staff["reviewer"], doc_id, "名单需复核")
+    assert _get(port, path)[0] == 404
+    assert "第七批" not in _get(port, "/")[2]
 
 
 def test_forms_and_staff_are_never_stored(nginx):
