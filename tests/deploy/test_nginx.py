@@ -17,6 +17,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -321,6 +322,31 @@ def test_forms_and_staff_are_never_stored(nginx):
         assert form[0] == 200 and form[1]["X-Cache"] == "MISS"
     staff = _get(port, "/", headers={"Cookie": "session=anything"})
     assert staff[1]["X-Cache"] == "BYPASS"
+
+
+@pytest.mark.parametrize("nginx", [AS_SHIPPED], indirect=True)
+def test_a_form_posted_through_nginx_reaches_the_app_with_its_body(nginx):
+    """The generation is asked before every request, a post too; the post's body still
+    goes to the app, not to that question."""
+    port, access_log = nginx
+    status, headers, form = _get(port, "/inquiries/new")
+    assert status == 200
+    fields = {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
+              for name in ("csrf_token", "submission_token")}
+    body = urlencode({**fields, "title": "路灯坏了", "phone": "123"})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/inquiries/new", body=body, headers={
+            "Host": HOST, "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": headers["Set-Cookie"].split(";", 1)[0]})
+        response = conn.getresponse()
+        page = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 400
+    assert 'value="路灯坏了"' in page  # the resident's input is kept in the form
+    assert [line["status"] for line in access_lines(access_log)
+            if line.get("path") == "/inquiries/new" and line.get("method") == "POST"] == [400]
 
 
 def test_static_files_are_served_by_nginx_and_kept_for_a_year(nginx):
