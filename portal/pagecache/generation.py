@@ -22,6 +22,8 @@ nginx that files pages by URL alone must never hold one until midnight.
 
 from __future__ import annotations
 
+import secrets
+
 from portal.pagecache import version as content_version
 from portal.pagecache.store import NGINX_EXPIRES, LocalDay, nginx_expires
 
@@ -46,25 +48,31 @@ def page_expires(environ, version: int, day: LocalDay, proxy_seconds: int,
 
 
 class GenerationAnswer:
-    """WSGI: answers GENERATION_PATH before anything else runs (no session, no page),
-    with the generation in a header; nginx keeps the answer as long as it keeps a page in
-    the microcache (PROXY_CACHE_SECONDS), and not at all with 0."""
+    """WSGI: answers GET/HEAD of GENERATION_PATH before anything else runs (no session,
+    no page), with the generation in a header; nginx keeps the answer as long as it keeps
+    a page in the microcache (PROXY_CACHE_SECONDS), and not at all with 0.
+
+    When the content version cannot be read (the database is down) the answer is a
+    generation of its own, never kept: nginx finds nothing under it, so it serves no copy
+    it cannot vouch for and passes the request on, and the resident gets the app's own
+    answer (503 with Retry-After) rather than an error from nginx."""
 
     def __init__(self, app, reader, today: LocalDay, proxy_seconds: int) -> None:
         self.app, self.reader, self.today = app, reader, today
         self.proxy_seconds = proxy_seconds
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != GENERATION_PATH:
+        if environ.get("PATH_INFO") != GENERATION_PATH \
+                or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self.app(environ, start_response)
         state = self.reader.read()
         headers = [("Content-Length", "0"), ("Cache-Control", "no-store")]
-        if state is None:  # nginx answers 500: nothing is served under a guessed key
-            start_response("503 SERVICE UNAVAILABLE", headers)
-            return []
-        day = self.today.at(content_version.now_epoch())
-        headers.append((HEADER, of(state[0], day.iso)))
-        if self.proxy_seconds > 0:
-            headers.append((NGINX_EXPIRES, nginx_expires(self.proxy_seconds)))
+        if state is None:
+            headers.append((HEADER, f"unknown.{secrets.token_hex(8)}"))
+        else:
+            day = self.today.at(content_version.now_epoch())
+            headers.append((HEADER, of(state[0], day.iso)))
+            if self.proxy_seconds > 0:
+                headers.append((NGINX_EXPIRES, nginx_expires(self.proxy_seconds)))
         start_response("200 OK", headers)
         return []

@@ -117,3 +117,23 @@ def test_the_generation_is_answered_with_the_page_cache_off(app_config):
         page = browser.get("/", headers={"X-Portal-Generation": generation})
         assert page.status_code == 200 and "X-Accel-Expires" not in page.headers
         db.engine.dispose()
+
+
+def test_without_the_content_version_nginx_gets_a_generation_it_never_finds(app, client,
+                                                                          published):
+    """The database down: nginx must not serve a copy it cannot vouch for, nor answer
+    with an error of its own; each request gets a generation nothing is filed under."""
+    published()
+    reader = app.extensions["pagecache"][1]
+    current = client.get(GENERATION).headers["X-Portal-Generation"]
+    reader.read = lambda: None
+    answers = [client.get(GENERATION) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    generations = {answer.headers["X-Portal-Generation"] for answer in answers}
+    assert len(generations) == 2 and current not in generations
+    assert all("X-Accel-Expires" not in answer.headers for answer in answers)
+
+
+def test_only_a_get_is_the_generation_question(client):
+    assert client.post(GENERATION).status_code in (400, 404, 405)
+    assert "X-Portal-Generation" not in client.post(GENERATION).headers
