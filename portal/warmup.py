@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import select
@@ -41,11 +42,13 @@ def warm(app: Flask) -> None:
     compiled = _compile_templates(app)
     paths = _public_paths(app)
     client = app.test_client()
+    base_url = site_base_url(app)
     served = 0
     for path in paths:
         for _ in range(2):  # rendered and stored, then served from the page cache
             try:
-                status = client.get(path, headers={"User-Agent": USER_AGENT}).status_code
+                status = client.get(path, base_url=base_url,
+                                    headers={"User-Agent": USER_AGENT}).status_code
             except Exception:  # never keep gunicorn from starting
                 log.warning("warm-up request %s failed", path, exc_info=True)
                 break
@@ -56,6 +59,22 @@ def warm(app: Flask) -> None:
     _forget_pages(app)
     log.info("warmed %d templates, %d page requests and %d inspectors' dashboards in %.1f s",
              compiled, served, dashboards, time.perf_counter() - started)
+
+
+def site_base_url(app: Flask) -> str:
+    """The scheme and host the warm-up asks as: those residents use, since pages are
+    stored per host and scheme and, with TRUSTED_HOSTS set, a request for any other host
+    is refused. SITE_URL when it names a trusted host, else the first trusted host."""
+    from werkzeug.sansio.utils import host_is_trusted
+
+    trusted = app.config.get("TRUSTED_HOSTS")
+    site = urlsplit(app.config.get("SITE_URL") or "")
+    if site.scheme and site.netloc and (
+            not trusted or host_is_trusted(site.netloc, trusted)):
+        return f"{site.scheme}://{site.netloc}"
+    if trusted:
+        return f"http://{trusted[0].lstrip('.')}"
+    return "http://localhost"
 
 
 def _compile_templates(app: Flask) -> int:

@@ -30,7 +30,11 @@ def warm_dashboards(app: Flask, budget_seconds: float = 20.0) -> int:
 
     started, warmed = time.monotonic(), 0
     # An application context of its own, so removing its session touches no other.
-    with app.app_context(), app.test_request_context("/inspect/"):
+    from portal.warmup import site_base_url
+
+    # As the site's own host: with TRUSTED_HOSTS set, "localhost" would build no links.
+    with app.app_context(), app.test_request_context("/inspect/",
+                                                     base_url=site_base_url(app)):
         try:
             for paths, supervising in _scopes():
                 if time.monotonic() - started > budget_seconds:

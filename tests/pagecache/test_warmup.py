@@ -61,3 +61,19 @@ def test_an_unmigrated_database_does_not_stop_the_server(tmp_path, caplog):
     warm(app)  # does not raise
     assert "warm-up skips the database's pages" in caplog.text
     assert "warmed" in caplog.text
+
+
+def test_with_trusted_hosts_the_pages_of_the_sites_own_host_are_warmed(app_config,
+                                                                       published_world,
+                                                                       caplog):
+    """In production TRUSTED_HOSTS names the site: the warm-up asks as that host (a
+    request for "localhost" would be refused), so the pages residents get are the ones
+    rendered, and the inspectors' dashboards are computed too."""
+    site = create_app(dict(app_config, TRUSTED_HOSTS=[".gk.example.gov.cn"]))
+    caplog.set_level(logging.INFO)
+    with site.app_context():
+        warm(site)
+        paths = _public_paths(site)
+        assert f"{2 * len(paths)} page requests" in caplog.text
+        assert "failed" not in caplog.text  # nor the inspectors' dashboards
+        site.extensions["sqlalchemy"].engines[None].dispose()
