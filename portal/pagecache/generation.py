@@ -57,15 +57,23 @@ class GenerationAnswer:
     it cannot vouch for and passes the request on, and the resident gets the app's own
     answer (503 with Retry-After) rather than an error from nginx."""
 
-    def __init__(self, app, reader, today: LocalDay, proxy_seconds: int) -> None:
+    def __init__(self, app, reader, today: LocalDay, proxy_seconds: int,
+                 flask_app=None) -> None:
         self.app, self.reader, self.today = app, reader, today
         self.proxy_seconds = proxy_seconds
+        self.flask_app = flask_app  # its context lends the engine to a worker's first read
+
+    def _read(self):
+        if self.reader.ready or self.flask_app is None:
+            return self.reader.read()
+        with self.flask_app.app_context():
+            return self.reader.read()
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != GENERATION_PATH \
                 or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self.app(environ, start_response)
-        state = self.reader.read()
+        state = self._read()
         headers = [("Content-Length", "0"), ("Cache-Control", "no-store")]
         if state is None:
             headers.append((HEADER, f"unknown.{secrets.token_hex(8)}"))

@@ -137,3 +137,14 @@ def test_without_the_content_version_nginx_gets_a_generation_it_never_finds(app,
 def test_only_a_get_is_the_generation_question(client):
     assert client.post(GENERATION).status_code in (400, 404, 405)
     assert "X-Portal-Generation" not in client.post(GENERATION).headers
+
+
+def test_a_workers_first_request_may_be_the_generation_question(app_config):
+    """A freshly forked worker is asked by nginx before it has served any page: the
+    answer is the real generation, not the one used once."""
+    fresh = create_app(app_config)
+    answer = fresh.test_client().get(GENERATION)  # outside any application context
+    assert answer.headers["X-Portal-Generation"].split(".")[0].isdigit()
+    assert "X-Accel-Expires" in answer.headers
+    with fresh.app_context():
+        db.engine.dispose()
