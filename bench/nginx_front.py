@@ -106,9 +106,8 @@ def withdrawal_probe(run, db, port: int, doc_id: int, label: str) -> dict:
             raise RuntimeError(f"{label}: the withdrawal process did not start")
         # nginx must hold the page first: served from its copy under the generation (as
         # shipped, in both modes; the generation itself is asked each time with 0)
-        wanted = "HIT"
         held, deadline = "", time.monotonic() + 3
-        while held != wanted and time.monotonic() < deadline:
+        while held != "HIT" and time.monotonic() < deadline:
             status, held = _get(port, path)
             if status != 200:
                 raise RuntimeError(f"{label}: {path} answered {status} before withdrawal")

@@ -27,12 +27,11 @@ def warm_dashboards(app: Flask, budget_seconds: float = 20.0) -> int:
             or app.extensions["dashboard_snapshots"].shared is None:
         return 0  # nothing a worker could read
     from portal.extensions import db
-
-    started, warmed = time.monotonic(), 0
-    # An application context of its own, so removing its session touches no other.
     from portal.warmup import site_base_url
 
-    # As the site's own host: with TRUSTED_HOSTS set, "localhost" would build no links.
+    started, warmed = time.monotonic(), 0
+    # An application context of its own, so removing its session touches no other; as
+    # the site's own host (with TRUSTED_HOSTS set, "localhost" would build no links).
     with app.app_context(), app.test_request_context("/inspect/",
                                                      base_url=site_base_url(app)):
         try:

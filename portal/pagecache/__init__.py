@@ -131,7 +131,7 @@ def init_app(app: Flask) -> None:
                                    proxy_seconds=proxy_seconds,
                                    generations=bool(app.config.get("PROXY_CACHE_GENERATIONS")))
     # else every page is rendered for every request (the benchmark's cold rows)
-    app.wsgi_app = GenerationAnswer(app.wsgi_app, reader, today, proxy_seconds, flask_app=app)
+    app.wsgi_app = GenerationAnswer(app, reader, today, proxy_seconds)
 
 
 def proxy_expires() -> str:

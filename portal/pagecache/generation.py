@@ -57,14 +57,13 @@ class GenerationAnswer:
     it cannot vouch for and passes the request on, and the resident gets the app's own
     answer (503 with Retry-After) rather than an error from nginx."""
 
-    def __init__(self, app, reader, today: LocalDay, proxy_seconds: int,
-                 flask_app=None) -> None:
-        self.app, self.reader, self.today = app, reader, today
-        self.proxy_seconds = proxy_seconds
-        self.flask_app = flask_app  # its context lends the engine to a worker's first read
+    def __init__(self, flask_app, reader, today: LocalDay, proxy_seconds: int) -> None:
+        # flask_app's context lends the engine to a worker's first read
+        self.flask_app, self.app = flask_app, flask_app.wsgi_app
+        self.reader, self.today, self.proxy_seconds = reader, today, proxy_seconds
 
     def _read(self):
-        if self.reader.ready or self.flask_app is None:
+        if self.reader.ready:
             return self.reader.read()
         with self.flask_app.app_context():
             return self.reader.read()
