@@ -99,8 +99,10 @@ class PageRequest:
 
 
 def keyset_page(stmt: Select, moment_col, id_col, request: PageRequest,
-                size: int) -> KeysetPage:
-    """One page of `stmt` (not yet ordered) newest first by (moment_col, id_col)."""
+                size: int, *, row=None) -> KeysetPage:
+    """One page of `stmt` (not yet ordered) newest first by (moment_col, id_col). With
+    `row`, `stmt` selects columns and each result is `row(*columns)`: plain data with the
+    two key columns as attributes of the same names (no ORM objects to build)."""
     newest_first = (moment_col.desc(), id_col.desc())
     key = tuple_(moment_col, id_col)
 
@@ -110,24 +112,26 @@ def keyset_page(stmt: Select, moment_col, id_col, request: PageRequest,
     if request.before:
         cursor = Cursor.decode(request.before)
         rows = _fetch(stmt.where(key > at(cursor))
-                      .order_by(moment_col.asc(), id_col.asc()), size)
+                      .order_by(moment_col.asc(), id_col.asc()), size, row)
         more_before = len(rows) > size
         items = list(reversed(rows[:size]))
         return _page(items, moment_col, id_col, more_after=True, more_before=more_before)
     if request.after:
         cursor = Cursor.decode(request.after)
         rows = _fetch(stmt.where(key < at(cursor))
-                      .order_by(*newest_first), size)
+                      .order_by(*newest_first), size, row)
         return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
                      more_before=True)
     offset = (max(1, request.number or 1) - 1) * size
-    rows = _fetch(stmt.order_by(*newest_first).offset(offset), size)
+    rows = _fetch(stmt.order_by(*newest_first).offset(offset), size, row)
     return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
                  more_before=offset > 0)
 
 
-def _fetch(stmt: Select, size: int) -> list:
-    return list(db.session.scalars(stmt.limit(size + 1)))
+def _fetch(stmt: Select, size: int, row) -> list:
+    if row is None:
+        return list(db.session.scalars(stmt.limit(size + 1)))
+    return [row(*columns) for columns in db.session.execute(stmt.limit(size + 1))]
 
 
 def _cursor_of(item, moment_col, id_col) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Select, extract, func, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal.attachments.models import StoredFile
 from portal.auth import policy
@@ -99,23 +99,72 @@ def _in_org_subtree(org: Organization):
         select(Organization.id).where(Organization.path.startswith(org.path)))
 
 
+def _public(category: Category | None, organization: Organization | None,
+            year: int | None) -> list:
+    """What a public list is filtered by: published, and the visitor's filters."""
+    where = [Disclosure.status == Status.PUBLISHED]
+    if category is not None:
+        where.append(Disclosure.category == category)
+    if organization is not None:
+        where.append(_in_org_subtree(organization))
+    if year is not None:
+        where += [Disclosure.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
+                  Disclosure.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)]
+    return where
+
+
 def public_listing(*, category: Category | None = None, organization: Organization | None = None,
                    year: int | None = None, page: PageRequest | None = None,
-                   size: int = 20, body: bool = True) -> KeysetPage:
-    """Published disclosures newest first, one keyset page (`portal.paging`). Without
-    `body`, the body (which a list never shows) is left unread."""
-    stmt = select(Disclosure).where(Disclosure.status == Status.PUBLISHED)
-    if not body:
-        stmt = stmt.options(defer(Disclosure.body_html))
-    if category is not None:
-        stmt = stmt.where(Disclosure.category == category)
-    if organization is not None:
-        stmt = stmt.where(_in_org_subtree(organization))
-    if year is not None:
-        start = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
-        end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
-        stmt = stmt.where(Disclosure.published_at >= start, Disclosure.published_at < end)
+                   size: int = 20) -> KeysetPage:
+    """Published disclosures newest first, whole (the feeds show their bodies), one
+    keyset page (`portal.paging`)."""
+    stmt = select(Disclosure).where(*_public(category, organization, year))
     return keyset_page(stmt, Disclosure.published_at, Disclosure.id, page or PageRequest(), size)
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A published disclosure as the public list shows it."""
+
+    id: int
+    title: str
+    doc_number: str
+    category: Category
+    published_at: datetime
+    publisher_name: str
+
+
+def public_rows(*, category: Category | None = None, organization: Organization | None = None,
+                year: int | None = None, page: PageRequest | None = None,
+                size: int = 20) -> KeysetPage:
+    """The public list's page of `Listed` rows: `public_listing`'s documents read as six
+    plain columns, the publisher named from `publisher_names` (no ORM objects, no join,
+    no body: a third of the cost of a page of whole documents)."""
+    names = publisher_names()
+    stmt = select(Disclosure.id, Disclosure.title, Disclosure.doc_number, Disclosure.category,
+                  Disclosure.published_at, Disclosure.organization_id)\
+        .where(*_public(category, organization, year))
+
+    def row(id_, title, doc_number, category, published_at, organization_id) -> Listed:
+        return Listed(id_, title, doc_number, category, published_at,
+                      names.get(organization_id, ""))
+
+    return keyset_page(stmt, Disclosure.published_at, Disclosure.id, page or PageRequest(),
+                       size, row=row)
+
+
+def publisher_names() -> dict[int, str]:
+    """Every organization's id → the name it publishes under (its formal name, else its
+    parent's name and its own); kept per public-content version, which any change to an
+    organization moves."""
+    from portal.pagecache import per_content_version
+
+    return per_content_version("disclosures.publisher_names", _publisher_names)
+
+
+def _publisher_names() -> dict[int, str]:
+    organizations = list(db.session.scalars(select(Organization)))  # parents among them
+    return {org.id: org.publisher_name for org in organizations}
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,10 @@ def listing():
     page_tags.shows("filters", *([f"cat:{category}"] if category else []),
                     *([f"org:{organization.id}"] if organization else []),
                     *([] if category or organization else ["disclosures"]))
-    page = queries.public_listing(
+    page = queries.public_rows(
         category=Category(category) if category else None, organization=organization,
         year=validation.year(request.args.get("year")), page=PageRequest.from_args(request.args),
-        size=current_app.config["PAGE_SIZE"], body=False)
+        size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/list.html", page=page, category=category,
                            organization=organization, years=queries.publication_years(),
                            organizations=queries.publishing_organizations())

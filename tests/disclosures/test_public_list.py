@@ -1,0 +1,74 @@
+"""The public list as a resident reads it: every row names its document, number, publisher,
+category and date, and a change to a publisher's name shows on the next page served, with
+the page cache on or off."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.auth.system import SYSTEM
+from portal.disclosures.models import Category
+from portal.organizations import services as org_services
+
+
+def rows(html: str) -> list[list[str]]:
+    """Each row of the list's table as the text of its cells."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [[re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+@pytest.fixture(params=[True, False], ids=["cache-on", "cache-off"])
+def client(request, app):
+    app.config["PAGE_CACHE_ENABLED"] = request.param
+    return app.test_client()
+
+
+def test_each_row_shows_what_the_document_is(client, published, orgs):
+    published(title="党政办关于秋冬季防火的通知", organization=orgs["office"],
+              category=Category.SERVICE, doc_number="双政办〔2026〕3号")
+    doc = published(title="双塔镇财政预算公开", organization=orgs["town"],
+                    category=Category.RESULT, doc_number="")
+    page = client.get("/disclosures/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    newest, older = rows(html)
+    assert newest[:3] == ["双塔镇财政预算公开", "双塔镇", "结果公开"]
+    assert older[:3] == ["党政办关于秋冬季防火的通知 双政办〔2026〕3号", "双塔镇党政办公室",
+                         "服务公开"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", newest[3])
+    assert f'href="/disclosures/{doc.id}"' in html
+
+
+def test_a_renamed_publisher_shows_on_the_next_page(client, published, orgs):
+    published(title="财政所预算执行情况", organization=orgs["finance"])
+    assert rows(client.get("/disclosures/").get_data(as_text=True))[0][1] == "双塔镇财政所"
+    org_services.update_organization(SYSTEM, orgs["town"].id, name="双塔街道")
+    assert rows(client.get("/disclosures/").get_data(as_text=True))[0][1] == "双塔街道财政所"
+    org_services.update_organization(SYSTEM, orgs["finance"].id,
+                                     formal_name="双塔街道财政所（会计核算中心）")
+    assert rows(client.get("/disclosures/").get_data(as_text=True))[0][1] == \
+        "双塔街道财政所（会计核算中心）"
+
+
+def test_a_document_of_a_deactivated_unit_still_names_its_publisher(client, published, orgs):
+    published(title="王堂村道路硬化验收结果", doc_number="", organization=orgs["village_b"])
+    assert not org_services.set_active(SYSTEM, orgs["village_b"].id, False).active
+    assert rows(client.get("/disclosures/").get_data(as_text=True))[0][:2] == \
+        ["王堂村道路硬化验收结果", "双塔镇王堂村"]
+
+
+def test_filters_and_pages_keep_their_rows(client, published, orgs, app):
+    app.config["PAGE_SIZE"] = 2
+    for i in range(5):
+        published(title=f"文件{i}", doc_number="",
+                  organization=orgs["office"] if i % 2 else orgs["town"])
+    first = client.get("/disclosures/?org=shuangta-office").get_data(as_text=True)
+    assert [row[0] for row in rows(first)] == ["文件3", "文件1"]
+    everything = client.get("/disclosures/").get_data(as_text=True)
+    assert [row[0] for row in rows(everything)] == ["文件4", "文件3"]
+    after = re.search(r'href="([^"]+)" rel="next"', everything).group(1).replace("&amp;", "&")
+    assert [row[0] for row in rows(client.get(after).get_data(as_text=True))] == ["文件2", "文件1"]
