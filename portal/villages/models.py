@@ -68,6 +68,16 @@ class Frequency(enum.StrEnum):
         return "每季度" if self is Frequency.QUARTERLY else "每月"
 
 
+def window_state(start: date | None, end: date | None, today: date | None = None) -> str | None:
+    """"公示中", "公示期满" or "公示未开始" for a notice with a 公示 window (start, end)."""
+    if start is None or end is None:
+        return None
+    today = today or local_today()
+    if today < start:
+        return "公示未开始"
+    return "公示中" if today <= end else "公示期满"
+
+
 class VillageNotice(db.Model):
     """One notice on a village's board (公开栏), online and on paper."""
 
@@ -115,13 +125,7 @@ class VillageNotice(db.Model):
         order_by="NoticeAttachment.position")
 
     def window_state(self, today: date | None = None) -> str | None:
-        """"公示中", "公示期满" or "公示未开始" for notices with a 公示 window."""
-        if self.window_start is None or self.window_end is None:
-            return None
-        today = today or local_today()
-        if today < self.window_start:
-            return "公示未开始"
-        return "公示中" if today <= self.window_end else "公示期满"
+        return window_state(self.window_start, self.window_end, today)
 
     @property
     def is_public(self) -> bool:

@@ -30,10 +30,10 @@ def board(slug: str):
     category = request.args.get("category") or None
     if category and category not in {c.value for c in NoticeCategory}:
         abort(400)
-    page = queries.board(village, category=NoticeCategory(category) if category else None,
-                         year=validation.year(request.args.get("year")),
-                         page=PageRequest.from_args(request.args),
-                         size=current_app.config["PAGE_SIZE"], body=False)
+    page = queries.board_rows(village, category=NoticeCategory(category) if category else None,
+                              year=validation.year(request.args.get("year")),
+                              page=PageRequest.from_args(request.args),
+                              size=current_app.config["PAGE_SIZE"])
     return render_template("villages/board.html", village=village, page=page,
                            category=category, categories=list(NoticeCategory))
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import joinedload
 
 from portal.auth import policy
 from portal.auth.models import Role
@@ -16,7 +17,7 @@ from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import SLUG_RE
 from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import LOCAL_TZ
-from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
+from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice, window_state
 
 STAFF_ROLES = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER, Role.ADMIN,
                Role.INSPECTOR)
@@ -25,34 +26,64 @@ STAFF_ROLES = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER, Role.
 def get_village(slug: str) -> Organization:
     """The village with this slug, or NotFound; a value that cannot be a slug (a NUL from
     a URL, which PostgreSQL refuses in a query) is not looked up."""
-    village = db.session.scalar(select(Organization).where(
-        Organization.slug == slug, Organization.kind == OrgKind.VILLAGE)) \
+    village = db.session.scalar(select(Organization).options(joinedload(Organization.parent))
+                                .where(Organization.slug == slug,
+                                       Organization.kind == OrgKind.VILLAGE)) \
         if SLUG_RE.fullmatch(slug or "") else None
     if village is None:
         raise NotFound("找不到该村。")
     return village
 
 
-def board(village: Organization, *, category: NoticeCategory | None = None,
-          year: int | None = None, page: PageRequest | None = None,
-          size: int = 20, body: bool = True) -> KeysetPage:
-    """Published notices of one village, newest first, one keyset page. Without `body`,
-    the notices' bodies (which the board never shows) are left unread."""
-    stmt = select(VillageNotice).where(VillageNotice.village_id == village.id,
-                                       VillageNotice.status == NoticeStatus.PUBLISHED)
-    if not body:
-        stmt = stmt.options(defer(VillageNotice.body_html))
+def _on_board(village: Organization, category: NoticeCategory | None,
+              year: int | None) -> list:
+    where = [VillageNotice.village_id == village.id,
+             VillageNotice.status == NoticeStatus.PUBLISHED]
     if category is not None:
-        stmt = stmt.where(VillageNotice.category == category)
+        where.append(VillageNotice.category == category)
     if year is not None:
-        stmt = stmt.where(VillageNotice.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
-                          VillageNotice.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ))
+        where += [VillageNotice.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
+                  VillageNotice.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)]
+    return where
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A published notice as the village's board lists it."""
+
+    id: int
+    title: str
+    category: NoticeCategory
+    period_start: date
+    period_end: date
+    published_at: datetime
+    is_major: bool
+    window_start: date | None
+    window_end: date | None
+
+    def window_state(self, today: date | None = None) -> str | None:
+        return window_state(self.window_start, self.window_end, today)
+
+
+def board_rows(village: Organization, *, category: NoticeCategory | None = None,
+               year: int | None = None, page: PageRequest | None = None,
+               size: int = 20) -> KeysetPage:
+    """Published notices of one village newest first, one keyset page of `Posted` rows
+    (plain columns: no ORM objects, no bodies)."""
+    stmt = select(VillageNotice.id, VillageNotice.title, VillageNotice.category,
+                  VillageNotice.period_start, VillageNotice.period_end,
+                  VillageNotice.published_at, VillageNotice.is_major,
+                  VillageNotice.window_start, VillageNotice.window_end)\
+        .where(*_on_board(village, category, year))
     return keyset_page(stmt, VillageNotice.published_at, VillageNotice.id,
-                       page or PageRequest(), size)
+                       page or PageRequest(), size, row=Posted)
 
 
 def latest(village: Organization, limit: int = 20) -> list[VillageNotice]:
-    return board(village, size=limit).items
+    """The newest published notices of one village, whole (the feed shows their bodies)."""
+    return list(db.session.scalars(
+        select(VillageNotice).where(*_on_board(village, None, None))
+        .order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc()).limit(limit)))
 
 
 def latest_everywhere(limit: int) -> list[VillageNotice]:
