@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import Flask, has_request_context, request, url_for
@@ -9,38 +10,80 @@ from markupsafe import Markup
 
 from portal.timeutil import format_day, format_local, letter_date
 
-# Distinct links kept by `kept_url_for` before it starts afresh: a page builds ~50, most of
-# them the same on every page (navigation, filters); about 350 bytes each.
+# Distinct link shapes kept by `kept_url_for` before it starts afresh: a shape is an
+# endpoint with its values, whole numbers left open, so every document's link is one shape.
 KEPT_LINKS = 2048
+# Stands for the open numbers while a shape is built: nothing else in a link is this long.
+_HOLE = 7_300_000_000_000_000_000
 
 
 def kept_url_for():
-    """`url_for` for templates, each link built once and kept: a page builds dozens (the
-    navigation, every row's link), and building one costs more than looking it up. A
-    relative link depends only on the mount point, the endpoint and the values; anything
-    else (`_external`, `_anchor`, a blueprint-relative endpoint, a list value, no request)
-    is built afresh each time."""
-    kept: dict[tuple, str] = {}
+    """`url_for` for templates, each link shape built once and kept: a page builds dozens
+    (the navigation, every row's link), and building one costs more than filling one in.
+    A shape is the mount point, the endpoint and the values in the order given, with each
+    non-negative whole number left as a hole; a list's rows (`disclosure_id=d.id`) share
+    one. Anything else (`_external`, `_anchor`, a blueprint-relative endpoint, an
+    unhashable value, no request) is built afresh each time."""
+    kept: dict[tuple, tuple | None] = {}
 
     def build(endpoint: str, **values) -> str:
-        if endpoint[:1] == "." or not has_request_context() \
-                or any(name[:1] == "_" for name in values):
+        if endpoint[:1] == "." or not has_request_context():
             return url_for(endpoint, **values)
-        # With each value's type: True and 1 are equal keys but different links.
-        key = (request.script_root, endpoint,
-               *[(name, value.__class__, value) for name, value in sorted(values.items())])
+        numbers, key = [], [request.script_root, endpoint]
+        for name, value in values.items():
+            if value.__class__ is int and value >= 0:
+                numbers.append(value)
+                key.append(name)
+            else:  # with its type: True and 1 are equal keys but different links
+                key.append((name, value.__class__, value))
         try:
-            return kept[key]
+            shape = kept[tuple(key)]
         except KeyError:
-            pass
+            link = url_for(endpoint, **values)
+            shape = _shape(endpoint, values)
+            if shape is not None and _fill(shape, numbers) != link:
+                shape = None  # a rule chosen by the number itself: never kept
+            kept[tuple(key)] = shape
+            if len(kept) > KEPT_LINKS:
+                kept.clear()
+            return link
         except TypeError:  # an unhashable value (a list of tags)
             return url_for(endpoint, **values)
-        link = kept[key] = url_for(endpoint, **values)
-        if len(kept) > KEPT_LINKS:
-            kept.clear()
-        return link
+        return url_for(endpoint, **values) if shape is None else _fill(shape, numbers)
 
     return build
+
+
+def _fill(shape: tuple, numbers: list[int]) -> str:
+    parts, order = shape
+    if not order:
+        return parts[0]
+    out = [parts[0]]
+    for index, part in zip(order, parts[1:], strict=True):
+        out += (str(numbers[index]), part)
+    return "".join(out)
+
+
+def _shape(endpoint: str, values: dict) -> tuple | None:
+    """The link with its whole numbers as holes: (the text around them, which number goes
+    in each hole); None for a link that must be built every time."""
+    if any(name[:1] == "_" for name in values):
+        return None
+    holes: dict[str, int] = {}
+    numbered = {}
+    for name, value in values.items():
+        if value.__class__ is int and value >= 0:
+            numbered[name] = _HOLE + len(holes)
+            holes[str(numbered[name])] = len(holes)
+        else:
+            numbered[name] = value
+    link = url_for(endpoint, **numbered)
+    if not holes:
+        return (link,), ()
+    pieces = re.split("(" + "|".join(holes) + ")", link)
+    if len(pieces) != 2 * len(holes) + 1:  # a number not written as itself
+        return None
+    return tuple(pieces[0::2]), tuple(holes[hole] for hole in pieces[1::2])
 
 
 def register(app: Flask) -> None:

@@ -1,0 +1,84 @@
+"""Templates build links with a kept `url_for` (portal.templating.kept_url_for): every link
+it gives must be the one Flask builds, whatever the values, the mount point or the order
+in which the same link is asked for."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.templating import kept_url_for
+
+CASES = [
+    ("public.home", {}),
+    ("disclosures.detail", {"disclosure_id": 0}),
+    ("disclosures.detail", {"disclosure_id": 7}),
+    ("disclosures.detail", {"disclosure_id": 2**31 - 1}),
+    ("disclosures.listing", {"category": "result"}),
+    ("disclosures.listing", {"page": 2}),
+    ("disclosures.listing", {"page": True}),
+    ("disclosures.listing", {"page": 1}),
+    ("disclosures.listing", {"page": -3}),
+    ("disclosures.listing", {"org": "12", "page": 12}),
+    ("disclosures.listing", {"page": 12, "org": "12"}),
+    ("disclosures.listing", {"year": 2026, "page": 3}),
+    ("villages.notice", {"slug": "shuangta-cun", "notice_id": 41}),
+    ("villages.notice", {"notice_id": 41, "slug": "wangtang"}),
+    ("villages.board", {"slug": "wangtang", "category": "finance"}),
+    ("disclosures.listing", {"tags": ["a", "b"]}),
+    ("disclosures.detail", {"disclosure_id": 5, "_anchor": "files"}),
+    ("disclosures.detail", {"disclosure_id": 5, "_external": True}),
+    ("inquiries.track", {"number": "2026-000016"}),
+]
+
+
+@pytest.mark.parametrize("script_root", ["", "/gk"])
+def test_every_kept_link_is_the_one_flask_builds(app, script_root):
+    build = kept_url_for()
+    for _round in range(2):  # built, then kept
+        for endpoint, values in CASES:
+            with app.test_request_context("/", base_url=f"http://gk.example.gov.cn{script_root}"):
+                assert build(endpoint, **values) == url_for(endpoint, **values), (endpoint, values)
+
+
+def test_a_kept_link_follows_the_mount_point(app):
+    build = kept_url_for()
+    with app.test_request_context("/"):
+        assert build("disclosures.detail", disclosure_id=3) == "/disclosures/3"
+    with app.test_request_context("/", base_url="http://gk.example.gov.cn/portal"):
+        assert build("disclosures.detail", disclosure_id=3) == "/portal/disclosures/3"
+
+
+def test_a_blueprint_relative_endpoint_is_built_for_its_own_blueprint(app):
+    build = kept_url_for()
+    with app.test_request_context("/villages/wangtang/"):
+        app.preprocess_request()
+        assert build(".board", slug="wangtang") == "/villages/wangtang/"
+
+
+def test_without_a_request_links_are_still_built(app):
+    build = kept_url_for()
+    with app.test_request_context("/"):
+        expected = url_for("disclosures.detail", disclosure_id=9, _external=True)
+    app.config["SERVER_NAME"] = "gk.example.gov.cn"
+    with app.app_context():
+        assert build("disclosures.detail", disclosure_id=9) == \
+            url_for("disclosures.detail", disclosure_id=9)
+    assert expected.endswith("/disclosures/9")
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the app is read only
+@given(ids=st.lists(st.integers(min_value=0, max_value=2**40), min_size=1, max_size=5),
+       slug=st.sampled_from(["wangtang", "v1", "12", "town07-v04"]),
+       page=st.one_of(st.none(), st.integers(min_value=-5, max_value=10**6), st.booleans()))
+def test_kept_links_match_for_any_ids(app, ids, slug, page):
+    build = kept_url_for()
+    with app.test_request_context("/"):
+        for notice_id in ids:
+            values = {"slug": slug, "notice_id": notice_id}
+            if page is not None:
+                values["page"] = page
+            assert build("villages.notice", **values) == url_for("villages.notice", **values)
