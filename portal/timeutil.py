@@ -10,6 +10,7 @@ time budgets) read `time`/`datetime` directly, each with a comment saying why.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
@@ -71,7 +72,14 @@ def to_local(moment: datetime) -> datetime:
 
 def format_local(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """A time as pages show it: local wall-clock, `2026-12-03 14:05`."""
-    return to_local(moment).strftime(pattern) if moment else ""
+    return _local_text(moment, pattern) if moment else ""
+
+
+@lru_cache(maxsize=4096)
+def _local_text(moment: datetime, pattern: str) -> str:
+    """Kept: a list page writes forty dates, mostly the same few hundred, and converting
+    one to local time costs as much as the rest of its row."""
+    return to_local(moment).strftime(pattern)
 
 
 def format_day(value: date | datetime | None) -> str:

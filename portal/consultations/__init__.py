@@ -2,8 +2,8 @@
 moderated before they show, then the adoption summary, the legality review (合法性审查)
 and the collective-discussion date, linked to the final decision.
 
-`open_consultations` is what the home page lists under 正在征求意见."""
+`open_today` is what the home page lists under 正在征求意见."""
 
-from portal.consultations.queries import open_consultations
+from portal.consultations.queries import open_today
 
-__all__ = ["open_consultations"]
+__all__ = ["open_today"]

@@ -3,6 +3,9 @@ staff's scoped list."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import func, select
 
 from portal.auth import policy
@@ -64,6 +67,25 @@ def open_consultations(limit: int | None = 5) -> list[Consultation]:
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """A consultation taking comments, as the home page names it."""
+
+    id: int
+    title: str
+    closes_on: date
+
+
+def open_today(limit: int = 5) -> list[Open]:
+    """The home page's `open_consultations`, kept per public-content version and day."""
+    from portal.pagecache import per_content_version
+
+    def read() -> list[Open]:
+        return [Open(c.id, c.title, c.closes_on) for c in open_consultations(limit)]
+
+    return per_content_version(f"consultations.open.{limit}", read, local_today())
 
 
 def upcoming_consultations() -> list[Consultation]:

@@ -194,14 +194,16 @@ def last_public_change() -> int | None:
 _derived: dict[tuple, object] = {}
 
 
-def per_content_version(name: str, compute):
+def per_content_version(name: str, compute, *within):
     """`compute()`, kept until public content changes: for what every public page reads
-    and only publications change (the filters' organizations and years). The result must
-    be plain data, not ORM objects, since it outlives the session that read it."""
+    and only publications change (the filters' organizations and years). `within` adds
+    what else the result depends on (the day, for what opens and closes by date); a new
+    value replaces the old one as a change does. The result must be plain data, not ORM
+    objects, since it outlives the session that read it."""
     state = content_state()
     if state is None:
         return compute()
-    key = (name, *state)
+    key = (name, *state, *within)
     if key not in _derived:
         for stale in [k for k in _derived if k[:2] == key[:2]]:
             del _derived[stale]

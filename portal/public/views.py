@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from portal.consultations import open_consultations
+from portal.consultations import open_today
 from portal.disclosures import queries
 
 bp = Blueprint("public", __name__)
@@ -11,4 +11,4 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def home():
     return render_template("public/home.html", latest=queries.latest_by_category(),
-                           consultations=open_consultations())
+                           consultations=open_today())

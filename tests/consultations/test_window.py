@@ -72,6 +72,17 @@ def test_open_list_and_home_page_follow_the_window(client, published_consultatio
     travel.set(beijing(date(2026, 12, 16), 0, 0, 0))
     assert queries.open_consultations() == []
     assert consultation in queries.closed_consultations().items
+    assert consultation.title not in client.get("/").get_data(as_text=True)  # a new day
+
+
+def test_home_page_without_its_cache_follows_the_window(app, client, published_consultation,
+                                                        travel):
+    app.config["PAGE_CACHE_ENABLED"] = False
+    consultation = published_consultation()
+    travel.set(beijing(OPENS, 0, 0, 0))
+    assert consultation.title in client.get("/").get_data(as_text=True)
+    travel.set(beijing(date(2026, 12, 16), 0, 0, 0))
+    assert consultation.title not in client.get("/").get_data(as_text=True)
 
 
 def test_late_comment_on_the_page_shows_the_closing_date_and_keeps_the_text(
