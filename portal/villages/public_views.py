@@ -25,7 +25,7 @@ def index():
 
 @bp.get("/<slug>/")
 def board(slug: str):
-    village = queries.get_village(slug)
+    village = queries.village_card(slug)
     page_tags.shows(f"village:{village.id}", "villages")
     category = request.args.get("category") or None
     if category and category not in {c.value for c in NoticeCategory}:

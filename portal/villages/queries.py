@@ -35,9 +35,38 @@ def get_village(slug: str) -> Organization:
     return village
 
 
-def _on_board(village: Organization, category: NoticeCategory | None,
-              year: int | None) -> list:
-    where = [VillageNotice.village_id == village.id,
+@dataclass(frozen=True, slots=True)
+class VillageCard:
+    """What a village's board shows of the village."""
+
+    id: int
+    slug: str
+    name: str
+    full_name: str
+    town_name: str
+    active: bool
+
+
+def village_card(slug: str) -> VillageCard:
+    """The village with this slug for its board, or NotFound; from every village's card,
+    kept per public-content version (which any change to a unit moves)."""
+    from portal.pagecache import per_content_version
+
+    card = per_content_version("villages.cards", _village_cards).get(slug)
+    if card is None:
+        raise NotFound("找不到该村。")
+    return card
+
+
+def _village_cards() -> dict[str, VillageCard]:
+    villages = db.session.scalars(select(Organization).options(joinedload(Organization.parent))
+                                  .where(Organization.kind == OrgKind.VILLAGE))
+    return {v.slug: VillageCard(v.id, v.slug, v.name, v.full_name,
+                                v.parent.name if v.parent else "", v.active) for v in villages}
+
+
+def _on_board(village_id: int, category: NoticeCategory | None, year: int | None) -> list:
+    where = [VillageNotice.village_id == village_id,
              VillageNotice.status == NoticeStatus.PUBLISHED]
     if category is not None:
         where.append(VillageNotice.category == category)
@@ -65,7 +94,7 @@ class Posted:
         return window_state(self.window_start, self.window_end, today)
 
 
-def board_rows(village: Organization, *, category: NoticeCategory | None = None,
+def board_rows(village: VillageCard, *, category: NoticeCategory | None = None,
                year: int | None = None, page: PageRequest | None = None,
                size: int = 20) -> KeysetPage:
     """Published notices of one village newest first, one keyset page of `Posted` rows
@@ -74,7 +103,7 @@ def board_rows(village: Organization, *, category: NoticeCategory | None = None,
                   VillageNotice.period_start, VillageNotice.period_end,
                   VillageNotice.published_at, VillageNotice.is_major,
                   VillageNotice.window_start, VillageNotice.window_end)\
-        .where(*_on_board(village, category, year))
+        .where(*_on_board(village.id, category, year))
     return keyset_page(stmt, VillageNotice.published_at, VillageNotice.id,
                        page or PageRequest(), size, row=Posted)
 
@@ -82,7 +111,7 @@ def board_rows(village: Organization, *, category: NoticeCategory | None = None,
 def latest(village: Organization, limit: int = 20) -> list[VillageNotice]:
     """The newest published notices of one village, whole (the feed shows their bodies)."""
     return list(db.session.scalars(
-        select(VillageNotice).where(*_on_board(village, None, None))
+        select(VillageNotice).where(*_on_board(village.id, None, None))
         .order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc()).limit(limit)))
 
 

@@ -9,11 +9,14 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from portal.attachments.models import StoredFile
 from portal.audit.models import AuditEvent
+from portal.auth.system import SYSTEM
 from portal.extensions import db
+from portal.organizations import services as org_services
 from portal.timeutil import letter_date
 from portal.villages import services
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
@@ -33,6 +36,22 @@ def test_villages_index_and_board(client, published_notice):
         as_text=True).count(notice.title) == 0
     assert client.get("/villages/shuangta-cun/?category=nope").status_code == 400
     assert client.get("/villages/no-such-village/").status_code == 404
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["cache-on", "cache-off"])
+def test_board_follows_changes_to_the_village_and_its_town(app, client, orgs, published_notice,
+                                                           cached):
+    app.config["PAGE_CACHE_ENABLED"] = cached
+    published_notice()
+    board = client.get("/villages/shuangta-cun/").get_data(as_text=True)
+    assert "<h1>双塔镇双塔村 村务公开栏</h1>" in board and "由双塔镇受理" in board
+    org_services.update_organization(SYSTEM, orgs["town"].id, name="双塔街道")
+    board = client.get("/villages/shuangta-cun/").get_data(as_text=True)
+    assert "<h1>双塔街道双塔村 村务公开栏</h1>" in board and "由双塔街道受理" in board
+    org_services.set_active(SYSTEM, orgs["village_a"].id, False)
+    board = client.get("/villages/shuangta-cun/").get_data(as_text=True)
+    assert "双塔街道双塔村 村务公开栏" in board and "受理" not in board
+    assert client.get("/villages/shuangta/").status_code == 404  # a town has no board
 
 
 def test_notice_page_shows_window_state(client, published_notice):
