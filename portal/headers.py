@@ -54,20 +54,33 @@ class TLSAwareSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
+    def open_session(self, app: Flask, request):
+        # A visitor without a session cookie (most residents) gets an empty session
+        # without the signing machinery being built for nothing.
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def is_private(endpoint: str | None) -> bool:
     """Pages for signed-in staff, and the login steps: never stored by any cache."""
     return policy_for(endpoint) != PUBLIC or (endpoint or "").startswith("auth.")
 
 
+# Each added unless the view set its own: names as they are compared, then as written.
+_DEFAULTS = tuple((name.lower(), name, value) for name, value in
+                  [*ALWAYS.items(), ("Content-Security-Policy", CONTENT_SECURITY_POLICY)])
+
+
 def add_security_headers(response):
-    for name, value in ALWAYS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers = response.headers
+    present = {name.lower() for name, _value in headers}  # one pass, not one per header
+    for lower, name, value in _DEFAULTS:
+        if lower not in present:
+            headers.add(name, value)
     max_age = current_app.config["HSTS_MAX_AGE"]
     if request.is_secure and max_age:
-        response.headers.setdefault("Strict-Transport-Security",
-                                    f"max-age={max_age}; includeSubDomains")
+        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
     if request.endpoint == "static":
         return response  # the same files for everyone: portal/assets.py sets their policy
     if "_user_id" in session or is_private(request.endpoint) \
