@@ -10,7 +10,15 @@ from portal import validation
 from portal.attachments.storage import send_stored_file
 from portal.bodylimit import FILES_PER_REQUEST, accepts_long_text, accepts_uploads
 from portal.catalogue import queries as catalogue_queries
-from portal.disclosures import content, privacy, queries, revision_diff, revisions, services
+from portal.disclosures import (
+    content,
+    fragments,
+    privacy,
+    queries,
+    revision_diff,
+    revisions,
+    services,
+)
 from portal.disclosures.forms import (
     ActionForm,
     AttachmentForm,
@@ -57,7 +65,8 @@ def listing():
         size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/list.html", page=page, category=category,
                            organization=organization, years=queries.publication_years(),
-                           organizations=queries.publishing_organizations())
+                           publisher_options=fragments.publisher_options(
+                               organization.id if organization else None))
 
 
 @public_bp.get("/<int:disclosure_id>")

@@ -72,3 +72,18 @@ def test_filters_and_pages_keep_their_rows(client, published, orgs, app):
     assert [row[0] for row in rows(everything)] == ["文件4", "文件3"]
     after = re.search(r'href="([^"]+)" rel="next"', everything).group(1).replace("&amp;", "&")
     assert [row[0] for row in rows(client.get(after).get_data(as_text=True))] == ["文件2", "文件1"]
+
+
+def test_the_publisher_filter_marks_the_chosen_unit_and_follows_renames(client, published, orgs):
+    published(title="党政办通知", organization=orgs["office"])
+    published(title="财政所通知", organization=orgs["finance"])
+    html = client.get("/disclosures/?org=shuangta-office").get_data(as_text=True)
+    options = re.findall(r"<option [^>]*>[^<]*</option>", html.split('id="f-org"')[1].split(
+        "</select>")[0])
+    assert '<option value="shuangta-office" selected>双塔镇党政办公室</option>' in options
+    assert '<option value="shuangta-finance">双塔镇财政所</option>' in options
+    assert sum("selected" in option for option in options) == 1
+    org_services.update_organization(SYSTEM, orgs["finance"].id, name="财政所<分所>")
+    html = client.get("/disclosures/").get_data(as_text=True)
+    assert '<option value="shuangta-finance">双塔镇财政所&lt;分所&gt;</option>' in html
+    assert "selected" not in html.split('id="f-org"')[1].split("</select>")[0]
