@@ -74,6 +74,8 @@ def detail(disclosure_id: int):
     page_tags.shows(f"doc:{disclosure_id}")
     disclosure = queries.get_public(disclosure_id)
     return render_template("disclosures/detail.html", d=disclosure,
+                           files=queries.public_files(disclosure.id),
+                           corrections=queries.corrections_of(disclosure.id),
                            successor=queries.successor_of(disclosure))
 
 

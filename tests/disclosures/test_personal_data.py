@@ -96,6 +96,9 @@ def test_an_unchecked_file_is_never_served_publicly(client, staff, published):
     link = services.get_disclosure(doc.id).attachments[0]
     assert client.get(f"/disclosures/{doc.id}/attachments/{link.stored_file_id}"
                       ).status_code == 200
+    page = client.get(f"/disclosures/{doc.id}").get_data(as_text=True)
+    assert f'href="/disclosures/{doc.id}/attachments/{link.stored_file_id}" download>项目.xlsx' \
+        in page and "（XLSX，" in page
     link.file.privacy_state = "unchecked"  # stored before the scan existed
     db.session.commit()
     assert client.get(f"/disclosures/{doc.id}/attachments/{link.stored_file_id}"
