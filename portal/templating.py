@@ -86,10 +86,29 @@ def _shape(endpoint: str, values: dict) -> tuple | None:
     return tuple(pieces[0::2]), tuple(holes[hole] for hole in pieces[1::2])
 
 
+def kept_fragment(app: Flask):
+    """`kept_fragment(name)` for templates: a part of every page that depends only on the
+    settings and the mount point (the main navigation, the footer), rendered once per
+    mount point and kept. Such a template is rendered without the request's context:
+    nothing in it may depend on the visitor, the page or the time."""
+    kept: dict[tuple[str, str], Markup] = {}
+
+    def fragment(name: str) -> Markup:
+        key = (request.script_root, name)
+        try:
+            return kept[key]
+        except KeyError:
+            rendered = kept[key] = Markup(app.jinja_env.get_template(name).render())  # nosec B704
+            return rendered
+
+    return fragment
+
+
 def register(app: Flask) -> None:
     from portal.disclosures.models import Category
 
     app.jinja_env.globals["url_for"] = kept_url_for()
+    app.jinja_env.globals["kept_fragment"] = kept_fragment(app)
 
     # The only ways a page writes a date: `local_date` (2026-12-03) and `local_dt`
     # (2026-12-03 14:05); `letter_date` (2026年12月3日) only on the printed poster.

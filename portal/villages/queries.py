@@ -65,14 +65,15 @@ def _village_cards() -> dict[str, VillageCard]:
                                 v.parent.name if v.parent else "", v.active) for v in villages}
 
 
-def _on_board(village_id: int, category: NoticeCategory | None, year: int | None) -> list:
-    where = [VillageNotice.village_id == village_id,
-             VillageNotice.status == NoticeStatus.PUBLISHED]
+def _on_board(columns, village_id: int, category: NoticeCategory | None,
+              year: int | None) -> list:
+    """A board's published notices; `columns` is `VillageNotice` or its table's columns."""
+    where = [columns.village_id == village_id, columns.status == NoticeStatus.PUBLISHED]
     if category is not None:
-        where.append(VillageNotice.category == category)
+        where.append(columns.category == category)
     if year is not None:
-        where += [VillageNotice.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
-                  VillageNotice.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)]
+        where += [columns.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
+                  columns.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)]
     return where
 
 
@@ -99,19 +100,18 @@ def board_rows(village: VillageCard, *, category: NoticeCategory | None = None,
                size: int = 20) -> KeysetPage:
     """Published notices of one village newest first, one keyset page of `Posted` rows
     (plain columns: no ORM objects, no bodies)."""
-    stmt = select(VillageNotice.id, VillageNotice.title, VillageNotice.category,
-                  VillageNotice.period_start, VillageNotice.period_end,
-                  VillageNotice.published_at, VillageNotice.is_major,
-                  VillageNotice.window_start, VillageNotice.window_end)\
-        .where(*_on_board(village.id, category, year))
-    return keyset_page(stmt, VillageNotice.published_at, VillageNotice.id,
-                       page or PageRequest(), size, row=Posted)
+    table = VillageNotice.__table__.c  # plain columns: a cheaper statement than the ORM's
+    stmt = select(table.id, table.title, table.category, table.period_start, table.period_end,
+                  table.published_at, table.is_major, table.window_start, table.window_end)\
+        .where(*_on_board(table, village.id, category, year))
+    return keyset_page(stmt, table.published_at, table.id, page or PageRequest(), size,
+                       row=Posted)
 
 
 def latest(village: Organization, limit: int = 20) -> list[VillageNotice]:
     """The newest published notices of one village, whole (the feed shows their bodies)."""
     return list(db.session.scalars(
-        select(VillageNotice).where(*_on_board(village.id, None, None))
+        select(VillageNotice).where(*_on_board(VillageNotice, village.id, None, None))
         .order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc()).limit(limit)))
 
 

@@ -82,3 +82,12 @@ def test_kept_links_match_for_any_ids(app, ids, slug, page):
             if page is not None:
                 values["page"] = page
             assert build("villages.notice", **values) == url_for("villages.notice", **values)
+
+
+def test_the_kept_navigation_and_footer_follow_the_mount_point(app):
+    for root in ("", "/gk", ""):
+        page = app.test_client().get("/villages/", base_url=f"http://localhost{root}")
+        html = page.get_data(as_text=True)
+        assert f'<li><a href="{root}/disclosures/?category=decision">决策公开</a></li>' in html
+        assert f'<a href="{root}/sitemap.xml">站点地图</a>' in html
+        assert html.count('class="main-nav"') == 1 and html.count('class="site-footer"') == 1
