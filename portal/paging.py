@@ -18,7 +18,7 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import Select, bindparam, literal, tuple_
 
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -99,10 +99,8 @@ class PageRequest:
 
 
 def keyset_page(stmt: Select, moment_col, id_col, request: PageRequest,
-                size: int, *, row=None) -> KeysetPage:
-    """One page of `stmt` (not yet ordered) newest first by (moment_col, id_col). With
-    `row`, `stmt` selects columns and each result is `row(*columns)`: plain data with the
-    two key columns as attributes of the same names (no ORM objects to build)."""
+                size: int) -> KeysetPage:
+    """One page of `stmt` (not yet ordered) newest first by (moment_col, id_col)."""
     newest_first = (moment_col.desc(), id_col.desc())
     key = tuple_(moment_col, id_col)
 
@@ -112,26 +110,68 @@ def keyset_page(stmt: Select, moment_col, id_col, request: PageRequest,
     if request.before:
         cursor = Cursor.decode(request.before)
         rows = _fetch(stmt.where(key > at(cursor))
-                      .order_by(moment_col.asc(), id_col.asc()), size, row)
+                      .order_by(moment_col.asc(), id_col.asc()), size)
         more_before = len(rows) > size
         items = list(reversed(rows[:size]))
         return _page(items, moment_col, id_col, more_after=True, more_before=more_before)
     if request.after:
         cursor = Cursor.decode(request.after)
         rows = _fetch(stmt.where(key < at(cursor))
-                      .order_by(*newest_first), size, row)
+                      .order_by(*newest_first), size)
         return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
                      more_before=True)
     offset = (max(1, request.number or 1) - 1) * size
-    rows = _fetch(stmt.order_by(*newest_first).offset(offset), size, row)
+    rows = _fetch(stmt.order_by(*newest_first).offset(offset), size)
     return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
                  more_before=offset > 0)
 
 
-def _fetch(stmt: Select, size: int, row) -> list:
-    if row is None:
-        return list(db.session.scalars(stmt.limit(size + 1)))
-    return [row(*columns) for columns in db.session.execute(stmt.limit(size + 1))]
+def _fetch(stmt: Select, size: int) -> list:
+    return list(db.session.scalars(stmt.limit(size + 1)))
+
+
+class KeysetQuery:
+    """`keyset_page` for a public list read on every page view, with its statements built
+    once: building one costs as much as running it. `base` selects plain columns (no ORM
+    objects) and filters with bound parameters; each way of paging (by page number, after
+    a cursor, before one) is built from it on first use and kept. Each row becomes
+    `row(*columns)`, plain data with the two key columns as attributes of their names."""
+
+    def __init__(self, base: Select, moment_col, id_col) -> None:
+        self.moment_col, self.id_col = moment_col, id_col
+        key = tuple_(moment_col, id_col)
+        cursor = tuple_(bindparam("cursor_moment", type_=moment_col.type),
+                        bindparam("cursor_id", type_=id_col.type))
+        newest_first = (moment_col.desc(), id_col.desc())
+        self.numbered = (base.order_by(*newest_first).offset(bindparam("page_offset"))
+                         .limit(bindparam("page_limit")))
+        self.after = base.where(key < cursor).order_by(*newest_first)\
+            .limit(bindparam("page_limit"))
+        self.before = base.where(key > cursor).order_by(moment_col.asc(), id_col.asc())\
+            .limit(bindparam("page_limit"))
+
+    def page(self, params: dict, request: PageRequest, size: int, row) -> KeysetPage:
+        """One page, `params` binding the base's filters."""
+        params = {**params, "page_limit": size + 1}
+        if request.before or request.after:
+            cursor = Cursor.decode(request.before or request.after)
+            params.update(cursor_moment=cursor.moment, cursor_id=cursor.id)
+        if request.before:
+            rows = self._rows(self.before, params, row)
+            return _page(list(reversed(rows[:size])), self.moment_col, self.id_col,
+                         more_after=True, more_before=len(rows) > size)
+        if request.after:
+            rows = self._rows(self.after, params, row)
+            return _page(rows[:size], self.moment_col, self.id_col,
+                         more_after=len(rows) > size, more_before=True)
+        offset = (max(1, request.number or 1) - 1) * size
+        rows = self._rows(self.numbered, {**params, "page_offset": offset}, row)
+        return _page(rows[:size], self.moment_col, self.id_col, more_after=len(rows) > size,
+                     more_before=offset > 0)
+
+    @staticmethod
+    def _rows(stmt: Select, params: dict, row) -> list:
+        return [row(*columns) for columns in db.session.execute(stmt, params)]
 
 
 def _cursor_of(item, moment_col, id_col) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth import policy
@@ -15,7 +16,7 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import SLUG_RE
-from portal.paging import KeysetPage, PageRequest, keyset_page
+from portal.paging import KeysetPage, KeysetQuery, PageRequest
 from portal.timeutil import LOCAL_TZ
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice, window_state
 
@@ -65,18 +66,6 @@ def _village_cards() -> dict[str, VillageCard]:
                                 v.parent.name if v.parent else "", v.active) for v in villages}
 
 
-def _on_board(columns, village_id: int, category: NoticeCategory | None,
-              year: int | None) -> list:
-    """A board's published notices; `columns` is `VillageNotice` or its table's columns."""
-    where = [columns.village_id == village_id, columns.status == NoticeStatus.PUBLISHED]
-    if category is not None:
-        where.append(columns.category == category)
-    if year is not None:
-        where += [columns.published_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
-                  columns.published_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)]
-    return where
-
-
 @dataclass(frozen=True, slots=True)
 class Posted:
     """A published notice as the village's board lists it."""
@@ -99,19 +88,39 @@ def board_rows(village: VillageCard, *, category: NoticeCategory | None = None,
                year: int | None = None, page: PageRequest | None = None,
                size: int = 20) -> KeysetPage:
     """Published notices of one village newest first, one keyset page of `Posted` rows
-    (plain columns: no ORM objects, no bodies)."""
-    table = VillageNotice.__table__.c  # plain columns: a cheaper statement than the ORM's
-    stmt = select(table.id, table.title, table.category, table.period_start, table.period_end,
-                  table.published_at, table.is_major, table.window_start, table.window_end)\
-        .where(*_on_board(table, village.id, category, year))
-    return keyset_page(stmt, table.published_at, table.id, page or PageRequest(), size,
-                       row=Posted)
+    (plain columns read by a statement built once: no ORM objects, no bodies)."""
+    params: dict = {"village_id": village.id}
+    if category is not None:
+        params["category"] = category
+    if year is not None:
+        params["start"] = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
+        params["end"] = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
+    query = _board_query("category" in params, "start" in params)
+    return query.page(params, page or PageRequest(), size, Posted)
+
+
+@cache
+def _board_query(by_category: bool, by_year: bool) -> KeysetQuery:
+    """`board_rows`'s statements for one combination of filters, bound by name."""
+    table = VillageNotice.__table__.c
+    where = [table.village_id == bindparam("village_id"),
+             table.status == NoticeStatus.PUBLISHED]
+    if by_category:
+        where.append(table.category == bindparam("category"))
+    if by_year:
+        where += [table.published_at >= bindparam("start"),
+                  table.published_at < bindparam("end")]
+    base = select(table.id, table.title, table.category, table.period_start, table.period_end,
+                  table.published_at, table.is_major, table.window_start,
+                  table.window_end).where(*where)
+    return KeysetQuery(base, table.published_at, table.id)
 
 
 def latest(village: Organization, limit: int = 20) -> list[VillageNotice]:
     """The newest published notices of one village, whole (the feed shows their bodies)."""
     return list(db.session.scalars(
-        select(VillageNotice).where(*_on_board(VillageNotice, village.id, None, None))
+        select(VillageNotice).where(VillageNotice.village_id == village.id,
+                                    VillageNotice.status == NoticeStatus.PUBLISHED)
         .order_by(VillageNotice.published_at.desc(), VillageNotice.id.desc()).limit(limit)))
 
 

@@ -11,6 +11,7 @@ import pytest
 from portal.auth.system import SYSTEM
 from portal.disclosures.models import Category
 from portal.organizations import services as org_services
+from portal.timeutil import local_today
 
 
 def rows(html: str) -> list[list[str]]:
@@ -87,3 +88,30 @@ def test_the_publisher_filter_marks_the_chosen_unit_and_follows_renames(client, 
     html = client.get("/disclosures/").get_data(as_text=True)
     assert '<option value="shuangta-finance">双塔镇财政所&lt;分所&gt;</option>' in html
     assert "selected" not in html.split('id="f-org"')[1].split("</select>")[0]
+
+
+def test_every_filter_together_pages_both_ways(client, published, orgs, app):
+    app.config["PAGE_SIZE"] = 2
+    this_year = local_today().year
+    for i in range(5):
+        published(title=f"财政决策{i}", doc_number="", organization=orgs["finance"],
+                  category=Category.DECISION)
+    published(title="镇里的决策", doc_number="", category=Category.DECISION)
+    published(title="财政所的结果", doc_number="", organization=orgs["finance"])
+    query = f"/disclosures/?category=decision&org=shuangta-finance&year={this_year}"
+    first = client.get(query).get_data(as_text=True)
+    assert [row[0] for row in rows(first)] == ["财政决策4", "财政决策3"]
+    second = client.get(_link(first, "next")).get_data(as_text=True)
+    assert [row[0] for row in rows(second)] == ["财政决策2", "财政决策1"]
+    third = client.get(_link(second, "next")).get_data(as_text=True)
+    assert [row[0] for row in rows(third)] == ["财政决策0"] and 'rel="next"' not in third
+    back = client.get(_link(third, "prev")).get_data(as_text=True)
+    assert [row[0] for row in rows(back)] == ["财政决策2", "财政决策1"]
+    by_number = client.get(query + "&page=2").get_data(as_text=True)
+    assert [row[0] for row in rows(by_number)] == ["财政决策2", "财政决策1"]
+    assert "没有找到" in client.get(f"/disclosures/?year={this_year - 1}&org=shuangta-finance"
+                                   ).get_data(as_text=True)
+
+
+def _link(html: str, rel: str) -> str:
+    return re.search(rf'href="([^"]+)" rel="{rel}"', html).group(1).replace("&amp;", "&")

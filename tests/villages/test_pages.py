@@ -17,7 +17,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.system import SYSTEM
 from portal.extensions import db
 from portal.organizations import services as org_services
-from portal.timeutil import letter_date
+from portal.timeutil import letter_date, local_today
 from portal.villages import services
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
 from portal.villages.poster import qr_svg
@@ -52,6 +52,33 @@ def test_board_follows_changes_to_the_village_and_its_town(app, client, orgs, pu
     board = client.get("/villages/shuangta-cun/").get_data(as_text=True)
     assert "双塔街道双塔村 村务公开栏" in board and "受理" not in board
     assert client.get("/villages/shuangta/").status_code == 404  # a town has no board
+
+
+def test_board_filters_and_pages_both_ways(app, client, published_notice):
+    app.config["PAGE_SIZE"] = 2
+    for i in range(5):
+        published_notice(title=f"财务公开{i}", category=NoticeCategory.FINANCE)
+    published_notice(title="党务公开", category=NoticeCategory.PARTY)
+
+    def titles(html: str) -> list[str]:
+        return re.findall(r'class="notice-title" href="[^"]+">([^<]+)</a>', html)
+
+    def link(html: str, rel: str) -> str:
+        return re.search(rf'href="([^"]+)" rel="{rel}"', html).group(1).replace("&amp;", "&")
+
+    year = local_today().year
+    first = client.get(f"/villages/shuangta-cun/?category=finance&year={year}").get_data(
+        as_text=True)
+    assert titles(first) == ["财务公开4", "财务公开3"]
+    second = client.get(link(first, "next")).get_data(as_text=True)
+    assert titles(second) == ["财务公开2", "财务公开1"]
+    assert titles(client.get(link(second, "prev")).get_data(as_text=True)) == \
+        ["财务公开4", "财务公开3"]
+    assert titles(client.get("/villages/shuangta-cun/?page=2").get_data(as_text=True)) == \
+        ["财务公开3", "财务公开2"]
+    assert titles(client.get(f"/villages/shuangta-cun/?year={year - 1}").get_data(
+        as_text=True)) == []
+    assert titles(client.get("/villages/wangtang/").get_data(as_text=True)) == []
 
 
 def test_notice_page_shows_window_state(client, published_notice):
