@@ -129,7 +129,10 @@ def configure_engine(app: Flask, engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+        if _wants_write():  # may wait for the lock and fail: SQLAlchemy wraps the error
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:  # takes no lock, so cannot fail busy: straight to the driver, on every read
+            connection.connection.driver_connection.execute("BEGIN")
 
 
 def _keep_private(database: str | None) -> None:
