@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TypeVar
 
 from flask import Flask, current_app, request, session
@@ -113,19 +114,24 @@ def upload_routes(app: Flask) -> dict[str, Allowance]:
 def current_limits() -> Limits:
     """The limits for the request being handled."""
     config = current_app.config
-    allowance = allowance_for(request.endpoint)
-    form_bytes = config["FORM_MAX_BYTES"]
-    if "_user_id" not in session:
+    return _limits(allowance_for(request.endpoint), "_user_id" in session,
+                   config["FORM_MAX_BYTES"], config["LONG_TEXT_FORM_MAX_BYTES"],
+                   config["ATTACHMENT_MAX_BYTES"])
+
+
+@lru_cache(maxsize=256)  # a few kinds of route, signed in or not: asked on every request
+def _limits(allowance: Allowance, signed_in: bool, form_bytes: int, long_text_bytes: int,
+            per_file: int) -> Limits:
+    if not signed_in:
         hint = "上传文件请先登录。" if allowance.files else "请删减后重新提交。"
         return Limits(form_bytes, form_bytes,
                       f"提交的内容超过 {format_size(form_bytes)} 的限制，{hint}", False)
     if allowance.long_text:
-        form_bytes = config["LONG_TEXT_FORM_MAX_BYTES"]
+        form_bytes = long_text_bytes
     if not allowance.files:
         return Limits(form_bytes, form_bytes,
                       f"提交的内容超过 {format_size(form_bytes)} 的限制，请删减后重新提交。",
                       False)
-    per_file = config["ATTACHMENT_MAX_BYTES"]
     total = allowance.files * per_file
     message = (f"上传的文件不能超过 {format_size(per_file)}，请压缩或拆分后重新上传。"
                if allowance.files == 1 else

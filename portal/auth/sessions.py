@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from portal.auth import services
 from portal.auth.models import User
@@ -70,8 +71,14 @@ def pending_next(fallback: str) -> str:
 
 
 def enforce_limits():
-    """before_request: sign out a session past its idle or absolute limit."""
-    if "_user_id" not in session or request.endpoint == "static":
+    """before_request: sign out a session past its idle or absolute limit. A visitor with
+    neither a signed-in session nor a remember cookie is anonymous, said here at once:
+    Flask-Login would otherwise work it out again on every page residents read."""
+    if "_user_id" not in session:
+        if current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) not in request.cookies:
+            g._login_user = current_app.login_manager.anonymous_user()
+        return None
+    if request.endpoint == "static":
         return None
     if not current_user.is_authenticated:  # token rotated: the loader refused the cookie
         session.clear()
