@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import SLUG_RE
 from portal.paging import KeysetPage, KeysetQuery, PageRequest
-from portal.timeutil import LOCAL_TZ
+from portal.timeutil import LOCAL_TZ, local_today
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice, window_state
 
 STAFF_ROLES = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER, Role.ADMIN,
@@ -77,11 +77,7 @@ class Posted:
     period_end: date
     published_at: datetime
     is_major: bool
-    window_start: date | None
-    window_end: date | None
-
-    def window_state(self, today: date | None = None) -> str | None:
-        return window_state(self.window_start, self.window_end, today)
+    window_state: str | None  # 公示中, 公示期满, 公示未开始 (today), or None: no 公示 window
 
 
 def board_rows(village: VillageCard, *, category: NoticeCategory | None = None,
@@ -95,8 +91,14 @@ def board_rows(village: VillageCard, *, category: NoticeCategory | None = None,
     if year is not None:
         params["start"] = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
         params["end"] = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
+    today = local_today()
+
+    def row(*columns) -> Posted:
+        *shown, window_start, window_end = columns
+        return Posted(*shown, window_state(window_start, window_end, today))
+
     query = _board_query("category" in params, "start" in params)
-    return query.page(params, page or PageRequest(), size, Posted)
+    return query.page(params, page or PageRequest(), size, row)
 
 
 @cache

@@ -5,7 +5,8 @@ import re
 import time
 import xml.etree.ElementTree as ET
 import zipfile
-from datetime import date
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +18,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.system import SYSTEM
 from portal.extensions import db
 from portal.organizations import services as org_services
-from portal.timeutil import letter_date, local_today
+from portal.timeutil import LOCAL_TZ, frozen, letter_date, local_today
 from portal.villages import services
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
 from portal.villages.poster import qr_svg
@@ -86,6 +87,15 @@ def test_notice_page_shows_window_state(client, published_notice):
     page = client.get(f"/villages/shuangta-cun/notices/{notice.id}").get_data(as_text=True)
     assert "公示期" in page and "2026-09-28至2026-10-12" in page
     assert "公示期满" in page  # today is after 2026-10-12
+
+
+def test_board_shows_each_notices_window_as_of_today(client, published_notice):
+    published_notice(category=NoticeCategory.RELIEF, window_start=date(2026, 9, 28))
+    for today, state in ((date(2026, 9, 27), "公示未开始"), (date(2026, 10, 12), "公示中"),
+                         (date(2026, 10, 13), "公示期满")):
+        with frozen(datetime.combine(today, clock_time(12), LOCAL_TZ)):
+            board = client.get("/villages/shuangta-cun/").get_data(as_text=True)
+        assert f'">{state}</span>' in board, today
 
 
 def test_draft_and_other_villages_notices_are_not_public(client, village_staff, notice_input,
