@@ -54,6 +54,48 @@ def kept_url_for():
     return build
 
 
+def row_links():
+    """`row_link(endpoint, key, **values)` for templates: a function giving each row's link,
+    `url_for(endpoint, **values, key=row_id)`, by writing the row's id between the two
+    parts of a link built once per mount point and values. A list builds one per row, and
+    this costs a third of `url_for`. The parts are checked against `url_for` on their
+    first row; an id that is not a non-negative whole number, parts that do not fit, or
+    no request, and the link is built by `url_for`."""
+    kept: dict[tuple, list] = {}
+
+    def row_link(endpoint: str, key: str, **values):
+        def built(row_id) -> str:
+            return url_for(endpoint, **values, **{key: row_id})
+
+        if not has_request_context():
+            return built
+        try:
+            shape_key = (request.script_root, endpoint, key, *sorted(values.items()))
+            shape = kept.get(shape_key)
+        except TypeError:  # an unhashable value
+            return built
+        if shape is None:
+            head, hole, tail = built(_HOLE).partition(str(_HOLE))
+            shape = kept[shape_key] = [head, tail, None if hole else False]  # None: unchecked
+            if len(kept) > KEPT_LINKS:
+                kept.clear()
+        head, tail = shape[0], shape[1]
+
+        def link(row_id) -> str:
+            if shape[2] is False or row_id.__class__ is not int or row_id < 0:
+                return built(row_id)
+            written = f"{head}{row_id}{tail}"
+            if shape[2] is None:  # the first row: do the parts fit?
+                right = built(row_id)
+                shape[2] = written == right
+                return right
+            return written
+
+        return link
+
+    return row_link
+
+
 def _fill(shape: tuple, numbers: list[int]) -> str:
     parts, order = shape
     if not order:
@@ -109,6 +151,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals["url_for"] = kept_url_for()
     app.jinja_env.globals["kept_fragment"] = kept_fragment(app)
+    app.jinja_env.globals["row_link"] = row_links()
 
     # The only ways a page writes a date: `local_date` (2026-12-03) and `local_dt`
     # (2026-12-03 14:05); `letter_date` (2026年12月3日) only on the printed poster.

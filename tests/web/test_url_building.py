@@ -91,3 +91,28 @@ def test_the_kept_navigation_and_footer_follow_the_mount_point(app):
         assert f'<li><a href="{root}/disclosures/?category=decision">决策公开</a></li>' in html
         assert f'<a href="{root}/sitemap.xml">站点地图</a>' in html
         assert html.count('class="main-nav"') == 1 and html.count('class="site-footer"') == 1
+
+
+@pytest.mark.parametrize("script_root", ["", "/gk"])
+def test_row_links_are_the_links_flask_builds(app, script_root):
+    from portal.templating import row_links
+
+    row_link = row_links()
+    for _round in range(2):
+        with app.test_request_context("/", base_url=f"http://gk.example.gov.cn{script_root}"):
+            notice = row_link("villages.notice", "notice_id", slug="wangtang")
+            detail = row_link("disclosures.detail", "disclosure_id")
+            for row_id in (5, 0, 2**31 - 1, 41, True, -2, "7"):
+                assert notice(row_id) == url_for("villages.notice", slug="wangtang",
+                                                 notice_id=row_id), row_id
+                assert detail(row_id) == url_for("disclosures.detail", disclosure_id=row_id)
+
+
+def test_a_row_link_may_write_the_id_into_the_query(app):
+    from portal.templating import row_links
+
+    row_link = row_links()
+    with app.test_request_context("/"):
+        page = row_link("disclosures.listing", "page", category="result")
+        assert [page(n) for n in (2, 3)] == [url_for("disclosures.listing", category="result",
+                                                     page=n) for n in (2, 3)]
