@@ -11,6 +11,11 @@ from portal.organizations.models import Organization
 from portal.timeutil import UTCDateTime, utcnow
 
 
+def entry_label(level1: str, level2: str) -> str:
+    """How pages name an entry: 一级事项 › 二级事项."""
+    return f"{level1} › {level2}"
+
+
 class CatalogueEntry(db.Model):
     """One row of the 政务公开标准目录, with the columns of 国办发〔2019〕54号.
 
@@ -42,7 +47,7 @@ class CatalogueEntry(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.level1} › {self.level2}"
+        return entry_label(self.level1, self.level2)
 
     def __repr__(self) -> str:
         return f"<CatalogueEntry {self.id} {self.level2}>"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, extract, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.attachments.models import StoredFile
@@ -25,7 +24,7 @@ from portal.disclosures.models import (
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgChoice
-from portal.paging import KeysetPage, KeysetQuery, PageRequest, keyset_page
+from portal.paging import KeysetPage, PageRequest, keyset_page
 from portal.timeutil import LOCAL_TZ
 
 STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
@@ -75,63 +74,6 @@ def get_public(disclosure_id: int) -> Disclosure:
     return disclosure
 
 
-@dataclass(frozen=True, slots=True)
-class PublicFile:
-    """An attachment the public may download, as the document's page lists it."""
-
-    stored_file_id: int
-    display_name: str
-    kind: str
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
-class Correction:
-    """An approved substantive revision's 更正说明, as the document's page shows it."""
-
-    decided_at: datetime
-    correction_note: str
-
-
-def public_files(disclosure_id: int) -> list[PublicFile]:
-    """The document's attachments the public may download (checked clean, or confirmed by
-    a person: `portal.personal_data.files.PUBLIC_STATES`), in their order, as the
-    document's page lists them."""
-    rows = db.session.execute(_public_files_statement(), {"disclosure_id": disclosure_id})
-    return [PublicFile(*row) for row in rows]
-
-
-def corrections_of(disclosure_id: int) -> list[Correction]:
-    """The document's 更正说明, oldest first (`Disclosure.corrections`), as its page shows
-    them."""
-    rows = db.session.execute(_corrections_statement(), {"disclosure_id": disclosure_id})
-    return [Correction(*row) for row in rows]
-
-
-# Built once: building a statement costs as much as running it, on the page residents
-# open most. Plain columns, the document as a bound parameter.
-@cache
-def _public_files_statement() -> Select:
-    from portal.personal_data.files import PUBLIC_STATES
-
-    link, stored = DisclosureAttachment.__table__.c, StoredFile.__table__.c
-    return (select(link.stored_file_id, stored.display_name, stored.kind, stored.size)
-            .join_from(DisclosureAttachment.__table__, StoredFile.__table__,
-                       link.stored_file_id == stored.id)
-            .where(link.disclosure_id == bindparam("disclosure_id"),
-                   stored.privacy_state.in_([state.value for state in PUBLIC_STATES]))
-            .order_by(link.position, link.id))
-
-
-@cache
-def _corrections_statement() -> Select:
-    revision = DisclosureRevision.__table__.c
-    return (select(revision.decided_at, revision.correction_note)
-            .where(revision.disclosure_id == bindparam("disclosure_id"),
-                   revision.status == RevisionStatus.APPROVED, revision.substantive.is_(True))
-            .order_by(revision.decided_at, revision.id))
-
-
 def get_for_staff(actor, disclosure_id: int) -> Disclosure:
     """A disclosure the actor may see in the back office. Raises NotFound, PermissionDenied."""
     disclosure = get_disclosure(disclosure_id)
@@ -152,13 +94,13 @@ def public_attachment(disclosure_id: int, file_id: int) -> DisclosureAttachment:
     raise NotFound("找不到该附件。")
 
 
-def _in_org_subtree(path, organization_id=Disclosure.organization_id):
+def in_org_subtree(path, organization_id=Disclosure.organization_id):
     """Published by the unit at `path` or any unit under it."""
     return organization_id.in_(
         select(Organization.id).where(Organization.path.startswith(path)))
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
+def year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=LOCAL_TZ), datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
 
 
@@ -169,9 +111,9 @@ def _public(category: Category | None, organization: Organization | None,
     if category is not None:
         where.append(Disclosure.category == category)
     if organization is not None:
-        where.append(_in_org_subtree(organization.path))
+        where.append(in_org_subtree(organization.path))
     if year is not None:
-        start, end = _year_bounds(year)
+        start, end = year_bounds(year)
         where += [Disclosure.published_at >= start, Disclosure.published_at < end]
     return where
 
@@ -183,72 +125,6 @@ def public_listing(*, category: Category | None = None, organization: Organizati
     keyset page (`portal.paging`)."""
     stmt = select(Disclosure).where(*_public(category, organization, year))
     return keyset_page(stmt, Disclosure.published_at, Disclosure.id, page or PageRequest(), size)
-
-
-@dataclass(frozen=True, slots=True)
-class Listed:
-    """A published disclosure as the public list shows it."""
-
-    id: int
-    title: str
-    doc_number: str
-    category: Category
-    published_at: datetime
-    publisher_name: str
-
-
-def public_rows(*, category: Category | None = None, organization: Organization | None = None,
-                year: int | None = None, page: PageRequest | None = None,
-                size: int = 20) -> KeysetPage:
-    """The public list's page of `Listed` rows: `public_listing`'s documents read as six
-    plain columns by a statement built once, the publisher named from `publisher_names`
-    (no ORM objects, no join, no body)."""
-    names = publisher_names()
-    params: dict = {}
-    if category is not None:
-        params["category"] = category
-    if organization is not None:
-        params["path"] = organization.path
-    if year is not None:
-        params["start"], params["end"] = _year_bounds(year)
-
-    def row(id_, title, doc_number, category, published_at, organization_id) -> Listed:
-        return Listed(id_, title, doc_number, category, published_at,
-                      names.get(organization_id, ""))
-
-    query = _listing_query("category" in params, "path" in params, "start" in params)
-    return query.page(params, page or PageRequest(), size, row)
-
-
-@cache
-def _listing_query(by_category: bool, by_organization: bool, by_year: bool) -> KeysetQuery:
-    """`public_rows`'s statements for one combination of filters, bound by name."""
-    table = Disclosure.__table__.c
-    where = [table.status == Status.PUBLISHED]
-    if by_category:
-        where.append(table.category == bindparam("category"))
-    if by_organization:
-        where.append(_in_org_subtree(bindparam("path"), table.organization_id))
-    if by_year:
-        where += [table.published_at >= bindparam("start"),
-                  table.published_at < bindparam("end")]
-    base = select(table.id, table.title, table.doc_number, table.category, table.published_at,
-                  table.organization_id).where(*where)
-    return KeysetQuery(base, table.published_at, table.id)
-
-
-def publisher_names() -> dict[int, str]:
-    """Every organization's id → the name it publishes under (its formal name, else its
-    parent's name and its own); kept per public-content version, which any change to an
-    organization moves."""
-    from portal.pagecache import per_content_version
-
-    return per_content_version("disclosures.publisher_names", _publisher_names)
-
-
-def _publisher_names() -> dict[int, str]:
-    organizations = list(db.session.scalars(select(Organization)))  # parents among them
-    return {org.id: org.publisher_name for org in organizations}
 
 
 @dataclass(frozen=True)
@@ -365,8 +241,9 @@ def _publishing_organizations() -> list[OrgChoice]:
     return [OrgChoice.of(org) for org in db.session.scalars(stmt)]
 
 
-def successor_of(disclosure: Disclosure) -> Disclosure | None:
-    """The published document that superseded this one, if any."""
+def successor_of(disclosure) -> Disclosure | None:
+    """The published document that superseded this one (a `Disclosure` or a
+    `public_reads.PublicDocument`), if any."""
     if disclosure.status is not Status.SUPERSEDED:
         return None
     return db.session.scalar(select(Disclosure).where(

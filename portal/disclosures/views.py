@@ -14,6 +14,7 @@ from portal.disclosures import (
     content,
     fragments,
     privacy,
+    public_reads,
     queries,
     revision_diff,
     revisions,
@@ -59,7 +60,7 @@ def listing():
     page_tags.shows("filters", *([f"cat:{category}"] if category else []),
                     *([f"org:{organization.id}"] if organization else []),
                     *([] if category or organization else ["disclosures"]))
-    page = queries.public_rows(
+    page = public_reads.public_rows(
         category=Category(category) if category else None, organization=organization,
         year=validation.year(request.args.get("year")), page=PageRequest.from_args(request.args),
         size=current_app.config["PAGE_SIZE"])
@@ -72,10 +73,10 @@ def listing():
 @public_bp.get("/<int:disclosure_id>")
 def detail(disclosure_id: int):
     page_tags.shows(f"doc:{disclosure_id}")
-    disclosure = queries.get_public(disclosure_id)
+    disclosure = public_reads.public_document(disclosure_id)
     return render_template("disclosures/detail.html", d=disclosure,
-                           files=queries.public_files(disclosure.id),
-                           corrections=queries.corrections_of(disclosure.id),
+                           files=public_reads.public_files(disclosure.id),
+                           corrections=public_reads.corrections_of(disclosure.id),
                            successor=queries.successor_of(disclosure))
 
 
