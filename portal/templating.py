@@ -129,18 +129,22 @@ def _shape(endpoint: str, values: dict) -> tuple | None:
 
 
 def kept_fragment(app: Flask):
-    """`kept_fragment(name)` for templates: a part of every page that depends only on the
-    settings and the mount point (the main navigation, the footer), rendered once per
-    mount point and kept. Such a template is rendered without the request's context:
-    nothing in it may depend on the visitor, the page or the time."""
-    kept: dict[tuple[str, str], Markup] = {}
+    """`kept_fragment(name, **values)` for templates: a part of pages that depends only on
+    the settings, the mount point and `values` (the main navigation, the footer, a
+    village's category tabs), rendered once for each and kept. Such a template is
+    rendered without the request's context, with `values` only: nothing in it may depend
+    on the visitor, the page or the time."""
+    kept: dict[tuple, Markup] = {}
 
-    def fragment(name: str) -> Markup:
-        key = (request.script_root, name)
+    def fragment(name: str, **values) -> Markup:
+        key = (request.script_root, name, *sorted(values.items()))
         try:
             return kept[key]
         except KeyError:
-            rendered = kept[key] = Markup(app.jinja_env.get_template(name).render())  # nosec B704
+            if len(kept) > KEPT_LINKS:
+                kept.clear()
+            rendered = kept[key] = Markup(  # nosec B704
+                app.jinja_env.get_template(name).render(**values))
             return rendered
 
     return fragment
@@ -148,6 +152,7 @@ def kept_fragment(app: Flask):
 
 def register(app: Flask) -> None:
     from portal.disclosures.models import Category
+    from portal.villages.models import NoticeCategory
 
     app.jinja_env.globals["url_for"] = kept_url_for()
     app.jinja_env.globals["kept_fragment"] = kept_fragment(app)
@@ -210,5 +215,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(site_name=app.config["SITE_NAME"],
                                  site_sponsor=app.config.get("SITE_SPONSOR", ""),
                                  disclosure_categories=list(Category),
+                                 notice_categories=list(NoticeCategory),
                                  # a link to an optional section only where it is served
                                  has_endpoint=lambda name: name in app.view_functions)

@@ -35,7 +35,7 @@ def board(slug: str):
                               page=PageRequest.from_args(request.args),
                               size=current_app.config["PAGE_SIZE"])
     return render_template("villages/board.html", village=village, page=page,
-                           category=category, categories=list(NoticeCategory))
+                           category=category)
 
 
 @bp.get("/<slug>/notices/<int:notice_id>")

@@ -80,6 +80,13 @@ def test_board_filters_and_pages_both_ways(app, client, published_notice):
     assert titles(client.get(f"/villages/shuangta-cun/?year={year - 1}").get_data(
         as_text=True)) == []
     assert titles(client.get("/villages/wangtang/").get_data(as_text=True)) == []
+    tabs = re.findall(r'<a href="([^"]+)" (aria-current="page")?>([^<]+)</a>',
+                      first.split('class="tabs"')[1].split("</nav>")[0])
+    assert ("/villages/shuangta-cun/?category=finance", 'aria-current="page"', "财务公开") in tabs
+    assert ("/villages/shuangta-cun/", "", "全部") in tabs
+    other = client.get("/villages/wangtang/").get_data(as_text=True)
+    assert '<a href="/villages/wangtang/" aria-current="page">全部</a>' in other
+    assert 'href="/villages/wangtang/?category=finance" >财务公开' in other
 
 
 def test_notice_page_shows_window_state(client, published_notice):
