@@ -65,6 +65,7 @@ def listing():
         year=validation.year(request.args.get("year")), page=PageRequest.from_args(request.args),
         size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/list.html", page=page, category=category,
+                           heading=Category(category).label if category else "全部公开信息",
                            organization=organization, years=queries.publication_years(),
                            publisher_options=fragments.publisher_options(
                                organization.id if organization else None))
