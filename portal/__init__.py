@@ -72,11 +72,6 @@ def load_config(app: Flask, overrides: dict) -> None:
     _private_folder(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/portal.db"
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A connection the server dropped (restart, failover) is replaced before use
-        # instead of failing the next request that draws it from the pool.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = portal_config.persistent_secret_key(app.instance_path)
     if not app.config.get("UPLOAD_FOLDER"):

@@ -79,6 +79,17 @@ def _commit_without_expiring(session) -> None:
         session.expire_on_commit = expire
 
 
+def end_reads_keeping_loaded(session) -> None:
+    """End the session's transaction, if any, keeping what it loaded; one holding changes
+    not yet flushed is rolled back instead."""
+    if not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
+    else:
+        _commit_without_expiring(session)
+
+
 def _end_reads(session) -> None:
     """End the read transaction, keeping what it loaded; roll back and refuse if the
     reads changed anything."""
@@ -110,6 +121,10 @@ def forget_connections(app: Flask, *, close: bool = False) -> None:
 
 
 def configure_engine(app: Flask, engine) -> None:
+    if engine.dialect.name == "postgresql":
+        from portal import pgconnections
+
+        pgconnections.configure(app, engine)
     if engine.dialect.name != "sqlite":
         return
     busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])

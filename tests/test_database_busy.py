@@ -91,15 +91,6 @@ def test_lost_database_connection_gets_503_not_500(app, client, monkeypatch):
     assert "系统繁忙" in response.get_data(as_text=True)
 
 
-def test_postgresql_engine_checks_pooled_connections_before_use(tmp_path):
-    """After a PostgreSQL restart the pool's old connections are dead; each is tested
-    and replaced before a request uses it."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@127.0.0.1:9/x",
-                      "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path)})
-    with app.app_context():
-        assert db.engine.pool._pre_ping is True
-
-
 def test_connection_lost_while_closing_the_session_still_sends_the_page(
         app_config, orgs, monkeypatch):
     """The page was read in full, then the server went away before the session closed

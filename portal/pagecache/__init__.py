@@ -221,12 +221,24 @@ def _eligible() -> bool:
     return seen_as_anyone()
 
 
+def anonymous_page_read() -> bool:
+    """Whether this request reads a page the cache may answer, for a visitor with no
+    session at all (on PostgreSQL it reads without a transaction: portal.pgconnections).
+    Asks only whether a session cookie came: the user is never loaded for it."""
+    return (request.method in ("GET", "HEAD") and request.endpoint in CACHED_ENDPOINTS
+            and _without_session())
+
+
+def _without_session() -> bool:
+    cookies = request.cookies
+    return (current_app.config["SESSION_COOKIE_NAME"] not in cookies
+            and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies)
+
+
 def seen_as_anyone() -> bool:
     """Whether this request's page is the one any anonymous visitor gets: nobody signed
     in, and no flash message waiting to be shown."""
-    cookies = request.cookies
-    if (current_app.config["SESSION_COOKIE_NAME"] not in cookies
-            and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies):
+    if _without_session():
         return True  # no session at all: anonymous, and no message waiting
     if current_user.is_authenticated:
         return False

@@ -98,5 +98,8 @@ def _derived_storage(app: Flask) -> tuple[str, dict]:
         url = db.engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return "memory://", {}  # an in-memory database is private to one process anyway
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.get_backend_name() == "postgresql":  # a dropped connection is replaced before use
+        options.setdefault("pool_pre_ping", True)
     return (storage_uri(url.render_as_string(hide_password=False)),
-            {"engine_options": dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})})
+            {"engine_options": options})
