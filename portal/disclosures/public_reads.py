@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, outerjoin, select
+from sqlalchemy import Select, bindparam, exists, outerjoin, select
 
 from portal.attachments.models import StoredFile
 from portal.catalogue.models import CatalogueEntry, entry_label
@@ -56,6 +56,8 @@ class PublicDocument:
     catalogue_entry_id: int | None
     catalogue_label: str
     publisher_name: str
+    has_files: bool  # any attachment at all: the page then reads which ones are public
+    has_corrections: bool
 
 
 def public_document(disclosure_id: int) -> PublicDocument:
@@ -64,19 +66,26 @@ def public_document(disclosure_id: int) -> PublicDocument:
     found = db.session.execute(_document_statement(), {"disclosure_id": disclosure_id}).first()
     if found is None:
         raise NotFound("该信息不存在或已撤回。")
-    *columns, organization_id, level1, level2 = found
+    *columns, organization_id, level1, level2, has_files, has_corrections = found
     label = entry_label(level1, level2) if level1 is not None else ""
-    return PublicDocument(*columns, label, publisher_names().get(organization_id, ""))
+    return PublicDocument(*columns, label, publisher_names().get(organization_id, ""),
+                          bool(has_files), bool(has_corrections))
 
 
 @cache
 def _document_statement() -> Select:
+    """The document with its catalogue entry, and whether it has attachments and
+    更正说明 at all (two index probes), so that most pages need no other statement."""
     doc, entry = Disclosure.__table__.c, CatalogueEntry.__table__.c
+    link, revision = DisclosureAttachment.__table__.c, DisclosureRevision.__table__.c
+    has_files = exists().where(link.disclosure_id == doc.id)
+    has_corrections = exists().where(revision.disclosure_id == doc.id, *_correction_terms())
     return (select(doc.id, doc.title, doc.body_html, doc.category, doc.doc_number,
                    doc.written_on, doc.topic, doc.keywords, doc.mode, doc.validity,
                    doc.repealed_on, doc.source, doc.status, doc.index_number,
                    doc.published_at, doc.version, doc.updated_at, doc.catalogue_entry_id,
-                   doc.organization_id, entry.level1, entry.level2)
+                   doc.organization_id, entry.level1, entry.level2,
+                   has_files.label("has_files"), has_corrections.label("has_corrections"))
             .select_from(outerjoin(Disclosure.__table__, CatalogueEntry.__table__,
                                    doc.catalogue_entry_id == entry.id))
             .where(doc.id == bindparam("disclosure_id"), doc.status.in_(PUBLIC_STATUSES)))
@@ -100,18 +109,22 @@ class Correction:
     correction_note: str
 
 
-def public_files(disclosure_id: int) -> list[PublicFile]:
+def public_files(document: PublicDocument) -> list[PublicFile]:
     """The document's attachments the public may download (checked clean, or confirmed by
     a person: `portal.personal_data.files.PUBLIC_STATES`), in their order, as the
     document's page lists them."""
-    rows = db.session.execute(_public_files_statement(), {"disclosure_id": disclosure_id})
+    if not document.has_files:
+        return []
+    rows = db.session.execute(_public_files_statement(), {"disclosure_id": document.id})
     return [PublicFile(*row) for row in rows]
 
 
-def corrections_of(disclosure_id: int) -> list[Correction]:
+def corrections_of(document: PublicDocument) -> list[Correction]:
     """The document's 更正说明, oldest first (`Disclosure.corrections`), as its page shows
     them."""
-    rows = db.session.execute(_corrections_statement(), {"disclosure_id": disclosure_id})
+    if not document.has_corrections:
+        return []
+    rows = db.session.execute(_corrections_statement(), {"disclosure_id": document.id})
     return [Correction(*row) for row in rows]
 
 
@@ -134,9 +147,14 @@ def _public_files_statement() -> Select:
 def _corrections_statement() -> Select:
     revision = DisclosureRevision.__table__.c
     return (select(revision.decided_at, revision.correction_note)
-            .where(revision.disclosure_id == bindparam("disclosure_id"),
-                   revision.status == RevisionStatus.APPROVED, revision.substantive.is_(True))
+            .where(revision.disclosure_id == bindparam("disclosure_id"), *_correction_terms())
             .order_by(revision.decided_at, revision.id))
+
+
+def _correction_terms() -> tuple:
+    """A revision that is a 更正说明: approved and substantive."""
+    revision = DisclosureRevision.__table__.c
+    return revision.status == RevisionStatus.APPROVED, revision.substantive.is_(True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,13 +60,15 @@ def listing():
     page_tags.shows("filters", *([f"cat:{category}"] if category else []),
                     *([f"org:{organization.id}"] if organization else []),
                     *([] if category or organization else ["disclosures"]))
+    year = validation.year(request.args.get("year"))
     page = public_reads.public_rows(
         category=Category(category) if category else None, organization=organization,
-        year=validation.year(request.args.get("year")), page=PageRequest.from_args(request.args),
+        year=year, page=PageRequest.from_args(request.args),
         size=current_app.config["PAGE_SIZE"])
     return render_template("disclosures/list.html", page=page, category=category,
                            heading=Category(category).label if category else "全部公开信息",
-                           organization=organization, years=queries.publication_years(),
+                           organization=organization, year=year,
+                           years=tuple(queries.publication_years()),
                            publisher_options=fragments.publisher_options(
                                organization.id if organization else None))
 
@@ -76,8 +78,8 @@ def detail(disclosure_id: int):
     page_tags.shows(f"doc:{disclosure_id}")
     disclosure = public_reads.public_document(disclosure_id)
     return render_template("disclosures/detail.html", d=disclosure,
-                           files=public_reads.public_files(disclosure.id),
-                           corrections=public_reads.corrections_of(disclosure.id),
+                           files=public_reads.public_files(disclosure),
+                           corrections=public_reads.corrections_of(disclosure),
                            successor=queries.successor_of(disclosure))
 
 
