@@ -53,11 +53,14 @@ class ContentHashes:
 
 
 def static_url(filename: str) -> str:
-    """The URL of a static file with its content hash; every template uses this."""
+    """The URL of a static file with its content hash; every template uses this. Built
+    by the templates' `url_for` (portal.templating.kept_url_for), which keeps each link
+    it builds: every page links the same few files."""
     digest = current_app.extensions["static_hashes"].of(filename)
+    build = current_app.jinja_env.globals.get("url_for", url_for)
     if digest is None:
-        return url_for("static", filename=filename)
-    return url_for("static", filename=filename, v=digest)
+        return build("static", filename=filename)
+    return build("static", filename=filename, v=digest)
 
 
 def _cache_policy(response):

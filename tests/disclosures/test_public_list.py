@@ -115,3 +115,25 @@ def test_every_filter_together_pages_both_ways(client, published, orgs, app):
 
 def _link(html: str, rel: str) -> str:
     return re.search(rf'href="([^"]+)" rel="{rel}"', html).group(1).replace("&amp;", "&")
+
+
+def _selected(html: str, select_id: str) -> list[str]:
+    """The values of the options marked selected in one of the filters."""
+    options = html.split(f'id="{select_id}"')[1].split("</select>")[0]
+    return re.findall(r'<option value="([^"]*)" selected>', options)
+
+
+def test_the_category_and_year_filters_mark_what_was_chosen(client, published, orgs):
+    """However the year was typed (2026, 2026年, full-width digits), the box shows it; each
+    choice is marked on its own page and nowhere else."""
+    published(title="决策文件", category=Category.DECISION)
+    year = str(local_today().year)
+    wide = year.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for typed in (year, f"{year}年", wide):
+        html = client.get(f"/disclosures/?category=decision&year={typed}").get_data(as_text=True)
+        assert _selected(html, "f-year") == [year]
+        assert _selected(html, "f-category") == ["decision"]
+    html = client.get("/disclosures/?category=result").get_data(as_text=True)
+    assert _selected(html, "f-year") == [] and _selected(html, "f-category") == ["result"]
+    html = client.get("/disclosures/").get_data(as_text=True)
+    assert _selected(html, "f-year") == [] and _selected(html, "f-category") == []
