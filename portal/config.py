@@ -26,7 +26,7 @@ import click
 
 class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # derived from instance path when unset
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}  # PostgreSQL adds pool_pre_ping
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}  # PostgreSQL: see portal.pgconnections
     # How long a SQLite writer waits for the lock before the request gets 503 (ms).
     SQLITE_BUSY_TIMEOUT_MS = 10000
     # Request bodies, per route (portal/bodylimit.py): a form; a form with long texts

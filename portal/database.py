@@ -175,8 +175,9 @@ def release_sessions_safely(app: Flask) -> None:
     When PostgreSQL restarts (or drops the connection) after the view has built its
     response, the ROLLBACK that closing the session sends fails. The response is already
     right — a read completed, or a write committed — so the failure is logged and the
-    session discarded; the pool replaces the connection (pool_pre_ping). Registered after
-    Flask-SQLAlchemy, so it runs before that extension's own teardown.
+    session discarded; the pool replaces the connection at its next checkout
+    (portal.pgconnections). Registered after Flask-SQLAlchemy, so it runs before that
+    extension's own teardown.
     """
     from sqlalchemy.exc import DBAPIError
 
