@@ -116,3 +116,30 @@ def test_a_row_link_may_write_the_id_into_the_query(app):
         page = row_link("disclosures.listing", "page", category="result")
         assert [page(n) for n in (2, 3)] == [url_for("disclosures.listing", category="result",
                                                      page=n) for n in (2, 3)]
+
+
+@pytest.mark.parametrize("auto_reload", [False, True])
+def test_shared_macros_render_as_the_imported_ones(app, auto_reload, tmp_path):
+    """`macros.<name>` (portal.templating.SharedMacros) writes what `{% from %}` writes;
+    in development (auto-reload) an edited `_macros.html` is seen without a restart."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from portal.paging import KeysetPage
+    from portal.templating import SharedMacros
+
+    env = app.jinja_env.overlay(auto_reload=auto_reload)
+    env.globals["macros"] = SharedMacros(env)
+    page = KeysetPage(["x"], "after-cursor", None)
+    shared = "{{ macros.keyset_pagination(page) }}"
+    imported = '{% from "_macros.html" import keyset_pagination %}{{ keyset_pagination(page) }}'
+    with app.test_request_context("/disclosures/?category=result"):
+        html = env.from_string(shared).render(page=page)
+        assert html == env.from_string(imported).render(page=page)
+        assert 'rel="next"' in html and "after=after-cursor" in html
+
+        edited = tmp_path / "_macros.html"
+        edited.write_text("{% macro keyset_pagination(page) %}改过的分页{% endmacro %}",
+                          encoding="utf-8")
+        env.loader = ChoiceLoader([FileSystemLoader(str(tmp_path)), app.jinja_env.loader])
+        again = env.from_string(shared).render(page=page)
+        assert (again == "改过的分页") is auto_reload
