@@ -171,7 +171,8 @@ class KeysetQuery:
 
     @staticmethod
     def _rows(stmt: Select, params: dict, row) -> list:
-        return [row(*columns) for columns in db.session.execute(stmt, params)]
+        # Plain columns: run on the session's connection, without the ORM's execution.
+        return [row(*columns) for columns in db.session.connection().execute(stmt, params)]
 
 
 def _cursor_of(item, moment_col, id_col) -> str:
