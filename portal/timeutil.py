@@ -64,6 +64,12 @@ def local_today() -> date:
     return local_now().date()
 
 
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """[start, end) of a local (Beijing) calendar year, as aware datetimes: what "2026年"
+    means in every filter and count."""
+    return datetime(year, 1, 1, tzinfo=LOCAL_TZ), datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
+
+
 def to_local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

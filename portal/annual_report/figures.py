@@ -50,13 +50,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from portal.annual_report.models import AppealKind, AppealResult
 from portal.errors import ValidationError
 from portal.inquiries.outcomes import OUTCOMES
-from portal.timeutil import LOCAL_TZ
+from portal.timeutil import year_bounds as local_year_bounds
 
 FIRST_YEAR = 2008  # 政府信息公开条例 took effect on 2008-05-01
 
@@ -156,8 +156,7 @@ def applicant_column(applicant_kind: str | None, organization_type: str | None) 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """[start, end) of the year in Beijing time, as aware UTC datetimes."""
-    start = datetime.combine(date(year, 1, 1), time(), tzinfo=LOCAL_TZ)
-    end = datetime.combine(date(year + 1, 1, 1), time(), tzinfo=LOCAL_TZ)
+    start, end = local_year_bounds(year)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 

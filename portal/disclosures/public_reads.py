@@ -25,11 +25,12 @@ from portal.disclosures.models import (
     Status,
     Validity,
 )
-from portal.disclosures.queries import in_org_subtree, year_bounds
+from portal.disclosures.queries import in_org_subtree
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization
 from portal.paging import KeysetPage, KeysetQuery, PageRequest
+from portal.timeutil import year_bounds
 
 
 @dataclass(frozen=True, slots=True)

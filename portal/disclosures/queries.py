@@ -25,7 +25,7 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgChoice
 from portal.paging import KeysetPage, PageRequest, keyset_page
-from portal.timeutil import LOCAL_TZ
+from portal.timeutil import year_bounds
 
 STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
 
@@ -98,10 +98,6 @@ def in_org_subtree(path, organization_id=Disclosure.organization_id):
     """Published by the unit at `path` or any unit under it."""
     return organization_id.in_(
         select(Organization.id).where(Organization.path.startswith(path)))
-
-
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=LOCAL_TZ), datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
 
 
 def _public(category: Category | None, organization: Organization | None,

@@ -17,7 +17,7 @@ from portal.inquiries.models import Inquiry, InquiryType
 from portal.inspection import aggregates, figures, open_counts, snapshot, totals
 from portal.inspection.stats import Figures, Timeliness
 from portal.organizations.models import Organization, OrgKind
-from portal.timeutil import LOCAL_TZ, local_today, to_local
+from portal.timeutil import LOCAL_TZ, local_today, to_local, year_bounds
 
 INSPECT_ROLES = (Role.INSPECTOR, Role.ADMIN)
 GROUPINGS = {"organization": "按单位", "handler": "按承办人", "type": "按类型",
@@ -37,10 +37,6 @@ def in_scope(column, paths: list[str]):
     """`column` (an organization id) lies under one of the paths."""
     return column.in_(select(Organization.id).where(
         or_(*[Organization.path.startswith(p) for p in paths])))
-
-
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=LOCAL_TZ), datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
 
 
 def inquiries_for(paths: list[str], year: int, **filters) -> list[Inquiry]:

@@ -18,7 +18,7 @@ from portal.inspection.models import SupervisionNotice
 from portal.lifecycle import check, transition
 from portal.notifications import reminders as notify
 from portal.organizations.models import Organization, OrgKind
-from portal.timeutil import local_today
+from portal.timeutil import local_today, year_bounds
 
 # Who may answer a notice about an inquiry, and one about a village's postings.
 # The answer date a 督办 form proposes: five working days gives the unit a working week
@@ -127,7 +127,7 @@ def notices_for_inquiry(inquiry: Inquiry) -> list[SupervisionNotice]:
 
 
 def notices_in(paths: list[str], year: int) -> list[SupervisionNotice]:
-    from portal.inspection.dashboard import in_scope, year_bounds
+    from portal.inspection.dashboard import in_scope
 
     if not paths:
         return []

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.organizations.models import Organization, OrgKind
 from portal.organizations.services import SLUG_RE
 from portal.paging import KeysetPage, KeysetQuery, PageRequest
-from portal.timeutil import LOCAL_TZ, local_today
+from portal.timeutil import local_today, year_bounds
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice, window_state
 
 STAFF_ROLES = (Role.VILLAGE_CLERK, Role.VILLAGE_SUPERVISOR, Role.REVIEWER, Role.ADMIN,
@@ -89,8 +89,7 @@ def board_rows(village: VillageCard, *, category: NoticeCategory | None = None,
     if category is not None:
         params["category"] = category
     if year is not None:
-        params["start"] = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
-        params["end"] = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
+        params["start"], params["end"] = year_bounds(year)
     today = local_today()
 
     def row(*columns) -> Posted:
