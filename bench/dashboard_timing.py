@@ -31,7 +31,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.inquiries.models import Inquiry
 from portal.inspection import aggregates, dashboard, open_counts, supervision
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import local_today, utcnow, year_bounds
 from portal.villages.schedule import lapses_for
 
 
@@ -110,7 +110,7 @@ def live_clock_counts():
     kept = open_counts.clock_counts
 
     def live(scope, year, now):
-        start, end = dashboard.year_bounds(year)
+        start, end = year_bounds(year)
         return aggregates.clock_counts([scope(Inquiry.organization_id),
                                         Inquiry.received_at >= start,
                                         Inquiry.received_at < end], now)

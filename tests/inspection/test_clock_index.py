@@ -11,12 +11,13 @@ from portal.database import is_postgresql
 from portal.extensions import db
 from portal.inquiries.models import Inquiry
 from portal.inspection import aggregates, dashboard
+from portal.timeutil import year_bounds
 
 
 def test_the_clock_counts_read_the_partial_index(app, orgs):
     if is_postgresql():
         pytest.skip("the planner's choice on PostgreSQL depends on its statistics")
-    start, end = dashboard.year_bounds(2026)
+    start, end = year_bounds(2026)
     captured = []
 
     @sa.event.listens_for(db.engine, "before_cursor_execute")
