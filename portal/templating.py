@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from datetime import UTC, datetime
 from types import BuiltinFunctionType, FunctionType, MethodType
 
 from flask import Flask, has_request_context, request, url_for
-from jinja2.runtime import Context
+from jinja2 import Template
+from jinja2.runtime import Context, new_context
 from markupsafe import Markup
 
 from portal.timeutil import format_day, format_local, letter_date
@@ -177,6 +179,23 @@ class PortalContext(Context):
                 "value was undefined because a callable raised a StopIteration exception")
 
 
+class PortalTemplate(Template):
+    """Jinja's template, with its globals copied into each render's context as plain
+    dicts. A template's globals are a ChainMap (its own over the environment's, so a
+    global added later is still seen); copying one key by key through the ChainMap costs
+    14 µs a render, against 1 µs for the same keys and values taken map by map."""
+
+    def new_context(self, vars=None, shared=False, locals=None):
+        globals_ = self.globals
+        if not shared and isinstance(globals_, ChainMap):
+            flat: dict = {}
+            for layer in reversed(globals_.maps):  # the first map wins, as in the ChainMap
+                flat.update(layer)
+            globals_ = flat
+        return new_context(self.environment, self.name, self.blocks, vars, shared, globals_,
+                           locals)
+
+
 class SharedMacros:
     """`macros.<name>(…)` for templates: the macros of `_macros.html`, its module made
     once. `{% from "_macros.html" import … %}` gives the same macros (a module made
@@ -202,6 +221,7 @@ def register(app: Flask) -> None:
     from portal.villages.models import NoticeCategory
 
     app.jinja_env.context_class = PortalContext
+    app.jinja_env.template_class = PortalTemplate
     app.jinja_env.globals["url_for"] = kept_url_for()
     app.jinja_env.globals["macros"] = SharedMacros(app.jinja_env)
     app.jinja_env.globals["kept_fragment"] = kept_fragment(app)

@@ -1,15 +1,17 @@
-"""Templates call functions through `portal.templating.PortalContext`, which skips Jinja's
-search for a context to pass when the callable is a plain function or method. A call
-must give what Jinja's own context gives in every case: plain functions, keyword
-arguments, calls inside loops, and callables that ask for the context, the environment
-or the evaluation context."""
+"""Templates render through `portal.templating.PortalContext`, which skips Jinja's search
+for a context to pass when the callable is a plain function or method, and
+`PortalTemplate`, which copies the globals into each render's context map by map. Both
+must give what Jinja gives: for calls, plain functions, keyword arguments, calls inside
+loops, and callables that ask for the context, the environment or the evaluation
+context; for globals, a template's own over the environment's, the render's values over
+both, and a global added after the template was loaded."""
 
 from __future__ import annotations
 
 import pytest
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
 
-from portal.templating import PortalContext
+from portal.templating import PortalContext, PortalTemplate
 
 
 def shout(word, mark="!"):
@@ -92,8 +94,25 @@ def test_a_stopped_callable_is_undefined():
     assert _environment(PortalContext).from_string(SOURCES[7]).render(**VALUES) == "[]"
 
 
-def test_the_portal_renders_with_it(app):
+def test_globals_are_seen_as_jinja_sees_them():
+    outputs = []
+    for template_class in (PortalTemplate, PortalTemplate.__mro__[1]):
+        environment = Environment(autoescape=True)
+        environment.template_class = template_class
+        environment.globals.update(site="县门户", shared="环境")
+        own = environment.from_string("{{ site }} {{ shared }} {{ later }} {{ given }}",
+                                      globals={"shared": "模板"})
+        environment.globals.update(later="后加", given="全局")
+        outputs.append(own.render(given="参数"))
+        outputs.append(environment.from_string("{{ shared }}{{ later }}").render())
+    assert outputs[0] == "县门户 模板 后加 参数"
+    assert outputs[1] == "环境后加"
+    assert outputs[:2] == outputs[2:]
+
+
+def test_the_portal_renders_with_them(app):
     assert app.jinja_env.context_class is PortalContext
+    assert isinstance(app.jinja_env.get_template("base.html"), PortalTemplate)
     with app.test_request_context("/"):
         rendered = app.jinja_env.from_string(
             "{{ url_for('public.home') }} {{ seen('x') }}").render(seen=seen, x=1)
