@@ -14,6 +14,7 @@ from sqlalchemy import Select, bindparam, exists, outerjoin, select
 
 from portal.attachments.models import StoredFile
 from portal.catalogue.models import CatalogueEntry, entry_label
+from portal.db_types import written
 from portal.disclosures.models import (
     PUBLIC_STATUSES,
     Category,
@@ -89,7 +90,8 @@ def _document_statement() -> Select:
                    has_files.label("has_files"), has_corrections.label("has_corrections"))
             .select_from(outerjoin(Disclosure.__table__, CatalogueEntry.__table__,
                                    doc.catalogue_entry_id == entry.id))
-            .where(doc.id == bindparam("disclosure_id"), doc.status.in_(PUBLIC_STATUSES)))
+            .where(doc.id == bindparam("disclosure_id"),
+                   doc.status.in_([written(status) for status in PUBLIC_STATUSES])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,7 @@ def _public_files_statement() -> Select:
             .join_from(DisclosureAttachment.__table__, StoredFile.__table__,
                        link.stored_file_id == stored.id)
             .where(link.disclosure_id == bindparam("disclosure_id"),
-                   stored.privacy_state.in_([state.value for state in PUBLIC_STATES]))
+                   stored.privacy_state.in_([written(state) for state in PUBLIC_STATES]))
             .order_by(link.position, link.id))
 
 
@@ -153,9 +155,10 @@ def _corrections_statement() -> Select:
 
 
 def _correction_terms() -> tuple:
-    """A revision that is a 更正说明: approved and substantive."""
+    """A revision that is a 更正说明: approved and substantive (the status written into
+    the statement: a partial index is limited by it, see `written`)."""
     revision = DisclosureRevision.__table__.c
-    return revision.status == RevisionStatus.APPROVED, revision.substantive.is_(True)
+    return revision.status == written(RevisionStatus.APPROVED), revision.substantive.is_(True)
 
 
 @dataclass(slots=True)  # not frozen: a frozen class is built four times slower, a page builds 20
