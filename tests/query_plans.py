@@ -1,0 +1,41 @@
+"""What SQLite plans for the statements a piece of code runs, on tables grown to the size
+where the planner's statistics decide (`grow` + ANALYZE, as a live site runs it)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+
+COPIES = 3000  # enough rows for the planner to prefer only an index it trusts
+
+
+def grow(table: sa.Table, row_id: int, unique: set[str]) -> None:
+    """COPIES more rows like row `row_id` of `table` (`unique` columns suffixed), then
+    ANALYZE and commit."""
+    columns = [column.name for column in table.columns if column.name != "id"]
+    values = [f"{name} || '-' || n" if name in unique else name for name in columns]
+    db.session.execute(sa.text(
+        f"WITH RECURSIVE copy(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copy "
+        f"WHERE n < {COPIES}) INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {table.name}, copy WHERE {table.name}.id = :id"),
+        {"id": row_id})
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+
+
+def plan_of(run) -> str:
+    """SQLite's plans for the statements `run()` executes, joined with " | "."""
+    captured = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        captured.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    raw = db.session.connection().connection.driver_connection
+    return " | ".join(row[-1] for statement, parameters in captured
+                      for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
