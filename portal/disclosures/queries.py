@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.attachments.models import StoredFile
@@ -25,7 +25,7 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.organizations.models import Organization, OrgChoice
 from portal.paging import KeysetPage, PageRequest, keyset_page
-from portal.timeutil import year_bounds
+from portal.timeutil import UTCDateTime, to_local, year_bounds
 
 STAFF_VIEW_ROLES = (Role.EDITOR, Role.REVIEWER, Role.ADMIN, Role.INSPECTOR)
 
@@ -151,18 +151,29 @@ def _latest(limit: int) -> dict[Category, list[Headline]]:
 
 
 def publication_years() -> list[int]:
-    """Years with a published disclosure, newest first; kept per public-content version
-    (a scan of every publication, 28 ms at 100,000)."""
+    """Local (Beijing) years with a published disclosure, newest first, as the list's year
+    filter counts them; kept per public-content version."""
     from portal.pagecache import per_content_version
 
     return per_content_version("disclosures.years", _publication_years)
 
 
 def _publication_years() -> list[int]:
-    year = extract("year", Disclosure.published_at)
-    rows = db.session.execute(select(year).where(Disclosure.status == Status.PUBLISHED)
-                              .group_by(year).order_by(year.desc()))
-    return [int(row[0]) for row in rows if row[0] is not None]
+    """One step down the (status, published_at) index per year: the newest publication,
+    then the newest before the start of its local year, and so on. Grouping every
+    publication by year read all of them (43 ms at 100,000), after every publication."""
+    years: list[int] = []
+    newest = db.session.scalar(_NEWEST_BEFORE, {"before": _NO_LATER_THAN})
+    while newest is not None:
+        years.append(to_local(newest).year)
+        newest = db.session.scalar(_NEWEST_BEFORE, {"before": year_bounds(years[-1])[0]})
+    return years
+
+
+_NEWEST_BEFORE = (select(func.max(Disclosure.published_at))
+                  .where(Disclosure.status == Status.PUBLISHED,
+                         Disclosure.published_at < bindparam("before", type_=UTCDateTime)))
+_NO_LATER_THAN = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def staff_listing(actor, *, status: Status | None = None, page: int = 1,
@@ -231,8 +242,11 @@ def publishing_organizations() -> list[OrgChoice]:
 
 
 def _publishing_organizations() -> list[OrgChoice]:
-    ids = select(Disclosure.organization_id).where(Disclosure.status == Status.PUBLISHED)
-    stmt = select(Organization).where(Organization.id.in_(ids), Organization.active.is_(True))\
+    # One index probe per unit (a county has hundreds), not a list of every publication's
+    # unit (9 ms at 100,000 publications).
+    publishes = exists().where(Disclosure.organization_id == Organization.id,
+                               Disclosure.status == Status.PUBLISHED)
+    stmt = select(Organization).where(publishes, Organization.active.is_(True))\
         .order_by(Organization.path)
     return [OrgChoice.of(org) for org in db.session.scalars(stmt)]
 

@@ -82,16 +82,17 @@ def filter_choices() -> dict:
 def _filter_choices() -> dict:
     """Kinds, categories per kind, organizations and villages that have indexed
     documents, years."""
-    used = sa.select(documents.c.organization_id).distinct()
+    # One index probe per unit and village (a county has hundreds), not a list of every
+    # indexed document's (17 ms at 300,000 documents).
     organizations = list(db.session.scalars(
-        sa.select(Organization).where(Organization.id.in_(used),
-                                      Organization.kind != OrgKind.VILLAGE,
-                                      Organization.active.is_(True))
+        sa.select(Organization).where(
+            sa.exists().where(documents.c.organization_id == Organization.id),
+            Organization.kind != OrgKind.VILLAGE, Organization.active.is_(True))
         .order_by(Organization.path)))
     villages = list(db.session.scalars(
-        sa.select(Organization).where(Organization.kind == OrgKind.VILLAGE,
-                                      Organization.active.is_(True),
-                                      Organization.id.in_(sa.select(documents.c.village_id)))
+        sa.select(Organization).where(
+            sa.exists().where(documents.c.village_id == Organization.id),
+            Organization.kind == OrgKind.VILLAGE, Organization.active.is_(True))
         .order_by(Organization.path)))
     return {"kinds": KIND_LABELS, "categories": {KIND_LABELS[k]: v
                                                   for k, v in KIND_CATEGORIES.items()},

@@ -137,3 +137,27 @@ def test_the_category_and_year_filters_mark_what_was_chosen(client, published, o
     assert _selected(html, "f-year") == [] and _selected(html, "f-category") == ["result"]
     html = client.get("/disclosures/").get_data(as_text=True)
     assert _selected(html, "f-year") == [] and _selected(html, "f-category") == []
+
+
+def test_the_year_filter_offers_the_local_years_that_have_documents(client, published):
+    """A document published at 04:00 on 1 January in Beijing (20:00 the day before in
+    UTC) belongs to the new year, in the filter's choices as in what it finds."""
+    from datetime import UTC, datetime
+
+    from portal.extensions import db
+
+    new_year = published(title="元旦凌晨发布的通知")
+    old = published(title="三年前的公告")
+    published(title="今年的公告")
+    for document, moment in ((new_year, datetime(2025, 12, 31, 20, 0, tzinfo=UTC)),
+                             (old, datetime(2023, 3, 1, 2, 0, tzinfo=UTC))):
+        document.published_at = moment
+    db.session.commit()
+    html = client.get("/disclosures/").get_data(as_text=True)
+    choices = html.split('id="f-year"')[1].split("</select>")[0]
+    this_year = local_today().year
+    expected = sorted({this_year, 2026, 2023}, reverse=True)
+    assert re.findall(r'<option value="(\d+)"', choices) == [str(y) for y in expected]
+    found = [row[0] for row in rows(client.get("/disclosures/?year=2026").get_data(as_text=True))]
+    assert any(title.startswith("元旦凌晨发布的通知") for title in found)
+    assert "没有找到" in client.get("/disclosures/?year=2025").get_data(as_text=True)
