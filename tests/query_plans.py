@@ -24,8 +24,9 @@ def grow(table: sa.Table, row_id: int, unique: set[str]) -> None:
     db.session.commit()
 
 
-def plan_of(run) -> str:
-    """SQLite's plans for the statements `run()` executes, joined with " | "."""
+def plans_of(run) -> list[str]:
+    """SQLite's plan for each statement `run()` executes, in order (steps joined with
+    " | ")."""
     captured = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
@@ -37,5 +38,11 @@ def plan_of(run) -> str:
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", capture)
     raw = db.session.connection().connection.driver_connection
-    return " | ".join(row[-1] for statement, parameters in captured
-                      for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+    return [" | ".join(row[-1] for row in raw.execute("EXPLAIN QUERY PLAN " + statement,
+                                                      parameters))
+            for statement, parameters in captured]
+
+
+def plan_of(run) -> str:
+    """SQLite's plans for all the statements `run()` executes, joined with " | "."""
+    return " | ".join(plans_of(run))

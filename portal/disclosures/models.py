@@ -103,6 +103,8 @@ class Disclosure(db.Model):
         Index("ix_disclosures_public_listing", "status", "category", "published_at"),
         Index("ix_disclosures_org_status", "organization_id", "status"),
         Index("ix_disclosures_status_published", "status", "published_at", "id"),
+        # Published and superseded together, newest first: the open API (migration 0030).
+        Index("ix_disclosures_published_at", "published_at", "id"),
         # The inspector's late-disclosure list, answered from the index (migration 0028).
         Index("ix_disclosures_publish_due", "publish_due", "mode", "first_published_at",
               "status", "organization_id"),
