@@ -17,7 +17,8 @@ from portal.api.paging import Listing, check_parameters, parse_since
 from portal.disclosures.models import PUBLIC_STATUSES, Category, Disclosure
 from portal.errors import NotFound, ValidationError
 from portal.extensions import db
-from portal.inquiries.models import ANSWERED_STATUSES, Inquiry, InquiryType
+from portal.inquiries.models import Inquiry, InquiryType
+from portal.inquiries.queries import public_replies
 from portal.organizations.models import Organization, OrgKind
 from portal.validation import DATABASE_INT_MAX
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
@@ -110,17 +111,11 @@ def get_notice(notice_id: int) -> VillageNotice:
     return notice
 
 
-def _published_replies() -> sa.Select:
-    return sa.select(Inquiry).where(Inquiry.reply_published.is_(True),
-                                    Inquiry.consent_publish.is_(True),
-                                    Inquiry.status.in_(ANSWERED_STATUSES))
-
-
 def replies_listing(args: MultiDict) -> Listing:
     """Published replies, newest reply first; filters type, organization, village, since
     (replied at or after)."""
     check_parameters(args, ("type", "organization", "village", "since"))
-    stmt = _published_replies()
+    stmt = public_replies()
     if value := args.get("type"):
         kind = choice(value, InquiryType, "type")
         stmt = stmt.where(Inquiry.type == kind)
@@ -138,7 +133,7 @@ def replies_listing(args: MultiDict) -> Listing:
 
 def get_reply(number: str) -> Inquiry:
     """The published reply with this 受理编号; NotFound otherwise."""
-    inquiry = db.session.scalar(_published_replies().where(Inquiry.number == number)) \
+    inquiry = db.session.scalar(public_replies().where(Inquiry.number == number)) \
         if REPLY_NUMBER.fullmatch(number) else None
     if inquiry is None:
         raise NotFound("没有该编号的公开答复。")

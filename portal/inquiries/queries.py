@@ -97,14 +97,22 @@ def queue_counts(actor) -> dict[str, int]:
     return counts
 
 
-def published_replies(page: PageRequest | None = None, size: int = 20) -> KeysetPage:
-    """Answered inquiries whose authors consented and whose replies staff published,
-    newest reply first, one keyset page (`portal.paging`)."""
-    stmt = (select(Inquiry)
+def public_replies() -> Select:
+    """Answered inquiries whose authors consented and whose replies staff published: the
+    reply list, the JSON API and GeoReport. What each shows of one is loaded with the
+    page, not one statement per reply (GeoReport's 1,000: 1,161 statements, 0.5 s): the
+    place, the replying unit, and the 依申请公开 application, whose legal
+    representative's name `Inquiry.public_text` masks."""
+    return (select(Inquiry)
             .where(Inquiry.reply_published.is_(True), Inquiry.consent_publish.is_(True),
                    Inquiry.status.in_(ANSWERED_STATUSES))
-            .options(selectinload(Inquiry.reply_organization),
-                     selectinload(Inquiry.reopenings)))
+            .options(selectinload(Inquiry.village), selectinload(Inquiry.reply_organization),
+                     selectinload(Inquiry.application)))
+
+
+def published_replies(page: PageRequest | None = None, size: int = 20) -> KeysetPage:
+    """`public_replies`, newest reply first, one keyset page (`portal.paging`)."""
+    stmt = public_replies().options(selectinload(Inquiry.reopenings))
     return keyset_page(stmt, Inquiry.replied_at, Inquiry.id, page or PageRequest(), size)
 
 

@@ -19,7 +19,8 @@ from portal.audit.models import AuditEvent
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.inquiries import submission, tracking
-from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
+from portal.inquiries.models import Inquiry
+from portal.inquiries.queries import public_replies
 from portal.open311 import keys, mapping
 from portal.open311.models import ApiKey
 
@@ -28,10 +29,8 @@ FILED = "open311.request"
 
 
 def published() -> sa.Select:
-    """Requests the public may see: the same rule as the public list of replies."""
-    return sa.select(Inquiry).where(Inquiry.reply_published.is_(True),
-                                    Inquiry.consent_publish.is_(True),
-                                    Inquiry.status.in_(ANSWERED_STATUSES))
+    """Requests the public may see: the public list of replies (`public_replies`)."""
+    return public_replies()
 
 
 def find_requests(stmt: sa.Select) -> list[Inquiry]:
