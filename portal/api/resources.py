@@ -64,7 +64,7 @@ def disclosures_listing(args: MultiDict) -> Listing:
     subtree), since (published at or after)."""
     check_parameters(args, ("category", "organization", "since"))
     stmt = (sa.select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES))
-            .options(selectinload(Disclosure.corrections)))
+            .options(selectinload(Disclosure.corrections), selectinload(Disclosure.attachments)))
     if value := args.get("category"):
         stmt = stmt.where(Disclosure.category == choice(value, Category, "category"))
     if slug := args.get("organization"):
@@ -88,7 +88,9 @@ def notices_listing(args: MultiDict) -> Listing:
     """Published village notices; filters category, village, organization (a town:
     its villages), since."""
     check_parameters(args, ("category", "village", "organization", "since"))
-    stmt = sa.select(VillageNotice).where(VillageNotice.status == NoticeStatus.PUBLISHED)
+    stmt = (sa.select(VillageNotice).where(VillageNotice.status == NoticeStatus.PUBLISHED)
+            .options(selectinload(VillageNotice.village), selectinload(VillageNotice.attachments),
+                     selectinload(VillageNotice.finance_table)))
     if value := args.get("category"):
         stmt = stmt.where(VillageNotice.category == choice(value, NoticeCategory, "category"))
     if slug := args.get("village"):
