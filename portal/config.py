@@ -84,6 +84,11 @@ class Defaults:
     # Rendered public pages and the inspector's dashboard fragments shared between the
     # workers as files (portal/pagecache/, portal/inspection/shared.py).
     PAGE_CACHE_SHARED = True
+    # Processes on this host tell each other of public changes through a word in shared
+    # memory (portal/pagecache/signal.py), so a cached page skips reading the content version
+    # while nothing changed (a database round trip on PostgreSQL). A writer the word cannot
+    # see (another host on the same database) shows within a second. False: read every time.
+    PAGE_CACHE_WRITE_SIGNAL = True
     # Seconds nginx (docs/deploy/nginx.conf) may serve its copy of a public page without
     # asking the app (X-Accel-Expires); a withdrawn document is gone through nginx within
     # them. 0: nginx revalidates before every reuse (every request reaches the app).

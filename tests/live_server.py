@@ -26,10 +26,13 @@ REQUEST_SECONDS = 30
 
 
 @contextmanager
-def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dict | None = None):
+def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dict | None = None,
+                instance: str | None = None):
     """gunicorn on the given database; yields (port, access log path). The access log
     holds the portal's JSON request lines (`access_lines`); the master's pid is written
-    to `tmp_path / "gunicorn.pid"` (see `worker_pids`)."""
+    to `tmp_path / "gunicorn.pid"` (see `worker_pids`). `instance`: the instance folder,
+    e.g. the test's app's, when the test changes public content itself and expects the
+    site to show it at once (as a `flask` command started with the site's settings)."""
     port = free_port()
     access_log = tmp_path / "access.log"
     error_log = tmp_path / "error.log"
@@ -37,7 +40,7 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 3, env: dic
     environment.update({
         "PORTAL_DATABASE_URL": database_url,
         "PORTAL_SECRET_KEY": "live-server-test-secret",
-        "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PORTAL_INSTANCE_PATH": instance or str(tmp_path / "instance"),
         **(env or {}),
     })
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",

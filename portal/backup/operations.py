@@ -149,6 +149,9 @@ def _forget_derived_files() -> None:
 
     for name in DERIVED_FOLDERS:
         shutil.rmtree(instance_folder(current_app, name), ignore_errors=True)
+    signal = current_app.extensions.get("pagecache_signal")
+    if signal is not None:  # any process still running reads the restored version at once
+        signal.touch()
 
 
 def _check_tree_head(manifest: Manifest, report: RestoreReport) -> None:

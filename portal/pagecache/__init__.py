@@ -10,8 +10,9 @@ what its page shows (`portal.pagecache.tags`: `doc:12`, `cat:decision`, `org:4`,
 `village:31`, …) with the version of each when it was rendered. A change to public
 content bumps, in its own transaction, only the tags of what it changed, and the one
 content version (`portal.pagecache.version`). Every request reads the content version
-(one primary-key SELECT); an entry already found current at that version is served at
-once, any other is served only after its tags' versions are read (one more statement)
+(one primary-key SELECT, skipped while the host's write signal shows no change since the
+last read, `portal.pagecache.signal`); an entry already found current at that version is
+served at once, any other is served only after its tags' versions are read (one more statement)
 and found unmoved. So publishing in one category leaves another category's pages
 cached, and no worker serves a withdrawn document once the withdrawal has committed.
 Entries also lapse at local midnight, because some pages depend on the date (公示期,
@@ -55,6 +56,7 @@ from portal.pagecache import version as content_version
 from portal.pagecache.generation import GenerationAnswer, page_expires
 from portal.pagecache.lineage import Lineage
 from portal.pagecache.shared import SharedPages
+from portal.pagecache.signal import WriteSignal
 from portal.pagecache.store import (
     CACHE_CONTROL,
     MAX_BYTES,
@@ -117,6 +119,9 @@ def init_app(app: Flask) -> None:
     install(db.session)
     store = PageStore(int(app.config.get("PAGE_CACHE_MAX_BYTES", MAX_BYTES)))
     reader, today = VersionReader(lambda: db.engine), LocalDay()
+    if app.config.get("PAGE_CACHE_WRITE_SIGNAL", True):
+        # Written by every process that changes public content, whether it serves pages or not.
+        reader.signal = app.extensions["pagecache_signal"] = WriteSignal(signal_path(app))
     app.extensions["pagecache"] = (store, reader, today)
     shared = _shared_pages(app) if app.config.get("PAGE_CACHE_ENABLED", True) else None
     snapshots = app.extensions.get("dashboard_snapshots")
@@ -160,6 +165,9 @@ def _shared_pages(app: Flask) -> SharedPages | None:
 # The instance folder's files derived from a database's content (`instance_folder`): the
 # pages, and the inspectors' snapshots (portal.inspection.shared).
 DERIVED_FOLDERS = ("pagecache", "snapshots")
+# The host's write signal (`signal_path`), never removed while the site runs: not among
+# the derived folders.
+SIGNAL_FOLDER = "signals"
 
 
 def instance_folder(app: Flask, name: str) -> Path:
@@ -168,6 +176,21 @@ def instance_folder(app: Flask, name: str) -> Path:
     database = hashlib.blake2b(str(app.config["SQLALCHEMY_DATABASE_URI"]).encode(),
                                digest_size=8).hexdigest()
     return Path(app.instance_path) / name / database
+
+
+def signal_path(app: Flask) -> Path:
+    """Where the host's write signal of this database lives. An SQLite database's sits
+    next to it, found by every process that can write it, whatever its instance folder;
+    another database's under the instance folder, shared by the processes started with the
+    same settings (the site, its worker, the `flask` commands)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database \
+            and url.database != ":memory:" and not url.database.startswith("file:"):
+        database = Path(url.database).resolve()
+        return database.with_name(f"{database.name}-portal-signal")
+    return instance_folder(app, SIGNAL_FOLDER) / "content"
 
 
 def content_state() -> tuple | None:

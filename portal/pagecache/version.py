@@ -11,7 +11,9 @@ run before the workers start.
 
 Reading: `VersionReader.read()` runs one primary-key SELECT on a connection of its own in
 autocommit mode, so every request sees the latest committed version without opening a
-transaction. A stored page last found current at that version is served at once; else
+transaction; while the host's write signal (`portal.pagecache.signal`) shows that nothing
+can have committed since, the last version read is used again, for at most a second.
+A stored page last found current at that version is served at once; else
 `read_tags()` reads its tags' versions (one statement) and the page is served only if
 none moved. A page is stored only if the content version read before it was rendered is
 still the current one when its tags are read, so the tag versions it keeps are those of
@@ -23,11 +25,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from time import monotonic
 
+from flask import current_app, has_app_context
 from sqlalchemy import case, event, insert, inspect, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from portal.inquiries.models import Inquiry
+from portal.pagecache import signal as write_signal
 from portal.pagecache.models import SINGLETON_ID, ContentVersion
 from portal.timeutil import utcnow
 
@@ -90,7 +96,10 @@ def now_epoch() -> float:
 
 def bump(connection) -> None:
     """Advance the version; `changed_epoch` moves to now, or one second past its last
-    value when several changes fall in the same second."""
+    value when several changes fall in the same second. Every process on this host is
+    told first (`signal`): a change is in flight until this connection is returned."""
+    if has_app_context():
+        write_signal.begin_on(connection, current_app.extensions.get("pagecache_signal"))
     now = int(now_epoch())
     result = connection.execute(
         update(_TABLE).where(_TABLE.c.id == SINGLETON_ID).values(
@@ -124,9 +133,12 @@ def on_before_flush(session: Session, _flush_context, _instances) -> None:
 
 
 def install(target) -> None:
-    """Listen on `target` (the application's scoped session); idempotent."""
+    """Listen on `target` (the application's scoped session), and on every pool's
+    checkin for the end of a change in flight; idempotent."""
     if not event.contains(target, "before_flush", on_before_flush):
         event.listen(target, "before_flush", on_before_flush)
+    if not event.contains(Pool, "checkin", write_signal.on_checkin):
+        event.listen(Pool, "checkin", write_signal.on_checkin)
 
 
 class VersionReader:
@@ -138,6 +150,7 @@ class VersionReader:
         self._engine = None  # kept, so the WSGI fast path can read without an app context
         self._local = threading.local()
         self.lineage = None  # a pagecache.lineage.Lineage, told every state read
+        self.signal = None  # a pagecache.signal.WriteSignal: when reading may be skipped
 
     @property
     def ready(self) -> bool:
@@ -145,7 +158,26 @@ class VersionReader:
         return self._engine is not None
 
     def read(self) -> tuple[int, int] | None:
-        """The current version, or None when it cannot be read (then nothing is cached)."""
+        """The current version, or None when it cannot be read (then nothing is cached).
+        The last one read is reused while the host's write signal shows that nothing can
+        have changed since (`portal.pagecache.signal`), for at most a second."""
+        signal, local = self.signal, self._local
+        word = None if signal is None else signal.word()
+        kept = getattr(local, "kept", None)
+        if word is not None and kept is not None and kept[0] == word \
+                and monotonic() < kept[2]:
+            return kept[1]
+        local.kept = None
+        state = self._read()
+        if word is not None and state is not None:
+            if write_signal.idle(word):
+                local.kept = (word, state, monotonic() + write_signal.READ_AT_LEAST_EVERY)
+            else:
+                signal.sweep()
+            signal.check_file()
+        return state
+
+    def _read(self) -> tuple[int, int] | None:
         try:
             connection = self._connection()
             if self._local.pgconn is not None:

@@ -106,7 +106,7 @@ def _loopback_site(prefix: Path, port: int, app_port: int) -> str:
 
 
 @pytest.fixture
-def nginx(request, database_url, tmp_path):
+def nginx(request, app, database_url, tmp_path):
     """(nginx port, the app's access log): nginx with the shipped site before gunicorn,
     which runs with PORTAL_PROXY_CACHE_SECONDS = the fixture's parameter (default: the
     portal's default), or with the settings the parameter gives, when a dict."""
@@ -114,8 +114,8 @@ def nginx(request, database_url, tmp_path):
     param = getattr(request, "param", None)
     env = param if isinstance(param, dict) else \
         {} if param is None else {"PORTAL_PROXY_CACHE_SECONDS": str(param)}
-    with live_server(database_url, tmp_path / "app", workers=2, env=env) \
-            as (app_port, access_log):
+    with live_server(database_url, tmp_path / "app", workers=2, env=env,
+                     instance=app.instance_path) as (app_port, access_log):
         prefix = tmp_path / "nginx"
         prefix.mkdir()
         port = free_port()

@@ -15,8 +15,8 @@ BATCH = 9
 
 
 @pytest.fixture
-def server(database_url, tmp_path):
-    with live_server(database_url, tmp_path) as running:
+def server(app, database_url, tmp_path):
+    with live_server(database_url, tmp_path, instance=app.instance_path) as running:
         yield running
 
 
