@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.api import civic, serializers
 from portal.attachments.models import StoredFile
@@ -37,7 +38,7 @@ from portal.consultations.models import PUBLIC_STATUSES as CONSULTATION_STATUSES
 from portal.consultations.models import Consultation
 from portal.disclosures.models import PUBLIC_STATUSES, Disclosure
 from portal.extensions import db
-from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
+from portal.inquiries.queries import public_replies
 from portal.organizations import tree_csv
 from portal.organizations.services import whole_tree
 from portal.sanitize import html_to_text
@@ -82,7 +83,8 @@ def safe_name(name: str) -> str:
 
 
 def _batched(stmt) -> Iterator:
-    """Rows of `stmt` by id, a batch at a time, so a large site is never held at once."""
+    """Rows of `stmt` by id, a batch at a time, so a large site is never held at once;
+    what `stmt` loads with its rows (selectinload) costs a statement a batch, not a row."""
     model = stmt.column_descriptions[0]["entity"]
     last = 0
     while True:
@@ -127,7 +129,8 @@ def _organization_row(data: dict) -> list:
 
 
 def _disclosures() -> Iterator[Record]:
-    stmt = sa.select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES))
+    stmt = sa.select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES)).options(
+        selectinload(Disclosure.corrections), selectinload(Disclosure.attachments))
     for doc in _batched(stmt):
         data = serializers.disclosure(doc)
         data["formed_on"] = serializers.day(doc.formed_on)
@@ -150,7 +153,9 @@ def _disclosure_row(d: dict) -> list:
 
 
 def _notices() -> Iterator[Record]:
-    stmt = sa.select(VillageNotice).where(VillageNotice.status == NoticeStatus.PUBLISHED)
+    stmt = sa.select(VillageNotice).where(VillageNotice.status == NoticeStatus.PUBLISHED).options(
+        selectinload(VillageNotice.village), selectinload(VillageNotice.attachments),
+        selectinload(VillageNotice.finance_table))
     for notice in _batched(stmt):
         data = serializers.notice(notice)
         files = _attached("village-notices", notice, data)
@@ -178,10 +183,7 @@ def _notice_row(n: dict) -> list:
 
 
 def _replies() -> Iterator[Record]:
-    stmt = sa.select(Inquiry).where(Inquiry.reply_published.is_(True),
-                                    Inquiry.consent_publish.is_(True),
-                                    Inquiry.status.in_(ANSWERED_STATUSES))
-    for inquiry in _batched(stmt):
+    for inquiry in _batched(public_replies()):
         yield Record(serializers.reply(inquiry))
 
 
