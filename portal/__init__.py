@@ -325,7 +325,8 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(init_command)  # going live: the county and its first admin
     app.cli.add_command(org_cli)
-    from portal.transfer.cli import disclosures_cli, export_command
+    from portal.transfer.cli import disclosures_cli, export_command, open_data_command
 
     app.cli.add_command(disclosures_cli)  # historical documents from an earlier site
     app.cli.add_command(export_command)  # every public record, resumable
+    app.cli.add_command(open_data_command)  # the /open-data/ package, now

@@ -89,6 +89,10 @@ class Defaults:
     # while nothing changed (a database round trip on PostgreSQL). A writer the word cannot
     # see (another host on the same database) shows within a second. False: read every time.
     PAGE_CACHE_WRITE_SIGNAL = True
+    # /open-data/: a site with at most this many public records has its package built by
+    # the first request after a change (about a second per 2,000); a larger one by the
+    # background worker (portal/transfer/open_data.py).
+    OPEN_DATA_INLINE_RECORDS = 5000
     # Seconds nginx (docs/deploy/nginx.conf) may serve its copy of a public page without
     # asking the app (X-Accel-Expires); a withdrawn document is gone through nginx within
     # them. 0: nginx revalidates before every reuse (every request reaches the app).

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -100,21 +100,8 @@ def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def csv_chunks(rows: Iterable[Sequence[object]], batch: int = 500) -> Iterator[bytes]:
-    """`csv_bytes` in pieces of `batch` rows, for tables too long to hold twice in memory:
-    joined, the pieces are one file (a single BOM at its start)."""
-    pending: list[Sequence[object]] = []
-    first = True
-    for row in rows:
-        pending.append(row)
-        if len(pending) >= batch:
-            yield _piece(pending, first)
-            pending, first = [], False
-    if pending or first:
-        yield _piece(pending, first)
-
-
-def _piece(rows: list[Sequence[object]], first: bool) -> bytes:
+def csv_piece(rows: list[Sequence[object]], first: bool) -> bytes:
+    """`rows` as part of a CSV file written in pieces: the BOM only on the first."""
     content = csv_bytes(rows)
     return content if first else content[len("\ufeff".encode()):]
 

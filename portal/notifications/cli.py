@@ -34,10 +34,12 @@ def sweep_command() -> None:
 
 
 @notify_cli.command("worker")
-@click.option("--workers", default=1, show_default=True, help="并行执行任务的线程数。")
+@click.option("--workers", default=2, show_default=True,
+              help="并行执行任务的线程数（生成开放数据包时，另一个线程照常发送通知）。")
 def worker_command(workers: int) -> None:
     """Run the Huey consumer: delivery every minute, the sweep every 5 minutes, the
-    weekly digest on Mondays."""
+    weekly digest on Mondays, the open-data package when public content changed. Two
+    threads: a long package build never holds up delivery."""
     from huey.consumer import Consumer
 
     from portal.notifications.worker import huey

@@ -10,8 +10,9 @@ minutes (case clocks, 舆情 milestones, 督办, 补正, reviews waiting, consul
 the village posting schedule: `reminders`, `duties`); the daily digest of each person's
 work queue at 08:30 on working days and the inspectors' weekly digest on Monday 08:00
 (`digests`); the transparency log's signed head every hour (`transparency.heads.
-sign_if_due`, next to the systemd timer if one runs). Each job runs in an application
-context.
+sign_if_due`, next to the systemd timer if one runs); the open-data package, every minute
+when public content has changed (`transfer.open_data`, on a thread of lower priority).
+Each job runs in an application context.
 """
 
 from __future__ import annotations
@@ -85,3 +86,10 @@ def transparency_head() -> bool:
 
     with _context():
         return heads.sign_if_due() is not None
+
+
+@huey.periodic_task(crontab(minute="*"))
+def open_data_package() -> bool:
+    from portal.transfer import open_data
+
+    return open_data.refresh_in_background(_context)

@@ -163,8 +163,9 @@ def _shared_pages(app: Flask) -> SharedPages | None:
 
 
 # The instance folder's files derived from a database's content (`instance_folder`): the
-# pages, and the inspectors' snapshots (portal.inspection.shared).
-DERIVED_FOLDERS = ("pagecache", "snapshots")
+# pages, the inspectors' snapshots (portal.inspection.shared), the open-data packages
+# (portal.transfer.open_data).
+DERIVED_FOLDERS = ("pagecache", "snapshots", "open-data")
 # The host's write signal (`signal_path`), never removed while the site runs: not among
 # the derived folders.
 SIGNAL_FOLDER = "signals"

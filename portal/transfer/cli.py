@@ -91,3 +91,16 @@ def export_command(folder: Path, resume: bool) -> None:
         click.echo(f"警告：附件文件已从服务器磁盘丢失，未能导出：{missing}", err=True)
     counts = "、".join(f"{TITLES[name]} {count}" for name, count in result.counts.items())
     click.echo(f"已导出到 {folder}：{counts}。用 sha256sum -c {SUMS} 校验。")
+
+
+@click.command("open-data")
+@with_appcontext
+def open_data_command() -> None:
+    """生成当前公开内容的开放数据包（/open-data/；后台 worker 每分钟也会检查）。"""
+    from portal.transfer import open_data
+
+    package = open_data.refresh()
+    if package is None:
+        raise click.ClickException("另一个进程正在生成开放数据包，或内容版本无法读取；请稍后再试。")
+    counts = "、".join(f"{TITLES[name]} {count}" for name, count in package.counts.items())
+    click.echo(f"开放数据包已就绪（截至 {package.as_of or '—'}）：{counts}。")

@@ -23,10 +23,14 @@ links them by their public URLs; the bulk export copies them under `files/`.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -42,11 +46,12 @@ from portal.inquiries.queries import public_replies
 from portal.organizations import tree_csv
 from portal.organizations.services import whole_tree
 from portal.sanitize import html_to_text
-from portal.spreadsheet import csv_chunks
+from portal.spreadsheet import csv_piece
 from portal.villages import finance_export
 from portal.villages.models import NoticeStatus, VillageNotice
 
 BATCH = 200
+CSV_BATCH = 500  # rows encoded at a time
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -128,9 +133,13 @@ def _organization_row(data: dict) -> list:
             "启用" if data["active"] else "停用"]
 
 
+def _public_disclosures() -> sa.Select:
+    return sa.select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES))
+
+
 def _disclosures() -> Iterator[Record]:
-    stmt = sa.select(Disclosure).where(Disclosure.status.in_(PUBLIC_STATUSES)).options(
-        selectinload(Disclosure.corrections), selectinload(Disclosure.attachments))
+    stmt = _public_disclosures().options(selectinload(Disclosure.corrections),
+                                         selectinload(Disclosure.attachments))
     for doc in _batched(stmt):
         data = serializers.disclosure(doc)
         data["formed_on"] = serializers.day(doc.formed_on)
@@ -152,10 +161,14 @@ def _disclosure_row(d: dict) -> list:
             d["published_at"], d["updated_at"], d["url"], _names(d), html_to_text(d["body_html"])]
 
 
+def _public_notices() -> sa.Select:
+    return sa.select(VillageNotice).where(VillageNotice.status == NoticeStatus.PUBLISHED)
+
+
 def _notices() -> Iterator[Record]:
-    stmt = sa.select(VillageNotice).where(VillageNotice.status == NoticeStatus.PUBLISHED).options(
-        selectinload(VillageNotice.village), selectinload(VillageNotice.attachments),
-        selectinload(VillageNotice.finance_table))
+    stmt = _public_notices().options(selectinload(VillageNotice.village),
+                                     selectinload(VillageNotice.attachments),
+                                     selectinload(VillageNotice.finance_table))
     for notice in _batched(stmt):
         data = serializers.notice(notice)
         files = _attached("village-notices", notice, data)
@@ -192,10 +205,13 @@ def _reply_row(r: dict) -> list:
             r["received_at"], r["replied_at"], _org(r), r["url"]]
 
 
-def _consultations() -> Iterator[Record]:
-    stmt = sa.select(Consultation).where(Consultation.status.in_(CONSULTATION_STATUSES),
+def _public_consultations() -> sa.Select:
+    return sa.select(Consultation).where(Consultation.status.in_(CONSULTATION_STATUSES),
                                          Consultation.published_at.is_not(None))
-    for item in _batched(stmt):
+
+
+def _consultations() -> Iterator[Record]:
+    for item in _batched(_public_consultations()):
         data = civic.consultation(item)
         concluded = data["adoption_summary"] is not None
         data["comments"] = [{
@@ -257,30 +273,103 @@ PARTS = (
 )
 
 
+# The statements of the parts that grow with the site (the others are a few hundred rows).
+_GROWING = {"disclosures": _public_disclosures, "village-notices": _public_notices,
+            "replies": public_replies, "consultations": _public_consultations}
+
+
+def record_statement(part: Part) -> sa.Select | None:
+    """The statement of `part`'s records, for counting them; None for a small part."""
+    make = _GROWING.get(part.name)
+    return None if make is None else make()
+
+
 @dataclass
-class PartOutput:
-    """A part written out: its files (name → bytes, in order), its records' files and
-    how many records it holds."""
+class Written:
+    """A part written out: how many records it holds and each of its files' SHA-256."""
 
-    files: dict[str, bytes]
-    items: list[FileItem]
     count: int
+    sums: dict[str, str]
 
 
-def render(part: Part) -> PartOutput:
-    """The part's JSON and CSV files, built from its records."""
-    records, items = [], []
-    for record in part.records():
-        records.append(record.data)
-        items.extend(record.files)
-    files = {f"{part.name}.json": json_bytes(records),
-             f"{part.name}.csv": b"".join(csv_chunks(
-                 [part.headers, *(part.row(data) for data in records)]))}
+class _OutFile:
+    """A data file written as its records come, hashed on the way, to a temporary name
+    in its folder, renamed into place only when whole (`close`)."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        handle, self.temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        self.out = os.fdopen(handle, "wb")
+        self.digest = hashlib.sha256()
+
+    def write(self, content: bytes) -> None:
+        self.out.write(content)
+        self.digest.update(content)
+
+    def close(self) -> str:
+        self.out.flush()
+        os.fsync(self.out.fileno())
+        self.out.close()
+        os.replace(self.temporary, self.target)
+        return self.digest.hexdigest()
+
+    def discard(self) -> None:
+        self.out.close()
+        Path(self.temporary).unlink(missing_ok=True)
+
+
+class _Table:
+    """A CSV file written a batch of rows at a time (one BOM, at its start)."""
+
+    def __init__(self, target: Path, headers: tuple[str, ...]) -> None:
+        self.file = _OutFile(target)
+        self.rows: list[list] = [list(headers)]
+        self.first = True
+
+    def add(self, rows: list[list]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= CSV_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows or self.first:
+            self.file.write(csv_piece(self.rows, self.first))
+            self.rows, self.first = [], False
+
+
+def write(part: Part, folder: Path,
+          on_files: Callable[[list[FileItem]], None] | None = None) -> Written:
+    """Write the part's JSON and CSV files into `folder` as its records are read, a batch
+    at a time: however many records a site has, only a batch is held in memory. Each
+    file appears whole or not at all. `on_files` gets each record's files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    document = _OutFile(folder / f"{part.name}.json")
+    tables = [(_Table(folder / f"{part.name}.csv", part.headers),
+               lambda data: [part.row(data)])]
     if part.extra_csv is not None:
         name, headers, rows = part.extra_csv
-        files[f"{name}.csv"] = b"".join(csv_chunks(
-            [headers, *(row for data in records for row in rows(data))]))
-    return PartOutput(files, items, len(records))
+        tables.append((_Table(folder / f"{name}.csv", headers), rows))
+    outputs = [document, *(table.file for table, _rows in tables)]
+    count = 0
+    try:
+        for record in part.records():
+            # json.dumps(list, indent=1), one item at a time: the same bytes as at once.
+            item = json.dumps(record.data, ensure_ascii=False, indent=1)
+            document.write((",\n " if count else "[\n ").encode()
+                           + item.replace("\n", "\n ").encode())
+            for table, rows in tables:
+                table.add(rows(record.data))
+            if on_files is not None and record.files:
+                on_files(record.files)
+            count += 1
+        document.write(b"\n]\n" if count else b"[]\n")
+        for table, _rows in tables:
+            table.flush()
+    except BaseException:
+        for output in outputs:
+            output.discard()
+        raise
+    return Written(count, {output.target.name: output.close() for output in outputs})
 
 
 def json_bytes(value) -> bytes:

@@ -115,15 +115,16 @@ def _now() -> str:
 
 
 def _write_part(folder: Path, part: dataset.Part, result: ExportResult) -> dict:
-    output = dataset.render(part)
     sums: dict[str, str] = {}
-    for item in output.items:
-        digest = _write_item(folder, item, result)
-        if digest is not None:
-            sums[item.path] = digest
-    for name, content in output.files.items():
-        sums[name] = _write(folder / name, content)
-    return {"count": output.count, "written_at": _now(), "files": sums}
+
+    def write_files(items: list[dataset.FileItem]) -> None:
+        for item in items:
+            digest = _write_item(folder, item, result)
+            if digest is not None:
+                sums[item.path] = digest
+
+    written = dataset.write(part, folder, write_files)
+    return {"count": written.count, "written_at": _now(), "files": {**sums, **written.sums}}
 
 
 def _write_item(folder: Path, item: dataset.FileItem, result: ExportResult) -> str | None:

@@ -2,39 +2,68 @@
 public record, files linked by their public URLs), a manifest and SHA256SUMS, for anyone
 to download at `/open-data/`.
 
-Built on the first request after public content changes and kept until the next change
-(`portal.pagecache.per_content_version`), so every worker serves the same bytes for the
-same version: the manifest is dated by the last public change, not by the moment a worker
-built it. The package is held in each worker's memory; a site whose public records run to
-hundreds of megabytes publishes the bulk export (`flask export`) instead.
+Decisions:
+- **On disk, written as it is read.** A package is a folder of the instance folder,
+  `open-data/<database>/v<version>-<changed>/`, named by the public-content state it was
+  built from (`portal.pagecache`). Its files are written a batch of records at a time and
+  sent from disk, so no worker holds a package in memory, whatever the site's size. The
+  folder is built under a temporary name and renamed into place when whole.
+- **Only the current content.** A package built before a withdrawal still holds the
+  withdrawn document, so only the package of the current state is offered. The state is
+  read before the records, so a change made while a package is built leaves it out of
+  date, never served under the newer state.
+- **Who builds it.** A site with at most OPEN_DATA_INLINE_RECORDS public records (a town's,
+  the demo: about a second per 2,000) has it built by the first request that finds it out
+  of date. A larger one is built by the background worker (`flask notify worker`: every
+  minute, when out of date, one build at a time, at a lower CPU priority than the site) or
+  by `flask open-data`; meanwhile the page says the files are being prepared and a
+  download answers 503 with Retry-After, and neither is kept by any cache.
+- **Links** start with SITE_URL (else the first trusted host, else http://localhost/, as in
+  `flask export`), whichever request or process builds the package.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
-from portal.pagecache import last_public_change, per_content_version
+from portal.extensions import db
+from portal.pagecache import instance_folder, per_content_version
 from portal.timeutil import to_local
 from portal.transfer import dataset
 from portal.transfer.export import FORMAT, MANIFEST, SUMS, sums_text
 
+log = logging.getLogger(__name__)
+
+FOLDER = "open-data"
+RETRY_SECONDS = 60
 MIMETYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+TITLES = {MANIFEST: "清单", SUMS: "校验值"}
+for _part in dataset.PARTS:
+    TITLES[f"{_part.name}.json"] = TITLES[f"{_part.name}.csv"] = _part.title
+    if _part.extra_csv is not None:
+        TITLES[f"{_part.extra_csv[0]}.csv"] = f"{_part.title}（意见）"
+NAMES = frozenset(TITLES)  # every file a package has
 
 
 @dataclass(frozen=True)
 class DataFile:
     name: str
     title: str
-    content: bytes
+    path: Path
+    size: int
     sha256: str
-
-    @property
-    def size(self) -> int:
-        return len(self.content)
 
     @property
     def mimetype(self) -> str:
@@ -51,33 +80,180 @@ class Package:
         return next((f for f in self.files if f.name == name), None)
 
 
-def current() -> Package:
-    """The package for the current public content."""
-    return per_content_version("open-data", build)
+def current() -> Package | None:
+    """The package of the current public content; built now on a small site, else None
+    until the worker has built it (or when the content version cannot be read)."""
+    state = _state()
+    if state is None:
+        return None
+    package = _load(_folder(state))
+    limit = int(current_app.config["OPEN_DATA_INLINE_RECORDS"])
+    if package is None and limit > 0 and _records() <= limit:
+        try:
+            package = _build_locked(state, wait=True)
+        except Exception:  # the page says the files are being prepared; the worker retries
+            log.exception("open-data package not built")
+    return package
 
 
-def build() -> Package:
-    changed = last_public_change()
-    as_of = to_local(datetime.fromtimestamp(changed, UTC)).isoformat(timespec="seconds") \
-        if changed else ""
-    files: list[DataFile] = []
+def refresh() -> Package | None:
+    """Build the package of the current content unless it is there already; None when
+    another process is building one (the worker's job, `flask open-data`)."""
+    state = _state()
+    if state is None:
+        return None
+    return _load(_folder(state)) or _build_locked(state, wait=False)
+
+
+# -- where packages are ---------------------------------------------------------------
+
+def _state() -> tuple[int, int] | None:
+    return current_app.extensions["pagecache"][1].read()
+
+
+def _root() -> Path:
+    return instance_folder(current_app, FOLDER)
+
+
+def _folder(state: tuple[int, int]) -> Path:
+    return _root() / f"v{state[0]}-{state[1]}"
+
+
+_loaded: dict[Path, Package] = {}  # this process's reading of the packages on disk
+
+
+def _load(folder: Path) -> Package | None:
+    """The package in `folder`, if it has been built (its SHA256SUMS is written last)."""
+    package = _loaded.get(folder)
+    if package is not None and folder.is_dir():
+        return package
+    try:
+        sums = dict(reversed(line.split("  ", 1))
+                    for line in (folder / SUMS).read_text("utf-8").splitlines())
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        names = [entry["path"] for entry in manifest["files"]] + [MANIFEST, SUMS]
+        files = tuple(DataFile(name, TITLES.get(name, name), folder / name,
+                               (folder / name).stat().st_size,
+                               sums.get(name) or _digest(folder / name))
+                      for name in names)
+    except (OSError, ValueError, KeyError):
+        return None
+    package = Package(files, {name: part["count"] for name, part in manifest["parts"].items()},
+                      manifest["as_of"])
+    if len(_loaded) > 4:
+        _loaded.clear()
+    _loaded[folder] = package
+    return package
+
+
+def _digest(path: Path) -> str:
+    """For SHA256SUMS, which lists every file but itself."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _records() -> int:
+    """How many public records the package would hold (kept until the content changes)."""
+    return per_content_version("open-data-records", _count_records)
+
+
+def _count_records() -> int:
+    statements = [dataset.record_statement(part) for part in dataset.PARTS]
+    return sum(db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+               for stmt in statements if stmt is not None)
+
+
+# -- building ---------------------------------------------------------------------------
+
+_building = threading.Lock()  # one build per process; the lock file orders processes
+
+
+def _build_locked(state: tuple[int, int], *, wait: bool) -> Package | None:
+    root = _root()
+    root.mkdir(parents=True, exist_ok=True)
+    if not _building.acquire(blocking=wait):
+        return None
+    try:
+        with (root / ".lock").open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                return None
+            folder = _folder(state)
+            if _load(folder) is None:  # not built by another process meanwhile
+                _build(root, folder, state)
+            return _load(folder)
+    finally:
+        _building.release()
+
+
+def _build(root: Path, folder: Path, state: tuple[int, int]) -> None:
+    for stale in root.glob(".building-*"):  # left by a build that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    building = root / f".building-{folder.name}"
+    building.mkdir()
+    try:
+        with current_app.test_request_context("/", base_url=_base_url()):
+            _write_package(building, state)
+        os.rename(building, folder)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    for old in root.glob("v*"):  # a download under way keeps its open file
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    log.info("open-data package %s built", folder.name)
+
+
+def _base_url() -> str:
+    from portal.warmup import site_base_url
+
+    return current_app.config.get("SITE_URL") or site_base_url(current_app)
+
+
+def _write_package(folder: Path, state: tuple[int, int]) -> None:
+    as_of = to_local(datetime.fromtimestamp(state[1], UTC)).isoformat(timespec="seconds") \
+        if state[1] else ""
     counts: dict[str, int] = {}
+    sums: dict[str, str] = {}
     for part in dataset.PARTS:
-        output = dataset.render(part)
-        counts[part.name] = output.count
-        for name, content in output.files.items():
-            title = part.title if name.startswith(part.name) else f"{part.title}（意见）"
-            files.append(_file(name, title, content))
+        written = dataset.write(part, folder)
+        counts[part.name] = written.count
+        sums.update(written.sums)
+        db.session.rollback()  # nothing is kept from one part to the next
     manifest = {"format": FORMAT, "site": {"name": current_app.config["SITE_NAME"]},
                 "as_of": as_of,
                 "parts": {p.name: {"title": p.title, "count": counts[p.name]}
                           for p in dataset.PARTS},
-                "files": [{"path": f.name, "sha256": f.sha256, "size": f.size} for f in files],
+                "files": [{"path": name, "sha256": digest,
+                           "size": (folder / name).stat().st_size}
+                          for name, digest in sums.items()],
                 "attachments": "记录中的附件以网址给出（url），并附 sha256 校验值。"}
-    files.append(_file(MANIFEST, "清单", dataset.json_bytes(manifest)))
-    files.append(_file(SUMS, "校验值", sums_text({f.name: f.sha256 for f in files})))
-    return Package(tuple(files), counts, as_of)
+    sums[MANIFEST] = _write(folder / MANIFEST, dataset.json_bytes(manifest))
+    _write(folder / SUMS, sums_text(sums))
 
 
-def _file(name: str, title: str, content: bytes) -> DataFile:
-    return DataFile(name, title, content, hashlib.sha256(content).hexdigest())
+def _write(path: Path, content: bytes) -> str:
+    path.write_bytes(content)
+    return hashlib.sha256(content).hexdigest()
+
+
+def refresh_in_background(context) -> bool:
+    """The worker's job: `refresh` on a thread of its own at a lower CPU priority than the
+    site (Linux sets it per thread), in `context()` (an application context)."""
+    built: list[bool] = []
+
+    def run() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except OSError:
+            log.debug("open-data build runs at normal priority", exc_info=True)
+        try:
+            with context():
+                built.append(refresh() is not None)
+        except Exception:
+            log.exception("open-data package not built")
+
+    thread = threading.Thread(target=run, name="open-data-build")
+    thread.start()
+    thread.join()
+    return bool(built and built[0])

@@ -74,3 +74,20 @@ def test_file_sizes_are_written_for_chinese_readers(client):
     page = client.get("/open-data/").get_data(as_text=True)
     assert "Bytes" not in page and "kB" not in page
     assert re.search(r"\d+(\.\d)? (KB|MB|字节)</td>", page)
+
+
+def test_a_failed_build_says_the_files_are_being_prepared(client, orgs, monkeypatch):
+    from portal.transfer import dataset
+
+    real_write = dataset.write
+
+    def failing(part, folder, on_files=None):
+        raise OSError("磁盘已满")
+
+    monkeypatch.setattr(dataset, "write", failing)
+    page = client.get("/open-data/")
+    assert page.status_code == 200 and "正在按最新的公开内容重新生成" in page.get_data(as_text=True)
+    assert client.get("/open-data/catalogue.json").status_code == 503
+
+    monkeypatch.setattr(dataset, "write", real_write)  # the next visit builds it
+    assert client.get("/open-data/catalogue.json").status_code == 200
