@@ -152,6 +152,17 @@ class WriteSignal:
             self._count(mapped, -1)
             self._move(mapped, -1)
 
+    def release(self) -> None:
+        """Close this process's mapping and descriptor (gunicorn's master, before it forks:
+        it holds no file of the database); the next use opens them again."""
+        with self._lock:
+            if self._pid == os.getpid():
+                if self._map is not None:
+                    self._map.close()
+                if self._fd is not None:
+                    os.close(self._fd)
+            self._pid, self._map, self._fd, self._inode = None, None, None, None
+
     # -- the file ----------------------------------------------------------------------
 
     def _mapped(self) -> mmap.mmap | None:

@@ -251,8 +251,11 @@ class VersionReader:
         return local.connection
 
     def release(self) -> None:
-        """Close this thread's connection (gunicorn's master, before it forks)."""
+        """Close this thread's connection and the write signal's file (gunicorn's master,
+        before it forks)."""
         self._discard()
+        if self.signal is not None:
+            self.signal.release()
 
     def _discard(self) -> None:
         connection = getattr(self._local, "connection", None)
