@@ -332,13 +332,22 @@ def has_personal_data(text: str) -> bool:
 
 
 def mask(text: str) -> str:
-    """`text` with every finding replaced by its masked form; everything else unchanged."""
-    parts, position = [], 0
-    for finding in scan(text):
-        parts += [text[position:finding.start], finding.masked]
-        position = finding.end
-    parts.append(text[position:])
-    return "".join(parts)
+    """`text` with every finding replaced by its masked form; everything else unchanged.
+    A masked form can join the digits beside it into a new number ("7013812345678" and
+    "+86 138 1234 5678" masked to "138****5678" read as a bank card), so masking is
+    repeated until nothing is found (each pass leaves fewer digits)."""
+    findings = scan(text)
+    while findings:
+        parts, position = [], 0
+        for finding in findings:
+            parts += [text[position:finding.start], finding.masked]
+            position = finding.end
+        parts.append(text[position:])
+        masked = "".join(parts)
+        if masked == text:  # nothing left to hide in what was found
+            break
+        text, findings = masked, scan(masked)
+    return text
 
 
 # ---- names and addresses in published replies ------------------------------------------
