@@ -130,18 +130,19 @@ def _write_part(folder: Path, part: dataset.Part, result: ExportResult) -> dict:
 def _write_item(folder: Path, item: dataset.FileItem, result: ExportResult) -> str | None:
     target = folder / item.path
     if item.generate is not None:
-        return _write(target, item.generate())
+        return write_whole(target, item.generate())
     stored = item.stored
-    if target.is_file() and _digest(target) == stored.sha256:
+    if target.is_file() and file_digest(target) == stored.sha256:
         return stored.sha256
     source = stored_path(stored.storage_name)
     if not source.is_file():
         result.missing.append(f"{item.path}（{stored.display_name}）")
         return None
-    return _write(target, source.read_bytes())
+    return write_whole(target, source.read_bytes())
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, read a megabyte at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -149,7 +150,7 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write(target: Path, content: bytes) -> str:
+def write_whole(target: Path, content: bytes) -> str:
     """Write whole or not at all: a temporary file in the same folder, renamed."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
@@ -166,7 +167,7 @@ def _write(target: Path, content: bytes) -> str:
 
 
 def _save(folder: Path, progress: dict) -> None:
-    _write(folder / PROGRESS, dataset.json_bytes(progress))
+    write_whole(folder / PROGRESS, dataset.json_bytes(progress))
 
 
 def _finish(folder: Path, progress: dict) -> None:
@@ -180,8 +181,8 @@ def _finish(folder: Path, progress: dict) -> None:
                 "files": [{"path": path, "sha256": digest,
                            "size": (folder / path).stat().st_size}
                           for path, digest in sorted(sums.items())]}
-    sums[MANIFEST] = _write(folder / MANIFEST, dataset.json_bytes(manifest))
-    _write(folder / SUMS, sums_text(sums))
+    sums[MANIFEST] = write_whole(folder / MANIFEST, dataset.json_bytes(manifest))
+    write_whole(folder / SUMS, sums_text(sums))
     progress["complete"] = True
     _save(folder, progress)
 

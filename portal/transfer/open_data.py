@@ -25,7 +25,6 @@ Decisions:
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -42,7 +41,7 @@ from portal.extensions import db
 from portal.pagecache import instance_folder, per_content_version
 from portal.timeutil import to_local
 from portal.transfer import dataset
-from portal.transfer.export import FORMAT, MANIFEST, SUMS, sums_text
+from portal.transfer.export import FORMAT, MANIFEST, SUMS, file_digest, sums_text, write_whole
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ def _load(folder: Path) -> Package | None:
         names = [entry["path"] for entry in manifest["files"]] + [MANIFEST, SUMS]
         files = tuple(DataFile(name, TITLES.get(name, name), folder / name,
                                (folder / name).stat().st_size,
-                               sums.get(name) or _digest(folder / name))
+                               sums.get(name) or file_digest(folder / name))
                       for name in names)
     except (OSError, ValueError, KeyError):
         return None
@@ -144,11 +143,6 @@ def _load(folder: Path) -> Package | None:
         _loaded.clear()
     _loaded[folder] = package
     return package
-
-
-def _digest(path: Path) -> str:
-    """For SHA256SUMS, which lists every file but itself."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _records() -> int:
@@ -228,13 +222,8 @@ def _write_package(folder: Path, state: tuple[int, int]) -> None:
                            "size": (folder / name).stat().st_size}
                           for name, digest in sums.items()],
                 "attachments": "记录中的附件以网址给出（url），并附 sha256 校验值。"}
-    sums[MANIFEST] = _write(folder / MANIFEST, dataset.json_bytes(manifest))
-    _write(folder / SUMS, sums_text(sums))
-
-
-def _write(path: Path, content: bytes) -> str:
-    path.write_bytes(content)
-    return hashlib.sha256(content).hexdigest()
+    sums[MANIFEST] = write_whole(folder / MANIFEST, dataset.json_bytes(manifest))
+    write_whole(folder / SUMS, sums_text(sums))
 
 
 def refresh_in_background(context) -> bool:
