@@ -47,7 +47,8 @@ def reads_first() -> Iterator[None]:
     which is then as current as any read made just before a write.
 
     Inside a transaction already begun it is that transaction (nothing to split). The
-    reads may not change anything: a pending change raises RuntimeError."""
+    reads may not change anything: a pending change raises RuntimeError. Reads that raise
+    are rolled back, so their error (a lost connection: 503) is the one the caller sees."""
     from portal.extensions import db
 
     session = db.session()
@@ -57,9 +58,12 @@ def reads_first() -> Iterator[None]:
     token = _read_only.set(True)
     try:
         yield
-    finally:
+    except BaseException:
         _read_only.reset(token)
-        _end_reads(session)
+        session.rollback()  # failed reads keep nothing; a commit on a lost connection fails
+        raise
+    _read_only.reset(token)
+    _end_reads(session)
 
 
 def commit_keeping_loaded() -> None:

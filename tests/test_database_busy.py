@@ -173,3 +173,23 @@ def test_reads_first_inside_a_transaction_is_that_transaction(app, orgs):
     assert db.session().in_transaction()  # not ended, not committed, nothing refused
     db.session.rollback()
     assert db.session.get(Organization, town.id).name == before
+
+
+
+def test_reads_first_on_a_lost_connection_raises_the_database_error(app, orgs):
+    """The server went away during the reads before a resident's submission (a PostgreSQL
+    restart): the reads' transaction is rolled back, not committed on the dead
+    connection, so the database's own error reaches the handler that answers 503 ("try
+    again"), instead of a PendingRollbackError from a commit that could never succeed,
+    which was a 500."""
+    from portal.database import reads_first
+
+    db.session.rollback()
+    lost = sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection"))
+    with pytest.raises(sa.exc.OperationalError) as raised, reads_first():
+        db.session.execute(select(1))
+        db.session.connection().invalidate()  # what SQLAlchemy does when the server dies
+        raise lost
+    assert raised.value is lost
+    assert not db.session().in_transaction()
+    assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 0  # usable again
