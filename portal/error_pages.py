@@ -56,12 +56,19 @@ def render_error(status: int, message: str | None = None):
 def is_database_unavailable(error: Exception) -> bool:
     """Whether `error` means the database could not serve this request right now: SQLite
     busy past its timeout, a PostgreSQL lock timeout, deadlock or lost connection, a full
-    connection pool. The request's work was not committed, so retrying is safe."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    connection pool. The request's work was not committed, so retrying is safe.
+
+    So is SQLAlchemy's refusal to go on with a transaction whose connection was lost
+    (PendingRollbackError, raised while that loss was being handled, e.g. by a commit in
+    a `finally`); without a lost connection behind it, it is a defect (500)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     if isinstance(error, OperationalError | PoolTimeout):
         return True
+    if isinstance(error, PendingRollbackError):
+        cause = error.__cause__ or error.__context__
+        return cause is not None and is_database_unavailable(cause)
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 

@@ -193,3 +193,30 @@ def test_reads_first_on_a_lost_connection_raises_the_database_error(app, orgs):
     assert raised.value is lost
     assert not db.session().in_transaction()
     assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 0  # usable again
+
+
+def test_any_failure_caused_by_a_lost_connection_is_a_503(app, client, monkeypatch):
+    """Whatever a view does after the server went away (here: commit on the dead
+    connection, which SQLAlchemy refuses with PendingRollbackError), the resident gets
+    the 503 page; the same refusal with no lost connection behind it is a defect: 500."""
+    from portal.inquiries import public_views
+
+    def commit_after_connection_lost():
+        try:
+            db.session.execute(select(1))
+            db.session.connection().invalidate()
+            raise sa.exc.OperationalError("SELECT", {}, Exception("server closed"))
+        finally:
+            db.session.commit()
+
+    monkeypatch.setattr(public_views, "_place_choices", commit_after_connection_lost)
+    response = client.get("/inquiries/new")
+    assert response.status_code == 503 and "系统繁忙" in response.get_data(as_text=True)
+
+    def commit_on_an_invalidated_connection():
+        db.session.execute(select(1))
+        db.session.connection().invalidate()
+        db.session.commit()
+
+    monkeypatch.setattr(public_views, "_place_choices", commit_on_an_invalidated_connection)
+    assert client.get("/inquiries/new").status_code == 500
