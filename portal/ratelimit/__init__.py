@@ -52,9 +52,13 @@ def init_app(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_URI"], options = _derived_storage(app)
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
     limiter.init_app(app)
+    # Flask-Limiter's own hook checks every request for limits set for the whole site,
+    # which the portal sets none of unless a deployer does (RATELIMIT_DEFAULT, …):
+    # `check_view_limits` calls it only then, saving every other page the lookup.
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # not registered when the limiter is off
+        hooks.remove(limiter._check_request_limit)
     if app.config["RATELIMIT_ENABLED"]:
-        # After Flask-Limiter's own hook, which would otherwise reset the limits the
-        # response headers report.
         app.before_request(check_view_limits)
         from portal.ratelimit import submissions
 
@@ -86,10 +90,20 @@ def check_view_limits() -> None:
 
     Raises flask_limiter.RateLimitExceeded (429) when a limit is exceeded.
     """
+    if _site_wide_limits():  # Flask-Limiter's own check, for every page
+        limiter._check_request_limit(in_middleware=True)
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and get_qualified_name(view) in _limited_views:
         # Flask-Limiter's own check for decorated views, run early (see module doc).
         limiter._check_request_limit(in_middleware=False)
+
+
+def _site_wide_limits() -> bool:
+    """Whether the limiter holds limits beyond the views' own: for the whole application,
+    by default for every page, for a blueprint, or meta limits."""
+    manager = limiter.limit_manager
+    return bool(manager._application_limits or manager._default_limits
+                or manager._blueprint_limits or limiter._meta_limits)
 
 
 def _derived_storage(app: Flask) -> tuple[str, dict]:

@@ -140,3 +140,17 @@ def test_model_matches_the_migration():
         differences = compare_metadata(context, db.metadata)
     assert [d for d in differences if "rate_limit_counters" in repr(d)] == []
     assert "rate_limit_counters" in sa.inspect(db.engine).get_table_names()
+
+
+def test_a_site_wide_limit_still_counts_pages_that_have_none_of_their_own(app_config):
+    """Pages without a limit of their own skip the limiter entirely, unless the deployer
+    configured a limit for every page (Flask-Limiter's RATELIMIT_DEFAULT): that one holds."""
+    plain = create_app(app_config).test_client()
+    assert {plain.get("/robots.txt").status_code for _ in range(5)} == {200}
+
+    app = create_app({**app_config, "RATELIMIT_DEFAULT": "2 per minute"})
+    with app.test_client() as client:
+        assert [client.get("/robots.txt").status_code for _ in range(3)] == [200, 200, 429]
+        for _ in range(LOGIN_LIMIT):  # a page's own limit still applies beside it
+            client.post("/login", data=WRONG)
+        assert client.post("/login", data=WRONG).status_code == 429
