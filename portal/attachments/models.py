@@ -27,7 +27,8 @@ class StoredFile(db.Model):
     # The personal-data scan's verdict (portal.attachments.privacy): unchecked, clean,
     # found, unreadable or confirmed; the places found (masked), and who confirmed.
     privacy_state: Mapped[str] = mapped_column(String(16), default="unchecked",
-                                               server_default="unchecked")
+                                               server_default="unchecked",
+                                               active_history=True)  # see Disclosure
     privacy_places: Mapped[list | None] = mapped_column(JSON)
     privacy_note: Mapped[str] = mapped_column(String(16), default="", server_default="")
     privacy_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -116,8 +116,11 @@ class Disclosure(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    category: Mapped[Category] = mapped_column(str_enum(Category))
+    # active_history: what a change moves from is always known, loaded first if need be
+    # (portal.pagecache.tags judges the pages and the retraction by it).
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"),
+                                                 active_history=True)
+    category: Mapped[Category] = mapped_column(str_enum(Category), active_history=True)
     title: Mapped[str] = mapped_column(String(200))
     body_html: Mapped[str] = mapped_column(Text, default="")
     doc_number: Mapped[str] = mapped_column(String(100), default="")  # 发文字号
@@ -129,13 +132,15 @@ class Disclosure(db.Model):
     validity: Mapped[Validity] = mapped_column(str_enum(Validity), default=Validity.VALID)
     repealed_on: Mapped[date | None]  # 废止日期
     source: Mapped[str] = mapped_column(String(100), default="")  # 信息来源
-    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.DRAFT)
+    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.DRAFT,
+                                           active_history=True)
     index_number: Mapped[str | None] = mapped_column(String(40), unique=True)  # 索引号
     publish_due: Mapped[date]
     publish_due_provisional: Mapped[bool] = mapped_column(default=False)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id"),
+                                                      active_history=True)
     withdrawn_reason: Mapped[str] = mapped_column(String(500), default="")
     version: Mapped[int] = mapped_column(default=1)
     # None for a document carried over from an earlier site (`flask disclosures import`).

@@ -143,7 +143,8 @@ class Inquiry(db.Model):
     village_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     consent_publish: Mapped[bool] = mapped_column(default=False)
-    reply_published: Mapped[bool] = mapped_column(default=False)
+    # active_history: portal.pagecache.tags judges the pages by what it was (see Disclosure).
+    reply_published: Mapped[bool] = mapped_column(default=False, active_history=True)
     tracking_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # What was submitted under that key: a replay with other content is refused.

@@ -88,7 +88,8 @@ class VillageNotice(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    village_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    # active_history on what portal.pagecache.tags judges a change by (see Disclosure).
+    village_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), active_history=True)
     category: Mapped[NoticeCategory] = mapped_column(str_enum(NoticeCategory))
     title: Mapped[str] = mapped_column(String(200))
     body_html: Mapped[str] = mapped_column(Text, default="")
@@ -100,7 +101,7 @@ class VillageNotice(db.Model):
     window_start: Mapped[date | None]  # 公示期
     window_end: Mapped[date | None]
     status: Mapped[NoticeStatus] = mapped_column(str_enum(NoticeStatus),
-                                                 default=NoticeStatus.DRAFT)
+                                                 default=NoticeStatus.DRAFT, active_history=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -113,3 +113,20 @@ def test_the_request_line_says_whether_the_page_came_from_the_cache(client, publ
     lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records
              if r.name == "portal.request" and getattr(r, "path", None) == url]
     assert [line.get("cache") for line in lines] == ["miss", "hit", "hit"]
+
+
+def test_a_withdrawal_set_without_reading_the_status_first_still_moves_the_pages(
+        client, published):
+    """A change written onto a document whose status was never loaded in this session
+    (expired by a commit, say) still knows the status it had: the page goes at once."""
+    from portal.disclosures.models import Disclosure, Status
+
+    doc = published(title="第八批低保名单")
+    url = f"/disclosures/{doc.id}"
+    assert "第八批低保名单" in client.get(url).get_data(as_text=True)
+    db.session.expire_all()
+    stale = db.session.get(Disclosure, doc.id, populate_existing=True)
+    db.session.expire(stale, ["status"])  # the old status not loaded
+    stale.status = Status.WITHDRAWN
+    db.session.commit()
+    assert client.get(url).status_code == 404
