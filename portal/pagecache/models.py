@@ -22,6 +22,9 @@ class ContentVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
     changed_epoch: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The version of the last change that withdrew, edited or deleted something public
+    # (`portal.pagecache.tags`): what was built from an earlier version may hold it.
+    retracted_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ContentTag(db.Model):

@@ -19,12 +19,21 @@ tags of what it changed:
 - anything else public (consultations, execution, catalogue, organizations, stored
   files): `all`, every page;
 - review steps, pending revisions and drafts that never were public: nothing.
+
+A change either only adds to what the public could read before it (a document, notice,
+reply or file made public, a new version or attachment row) or it **retracts**: it
+withdraws, edits or deletes something that was public, or it is anything not known to
+only add. Every package of public data built before a retraction may hold what it took
+back; one built since the last retraction holds nothing that is not public now
+(`portal.transfer.open_data`).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import g, has_request_context
 from sqlalchemy import and_, exists, inspect, select
@@ -38,6 +47,19 @@ _VISIBLE = ("published", "superseded")
 # Workflow records that appear on no public page.
 _PRIVATE = frozenset({"DisclosureReview", "DisclosureRevision", "IndexSequence"})
 _DOCUMENT_PARTS = frozenset({"DisclosureVersion", "DisclosureAttachment"})
+# Rows whose insertion changes no record that was public before: a record of its own
+# (public only from a later change, which is judged then), an earlier version kept for
+# staff, an attachment link.
+_ADDED_ONLY = frozenset({"Disclosure", "DisclosureVersion", "DisclosureAttachment",
+                         "VillageNotice", "NoticeVersion", "NoticeAttachment", "StoredFile"})
+
+
+class Change(NamedTuple):
+    """What a flush changes of public content: the tags it moves, and whether it
+    retracts (see the module's doc)."""
+
+    tags: set[str]
+    retracts: bool
 
 
 def shows(*tags: str) -> None:
@@ -135,14 +157,62 @@ def _changed(session: Session, obj, deleted: bool) -> set[str]:
     return {ALL}
 
 
-def changed_by(session: Session) -> set[str]:
-    """The tags this flush moves."""
+def changed_by(session: Session) -> Change:
+    """The tags this flush moves, and whether it retracts public content."""
     tags: set[str] = set()
+    retracts = False
+    added = _added_in_transaction(session)
     for obj in session.new:
-        tags |= _changed(session, obj, False)
+        moved = _changed(session, obj, False)
+        tags |= moved
+        if moved and type(obj).__name__ in _ADDED_ONLY:
+            added.add(obj)
+        elif moved:
+            retracts = True
     for obj in session.deleted:
-        tags |= _changed(session, obj, True)
+        moved = _changed(session, obj, True)
+        tags |= moved
+        retracts = retracts or (bool(moved) and obj not in added)
     for obj in session.dirty:
         if session.is_modified(obj):
-            tags |= _changed(session, obj, False)
-    return tags
+            moved = _changed(session, obj, False)
+            tags |= moved
+            if moved and (obj in added or not _was_public(obj)):
+                added.add(obj)
+            elif moved:
+                retracts = True
+    return Change(tags, retracts)
+
+
+def _added_in_transaction(session: Session) -> weakref.WeakSet:
+    """The records this transaction made public or inserted, by an earlier flush: a later
+    flush changing them again takes back nothing anyone outside it could have seen."""
+    transaction = session.get_transaction()
+    kept = session.info.get("pagecache_added")
+    if kept is None or kept[0]() is not transaction:
+        kept = session.info["pagecache_added"] = (weakref.ref(transaction), weakref.WeakSet())
+    return kept[1]
+
+
+def _was_public(obj) -> bool:
+    """Whether the record was public before this flush; anything not known here counts
+    as public, so that changing it retracts."""
+    from portal.personal_data.files import PUBLIC_STATES
+
+    name = type(obj).__name__
+    if name == "Disclosure":
+        return _before(obj, "status") in _VISIBLE
+    if name == "VillageNotice":
+        return _before(obj, "status") == "published"
+    if name == "Inquiry":
+        return bool(_before(obj, "reply_published"))
+    if name == "StoredFile":
+        return _before(obj, "privacy_state") in {str(state) for state in PUBLIC_STATES}
+    return True
+
+
+def _before(obj, name: str):
+    """The attribute's value before this flush (its plain value, for an enum)."""
+    history = inspect(obj).attrs[name].history
+    value = history.deleted[0] if history.deleted else getattr(obj, name, None)
+    return getattr(value, "value", value)

@@ -94,21 +94,25 @@ def now_epoch() -> float:
     return utcnow().timestamp()
 
 
-def bump(connection) -> None:
+def bump(connection, *, retracts: bool = True) -> None:
     """Advance the version; `changed_epoch` moves to now, or one second past its last
-    value when several changes fall in the same second. Every process on this host is
-    told first (`signal`): a change is in flight until this connection is returned."""
+    value when several changes fall in the same second; `retracted_version` moves with
+    the version unless the change only adds (`portal.pagecache.tags`). Every process on
+    this host is told first (`signal`): a change is in flight until this connection is
+    returned."""
     if has_app_context():
         write_signal.begin_on(connection, current_app.extensions.get("pagecache_signal"))
     now = int(now_epoch())
+    retracted = _TABLE.c.version + 1 if retracts else _TABLE.c.retracted_version
     result = connection.execute(
         update(_TABLE).where(_TABLE.c.id == SINGLETON_ID).values(
             version=_TABLE.c.version + 1,
             changed_epoch=case((_TABLE.c.changed_epoch >= now, _TABLE.c.changed_epoch + 1),
-                               else_=now)))
+                               else_=now),
+            retracted_version=retracted))
     if result.rowcount == 0:  # the row is made by migration 0011; a bare schema lacks it
         connection.execute(insert(_TABLE).values(id=SINGLETON_ID, version=1,
-                                                 changed_epoch=now))
+                                                 changed_epoch=now, retracted_version=1))
 
 
 _BUMP_TAG_SQL = text(
@@ -116,12 +120,12 @@ _BUMP_TAG_SQL = text(
     "ON CONFLICT (tag) DO UPDATE SET version = content_tags.version + 1")
 
 
-def bump_tags(connection, tags) -> None:
+def bump_tags(connection, tags, *, retracts: bool = True) -> None:
     """Advance each tag's version (in a fixed order, so two writers never deadlock), and
-    the content version with them."""
+    the content version with them (`bump`)."""
     if not tags:
         return
-    bump(connection)
+    bump(connection, retracts=retracts)
     for tag in sorted(tags):
         connection.execute(_BUMP_TAG_SQL, {"tag": tag[:80]})
 
@@ -129,7 +133,8 @@ def bump_tags(connection, tags) -> None:
 def on_before_flush(session: Session, _flush_context, _instances) -> None:
     from portal.pagecache.tags import changed_by
 
-    bump_tags(session.connection(), changed_by(session))
+    change = changed_by(session)
+    bump_tags(session.connection(), change.tags, retracts=change.retracts)
 
 
 def install(target) -> None:

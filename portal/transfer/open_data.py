@@ -8,8 +8,11 @@ Decisions:
   built from (`portal.pagecache`). Its files are written a batch of records at a time and
   sent from disk, so no worker holds a package in memory, whatever the site's size. The
   folder is built under a temporary name and renamed into place when whole.
-- **Only the current content.** A package built before a withdrawal still holds the
-  withdrawn document, so only the package of the current state is offered. The state is
+- **Never what was taken back.** A package built before a withdrawal, an edit or a
+  deletion of anything public may still hold it, so it is offered no more. One built
+  since the last such change (`retracted_version`, kept by `portal.pagecache.tags`)
+  holds nothing that is not public now: it only lacks what was published after it, and
+  is offered, saying so, until the package of the current content is built. The state is
   read before the records, so a change made while a package is built leaves it out of
   date, never served under the newer state.
 - **Who builds it.** A site with at most OPEN_DATA_INLINE_RECORDS public records (a town's,
@@ -24,6 +27,7 @@ Decisions:
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import logging
@@ -74,25 +78,58 @@ class Package:
     files: tuple[DataFile, ...]
     counts: dict[str, int]
     as_of: str
+    current: bool = True  # False: built before the latest additions (see the module's doc)
 
     def get(self, name: str) -> DataFile | None:
         return next((f for f in self.files if f.name == name), None)
 
 
 def current() -> Package | None:
-    """The package of the current public content; built now on a small site, else None
-    until the worker has built it (or when the content version cannot be read)."""
+    """The package of the current public content, built now on a small site; else the
+    newest one built since public content was last taken back (`current` False), until
+    the worker has built it. None when there is neither (or the content version cannot
+    be read)."""
     state = _state()
     if state is None:
         return None
     package = _load(_folder(state))
+    if package is not None:
+        return package
     limit = int(current_app.config["OPEN_DATA_INLINE_RECORDS"])
-    if package is None and limit > 0 and _records() <= limit:
+    if limit > 0 and _records() <= limit:
         try:
             package = _build_locked(state, wait=True)
         except Exception:  # the page says the files are being prepared; the worker retries
             log.exception("open-data package not built")
-    return package
+    return package or _still_valid(state[0])
+
+
+def _still_valid(version_now: int) -> Package | None:
+    """The newest package built at or after the last retraction of public content (and
+    not after the current version: such a folder comes from another database's history,
+    which `flask restore` clears anyway)."""
+    from portal.pagecache.models import SINGLETON_ID, ContentVersion
+
+    retracted = db.session.scalar(sa.select(ContentVersion.retracted_version)
+                                  .where(ContentVersion.id == SINGLETON_ID))
+    if retracted is None:
+        return None
+    built = sorted(((version, folder) for folder in _root().glob("v*")
+                    if (version := _version_of(folder)) is not None and version <= version_now),
+                   reverse=True)
+    for version, folder in built:
+        if version < retracted:
+            break
+        package = _load(folder)
+        if package is not None:
+            return dataclasses.replace(package, current=False)
+    return None
+
+
+def _version_of(folder: Path) -> int | None:
+    """The content version a package folder (`v<version>-<changed>`) was built from."""
+    number = folder.name[1:].partition("-")[0]
+    return int(number) if number.isdigit() else None
 
 
 def refresh() -> Package | None:

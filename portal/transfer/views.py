@@ -11,8 +11,12 @@ bp = Blueprint("open_data", __name__, url_prefix="/open-data")
 @bp.get("/")
 def index():
     package = open_data.current()
-    return _not_yet() if package is None else render_template("open_data/index.html",
-                                                                 package=package)
+    if package is None:
+        return _not_yet()
+    response = make_response(render_template("open_data/index.html", package=package))
+    if not package.current:  # out of date once the current package is built: kept nowhere
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<name>")

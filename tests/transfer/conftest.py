@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.attachments.conftest import docx_bytes, paragraph, png_bytes
+from tests.disclosures.conftest import draft_input, published, staff  # noqa: F401
 from tests.privacy_values import id_number
 from tests.sample_files import chinese_pdf
+from tests.search.corpus import answer, people  # noqa: F401
+from tests.villages.conftest import notice_input, published_notice, village_staff  # noqa: F401
 
 HEADER = ("标题,发布机构,公开类别,成文日期,发布日期,发文字号,索引号,主题分类,主题词,有效性,"
           "废止日期,信息来源,正文文件,正文,附件")

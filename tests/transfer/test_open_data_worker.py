@@ -1,6 +1,7 @@
 """/open-data/ of a site too large to build its package in a request: the background
-worker writes it to disk; until it is done, and after every change until it is done
-again, no older package is offered, since it may hold a withdrawn document."""
+worker writes it to disk; until it is done, and after every change that takes back
+public content until it is done again, no older package is offered, since it may hold a
+withdrawn document (test_open_data_retraction: what only adds)."""
 
 from __future__ import annotations
 
