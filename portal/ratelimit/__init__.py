@@ -27,9 +27,10 @@ The client is `request.remote_addr`. Behind nginx that is the proxy's address un
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter.util import get_qualified_name
 
 from portal.extensions import db, limiter
@@ -52,13 +53,8 @@ def init_app(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_URI"], options = _derived_storage(app)
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
     limiter.init_app(app)
-    # Flask-Limiter's own hook checks every request for limits set for the whole site,
-    # which the portal sets none of unless a deployer does (RATELIMIT_DEFAULT, …):
-    # `check_view_limits` calls it only then, saving every other page the lookup.
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:  # not registered when the limiter is off
-        hooks.remove(limiter._check_request_limit)
     if app.config["RATELIMIT_ENABLED"]:
+        _only_where_counted(app)
         app.before_request(check_view_limits)
         from portal.ratelimit import submissions
 
@@ -91,11 +87,32 @@ def check_view_limits() -> None:
     Raises flask_limiter.RateLimitExceeded (429) when a limit is exceeded.
     """
     if _site_wide_limits():  # Flask-Limiter's own check, for every page
+        g.ratelimit_counted = True
         limiter._check_request_limit(in_middleware=True)
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and get_qualified_name(view) in _limited_views:
         # Flask-Limiter's own check for decorated views, run early (see module doc).
+        g.ratelimit_counted = True
         limiter._check_request_limit(in_middleware=False)
+
+
+def _only_where_counted(app: Flask) -> None:
+    """Flask-Limiter's hooks run on every request: one checks limits set for the whole
+    site, which the portal sets none of unless a deployer does (RATELIMIT_DEFAULT, …),
+    and two write the X-RateLimit headers and reset its bookkeeping. `check_view_limits`
+    runs the check only where there is a limit, and the other two then run only for a
+    request it counted: a page without a limit (most of them) is spared about 0.1 ms."""
+    before = app.before_request_funcs.setdefault(None, [])
+    before.remove(limiter._check_request_limit)
+    after = app.after_request_funcs.setdefault(None, [])
+    [inject] = [hook for hook in after
+                if isinstance(hook, partial) and hook.args == (limiter,)]
+    after[after.index(inject)] = lambda response: (
+        inject(response) if g.get("ratelimit_counted") else response)
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    release = limiter._Limiter__release_context
+    teardown[teardown.index(release)] = lambda error: (
+        release(error) if g.pop("ratelimit_counted", False) else None)
 
 
 def _site_wide_limits() -> bool:
