@@ -142,7 +142,12 @@ def _limits(allowance: Allowance, signed_in: bool, form_bytes: int, long_text_by
 
 def apply_limits() -> None:
     """before_request, registered before every other hook: set this request's limits,
-    and refuse a declared body above them before reading any of it (BodyTooLarge)."""
+    and refuse a declared body above them before reading any of it (BodyTooLarge). A
+    request with no body at all (neither a length nor chunks: every page view) has
+    nothing to limit."""
+    environ = request.environ
+    if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+        return
     limits = current_limits()
     request.max_content_length = limits.max_bytes
     request.max_form_memory_size = limits.field_bytes
