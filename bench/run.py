@@ -418,8 +418,12 @@ class MemorySampler:
 
 def targets_of(db: Path | str) -> dict:
     """URLs to spread requests over, read from the seeded database."""
+    # At most half of the published documents: the mixed workload withdraws from the rest,
+    # which no reader asks for (at the small size all 1,000 were readers).
+    published = rows(db, "SELECT count(*) FROM disclosures WHERE status = 'published'")[0][0]
     ids = [row[0] for row in rows(
-        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY random() LIMIT 2000")]
+        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY random() "
+        "LIMIT :readers", readers=min(2000, max(1, published // 2)))]
     villages = [row[0] for row in rows(
         db, "SELECT slug FROM organizations WHERE kind = 'village' ORDER BY id")]
     county = rows(db, "SELECT slug FROM organizations WHERE kind = 'county' "
@@ -571,9 +575,10 @@ def mixed(db: Path | str, size: str, targets: dict) -> dict:
     paths = [path for name in MIXED_PAGES for path in targets["pages"][name]]
     readers = set(targets["pages"]["detail"])
     ids_file, result_file = DATA / "withdraw-ids.txt", DATA / "mixed-writer.json"
+    # The newest 400 that no reader asks for (filtered before the 400 are counted).
     pool = [i for i, in rows(
-        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY id DESC LIMIT 400")
-        if f"/disclosures/{i}" not in readers]
+        db, "SELECT id FROM disclosures WHERE status = 'published' ORDER BY id DESC")
+        if f"/disclosures/{i}" not in readers][:400]
     ids_file.write_text("\n".join(map(str, pool)), encoding="utf-8")
     result_file.unlink(missing_ok=True)
     ready = Path(f"{result_file}.ready")
