@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench import ceilings
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "docs" / "deploy" / "nginx.conf"
 MODES = (0, 1)  # PORTAL_PROXY_CACHE_SECONDS
@@ -164,9 +166,11 @@ def _probe_ids(run, db, readers: set[str], count: int) -> list[int]:
     return sorted(ids, key=lambda i: f"/disclosures/{i}" in readers)[:count]
 
 
-def measure_all(run, db, size: str, pages: dict[str, list[str]]) -> dict:
+def measure_all(run, db, size: str, pages: dict[str, list[str]], static_port: int) -> dict:
     """Each page in each mode with a new gunicorn and nginx (the app's figures stay
-    comparable with the rows measured straight at gunicorn), then one withdrawal per mode."""
+    comparable with the rows measured straight at gunicorn), then in turns with nginx
+    serving the static file on `static_port` (bench/ceilings.py); then one withdrawal
+    per mode."""
     result: dict = {"modes": {}}
     run.log(f"{size}: rendering each measured page once (the app's shared page cache)")
     with run.portal(db, f"{size}-nginx-warm") as (app_port, _server):
@@ -179,10 +183,11 @@ def measure_all(run, db, size: str, pages: dict[str, list[str]]) -> dict:
                             **AS_SHIPPED) as (app_port, _server):
                 port, front = _front(run, app_port)
                 with front:
-                    mode["pages"][name] = run.measure(
-                        port, pages[name], label=f"{size} {name}（nginx 之后，{seconds} 秒）")
-                    mode["pages"][name]["cache"] = cache_outcomes(
-                        run.DATA / "nginx-portal.log")
+                    label = f"{size} {name}（nginx 之后，{seconds} 秒）"
+                    m = mode["pages"][name] = run.measure(port, pages[name], label=label)
+                    m["cache"] = cache_outcomes(run.DATA / "nginx-portal.log")
+                    m[ceilings.TURNS] = ceilings.turns(run, port, pages[name], static_port,
+                                                       label=label)
     ids = _probe_ids(run, db, set(pages["detail"]), len(MODES))
     for seconds, doc_id in zip(MODES, ids, strict=True):
         run.log(f"{size}: withdrawal through nginx, PROXY_CACHE_SECONDS={seconds}")

@@ -14,6 +14,8 @@ Settings (environment):
                      (`bench/run.py --render-only FILE …` reports saved runs again, merged)
   BENCH_LOG_SIZE     leaves of the large transparency-log tree, default 10000000 (built
                      once into bench/.data, ~20 min); 0 skips the log measurement
+  BENCH_SIDE_ROUNDS  rounds of each share measured in turns with its ceiling, default 3
+  BENCH_SIDE_SECONDS seconds per turn, default 4 (bench/ceilings.py)
   BENCH_PORTS        loopback ports the servers may use, e.g. "5160-5199"; default any
                      free port
   BENCH_ONLY=nginx   (or `bench/run.py --only nginx`) measure only the portal behind the
@@ -48,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import client, nginx_front, report  # noqa: E402
+from bench import ceilings, client, nginx_front, report  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 LUA = ROOT / "bench" / "paths.lua"
@@ -509,28 +511,34 @@ def run_size(size: str, postgres: Postgres | None = None) -> dict:
         cookie = client.login(port, "inspector", PASSWORD, targets["secret"]).cookie_header
         alone = preflight(port, targets["pages"], cookie)
         home = client.Browser(port).request("GET", "/")[2].encode("utf-8")
-    for name, paths in targets["pages"].items():
-        log(f"{size}: {name} ({len(paths)} URL{'s' if len(paths) > 1 else ''})")
-        with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
-            result["pages"][name] = measure(port, paths, cookie if name in SIGNED_IN else "",
-                                            label=f"{size} {name}")
-            result["pages"][name]["alone_ms"] = alone[name]
-        _note_memory(result, name, memory.figures())
-    for name in COLD_PAGES:
-        log(f"{size}: {name}, page cache off")
-        with portal(db, size, PAGE_CACHE_ENABLED="0") as (port, server), \
-                MemorySampler(server.pid) as memory:
-            result["cold"][name] = measure(port, targets["pages"][name],
-                                           label=f"{size} {name}（缓存关闭）")
-        result["cold"][name]["memory"] = memory.figures()
+    this = sys.modules[__name__]
+    with ceilings.framework(this, home, db) as ceiling_port:
+        for name, paths in targets["pages"].items():
+            log(f"{size}: {name} ({len(paths)} URL{'s' if len(paths) > 1 else ''})")
+            with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
+                m = result["pages"][name] = measure(
+                    port, paths, cookie if name in SIGNED_IN else "", label=f"{size} {name}")
+                m["alone_ms"] = alone[name]
+                if name in report.THROUGHPUT_PAGES:
+                    m[ceilings.TURNS] = ceilings.turns(this, port, paths, ceiling_port,
+                                                       label=f"{size} {name}")
+            _note_memory(result, name, memory.figures())
+        for name in COLD_PAGES:
+            log(f"{size}: {name}, page cache off")
+            with portal(db, size, PAGE_CACHE_ENABLED="0") as (port, server), \
+                    MemorySampler(server.pid) as memory:
+                label = f"{size} {name}（缓存关闭）"
+                m = result["cold"][name] = measure(port, targets["pages"][name], label=label)
+                m[ceilings.TURNS] = ceilings.turns(this, port, targets["pages"][name],
+                                                   ceiling_port, label=label)
+            m["memory"] = memory.figures()
     result["mixed"] = mixed(db, size, targets)
     with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
         result["submissions"] = submissions(port, db, targets["town"])
     result["submissions_memory"] = memory.figures()
     _note_memory(result, "submissions", result["submissions_memory"])
-    result["ceilings"] = ceilings(home, db)
-    result["behind_nginx"] = nginx_front.measure_all(sys.modules[__name__], db, size,
-                                                     targets["pages"])
+    result["ceilings"] = ceilings.measure_once(this, home, db)
+    result["behind_nginx"] = behind_nginx(db, size, targets["pages"], home)
     return result
 
 
@@ -544,9 +552,8 @@ def run_nginx_only(size: str, postgres: Postgres | None = None) -> dict:
     with portal(db, label) as (port, _server):
         home = client.Browser(port).request("GET", "/")[2].encode("utf-8")
     return {"size": size, "database": database, "only": "nginx", "measured": measured,
-            "ceilings": {"nginx": nginx_ceiling(home)},
-            "behind_nginx": nginx_front.measure_all(sys.modules[__name__], db, label,
-                                                    targets["pages"])}
+            "ceilings": {"nginx": ceilings.nginx_once(sys.modules[__name__], home)},
+            "behind_nginx": behind_nginx(db, label, targets["pages"], home)}
 
 
 # The mixed workload's reads: the public pages residents open most.
@@ -648,33 +655,12 @@ def submissions(port: int, db: Path | str, town: str) -> dict:
                 lost=outcome.accepted - found, samples=outcome.samples)
 
 
-def ceilings(home: bytes, db: Path | str) -> dict:
-    """The same gunicorn serving the home page's bytes from Flask, and nginx serving them
-    as a file. The Flask ceiling runs under the portal's own gunicorn settings
-    (gunicorn.conf.py, which checks the portal's environment), hence its environment."""
-    static = DATA / "static"
-    static.mkdir(parents=True, exist_ok=True)
-    (static / "index.html").write_bytes(home)
-    port = free_port()
-    env = dict(portal_env(db), BENCH_HOME_FILE=str(static / "index.html"))
-    log("ceiling: minimal Flask app")
-    with serve(gunicorn("bench.ceiling_app:app", port), port, env, "ceiling"):
-        framework = measure(port, ["/"], label="ceiling flask")
-    return dict(framework=framework, nginx=nginx_ceiling(home))
-
-
-def nginx_ceiling(home: bytes) -> dict:
-    """nginx serving the home page's bytes as a static file."""
-    static = DATA / "static"
-    static.mkdir(parents=True, exist_ok=True)
-    (static / "index.html").write_bytes(home)
-    port = free_port()
-    conf = DATA / "nginx.conf"
-    conf.write_text(report.nginx_conf(port, static, DATA, CORES), encoding="utf-8")
-    log("ceiling: nginx static file")
-    with serve(["nginx", "-c", str(conf), "-p", str(DATA)], port, log_name="nginx",
-               stop=signal.SIGTERM):
-        return measure(port, ["/"], label="ceiling nginx")
+def behind_nginx(db: Path | str, size: str, pages: dict, home: bytes) -> dict:
+    """The pages behind the documented nginx, each also in turns with nginx serving the
+    static file (bench/ceilings.py)."""
+    this = sys.modules[__name__]
+    with ceilings.nginx_static(this, home) as static_port:
+        return nginx_front.measure_all(this, db, size, pages, static_port)
 
 
 def main() -> int:
