@@ -279,7 +279,8 @@ def _size_section(result: dict) -> list[str]:
     if mem:
         lines.append(
             f"- 内存（每个页面各用一个新启动的 gunicorn；这里是 worker Pss 峰值最高的一次："
-            f"{PAGE_LABELS.get(mem.get('page'), mem.get('page'))}）：各 worker Pss 峰值 "
+            f"{PAGE_LABELS.get(mem.get('page'), mem.get('page'))}；gunicorn 按 max_requests "
+            "回收后新起的 worker 各算一项）：各 worker Pss 峰值 "
             + "、".join(f"{_mb(kb)} MB" for kb in mem["pss_kb"])
             + "；各 worker RSS 峰值（VmHWM，含与 master 共享的页）"
             + "、".join(f"{_mb(kb)} MB" for kb in mem["rss_kb"])
@@ -387,7 +388,9 @@ def targets(results: dict[str, dict]) -> list[tuple[str, str, bool, str, str]]:
         rows.append(_row("每个 worker 峰值内存（Pss）≤ 150 MB",
                          f"{peak:.0f} MB（RSS {rss:.0f} MB）", peak / 150, False))
         total = max(m["total_pss_kb"] for m in runs) / 1024
-        rows.append(_row(f"整个门户（master 与 {len(runs[0]['pss_kb'])} 个 worker，Pss 合计）"
+        # Summed over the processes alive at each sample; a worker gunicorn recycled
+        # (max_requests) and its successor never count together.
+        rows.append(_row(f"整个门户（master 与同时在运行的 worker，Pss 合计）"
                          f"< WordPress 参照 {WORDPRESS_MB} MB", f"{total:.0f} MB",
                          total / WORDPRESS_MB, False,
                          "参照值是另行测得的 WordPress 栈，不在本次运行中测量"))
