@@ -33,6 +33,8 @@ import statistics
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.settings import CORES
+
 ROUNDS = int(os.environ.get("BENCH_SIDE_ROUNDS", "3"))
 SLICE = int(os.environ.get("BENCH_SIDE_SECONDS", "4"))
 TURNS = "side_by_side"  # the key of a row's turns in the saved figures
@@ -58,14 +60,38 @@ def framework(run, home: bytes, db):
         yield port
 
 
+def nginx_conf(port: int, root: Path, prefix: Path, workers: int) -> str:
+    """nginx serving `root`/index.html at / and nothing else, without an access log."""
+    return f"""worker_processes {workers};
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/nginx-body;
+    proxy_temp_path {prefix}/nginx-proxy;
+    fastcgi_temp_path {prefix}/nginx-fastcgi;
+    uwsgi_temp_path {prefix}/nginx-uwsgi;
+    scgi_temp_path {prefix}/nginx-scgi;
+    types {{ text/html html; }}
+    sendfile on;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location = / {{ try_files /index.html =404; }}
+    }}
+}}
+"""
+
+
 @contextmanager
 def nginx_static(run, home: bytes):
     """nginx serving `home` as a static file; yields its port."""
     static = _static_home(run, home)
     port = run.free_port()
     conf = run.DATA / "nginx.conf"
-    conf.write_text(run.report.nginx_conf(port, static, run.DATA, run.CORES),
-                    encoding="utf-8")
+    conf.write_text(nginx_conf(port, static, run.DATA, CORES), encoding="utf-8")
     run.log("ceiling: nginx static file")
     with run.serve(["nginx", "-c", str(conf), "-p", str(run.DATA)], port, log_name="nginx",
                    stop=signal.SIGTERM):

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from bench import ceilings
+from bench.settings import CORES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "docs" / "deploy" / "nginx.conf"
@@ -78,7 +79,7 @@ def _front(run, app_port: int):
     (prefix / "nginx-portal.log").unlink(missing_ok=True)
     port = run.free_port()
     conf = prefix / "nginx-portal.conf"
-    conf.write_text(main_conf(site(port, app_port, prefix), prefix, run.CORES),
+    conf.write_text(main_conf(site(port, app_port, prefix), prefix, CORES),
                     encoding="utf-8")
     return port, run.serve(["nginx", "-c", str(conf), "-p", str(prefix)], port,
                            log_name="nginx-portal", stop=signal.SIGTERM)

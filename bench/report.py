@@ -32,30 +32,6 @@ SUBMISSIONS_PER_SECOND = 150  # at the large size, on SQLite and on PostgreSQL
 NOTES = Path(__file__).resolve().parent / "NOTES.md"
 
 
-def nginx_conf(port: int, root: Path, prefix: Path, workers: int) -> str:
-    return f"""worker_processes {workers};
-daemon off;
-pid {prefix}/nginx.pid;
-error_log {prefix}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/nginx-body;
-    proxy_temp_path {prefix}/nginx-proxy;
-    fastcgi_temp_path {prefix}/nginx-fastcgi;
-    uwsgi_temp_path {prefix}/nginx-uwsgi;
-    scgi_temp_path {prefix}/nginx-scgi;
-    types {{ text/html html; }}
-    sendfile on;
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        location = / {{ try_files /index.html =404; }}
-    }}
-}}
-"""
-
-
 def _command_version(*command: str) -> str:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=10)

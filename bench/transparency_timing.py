@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DATA, flask, log, portal_env, schema_revision  # noqa: E402
+from bench.databases import flask, portal_env, schema_revision  # noqa: E402
+from bench.settings import DATA, log  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_LOG_RUNS", "300"))
 BATCH = 50_000
