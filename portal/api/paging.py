@@ -127,7 +127,9 @@ def page(listing: Listing, args: MultiDict) -> tuple[list[dict], str | None]:
     """One page of a list: the serialized items and the cursor of the next page (None on
     the last). Raises ValidationError for a bad `limit` or `cursor`."""
     limit = _limit(args)
-    stmt = listing.stmt
+    # Only items with a sort key have a cursor; it also starts PostgreSQL's backward walk
+    # of a date index at the newest date, not at the undated rows after it (portal.paging).
+    stmt = listing.stmt.where(listing.sort.is_not(None))
     if (cursor := args.get("cursor")) is not None:
         stmt = stmt.where(_after(listing, cursor))
     order = ((listing.sort.desc(), listing.id.desc()) if listing.descending
