@@ -1,5 +1,6 @@
 """What SQLite plans for the statements a piece of code runs, on tables grown to the size
-where the planner's statistics decide (`grow` + ANALYZE, as a live site runs it)."""
+where the planner's statistics decide (`grow` + ANALYZE, as a live site runs it), and
+how many rows PostgreSQL's scans read only to discard them."""
 
 from __future__ import annotations
 
@@ -24,9 +25,8 @@ def grow(table: sa.Table, row_id: int, unique: set[str]) -> None:
     db.session.commit()
 
 
-def plans_of(run) -> list[str]:
-    """SQLite's plan for each statement `run()` executes, in order (steps joined with
-    " | ")."""
+def statements_of(run) -> list[tuple]:
+    """(statement, parameters) of each statement `run()` executes, in order."""
     captured = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
@@ -37,10 +37,34 @@ def plans_of(run) -> list[str]:
         run()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", capture)
+    return captured
+
+
+def plans_of(run) -> list[str]:
+    """SQLite's plan for each statement `run()` executes, in order (steps joined with
+    " | ")."""
     raw = db.session.connection().connection.driver_connection
     return [" | ".join(row[-1] for row in raw.execute("EXPLAIN QUERY PLAN " + statement,
                                                       parameters))
-            for statement, parameters in captured]
+            for statement, parameters in statements_of(run)]
+
+
+def discarded_rows(run) -> list[int]:
+    """PostgreSQL: for each SELECT `run()` executes, the rows its scans read and threw
+    away (`Rows Removed by Filter` over the whole plan), from EXPLAIN ANALYZE."""
+    raw = db.session.connection().connection.driver_connection
+    counts = []
+    for statement, parameters in statements_of(run):
+        if statement.lstrip().upper().startswith("SELECT"):
+            (plan,), = raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
+                                   parameters).fetchall()
+            counts.append(_removed(plan[0]["Plan"]))
+    return counts
+
+
+def _removed(node: dict) -> int:
+    return node.get("Rows Removed by Filter", 0) + sum(
+        _removed(child) for child in node.get("Plans", []))
 
 
 def plan_of(run) -> str:
