@@ -43,18 +43,20 @@ def statements_of(run) -> list[tuple]:
 def plans_of(run) -> list[str]:
     """SQLite's plan for each statement `run()` executes, in order (steps joined with
     " | ")."""
+    captured = statements_of(run)  # first: the code runs as it would on its own
     raw = db.session.connection().connection.driver_connection
     return [" | ".join(row[-1] for row in raw.execute("EXPLAIN QUERY PLAN " + statement,
                                                       parameters))
-            for statement, parameters in statements_of(run)]
+            for statement, parameters in captured]
 
 
 def discarded_rows(run) -> list[int]:
     """PostgreSQL: for each SELECT `run()` executes, the rows its scans read and threw
     away (`Rows Removed by Filter` over the whole plan), from EXPLAIN ANALYZE."""
+    captured = statements_of(run)
     raw = db.session.connection().connection.driver_connection
     counts = []
-    for statement, parameters in statements_of(run):
+    for statement, parameters in captured:
         if statement.lstrip().upper().startswith("SELECT"):
             (plan,), = raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
                                    parameters).fetchall()
