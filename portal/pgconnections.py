@@ -26,14 +26,22 @@ first back) is a transaction again. The connection gets its transactions back on
 into the pool, before another request can draw it, and one found in autocommit at
 checkout is replaced. The autocommit transaction ends with the request, so nothing after
 it in the same application context (a test's) runs in autocommit.
+
+Result columns. SQLAlchemy keeps the result columns of each compiled statement and asks
+the driver only whether a result has rows; psycopg's `cursor.description` built a Column
+(name, type, sizes) for every column of every result to answer, 23 of them for a
+document's page. The portal's cursors (`LeanCursor`) answer with a description that builds
+them when read; raw SQL, which SQLAlchemy describes from the driver, reads them as before.
 """
 
 from __future__ import annotations
 
 import select
+from collections.abc import Iterator, Sequence
 
 import psycopg
 from flask import Flask, g, has_request_context
+from psycopg import Column, pq
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
@@ -44,6 +52,10 @@ def configure(app: Flask, engine) -> None:
     from portal.database import end_reads_keeping_loaded
     from portal.extensions import db
     from portal.pagecache import anonymous_page_read
+
+    @event.listens_for(engine, "connect")
+    def lean_cursors(dbapi_connection, _record):
+        dbapi_connection.cursor_factory = LeanCursor
 
     @event.listens_for(engine, "checkout")
     def replace_dropped(dbapi_connection, _record, _proxy):
@@ -100,3 +112,59 @@ def dropped(dbapi_connection) -> bool:
         return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
+
+
+_ROWS = frozenset({pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE,
+                   pq.ExecStatus.TUPLES_CHUNK})
+
+
+class LeanCursor(psycopg.Cursor):
+    """psycopg's cursor, its `description` built when read (see the module's text)."""
+
+    @property
+    def description(self) -> Sequence[Column] | None:
+        result = self.pgresult
+        if result and (result.nfields or result.status in _ROWS):  # as psycopg decides
+            return _Description(_Result(result, self._encoding, self.adapters))
+        return None
+
+
+class _Result:
+    """What a Column reads from its cursor, kept: the cursor moves on to other results."""
+
+    __slots__ = ("_encoding", "adapters", "pgresult")
+
+    def __init__(self, pgresult, encoding: str, adapters) -> None:
+        self.pgresult, self._encoding, self.adapters = pgresult, encoding, adapters
+
+
+class _Description(Sequence):
+    """A result's Column objects, built on the first read of one."""
+
+    __slots__ = ("_columns", "_result")
+
+    def __init__(self, result: _Result) -> None:
+        self._result, self._columns = result, None
+
+    def _built(self) -> list[Column]:
+        if self._columns is None:
+            self._columns = [Column(self._result, index)  # type: ignore[arg-type]
+                             for index in range(self._result.pgresult.nfields)]
+        return self._columns
+
+    def __len__(self) -> int:
+        return self._result.pgresult.nfields
+
+    def __getitem__(self, index):
+        return self._built()[index]
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(self._built())
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a list's is None too
+
+    def __repr__(self) -> str:
+        return repr(self._built())
