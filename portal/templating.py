@@ -7,10 +7,12 @@ from collections import ChainMap
 from datetime import UTC, datetime
 from types import BuiltinFunctionType, FunctionType, MethodType
 
+import markupsafe
 from flask import Flask, has_request_context, request, url_for
 from jinja2 import Template
+from jinja2.compiler import CodeGenerator
 from jinja2.runtime import Context, new_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.timeutil import format_day, format_local, letter_date
 
@@ -195,6 +197,62 @@ class PortalTemplate(Template):
         return new_context(self.environment, self.name, self.blocks, vars, shared, globals_,
                            locals)
 
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):
+        """Jinja's, with `_output_escape` (PortalCodeGenerator) in the template's names."""
+        namespace = {"environment": environment, "__file__": code.co_filename,
+                     "_output_escape": _output_escape}
+        exec(code, namespace)  # nosec B102 - Jinja's own step: the template's compiled code
+        template = cls._from_namespace(environment, namespace, globals)
+        template._uptodate = uptodate
+        return template
+
+
+def _output_escape(value) -> str:
+    """`markupsafe.escape` for what a template writes (`{{ … }}`), which is only joined
+    into the page: text comes back as an escaped str, not as a Markup made of it (a
+    Python-level constructor, once for each of the 150 values a public list writes);
+    anything else as `escape` gives it."""
+    if value.__class__ is str:
+        return _escape_text(value)
+    return escape(value)
+
+
+_escape_text = markupsafe._escape_inner  # what escape() runs on a str, in C
+
+
+class PortalCodeGenerator(CodeGenerator):
+    """Jinja's compiler, with two changes to how a template writes its page.
+
+    - `{{ … }}` is written with `_output_escape` where autoescaping is on. Only output
+      goes through it: an expression that keeps a value (`{% set %}`, `~`, a filter, a
+      macro's argument) escapes as Jinja does, with Markup.
+    - A block (`{% block content %}`) collects its text in a list and yields it once,
+      joined, as Jinja's macros do, instead of yielding each piece: a piece yielded by
+      a page's content passes through three generators (the block, the layout's body
+      and the page's), and a public list's content yields 345 pieces. A block is still
+      a generator yielding its text, so `{{ super() }}`, `self.<block>()` and the
+      layout's `{% block %}` use it as before."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            return super()._output_child_pre(node, frame, finalize)
+        self.write("_output_escape(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+    def enter_frame(self, frame) -> None:
+        super().enter_frame(frame)
+        if frame.block_frame and frame.parent is None and frame.buffer is None \
+                and not self.environment.is_async:  # a block's own frame (visit_Template)
+            self.buffer(frame)
+            frame.collects_block = True
+
+    def leave_frame(self, frame, with_python_scope: bool = False) -> None:
+        if getattr(frame, "collects_block", False):
+            self.writeline(f"yield concat({frame.buffer})")
+        super().leave_frame(frame, with_python_scope)
+
 
 class SharedMacros:
     """`macros.<name>(…)` for templates: the macros of `_macros.html`, its module made
@@ -222,6 +280,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.context_class = PortalContext
     app.jinja_env.template_class = PortalTemplate
+    app.jinja_env.code_generator_class = PortalCodeGenerator
     app.jinja_env.globals["url_for"] = kept_url_for()
     app.jinja_env.globals["macros"] = SharedMacros(app.jinja_env)
     app.jinja_env.globals["kept_fragment"] = kept_fragment(app)
