@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from inspect import CO_COROUTINE
 from pathlib import Path
+from types import FunctionType
 
 from flask import Flask
 
@@ -30,9 +32,21 @@ def default_instance_path() -> str | None:
     return None
 
 
+class PortalFlask(Flask):
+    """Flask, asking a plain function whether it is a coroutine function by its code's
+    flag. Flask asks `inspect.iscoroutinefunction` for every view and hook of every
+    request (20 for a document's page), which also unwraps partials and methods; that is
+    left to Flask for anything but a plain function. The portal has no async views."""
+
+    def ensure_sync(self, func):
+        if func.__class__ is FunctionType and not func.__code__.co_flags & CO_COROUTINE:
+            return func
+        return super().ensure_sync(func)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides every other source (used by tests)."""
-    app = Flask(
+    app = PortalFlask(
         __name__,
         instance_path=default_instance_path(),
         template_folder=str(bundled("templates")),

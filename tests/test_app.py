@@ -94,3 +94,24 @@ def test_the_footer_names_the_configured_sponsor(app_config):
 
     assert "主办：花园县人民政府办公室" in sponsored.test_client().get("/").get_data(as_text=True)
     assert "主办" not in plain.test_client().get("/").get_data(as_text=True)
+
+
+def test_plain_functions_run_as_they_are_and_coroutines_still_go_to_flask(app):
+    """`PortalFlask.ensure_sync` answers a plain function without inspecting it each
+    request; anything else (a coroutine function, a partial, a method) is Flask's to
+    handle, which without Flask's async extra refuses a coroutine function."""
+    import functools
+
+    import pytest
+
+    def plain():
+        return "同步"
+
+    async def coroutine():
+        return "异步"
+
+    assert app.ensure_sync(plain) is plain
+    partial = functools.partial(plain)
+    assert app.ensure_sync(partial) is partial
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(coroutine)
