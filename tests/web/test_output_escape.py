@@ -54,6 +54,12 @@ LAYOUTS = {
                    "{% block body %}{{ super() }}{% filter upper %}x{{ value }}{% endfilter %}"
                    "{% endblock %}",
     "empty.html": "{% extends 'layout.html' %}{% block content %}{% endblock %}",
+    "macros.html": "模块正文{{ value }}{% macro m(x) %}<em>{{ x }}</em>{% endmacro %}",
+    "plain.html": "{% from 'macros.html' import m %}{% import 'macros.html' as mm %}"
+                  "{{ m(value) }}{{ mm.m('<') }}[{{ mm }}]{% set v = value %}"
+                  "{% include 'row.html' %}{% block x %}<{{ value }}>{% endblock %}{{ self.x() }}",
+    "maybe.html": "{% if value == 7 %}{% extends 'layout.html' %}{% endif %}"
+                  "{% block content %}条件{{ value }}{% endblock %}",
 }
 
 
@@ -81,7 +87,8 @@ def test_any_text_is_escaped_as_jinja_escapes_it(text):
         assert _render(True, source, text) == _render(False, source, text)
 
 
-@pytest.mark.parametrize("name", ["page.html", "deeper.html", "empty.html", "layout.html"])
+@pytest.mark.parametrize("name", ["page.html", "deeper.html", "empty.html", "layout.html",
+                                  "plain.html", "maybe.html"])
 @pytest.mark.parametrize("value", ["<b>标题</b>", Markup("<i>可信</i>"), 7], ids=str)
 def test_blocks_write_what_jinja_writes(name, value):
     rendered = [_environment(portal).get_template(name).render(value=value)
