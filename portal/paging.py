@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, bindparam, literal, tuple_
+from sqlalchemy import Integer, Select, bindparam, literal, literal_column, tuple_
 
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -128,52 +128,77 @@ def keyset_page(stmt: Select, moment_col, id_col, request: PageRequest,
         return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
                      more_before=True)
     offset = (max(1, request.number or 1) - 1) * size
-    rows = _fetch(stmt.order_by(*newest_first).offset(offset), size)
+    stmt = stmt.order_by(*newest_first)
+    rows = _fetch(stmt.offset(offset) if offset else stmt, size)
     return _page(rows[:size], moment_col, id_col, more_after=len(rows) > size,
                  more_before=offset > 0)
 
 
 def _fetch(stmt: Select, size: int) -> list:
-    return db.session.scalars(stmt.limit(size + 1)).all()
+    """The page and one more row. The size is written into the statement and the first
+    page has no OFFSET: see `KeysetQuery`."""
+    return db.session.scalars(stmt.limit(literal_column(str(int(size) + 1)))).all()
 
 
 class KeysetQuery:
     """`keyset_page` for a public list read on every page view, with its statements built
     once: building one costs as much as running it. `base` selects plain columns (no ORM
-    objects) and filters with bound parameters; each way of paging (by page number, after
-    a cursor, before one) is built from it on first use and kept. Each row becomes
-    `row(*columns)`, plain data with the two key columns as attributes of their names."""
+    objects) and filters with bound parameters; each way of paging (the first page, by
+    page number, after a cursor, before one) is built from it on first use for each page
+    size and kept. Each row becomes `row(*columns)`, plain data with the two key columns
+    as attributes of their names.
+
+    The page size is written into the statement (`LIMIT 21`), the first page has no
+    OFFSET and another page number's OFFSET is written in when the statement runs: with
+    either as a parameter PostgreSQL assumes a tenth of the rows are wanted, finds its
+    generic plan dear and plans the statement afresh at every page view. (A page after or
+    before a cursor is planned afresh still: its generic plan cannot know where the
+    cursor stands.)"""
 
     def __init__(self, base: Select, moment_col, id_col) -> None:
         self.moment_col, self.id_col = moment_col, id_col
-        base = base.where(moment_col.is_not(None))
+        self._base = base.where(moment_col.is_not(None))
+        self._statements: dict[tuple[str, int], Select] = {}
+
+    def _statement(self, kind: str, size: int) -> Select:
+        try:
+            return self._statements[kind, size]
+        except KeyError:
+            pass
+        moment_col, id_col, base = self.moment_col, self.id_col, self._base
         key = tuple_(moment_col, id_col)
         cursor = tuple_(bindparam("cursor_moment", type_=moment_col.type),
                         bindparam("cursor_id", type_=id_col.type))
-        newest_first = (moment_col.desc(), id_col.desc())
-        self.numbered = (base.order_by(*newest_first).offset(bindparam("page_offset"))
-                         .limit(bindparam("page_limit")))
-        self.after = base.where(key < cursor).order_by(*newest_first)\
-            .limit(bindparam("page_limit"))
-        self.before = base.where(key > cursor).order_by(moment_col.asc(), id_col.asc())\
-            .limit(bindparam("page_limit"))
+        newest_first = base.order_by(moment_col.desc(), id_col.desc())
+        stmt = {"first": lambda: newest_first,
+                "numbered": lambda: newest_first.offset(
+                    bindparam("page_offset", type_=Integer(), literal_execute=True)),
+                "after": lambda: newest_first.where(key < cursor),
+                "before": lambda: base.where(key > cursor).order_by(moment_col.asc(),
+                                                                    id_col.asc()),
+                }[kind]().limit(literal_column(str(int(size) + 1)))
+        self._statements[kind, size] = stmt
+        return stmt
 
     def page(self, params: dict, request: PageRequest, size: int, row) -> KeysetPage:
         """One page, `params` binding the base's filters."""
-        params = {**params, "page_limit": size + 1}
         if request.before or request.after:
             cursor = Cursor.decode(request.before or request.after)
-            params.update(cursor_moment=cursor.moment, cursor_id=cursor.id)
+            params = {**params, "cursor_moment": cursor.moment, "cursor_id": cursor.id}
         if request.before:
-            rows = self._rows(self.before, params, row)
+            rows = self._rows(self._statement("before", size), params, row)
             return _page(list(reversed(rows[:size])), self.moment_col, self.id_col,
                          more_after=True, more_before=len(rows) > size)
         if request.after:
-            rows = self._rows(self.after, params, row)
+            rows = self._rows(self._statement("after", size), params, row)
             return _page(rows[:size], self.moment_col, self.id_col,
                          more_after=len(rows) > size, more_before=True)
         offset = (max(1, request.number or 1) - 1) * size
-        rows = self._rows(self.numbered, {**params, "page_offset": offset}, row)
+        if offset:
+            rows = self._rows(self._statement("numbered", size),
+                              {**params, "page_offset": offset}, row)
+        else:
+            rows = self._rows(self._statement("first", size), params, row)
         return _page(rows[:size], self.moment_col, self.id_col, more_after=len(rows) > size,
                      more_before=offset > 0)
 

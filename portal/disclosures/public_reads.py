@@ -200,7 +200,7 @@ def public_rows(*, category: Category | None = None, organization: Organization 
 def _listing_query(by_category: bool, by_organization: bool, by_year: bool) -> KeysetQuery:
     """`public_rows`'s statements for one combination of filters, bound by name."""
     table = Disclosure.__table__.c
-    where = [table.status == Status.PUBLISHED]
+    where = [table.status == written(Status.PUBLISHED)]
     if by_category:
         where.append(table.category == bindparam("category"))
     if by_organization:
