@@ -48,3 +48,15 @@ def published(staff, draft_input):
         return services.publish(staff["editor"], draft.id)
 
     return run
+
+
+@pytest.fixture
+def published_then_drafts(app, published, staff, draft_input):
+    """3,001 published documents and, made after them, 3,001 drafts (no date yet), as a
+    county has both; the statistics analysed (`tests.query_plans.grow`)."""
+    from portal.disclosures.models import Disclosure
+    from tests.query_plans import grow
+
+    grow(Disclosure.__table__, published().id, {"index_number"})
+    draft = services.create_draft(staff["editor"], draft_input(title="尚未发布的草稿"))
+    grow(Disclosure.__table__, draft.id, set())

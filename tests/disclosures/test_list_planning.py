@@ -12,21 +12,16 @@ import pytest
 import sqlalchemy as sa
 
 from portal.database import is_postgresql
-from portal.disclosures import public_reads, services
-from portal.disclosures.models import Category, Disclosure
+from portal.disclosures import public_reads
+from portal.disclosures.models import Category
 from portal.extensions import db
 from portal.paging import PageRequest
-from tests.query_plans import grow
 
 
 @pytest.fixture
-def documents(app, published, staff, draft_input):
-    """3,001 published documents and 3,001 drafts, as a county has both."""
+def documents(published_then_drafts):
     if not is_postgresql():
         pytest.skip("PostgreSQL's prepared statements")
-    grow(Disclosure.__table__, published().id, {"index_number"})
-    draft = services.create_draft(staff["editor"], draft_input(title="尚未发布的草稿"))
-    grow(Disclosure.__table__, draft.id, set())
 
 
 def _plans() -> list[tuple[int, int]]:
