@@ -202,7 +202,8 @@ class PortalTemplate(Template):
         """Jinja's, with `_output_escape` (PortalCodeGenerator) in the template's names."""
         namespace = {"environment": environment, "__file__": code.co_filename,
                      "_output_escape": _output_escape}
-        exec(code, namespace)  # nosec B102 - Jinja's own step: the template's compiled code
+        # Jinja's own step: the code compiled from a template file (docs/bandit.md).
+        exec(code, namespace)  # nosec B102
         template = cls._from_namespace(environment, namespace, globals)
         template._uptodate = uptodate
         return template
