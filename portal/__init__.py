@@ -146,6 +146,11 @@ def register_extensions(app: Flask) -> None:
     sessions.init_app(app)  # idle and absolute timeouts, before the access policy
     import_models()
 
+    # Version bumps and 受理编号 wait for a flush's first row write (see the module)
+    from portal import first_write
+
+    first_write.install(db.session)
+
     # The search index follows publications in the same transaction
     from portal import search
 

@@ -16,20 +16,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.extensions import db
 
 
-def next_value(model, **keys) -> int:
+def next_value(model, connection=None, **keys) -> int:
     """Increment and return the counter of `model` identified by `keys` (its unique
-    columns), creating it at zero first. Runs in the caller's transaction.
+    columns), creating it at zero first. Runs in the caller's transaction: the session's,
+    or `connection` (inside a flush, `portal.first_write`).
 
     The increment is one UPDATE … RETURNING, which takes the row's lock (PostgreSQL) or
     runs under the write lock (SQLite); only the year's first number creates the row."""
     bump, params = _increment(model, tuple(keys)), {f"key_{k}": v for k, v in keys.items()}
-    value = db.session.scalar(bump, params)
+    run = db.session if connection is None else connection
+    value = run.scalar(bump, params)
     if value is None:
-        dialect = db.session.get_bind().dialect.name
+        dialect = (db.session.get_bind() if connection is None else connection).dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        db.session.execute(insert(model).values(**keys, last_value=0)
-                           .on_conflict_do_nothing(index_elements=list(keys)))
-        value = db.session.scalar(bump, params)
+        run.execute(insert(model).values(**keys, last_value=0)
+                    .on_conflict_do_nothing(index_elements=list(keys)))
+        value = run.scalar(bump, params)
     return value
 
 

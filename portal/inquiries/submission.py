@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, validation
+from portal import audit, first_write, validation
 from portal.database import commit_keeping_loaded, reads_first
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
@@ -169,10 +169,11 @@ def _check_application(app: ApplicationInput, found: validation.Problems) -> Non
           label="获取信息的方式")
 
 
-def next_number() -> str:
-    """受理编号 "2026-000123": one series per year, allocated under the write lock."""
+def next_number(connection=None) -> str:
+    """受理编号 "2026-000123": one series per year, allocated under the write lock, in the
+    session's transaction or on `connection`."""
     year = local_now().year
-    return f"{year}-{next_value(InquirySequence, year=year):06d}"
+    return f"{year}-{next_value(InquirySequence, connection, year=year):06d}"
 
 
 _BY_KEY = select(Inquiry.id).where(Inquiry.submission_key == bindparam("key"))  # built once
@@ -274,13 +275,19 @@ def _build(data: InquiryInput, key: str, code: str, digest: str, intake: Intake,
     if data.type is InquiryType.INFO_REQUEST:
         inquiry.application = InfoApplication(**vars(data.application))
     clocks.start(inquiry, now, lengths)
-    # Last, just before the flush: from here on every other submission waits (the
-    # year's series is one row, locked until the commit).
-    inquiry.number = next_number()
-    inquiry.events.append(InquiryEvent(
-        at=now, action="receive", public=True,
-        message=f"已受理（受理编号 {inquiry.number}），交{data.organization.name}办理。"
-                + intake.note))
+    received = InquiryEvent(at=now, action="receive", public=True)
+    inquiry.events.append(received)
+
+    def number(connection) -> None:
+        """From here on every other submission waits (the year's series is one row,
+        locked until the commit); so it runs as the flush writes its first row, once
+        the flush's statements are made (`portal.first_write`). The event's row is
+        written after the work order's, with this message."""
+        inquiry.number = next_number(connection)
+        received.message = (f"已受理（受理编号 {inquiry.number}），交"
+                            f"{data.organization.name}办理。{intake.note}")
+
+    first_write.defer(db.session(), number)
     db.session.add(inquiry)
     return inquiry
 

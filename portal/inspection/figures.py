@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal import first_write
 from portal.inquiries.models import Inquiry
 from portal.inspection import open_counts
 from portal.inspection.models import InquiryFigures, InquiryFigureState, InquiryFigureTotals
@@ -216,7 +217,10 @@ def _move(connection, share: Share, sign: int) -> None:
 def on_before_flush(session: Session, _context, _instances) -> None:
     """A work order about to be deleted gives its share back first."""
     gone = [obj for obj in session.deleted if isinstance(obj, Inquiry)]
-    if gone and is_built(session.connection(), lock=True):
+    if not gone:
+        return
+    first_write.run_now(session)  # the version bumps first, as for any other write
+    if is_built(session.connection(), lock=True):
         for inquiry in gone:
             update(session.connection(), inquiry.id, None)
             open_counts.update(session.connection(), inquiry.id, None)

@@ -5,7 +5,8 @@ The figures change for two reasons only:
   policies), organizations, handlers' display names, the working-day calendar's
   overrides. A `before_flush` listener bumps the work-order version (row
   `WORK_ORDERS_ID` of `content_versions`) in the same transaction as such a change,
-  whichever service, CLI command or import made it;
+  whichever service, CLI command or import made it (as the flush writes its first row,
+  `portal.first_write`);
 - time: a running work order, or one consulting a third party past its allowance,
   becomes overdue when now passes its sign-for or reply deadline, and 舆情 items become due
   soon two hours before theirs; the day-based due-soon cutoff moves only when the Beijing
@@ -23,6 +24,7 @@ a snapshot stored under version N never lacks a change committed as N.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from portal import first_write
 from portal.pagecache.models import ContentVersion
 from portal.timeutil import utcnow
 
@@ -117,15 +120,13 @@ _VERSIONS = "snapshot_versions"  # session.info: the versions this transaction r
 
 
 def on_before_flush(session: Session, _flush_context, _instances) -> None:
-    if touches_work_orders(session):
-        bump(session.connection())
-        session.info[_UNCOMMITTED] = True
-    if touches_lists(session):
-        bump(session.connection(), LISTS_ID)
-        session.info[_UNCOMMITTED] = True
-    if touches_notices(session):
-        bump(session.connection(), NOTICES_ID)
-        session.info[_UNCOMMITTED] = True
+    """Bump each version the flush changes: when it writes its first row, not now
+    (`portal.first_write`); every writer of work orders waits on row 2."""
+    for touches, row_id in ((touches_work_orders, WORK_ORDERS_ID),
+                            (touches_lists, LISTS_ID), (touches_notices, NOTICES_ID)):
+        if touches(session):
+            first_write.defer(session, functools.partial(bump, row_id=row_id))
+            session.info[_UNCOMMITTED] = True
 
 
 def on_transaction_over(session: Session) -> None:

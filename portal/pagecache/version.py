@@ -3,7 +3,8 @@
 Writing: a `before_flush` listener on the application's session works out which tags of
 public pages the flush changes (`portal.pagecache.tags`: a document, its category and
 unit lists, a village's board, …) and bumps each tag's row in `content_tags`, and the
-single `content_versions` row with them. It runs inside the flush, so the bumps commit —
+single `content_versions` row with them, as the flush writes its first row
+(`portal.first_write`). It runs inside the flush, so the bumps commit —
 or roll back — together with the publication, withdrawal or edit itself, whichever
 service, CLI command or import made it. Over-counting only costs a cache refill. Bulk
 Core writes that bypass the session (the bench seed) must call `bump_tags` themselves or
@@ -22,6 +23,7 @@ what it shows: a page never shows a document withdrawn after it was stored.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -32,6 +34,7 @@ from sqlalchemy import case, event, insert, inspect, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
+from portal import first_write
 from portal.inquiries.models import Inquiry
 from portal.pagecache import signal as write_signal
 from portal.pagecache.models import SINGLETON_ID, ContentVersion
@@ -134,7 +137,9 @@ def on_before_flush(session: Session, _flush_context, _instances) -> None:
     from portal.pagecache.tags import changed_by
 
     change = changed_by(session)
-    bump_tags(session.connection(), change.tags, retracts=change.retracts)
+    if change.tags:  # when the flush writes its first row (`portal.first_write`)
+        first_write.defer(session, functools.partial(
+            bump_tags, tags=change.tags, retracts=change.retracts))
 
 
 def install(target) -> None:
