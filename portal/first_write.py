@@ -57,8 +57,9 @@ def _after_flush(session: Session, _flush_context) -> None:
     run_now(session)  # the flush wrote no row: the work is done all the same
 
 
-def _forget(session: Session, _transaction) -> None:
-    session.info.pop(_PENDING, None)  # a flush that failed before its first row
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the transaction, not a savepoint within it
+        session.info.pop(_PENDING, None)  # e.g. a flush that failed before its first row
 
 
 def install(target) -> None:

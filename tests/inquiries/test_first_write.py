@@ -96,3 +96,14 @@ def test_work_of_a_rolled_back_transaction_is_dropped(app, orgs):
     db.session.flush()
     assert ran == []
     db.session.rollback()
+
+
+def test_work_waits_through_a_savepoint_that_writes_nothing(app, orgs):
+    ran: list[str] = []
+    first_write.defer(db.session(), lambda connection: ran.append("kept"))
+    with db.session.begin_nested():
+        pass
+    orgs["village_a"].name = "双塔村（新）"
+    db.session.flush()
+    assert ran == ["kept"]
+    db.session.rollback()
