@@ -214,24 +214,34 @@ def _move(connection, share: Share, sign: int) -> None:
 
 # --- following the session ----------------------------------------------------------------
 
+_BUILT_READ = "figures_built"  # session.info: `is_built`, read by this flush's before_flush
+
+
 def on_before_flush(session: Session, _context, _instances) -> None:
-    """A work order about to be deleted gives its share back first."""
+    """A work order about to be deleted gives its share back first. On PostgreSQL, a
+    flush that changes work orders reads (and share-locks) whether the totals are built
+    now, before its first row: after it, every other submission waits."""
+    session.info.pop(_BUILT_READ, None)
     gone = [obj for obj in session.deleted if isinstance(obj, Inquiry)]
-    if not gone:
-        return
-    first_write.run_now(session)  # the version bumps first, as for any other write
-    if is_built(session.connection(), lock=True):
-        for inquiry in gone:
-            update(session.connection(), inquiry.id, None)
-            open_counts.update(session.connection(), inquiry.id, None)
+    if gone:
+        first_write.run_now(session)  # the version bumps first, as for any other write
+        if is_built(session.connection(), lock=True):
+            for inquiry in gone:
+                update(session.connection(), inquiry.id, None)
+                open_counts.update(session.connection(), inquiry.id, None)
+    elif session.get_bind().dialect.name == "postgresql" and any(
+            isinstance(obj, Inquiry) for obj in (*session.new, *session.dirty)):
+        # (On SQLite the read would begin the write transaction, and its lock, early.)
+        session.info[_BUILT_READ] = is_built(session.connection(), lock=True)
 
 
 def on_after_flush(session: Session, _context) -> None:
+    built = session.info.pop(_BUILT_READ, None)
     changed = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Inquiry)]
     if not changed:
         return
     connection = session.connection()
-    if not is_built(connection, lock=True):
+    if not (is_built(connection, lock=True) if built is None else built):
         return
     for inquiry in changed:
         inserted = inquiry in session.new

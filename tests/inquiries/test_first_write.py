@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import event, select
 
 from portal import first_write
+from portal.database import is_postgresql
 from portal.extensions import db
 from portal.inquiries.models import Inquiry
 from portal.inspection import snapshot
@@ -107,3 +108,14 @@ def test_work_waits_through_a_savepoint_that_writes_nothing(app, orgs):
     db.session.flush()
     assert ran == ["kept"]
     db.session.rollback()
+
+
+def test_postgresql_reads_whether_totals_are_built_before_the_number(app, submit, statements):
+    if not is_postgresql():
+        pytest.skip("on SQLite the read would take the write lock early")
+    submit()
+    order = [sql.split(" WHERE")[0] for sql, _ in statements]
+    built = order.index("SELECT inquiry_figure_state.built FROM inquiry_figure_state")
+    assert built < next(i for i, sql in enumerate(order)
+                        if sql.startswith("UPDATE inquiry_sequences"))
+    assert order.count("SELECT inquiry_figure_state.built FROM inquiry_figure_state") == 1
