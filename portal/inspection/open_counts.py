@@ -115,29 +115,41 @@ COUNT_KEY = (*GROUP, "late_month", "late_at", "due_at")
 
 
 @functools.cache
-def _statements(nulls: tuple[bool, ...]):
-    """The statements that move one count row, for keys with nulls where `nulls` says
-    (the keys hold nulls, so no unique index and no upsert: the row is picked by id);
-    built once per pattern, run with the key's values as parameters."""
-    where = [_COUNTS.c[name].is_(None) if null else _COUNTS.c[name] == sa.bindparam(f"key_{name}")
-             for name, null in zip(COUNT_KEY, nulls, strict=True)]
-    row = sa.select(_COUNTS.c.id).where(*where).limit(1).scalar_subquery()
-    moved = sa.update(_COUNTS).where(_COUNTS.c.id == row).values(
-        count=_COUNTS.c.count + sa.bindparam("by"))
-    emptied = sa.delete(_COUNTS).where(*where, _COUNTS.c.count == 0)
-    return moved, emptied
+def _mover(patterns: tuple[tuple[bool, ...], ...]):
+    """One UPDATE moving all of a clock's count rows, returning the id and late instant
+    of each it found. The keys hold nulls (where `patterns` says), so there is no unique
+    index and no upsert: each row is picked by id. Built once per pattern, run with the
+    keys' values as parameters `k<n>_<name>`: every submission runs it while the other
+    submissions wait, so one statement, not one per row."""
+    def row(n: int, nulls: tuple[bool, ...]):
+        where = [_COUNTS.c[name].is_(None) if null
+                 else _COUNTS.c[name] == sa.bindparam(f"k{n}_{name}")
+                 for name, null in zip(COUNT_KEY, nulls, strict=True)]
+        return sa.select(_COUNTS.c.id).where(*where).limit(1).scalar_subquery()
+
+    return (sa.update(_COUNTS)
+            .where(sa.or_(*(_COUNTS.c.id == row(n, nulls) for n, nulls in enumerate(patterns))))
+            .values(count=_COUNTS.c.count + sa.bindparam("by"))
+            .returning(_COUNTS.c.id, _COUNTS.c.late_at))
+
+
+_EMPTIED = sa.delete(_COUNTS).where(_COUNTS.c.id.in_(sa.bindparam("ids", expanding=True)),
+                                    _COUNTS.c.count == 0)
 
 
 def _move(connection, clock: Clock, sign: int) -> None:
-    for key in clock.rows():
-        values = dict(zip(COUNT_KEY, key, strict=True))
-        moved, emptied = _statements(tuple(value is None for value in key))
-        params = {f"key_{name}": value for name, value in values.items() if value is not None}
-        if connection.execute(moved, dict(params, by=sign)).rowcount == 0:
-            # a new key; a stray decrement shows in `differences`
-            connection.execute(sa.insert(_COUNTS).values(**values, count=sign))
-        elif sign < 0:
-            connection.execute(emptied, params)
+    keys = clock.rows()  # the instant's row, then the month's (late_at: None)
+    params = {f"k{n}_{name}": value for n, key in enumerate(keys)
+              for name, value in zip(COUNT_KEY, key, strict=True) if value is not None}
+    mover = _mover(tuple(tuple(value is None for value in key) for key in keys))
+    found = connection.execute(mover, dict(params, by=sign)).all()
+    monthly = {late_at is None for _id, late_at in found}
+    for key in keys:  # a new key; a stray decrement shows in `differences`
+        if (key[COUNT_KEY.index("late_at")] is None) not in monthly:
+            connection.execute(sa.insert(_COUNTS).values(
+                **dict(zip(COUNT_KEY, key, strict=True)), count=sign))
+    if sign < 0 and found:
+        connection.execute(_EMPTIED, {"ids": [row_id for row_id, _late_at in found]})
 
 
 # --- reading ------------------------------------------------------------------------------

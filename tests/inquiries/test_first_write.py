@@ -119,3 +119,11 @@ def test_postgresql_reads_whether_totals_are_built_before_the_number(app, submit
     assert built < next(i for i, sql in enumerate(order)
                         if sql.startswith("UPDATE inquiry_sequences"))
     assert order.count("SELECT inquiry_figure_state.built FROM inquiry_figure_state") == 1
+
+
+def test_a_submission_moves_both_of_its_open_counts_in_one_statement(submit, statements):
+    submit()
+    submit(title="第二件留言：同一天、同一类型")  # its rows exist now: moved, not inserted
+    moves = [sql for sql, _ in statements if sql.startswith("UPDATE inquiry_open_counts")]
+    inserts = [sql for sql, _ in statements if sql.startswith("INSERT INTO inquiry_open_counts")]
+    assert (len(moves), len(inserts)) == (2, 2)
