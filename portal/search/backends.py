@@ -48,17 +48,25 @@ class Window:
     best_first: str
 
 
+def _floor(conn: Connection, window: Window, q: str, total: int) -> int:
+    """The id of the RANK_WINDOW-th newest match, below which matches are listed newest
+    first without a score; 0 when every match fits in the window."""
+    if total <= RANK_WINDOW:
+        return 0
+    # Only the Window constants are spliced in; every value is a bound parameter.
+    return conn.execute(sa.text(
+        f"SELECT {window.key} {window.matches} "  # nosec B608
+        f"ORDER BY {window.key} DESC LIMIT 1 OFFSET :last"),
+        {"q": q, "last": RANK_WINDOW - 1}).scalar_one()
+
+
 def _page_in_window(conn: Connection, window: Window, q: str, limit: int, offset: int,
-                    total: int) -> list[tuple[int, float]]:
-    """(document id, score) of one page: the newest RANK_WINDOW matches best first (on an
-    equal score the later indexed), then the older matches newest first."""
+                    floor: int) -> list[tuple[int, float]]:
+    """(document id, score) of one page: the matches from `floor` on (the newest
+    RANK_WINDOW) best first, on an equal score the later indexed; then the older matches
+    newest first."""
     key, matches, score = window.key, window.matches, window.score
     # Only the Window constants are spliced in; every value is a bound parameter.
-    floor = 0
-    if total > RANK_WINDOW:
-        floor = conn.execute(sa.text(
-            f"SELECT {key} {matches} ORDER BY {key} DESC LIMIT 1 OFFSET :last"),  # nosec B608
-            {"q": q, "last": RANK_WINDOW - 1}).scalar_one()
     page: list[tuple[int, float]] = []
     if offset < RANK_WINDOW:
         page += [(row[0], row[1]) for row in conn.execute(sa.text(
@@ -76,7 +84,7 @@ def _page_in_window(conn: Connection, window: Window, q: str, limit: int, offset
 
 class SQLiteBackend:
     fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
-    # Without filters, FTS5 alone counts and ranks (see `count_alone`, `page_alone`):
+    # Without filters, FTS5 alone counts and ranks (see `count_and_floor`, `page_alone`):
     # joining every match to search_documents first cost 60-110 ms for a common word
     # over 100,000 documents, against 5-30 ms.
     ranks_alone = True
@@ -113,20 +121,24 @@ class SQLiteBackend:
                      score=f"-bm25({FTS_TABLE}, 10.0, 2.0, 1.0)",
                      best_first=f"bm25({FTS_TABLE}, 10.0, 2.0, 1.0)")
 
-    def count_alone(self, conn: Connection, tokens: list[str]) -> int:
+    def count_and_floor(self, conn: Connection, tokens: list[str]) -> tuple[int, int]:
+        """How many documents match, and the window's floor (`_floor`). FTS5 counts from
+        its index alone; the floor is a second look at the same doclist."""
+        phrase = self._phrase(tokens)
         # FTS_TABLE is a module constant; the query words are a bound parameter.
-        return conn.execute(sa.text(
+        total = conn.execute(sa.text(
             f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"),  # nosec B608
-            {"q": self._phrase(tokens)}).scalar_one()
+            {"q": phrase}).scalar_one()
+        return total, _floor(conn, self._WINDOW, phrase, total)
 
     def page_alone(self, conn: Connection, tokens: list[str], limit: int, offset: int,
-                   total: int) -> list[tuple[int, float]]:
+                   floor: int) -> list[tuple[int, float]]:
         """(document id, score) of one page. The newest RANK_WINDOW matches come first,
         best first (on equal score the later indexed); older matches follow, newest
         first. Scoring every match of a common word (tens of thousands of documents)
         took 50-100 ms; scoring the newest few thousand takes a few, and for a word that
         common a resident wants the recent documents anyway."""
-        return _page_in_window(conn, self._WINDOW, self._phrase(tokens), limit, offset, total)
+        return _page_in_window(conn, self._WINDOW, self._phrase(tokens), limit, offset, floor)
 
 
 class PostgresBackend:
@@ -168,18 +180,25 @@ class PostgresBackend:
     _WINDOW = Window(key="document_id", matches=f"FROM {VECTOR_TABLE} WHERE vector @@ {_QUERY}",
                      score=f"ts_rank(vector, {_QUERY}, 1)", best_first="score DESC")
 
-    def count_alone(self, conn: Connection, tokens: list[str]) -> int:
-        # VECTOR_TABLE and _QUERY are module constants; the words are a bound parameter.
-        return conn.execute(sa.text(
-            f"SELECT count(*) FROM {VECTOR_TABLE} WHERE vector @@ {self._QUERY}"),  # nosec B608
-            {"q": " ".join(tokens)}).scalar_one()
+    def count_and_floor(self, conn: Connection, tokens: list[str]) -> tuple[int, int]:
+        """How many documents match, and the window's floor (`_floor`), from one pass
+        over the matches: each pass reads every matching row, tens of thousands for a
+        common word at a county's size, and counting and finding the floor apart read
+        them twice."""
+        # VECTOR_TABLE and _QUERY are module constants; every value is a bound parameter.
+        total, floor = conn.execute(sa.text(
+            "SELECT count(*), (array_agg(document_id ORDER BY document_id DESC))"
+            f"[CAST(:window AS integer)] FROM {VECTOR_TABLE} "  # nosec B608
+            f"WHERE vector @@ {self._QUERY}"),
+            {"q": " ".join(tokens), "window": RANK_WINDOW}).one()
+        return total, floor if total > RANK_WINDOW else 0
 
     def page_alone(self, conn: Connection, tokens: list[str], limit: int, offset: int,
-                   total: int) -> list[tuple[int, float]]:
+                   floor: int) -> list[tuple[int, float]]:
         """(document id, score) of one page, in the order SQLite's `page_alone` gives:
         the newest RANK_WINDOW matches best first (on equal score the later indexed),
         then the older ones newest first."""
-        return _page_in_window(conn, self._WINDOW, " ".join(tokens), limit, offset, total)
+        return _page_in_window(conn, self._WINDOW, " ".join(tokens), limit, offset, floor)
 
 
 def backend_for(dialect_name: str) -> SQLiteBackend | PostgresBackend:

@@ -1,6 +1,7 @@
 """Recall and ranking on the fixture corpus, the same on SQLite and PostgreSQL."""
 
 import pytest
+import sqlalchemy as sa
 
 from portal.disclosures.models import Category
 from portal.extensions import db
@@ -103,6 +104,32 @@ def test_past_the_window_the_older_matches_follow_newest_first(corpus, publish, 
     assert set(ids[:2]) == {weak[0].id, weak[1].id}
     assert ids[2] == strong.id  # the newest of the older matches
     assert len({(hit.kind, hit.ref_id) for hit in page.items}) == page.total
+
+
+def test_postgresql_reads_a_common_words_matches_twice_per_page(corpus, publish, monkeypatch):
+    """Past the window, counting the matches and finding the window's floor take one pass
+    over the matching rows, ranking the window a second: each pass reads every match, tens
+    of thousands for a common word in a county's documents."""
+    from portal.database import is_postgresql
+    from portal.search import backends
+
+    if not is_postgresql():
+        pytest.skip("FTS5 counts from its index alone; the passes are PostgreSQL's")
+    publish("town", "双塔镇道路养护", "<p>双塔。</p>", Category.RESULT)
+    monkeypatch.setattr(backends, "RANK_WINDOW", 2)
+    passes = []
+
+    def note(_conn, _cursor, statement, _parameters, _context, _many):
+        if "search_vectors" in statement:
+            passes.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = index.search(index.SearchQuery(tokens=["双塔"], size=1))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert page.total > 2 and len(page.items) == 1
+    assert len(passes) == 2, passes
 
 
 def test_filter_choices_follow_a_publication(client, corpus, publish, orgs):
