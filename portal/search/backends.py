@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from portal.search.models import FTS_TABLE, VECTOR_TABLE, SearchDocument
 
 documents = SearchDocument.__table__
-# How many of the newest matches an unfiltered SQLite query ranks by score.
+# How many of the newest matches an unfiltered query ranks by score (both engines).
 RANK_WINDOW = 3000
 
 
@@ -48,9 +48,20 @@ class Window:
     best_first: str
 
 
+@dataclass(frozen=True)
+class Counted:
+    """An unfiltered query's matches as counted: how many, the window's floor (the id of
+    the RANK_WINDOW-th newest match, below which matches are listed newest first without
+    a score; 0 when every match fits in the window) and, where the engine lists them in
+    the same pass, the window's own ids."""
+
+    total: int
+    floor: int
+    newest: tuple[int, ...] | None = None
+
+
 def _floor(conn: Connection, window: Window, q: str, total: int) -> int:
-    """The id of the RANK_WINDOW-th newest match, below which matches are listed newest
-    first without a score; 0 when every match fits in the window."""
+    """The window's floor (`Counted`) read by itself."""
     if total <= RANK_WINDOW:
         return 0
     # Only the Window constants are spliced in; every value is a bound parameter.
@@ -73,18 +84,26 @@ def _page_in_window(conn: Connection, window: Window, q: str, limit: int, offset
             f"SELECT {key}, {score} AS score {matches} AND {key} >= :floor "  # nosec B608
             f"ORDER BY {window.best_first}, {key} DESC LIMIT :limit OFFSET :offset"),
             {"q": q, "floor": floor, "limit": limit, "offset": offset})]
-    if floor and len(page) < limit:
-        page += [(row[0], row[1]) for row in conn.execute(sa.text(
-            f"SELECT {key}, {score} {matches} AND {key} < :floor "  # nosec B608
-            f"ORDER BY {key} DESC LIMIT :limit OFFSET :offset"),
-            {"q": q, "floor": floor, "limit": limit - len(page),
-             "offset": max(0, offset - RANK_WINDOW)})]
-    return page
+    return page + _older(conn, window, q, limit - len(page), offset, floor)
+
+
+def _older(conn: Connection, window: Window, q: str, limit: int, offset: int,
+           floor: int) -> list[tuple[int, float]]:
+    """Up to `limit` of the matches older than the window, newest first, for a page
+    starting at `offset` of the whole list."""
+    if not floor or limit <= 0:
+        return []
+    key = window.key
+    # Only the Window constants are spliced in; every value is a bound parameter.
+    return [(row[0], row[1]) for row in conn.execute(sa.text(
+        f"SELECT {key}, {window.score} {window.matches} AND {key} < :floor "  # nosec B608
+        f"ORDER BY {key} DESC LIMIT :limit OFFSET :offset"),
+        {"q": q, "floor": floor, "limit": limit, "offset": max(0, offset - RANK_WINDOW)})]
 
 
 class SQLiteBackend:
     fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
-    # Without filters, FTS5 alone counts and ranks (see `count_and_floor`, `page_alone`):
+    # Without filters, FTS5 alone counts and ranks (see `count_alone`, `page_alone`):
     # joining every match to search_documents first cost 60-110 ms for a common word
     # over 100,000 documents, against 5-30 ms.
     ranks_alone = True
@@ -121,24 +140,25 @@ class SQLiteBackend:
                      score=f"-bm25({FTS_TABLE}, 10.0, 2.0, 1.0)",
                      best_first=f"bm25({FTS_TABLE}, 10.0, 2.0, 1.0)")
 
-    def count_and_floor(self, conn: Connection, tokens: list[str]) -> tuple[int, int]:
-        """How many documents match, and the window's floor (`_floor`). FTS5 counts from
-        its index alone; the floor is a second look at the same doclist."""
+    def count_alone(self, conn: Connection, tokens: list[str]) -> Counted:
+        """How many documents match, and the window's floor. FTS5 counts from its index
+        alone; the floor is a second look at the same doclist."""
         phrase = self._phrase(tokens)
         # FTS_TABLE is a module constant; the query words are a bound parameter.
         total = conn.execute(sa.text(
             f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"),  # nosec B608
             {"q": phrase}).scalar_one()
-        return total, _floor(conn, self._WINDOW, phrase, total)
+        return Counted(total, _floor(conn, self._WINDOW, phrase, total))
 
     def page_alone(self, conn: Connection, tokens: list[str], limit: int, offset: int,
-                   floor: int) -> list[tuple[int, float]]:
+                   counted: Counted) -> list[tuple[int, float]]:
         """(document id, score) of one page. The newest RANK_WINDOW matches come first,
         best first (on equal score the later indexed); older matches follow, newest
         first. Scoring every match of a common word (tens of thousands of documents)
         took 50-100 ms; scoring the newest few thousand takes a few, and for a word that
         common a resident wants the recent documents anyway."""
-        return _page_in_window(conn, self._WINDOW, self._phrase(tokens), limit, offset, floor)
+        return _page_in_window(conn, self._WINDOW, self._phrase(tokens), limit, offset,
+                               counted.floor)
 
 
 class PostgresBackend:
@@ -180,25 +200,39 @@ class PostgresBackend:
     _WINDOW = Window(key="document_id", matches=f"FROM {VECTOR_TABLE} WHERE vector @@ {_QUERY}",
                      score=f"ts_rank(vector, {_QUERY}, 1)", best_first="score DESC")
 
-    def count_and_floor(self, conn: Connection, tokens: list[str]) -> tuple[int, int]:
-        """How many documents match, and the window's floor (`_floor`), from one pass
-        over the matches: each pass reads every matching row, tens of thousands for a
-        common word at a county's size, and counting and finding the floor apart read
-        them twice."""
+    def count_alone(self, conn: Connection, tokens: list[str]) -> Counted:
+        """How many documents match and the window's ids, newest first, in one pass over
+        the matches. Each pass reads every matching row, tens of thousands for a common
+        word at a county's size; and ranking exactly these ids spares the planner a guess:
+        given only the floor, it may walk the primary key down from the newest document
+        testing each vector, which for a word rare among recent documents (a town's name)
+        took a third of a second."""
         # VECTOR_TABLE and _QUERY are module constants; every value is a bound parameter.
-        total, floor = conn.execute(sa.text(
+        total, newest = conn.execute(sa.text(
             "SELECT count(*), (array_agg(document_id ORDER BY document_id DESC))"
-            f"[CAST(:window AS integer)] FROM {VECTOR_TABLE} "  # nosec B608
+            f"[1:CAST(:window AS integer)] FROM {VECTOR_TABLE} "  # nosec B608
             f"WHERE vector @@ {self._QUERY}"),
             {"q": " ".join(tokens), "window": RANK_WINDOW}).one()
-        return total, floor if total > RANK_WINDOW else 0
+        newest = tuple(newest or ())
+        return Counted(total, newest[-1] if total > RANK_WINDOW else 0, newest)
 
     def page_alone(self, conn: Connection, tokens: list[str], limit: int, offset: int,
-                   floor: int) -> list[tuple[int, float]]:
+                   counted: Counted) -> list[tuple[int, float]]:
         """(document id, score) of one page, in the order SQLite's `page_alone` gives:
         the newest RANK_WINDOW matches best first (on equal score the later indexed),
-        then the older ones newest first."""
-        return _page_in_window(conn, self._WINDOW, " ".join(tokens), limit, offset, floor)
+        then the older ones newest first. The window is the ids the count found, read
+        by primary key; a document changed between the two statements keeps its place
+        in this one page (its score as it is now), as any page read while it changes."""
+        q = " ".join(tokens)
+        page: list[tuple[int, float]] = []
+        if offset < RANK_WINDOW and counted.newest:
+            # VECTOR_TABLE and _QUERY are module constants; every value is bound.
+            page += [(row[0], row[1]) for row in conn.execute(sa.text(
+                f"SELECT document_id, ts_rank(vector, {self._QUERY}, 1) AS score "  # nosec B608
+                f"FROM {VECTOR_TABLE} WHERE document_id = ANY(:ids) "
+                "ORDER BY score DESC, document_id DESC LIMIT :limit OFFSET :offset"),
+                {"q": q, "ids": list(counted.newest), "limit": limit, "offset": offset})]
+        return page + _older(conn, self._WINDOW, q, limit - len(page), offset, counted.floor)
 
 
 def backend_for(dialect_name: str) -> SQLiteBackend | PostgresBackend:

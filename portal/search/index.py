@@ -161,10 +161,11 @@ def _search_alone(backend, query: SearchQuery) -> Page:
     """An unfiltered query: the engine counts and ranks by itself; only the page's own
     documents are then read."""
     conn = db.session.connection()
-    total, floor = backend.count_and_floor(conn, query.tokens)
+    counted = backend.count_alone(conn, query.tokens)
+    total = counted.total
     number = max(1, min(query.page, -(-total // query.size) or 1))
     scored = backend.page_alone(conn, query.tokens, query.size, (number - 1) * query.size,
-                                floor)
+                                counted)
     columns = [documents.c[name] for name in Hit.__annotations__ if name != "score"]
     rows = {row.id: row for row in db.session.execute(
         sa.select(*columns).where(documents.c.id.in_([doc_id for doc_id, _ in scored])))}

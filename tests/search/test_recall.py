@@ -106,10 +106,11 @@ def test_past_the_window_the_older_matches_follow_newest_first(corpus, publish, 
     assert len({(hit.kind, hit.ref_id) for hit in page.items}) == page.total
 
 
-def test_postgresql_reads_a_common_words_matches_twice_per_page(corpus, publish, monkeypatch):
-    """Past the window, counting the matches and finding the window's floor take one pass
-    over the matching rows, ranking the window a second: each pass reads every match, tens
-    of thousands for a common word in a county's documents."""
+def test_postgresql_matches_a_common_word_once_per_page(corpus, publish, monkeypatch):
+    """Past the window, one pass over the matching rows counts them and lists the window's
+    ids; the ranking then reads those rows by id. Each pass over the matches reads every
+    matching row (tens of thousands for a common word in a county's documents), and given
+    only a floor id the planner may walk the newest documents one by one instead."""
     from portal.database import is_postgresql
     from portal.search import backends
 
@@ -120,7 +121,7 @@ def test_postgresql_reads_a_common_words_matches_twice_per_page(corpus, publish,
     passes = []
 
     def note(_conn, _cursor, statement, _parameters, _context, _many):
-        if "search_vectors" in statement:
+        if "search_vectors" in statement and "@@" in statement:
             passes.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", note)
@@ -129,7 +130,7 @@ def test_postgresql_reads_a_common_words_matches_twice_per_page(corpus, publish,
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", note)
     assert page.total > 2 and len(page.items) == 1
-    assert len(passes) == 2, passes
+    assert len(passes) == 1, passes
 
 
 def test_filter_choices_follow_a_publication(client, corpus, publish, orgs):
