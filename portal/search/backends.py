@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from portal.search.models import FTS_TABLE, VECTOR_TABLE, SearchDocument
@@ -132,6 +133,16 @@ class SQLiteBackend:
                                 sa.literal_column("1.0")))
 
 
+    def count_filtered(self, conn: Connection, match: Match, where: list) -> Counted:
+        """How many documents `where` selects, and the window's floor."""
+        total = conn.execute(sa.select(sa.func.count()).select_from(match.target)
+                             .where(*where)).scalar_one()
+        if total <= RANK_WINDOW:
+            return Counted(total, 0)
+        return Counted(total, conn.execute(
+            sa.select(documents.c.id).select_from(match.target).where(*where)
+            .order_by(documents.c.id.desc()).limit(1).offset(RANK_WINDOW - 1)).scalar_one())
+
     @staticmethod
     def _phrase(tokens: list[str]) -> str:
         return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
@@ -195,6 +206,16 @@ class PostgresBackend:
             condition=vector.op("@@")(query),
             score=sa.func.ts_rank(vector, query, sa.literal_column("1")))
 
+
+    def count_filtered(self, conn: Connection, match: Match, where: list) -> Counted:
+        """How many documents `where` selects and the window's ids, newest first, in one
+        pass (see `count_alone`)."""
+        newest = postgresql.array_agg(postgresql.aggregate_order_by(
+            documents.c.id, documents.c.id.desc()))
+        total, ids = conn.execute(sa.select(sa.func.count(), newest[1:RANK_WINDOW])
+                                  .select_from(match.target).where(*where)).one()
+        ids = tuple(ids or ())
+        return Counted(total, ids[-1] if total > RANK_WINDOW else 0, ids)
 
     _QUERY = "plainto_tsquery('simple'::regconfig, :q)"
     _WINDOW = Window(key="document_id", matches=f"FROM {VECTOR_TABLE} WHERE vector @@ {_QUERY}",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from portal.attachments.text import extract_text
@@ -25,6 +26,7 @@ from portal.inquiries.models import ANSWERED_STATUSES, Inquiry
 from portal.organizations.models import Organization
 from portal.personal_data.files import is_public
 from portal.privacy import mask
+from portal.search import backends
 from portal.search.backends import backend_for, documents
 from portal.search.documents import DISCLOSURE, NOTICE, REPLY, Entry, entry_for
 from portal.search.tokens import index_text
@@ -142,18 +144,36 @@ def search(query: SearchQuery) -> Page:
     backend, filters = _backend(db.session), _filters(query)
     if backend.ranks_alone and not filters:
         return _search_alone(backend, query)
+    return _search_filtered(backend, query, filters)
+
+
+def _search_filtered(backend, query: SearchQuery, filters: list) -> Page:
+    """A filtered query, the documents joined: ranked like an unfiltered one (the newest
+    RANK_WINDOW matches best first, on an equal score the later published; then the older
+    ones newest first). Scoring every match of a common word in a year's documents took
+    PostgreSQL over a second at 100,000 disclosures."""
     match = backend.match(query.tokens)
     where = [match.condition, *filters]
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(match.target)
-                              .where(*where)) or 0
+    counted = backend.count_filtered(db.session.connection(), match, where)
+    total = counted.total
     number = max(1, min(query.page, -(-total // query.size) or 1))
-    stmt = (sa.select(*(documents.c[name] for name in Hit.__annotations__ if name != "score"),
-                      match.score.label("score"))
-            .select_from(match.target).where(*where)
-            .order_by(match.score.desc(), documents.c.published_at.desc(),
-                      documents.c.id.desc())
-            .limit(query.size).offset((number - 1) * query.size))
-    hits = [Hit(**row._mapping) for row in db.session.execute(stmt)]
+    offset = (number - 1) * query.size
+    found = (sa.select(*(documents.c[name] for name in Hit.__annotations__ if name != "score"),
+                       match.score.label("score"))
+             .select_from(match.target).where(*where))
+    hits: list[Hit] = []
+    if offset < backends.RANK_WINDOW:
+        window = found.where(documents.c.id >= counted.floor) if counted.newest is None \
+            else found.where(documents.c.id == sa.any_(sa.bindparam(
+                "ids", list(counted.newest), type_=ARRAY(sa.Integer))))
+        hits += [Hit(**row._mapping) for row in db.session.execute(
+            window.order_by(match.score.desc(), documents.c.published_at.desc(),
+                            documents.c.id.desc())
+            .limit(query.size).offset(offset))]
+    if counted.floor and len(hits) < query.size:
+        hits += [Hit(**row._mapping) for row in db.session.execute(
+            found.where(documents.c.id < counted.floor).order_by(documents.c.id.desc())
+            .limit(query.size - len(hits)).offset(max(0, offset - backends.RANK_WINDOW)))]
     return Page(hits, number, query.size, total)
 
 
