@@ -250,7 +250,7 @@ class PostgresBackend:
             # VECTOR_TABLE and _QUERY are module constants; every value is bound.
             page += [(row[0], row[1]) for row in conn.execute(sa.text(
                 f"SELECT document_id, ts_rank(vector, {self._QUERY}, 1) AS score "  # nosec B608
-                f"FROM {VECTOR_TABLE} WHERE document_id = ANY(:ids) "
+                f"FROM {VECTOR_TABLE} WHERE document_id = ANY(CAST(:ids AS integer[])) "
                 "ORDER BY score DESC, document_id DESC LIMIT :limit OFFSET :offset"),
                 {"q": q, "ids": list(counted.newest), "limit": limit, "offset": offset})]
         return page + _older(conn, self._WINDOW, q, limit - len(page), offset, counted.floor)
