@@ -51,7 +51,7 @@ class Window:
 
 @dataclass(frozen=True)
 class Counted:
-    """An unfiltered query's matches as counted: how many, the window's floor (the id of
+    """A query's matches as counted: how many, the window's floor (the id of
     the RANK_WINDOW-th newest match, below which matches are listed newest first without
     a score; 0 when every match fits in the window) and, where the engine lists them in
     the same pass, the window's own ids."""
