@@ -60,6 +60,13 @@ class Counted:
     floor: int
     newest: tuple[int, ...] | None = None
 
+    def in_window(self, key: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+        """The condition that `key` (a document id) is one of the window's matches."""
+        if self.newest is None:
+            return key >= self.floor
+        return key == sa.any_(sa.bindparam("window_ids", list(self.newest),
+                                           type_=postgresql.ARRAY(sa.Integer)))
+
 
 def _floor(conn: Connection, window: Window, q: str, total: int) -> int:
     """The window's floor (`Counted`) read by itself."""

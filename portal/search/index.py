@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from portal.attachments.text import extract_text
@@ -163,12 +162,9 @@ def _search_filtered(backend, query: SearchQuery, filters: list) -> Page:
              .select_from(match.target).where(*where))
     hits: list[Hit] = []
     if offset < backends.RANK_WINDOW:
-        window = found.where(documents.c.id >= counted.floor) if counted.newest is None \
-            else found.where(documents.c.id == sa.any_(sa.bindparam(
-                "ids", list(counted.newest), type_=ARRAY(sa.Integer))))
         hits += [Hit(**row._mapping) for row in db.session.execute(
-            window.order_by(match.score.desc(), documents.c.published_at.desc(),
-                            documents.c.id.desc())
+            found.where(counted.in_window(documents.c.id))
+            .order_by(match.score.desc(), documents.c.published_at.desc(), documents.c.id.desc())
             .limit(query.size).offset(offset))]
     if counted.floor and len(hits) < query.size:
         hits += [Hit(**row._mapping) for row in db.session.execute(
