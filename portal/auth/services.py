@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import audit, validation
 from portal.audit import refusals
@@ -39,13 +40,17 @@ class AccountLocked(DomainError):
         self.until = until
 
 
+_WITH_GRANTS = (joinedload(User.grants),)
+
+
 def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login loader: the cookie holds "<id>:<session token>"; a rotated token
-    (after logout, password change or disabling) no longer matches."""
+    (after logout, password change or disabling) no longer matches. The account comes
+    with its grants in one statement: every signed-in page needs both."""
     user_id, _, token = session_id.partition(":")
     if not validation.is_number(user_id) or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=_WITH_GRANTS)
     if user is None or not user.active or user.session_token != token:
         return None
     return user

@@ -144,3 +144,20 @@ def test_production_hashing_is_argon2id_at_owasp_parameters(app_config, orgs):
         # OWASP Password Storage Cheat Sheet: argon2id, m ≥ 19 MiB, t ≥ 2, p = 1.
         assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert user.check_password("Strong.pass1") and not user.check_password("strong.pass1")
+
+
+def test_a_signed_in_page_reads_the_user_and_grants_in_one_statement(client, make_user, orgs,
+                                                                     login):
+    """Every staff page loads who is signed in: one round trip to the database, not one
+    for the account and another for its grants."""
+    from tests.query_plans import statements_of
+
+    user = make_user("clerk", (Role.EDITOR, orgs["town"]), (Role.VILLAGE_CLERK, orgs["village_a"]))
+    login(user)
+    db.session.expunge_all()  # the request shares this session: it must load the user itself
+    captured = statements_of(lambda: client.get("/staff/"))
+    reads = [text for text in (" ".join(statement.split()) for statement, _ in captured)
+             if "FROM users" in text or "FROM role_grants" in text]
+    assert len(reads) == 1, reads
+    page = client.get("/staff/").get_data(as_text=True)
+    assert orgs["town"].name in page and orgs["village_a"].name in page
