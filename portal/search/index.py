@@ -102,7 +102,8 @@ def store(session: Session, entry: Entry, *, reuse_attachment_text: bool = True)
         doc_id = existing.id
         conn.execute(sa.update(documents).where(documents.c.id == doc_id).values(values))
     _backend(session).write(conn, doc_id, index_text(entry.title), index_text(entry.body),
-                            index_text(attachments))
+                            index_text(attachments),
+                            {name: values[name] for name in backends.FILTER_COLUMNS})
 
 
 def remove(session: Session, kind: str, ref_id: int) -> None:
@@ -115,20 +116,23 @@ def remove(session: Session, kind: str, ref_id: int) -> None:
         conn.execute(sa.delete(documents).where(documents.c.id.in_(ids)))
 
 
-def _filters(query: SearchQuery) -> list:
+def _filters(query: SearchQuery, table: sa.TableClause = documents) -> list:
+    """The query's filters as conditions on `table`: search_documents, or an engine's
+    table holding the same FILTER_COLUMNS."""
+    columns = table.c
     conditions = []
     if query.kind:
-        conditions.append(documents.c.kind == query.kind)
+        conditions.append(columns.kind == query.kind)
     if query.category:
-        conditions.append(documents.c.category == query.category)
+        conditions.append(columns.category == query.category)
     if query.organization is not None:
-        conditions.append(documents.c.organization_id.in_(
+        conditions.append(columns.organization_id.in_(
             sa.select(Organization.id).where(
                 Organization.path.startswith(query.organization.path))))
     if query.village is not None:
-        conditions.append(documents.c.village_id == query.village.id)
+        conditions.append(columns.village_id == query.village.id)
     if query.year:
-        conditions.append(documents.c.year == query.year)
+        conditions.append(columns.year == query.year)
     return conditions
 
 
@@ -153,7 +157,8 @@ def _search_filtered(backend, query: SearchQuery, filters: list) -> Page:
     PostgreSQL over a second at 100,000 disclosures."""
     match = backend.match(query.tokens)
     where = [match.condition, *filters]
-    counted = backend.count_filtered(db.session.connection(), match, where)
+    counted = backend.count_filtered(db.session.connection(), match,
+                                     _filters(query, backend.filtered))
     total = counted.total
     number = max(1, min(query.page, -(-total // query.size) or 1))
     offset = (number - 1) * query.size

@@ -3,7 +3,8 @@
 `search_documents` holds one row per indexed document: the plain text shown in snippets
 and the fields the filters use. The engine's own full-text structure sits beside it,
 keyed by the same id: an FTS5 table `search_fts` on SQLite, a `search_vectors` table with
-a tsvector column and a GIN index on PostgreSQL (migration 0009). Rows are written only
+a tsvector column on PostgreSQL (migration 0009), beside a copy of the filter columns, all
+in one GIN index (migration 0032). Rows are written only
 by `portal.search.index`, through the session's connection, never through the ORM.
 """
 
