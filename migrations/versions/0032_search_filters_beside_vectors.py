@@ -3,11 +3,10 @@
 - `search_vectors` gains `kind`, `category`, `year`, `organization_id` and `village_id`,
   copies of the same columns of `search_documents` (written with the vector,
   portal.search.backends.PostgresBackend.write).
-- The GIN index on `vector` becomes a GIN index on `vector, kind, category, year,
-  village_id` (the btree_gin extension, trusted since PostgreSQL 13: the database's
-  owner may create it). A search with a category, year or village filter counts its
-  matches from that index alone instead of joining every match of its words to
-  search_documents.
+- The GIN index on `vector` becomes a GIN index on the vector and all five copies (the
+  btree_gin extension, trusted since PostgreSQL 13: the database's owner may create it).
+  A search with a category, year, unit or village filter counts its matches from that
+  index alone instead of joining every match of its words to search_documents.
 - The table is rebuilt rather than updated in place, so its rows stay packed in id order.
 
 SQLite: nothing (FTS5 reads the filters from search_documents).
@@ -58,8 +57,8 @@ def upgrade():
                "TO search_vectors_pkey")
     op.execute("ALTER TABLE search_vectors RENAME CONSTRAINT "
                "search_vectors_next_document_id_fkey TO search_vectors_document_id_fkey")
-    op.execute("CREATE INDEX ix_search_vectors_match ON search_vectors "
-               "USING gin (vector, kind, category, year, village_id)")
+    op.execute(f"CREATE INDEX ix_search_vectors_match ON search_vectors "
+               f"USING gin (vector, {COPIED})")
     op.execute("ANALYZE search_vectors")
 
 
