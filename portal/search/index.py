@@ -164,16 +164,22 @@ def _search_filtered(backend, query: SearchQuery, filters: list) -> Page:
     offset = (number - 1) * query.size
     found = (sa.select(*(documents.c[name] for name in Hit.__annotations__ if name != "score"),
                        match.score.label("score"))
-             .select_from(match.target).where(*where))
+             .select_from(match.target))
+    # Where the count listed the window's ids, they alone select the window, read by id
+    # (see PostgresBackend.page_alone): matched again, the words can lead the planner to
+    # join every match of a common word to rank a few thousand.
+    window = [counted.in_window(documents.c.id)]
+    if counted.newest is None:
+        window += where
     hits: list[Hit] = []
     if offset < backends.RANK_WINDOW:
         hits += [Hit(**row._mapping) for row in db.session.execute(
-            found.where(counted.in_window(documents.c.id))
+            found.where(*window)
             .order_by(match.score.desc(), documents.c.published_at.desc(), documents.c.id.desc())
             .limit(query.size).offset(offset))]
     if counted.floor and len(hits) < query.size:
         hits += [Hit(**row._mapping) for row in db.session.execute(
-            found.where(documents.c.id < counted.floor).order_by(documents.c.id.desc())
+            found.where(*where, documents.c.id < counted.floor).order_by(documents.c.id.desc())
             .limit(query.size - len(hits)).offset(max(0, offset - backends.RANK_WINDOW)))]
     return Page(hits, number, query.size, total)
 

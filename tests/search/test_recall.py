@@ -179,7 +179,9 @@ def test_postgresql_counts_a_filtered_query_from_the_vectors_alone(corpus, publi
     """A filtered query counts its matches (and lists the window's ids) from the vectors
     and their copy of the filter values, without joining each match to search_documents:
     for a common word in a year's documents that join took 0.1-0.3 s at 100,000
-    disclosures."""
+    disclosures. The ranking then reads the window's rows by id, matching the words once
+    per page: given the words again, the planner (guessing a few hundred matches of a
+    four-word query that had 45,000) joined every match to rank 3,000."""
     from portal.database import is_postgresql
     from portal.search import backends
 
@@ -191,7 +193,7 @@ def test_postgresql_counts_a_filtered_query_from_the_vectors_alone(corpus, publi
     counts = []
 
     def note(_conn, _cursor, statement, _parameters, _context, _many):
-        if "count(" in statement and "@@" in statement:
+        if "@@" in statement:
             counts.append(" ".join(statement.split()))
 
     year = index.indexed_years()[0]
@@ -202,7 +204,8 @@ def test_postgresql_counts_a_filtered_query_from_the_vectors_alone(corpus, publi
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", note)
     assert page.total >= 3 and len(page.items) == 1
-    assert len(counts) == 1 and "search_documents" not in counts[0], counts
+    assert len(counts) == 1, counts
+    assert "count(" in counts[0] and "search_documents" not in counts[0], counts
 
 
 def test_filter_choices_follow_a_publication(client, corpus, publish, orgs):
