@@ -28,8 +28,8 @@ from portal.disclosures.models import (
     Status,
     Validity,
 )
-from portal.search.backends import PostgresBackend
-from portal.search.models import FTS_TABLE, VECTOR_TABLE, SearchDocument
+from portal.search.backends import FILTER_COLUMNS, PostgresBackend
+from portal.search.models import FTS_TABLE, SearchDocument
 from portal.search.tokens import index_text
 from portal.timeutil import LOCAL_TZ, to_local
 from portal.villages.models import NoticeCategory, NoticeStatus, VillageNotice
@@ -58,7 +58,8 @@ class SearchWriter:
             organization_id=organization_id, village_id=village_id,
             published_at=published_at, year=to_local(published_at).year, indexed_at=now))
         self.tokens.append(dict(id=doc_id, title=self.title_tokens(title[:300]),
-                                body=body_tokens, attachments=""))
+                                body=body_tokens, attachments="",
+                                **{name: self.rows[-1][name] for name in FILTER_COLUMNS}))
 
     def title_tokens(self, title: str) -> str:
         """Inquiry titles come from a pool: each is cut once."""
@@ -70,9 +71,8 @@ class SearchWriter:
 
     def flush(self) -> None:
         self.loader.insert(SearchDocument.__table__, self.rows)
-        if self.loader.is_postgresql:  # the same weighted vector PostgresBackend.write makes
-            statement = sa.text(f"INSERT INTO {VECTOR_TABLE} (document_id, vector) "  # nosec B608
-                                f"VALUES (:id, {PostgresBackend._VECTOR})")
+        if self.loader.is_postgresql:  # the same row PostgresBackend.write makes
+            statement = sa.text(PostgresBackend.INSERT)
         else:
             statement = sa.text(f"INSERT INTO {FTS_TABLE} (rowid, title, body, attachments) "  # nosec B608
                                 "VALUES (:id, :title, :body, :attachments)")

@@ -207,21 +207,22 @@ class PostgresBackend:
                "setweight(to_tsvector('simple'::regconfig, :body), 'B') || "
                "setweight(to_tsvector('simple'::regconfig, :attachments), 'C')")
 
+    # One document's vector and its copy of the filter values (also the bench seeder's
+    # bulk insert). VECTOR_TABLE, _VECTOR and FILTER_COLUMNS are module constants; every
+    # value is a bound parameter: :id, :title, :body, :attachments and one per column.
+    INSERT = (f"INSERT INTO {VECTOR_TABLE} (document_id, vector, "  # nosec B608
+              f"{', '.join(FILTER_COLUMNS)}) VALUES (:id, {_VECTOR}, "
+              f"{', '.join(':' + name for name in FILTER_COLUMNS)})")
+    _REPLACE = (INSERT + " ON CONFLICT (document_id) DO UPDATE SET "  # nosec B608
+                + ", ".join(f"{name} = EXCLUDED.{name}" for name in ("vector", *FILTER_COLUMNS)))
+
     def write(self, conn: Connection, doc_id: int, title: str, body: str,
               attachments: str, fields: dict) -> None:
         """Replace the vector of one document and the copy of its filter values
         (`fields`, one per FILTER_COLUMNS)."""
-        copied = ", ".join(FILTER_COLUMNS)
-        # VECTOR_TABLE, _VECTOR and FILTER_COLUMNS are module constants; every value is a
-        # bound parameter.
-        conn.execute(sa.text(
-            f"INSERT INTO {VECTOR_TABLE} (document_id, vector, {copied}) "  # nosec B608
-            f"VALUES (:id, {self._VECTOR}, "
-            f"{', '.join(':' + name for name in FILTER_COLUMNS)}) "
-            "ON CONFLICT (document_id) DO UPDATE SET vector = EXCLUDED.vector, "
-            + ", ".join(f"{name} = EXCLUDED.{name}" for name in FILTER_COLUMNS)),
-            {"id": doc_id, "title": title, "body": body, "attachments": attachments,
-             **{name: fields[name] for name in FILTER_COLUMNS}})
+        conn.execute(sa.text(self._REPLACE), {
+            "id": doc_id, "title": title, "body": body, "attachments": attachments,
+            **{name: fields[name] for name in FILTER_COLUMNS}})
 
     def delete(self, conn: Connection, doc_ids: list[int]) -> None:
         conn.execute(sa.delete(self.vectors).where(self.vectors.c.document_id.in_(doc_ids)))
