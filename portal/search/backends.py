@@ -63,9 +63,14 @@ class Counted:
     floor: int
     newest: tuple[int, ...] | None = None
 
+    @property
+    def lists_window(self) -> bool:
+        """Whether the window's ids were listed (`newest`), so they alone select it."""
+        return self.newest is not None
+
     def in_window(self, key: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
         """The condition that `key` (a document id) is one of the window's matches."""
-        if self.newest is None:
+        if not self.lists_window:
             return key >= self.floor
         return key == sa.any_(sa.bindparam("window_ids", list(self.newest),
                                            type_=postgresql.ARRAY(sa.Integer)))
@@ -200,8 +205,8 @@ class PostgresBackend:
                        sa.column("village_id", sa.Integer))
     # Each vector carries its document's filter values, and one GIN index holds the words
     # and the filters (btree_gin, migration 0032): a filtered query counts its matches from
-    # that index alone. Joining every match of a common word to search_documents and
-    # filtering there took 0.1-0.3 s at 100,000 disclosures, against 10-50 ms.
+    # that index alone: 3-70 ms at 100,000 disclosures, where joining every match of a
+    # common word to search_documents and filtering there took 0.1-0.4 s.
     filtered = vectors
     _VECTOR = ("setweight(to_tsvector('simple'::regconfig, :title), 'A') || "
                "setweight(to_tsvector('simple'::regconfig, :body), 'B') || "

@@ -151,10 +151,11 @@ def search(query: SearchQuery) -> Page:
 
 
 def _search_filtered(backend, query: SearchQuery, filters: list) -> Page:
-    """A filtered query, the documents joined: ranked like an unfiltered one (the newest
-    RANK_WINDOW matches best first, on an equal score the later published; then the older
-    ones newest first). Scoring every match of a common word in a year's documents took
-    PostgreSQL over a second at 100,000 disclosures."""
+    """A filtered query, counted by the engine (`count_filtered`), its page read with the
+    documents: ranked like an unfiltered one (the newest RANK_WINDOW matches best first,
+    on an equal score the later published; then the older ones newest first). Scoring
+    every match of a common word in a year's documents took PostgreSQL over a second at
+    100,000 disclosures."""
     match = backend.match(query.tokens)
     where = [match.condition, *filters]
     counted = backend.count_filtered(db.session.connection(), match,
@@ -169,7 +170,7 @@ def _search_filtered(backend, query: SearchQuery, filters: list) -> Page:
     # (see PostgresBackend.page_alone): matched again, the words can lead the planner to
     # join every match of a common word to rank a few thousand.
     window = [counted.in_window(documents.c.id)]
-    if counted.newest is None:
+    if not counted.lists_window:
         window += where
     hits: list[Hit] = []
     if offset < backends.RANK_WINDOW:
