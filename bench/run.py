@@ -85,15 +85,30 @@ def wrk(port: int, paths: list[str], cookie: str = "", duration: int | None = No
                 incomplete=incomplete, **latency)
 
 
-def measure(port: int, paths: list[str], cookie: str = "", label: str = "") -> dict:
+def measure(port: int, paths: list[str], cookie: str = "", label: str = "",
+            primed: bool = False) -> dict:
     """Warm up, then measure. Each measurement has a server of its own (see `run_size`), so
     requests wrk leaves queued never slow down the next page. Answers other than 200 in
-    the warm-up count as failures too."""
+    the warm-up count as failures too.
+
+    `primed`: first request every path once, one after another, as a site that has been
+    up has rendered its pages into the shared page cache (the mixed workload and the
+    rows behind nginx start the same way). Without it, the warm-up's few seconds may not
+    reach every path on a slow machine (60 search words, 2,000 documents), and first
+    renders land in the measurement; how fast a page renders is the "缓存关闭" rows."""
+    primed_count = None
+    if primed:
+        primed_count = nginx_front.prewarm(port, paths)
+        if primed_count < len(paths):
+            FAILURES.append(f"{label or paths[0]}（每个网址先各请求一次）："
+                            f"{len(paths) - primed_count} 个网址没有答 200")
     if SETTINGS["warmup"]:
         warm = wrk(port, paths, cookie, duration=SETTINGS["warmup"], label=f"{label}（预热）")
     result = wrk(port, paths, cookie, label=label)
     if SETTINGS["warmup"]:
         result["warmup_statuses"] = warm["statuses"]
+    if primed_count is not None:
+        result["primed"] = primed_count
     return result
 
 
@@ -175,8 +190,10 @@ def portal(db: Path | str, name: str, **settings: str):
         yield port, server
 
 
-# Pages measured a second time with the page cache off: every request renders.
-COLD_PAGES = ("home", "list", "detail", "village")
+# Pages measured a second time with the page cache off: every request renders. Search is
+# reported beside its cached row; the ≥ 25% target (and its turns with the ceiling) is for
+# the four others (report.THROUGHPUT_PAGES).
+COLD_PAGES = ("home", "list", "detail", "village", "search")
 
 
 def run_size(size: str, postgres: Postgres | None = None) -> dict:
@@ -196,8 +213,10 @@ def run_size(size: str, postgres: Postgres | None = None) -> dict:
         for name, paths in targets["pages"].items():
             log(f"{size}: {name} ({len(paths)} URL{'s' if len(paths) > 1 else ''})")
             with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:
+                signed_in = name in SIGNED_IN
                 m = result["pages"][name] = measure(
-                    port, paths, cookie if name in SIGNED_IN else "", label=f"{size} {name}")
+                    port, paths, cookie if signed_in else "", label=f"{size} {name}",
+                    primed=not signed_in)
                 m["alone_ms"] = alone[name]
                 if name in report.THROUGHPUT_PAGES:
                     m[ceilings.TURNS] = ceilings.turns(this, port, paths, ceiling_port,
@@ -209,8 +228,9 @@ def run_size(size: str, postgres: Postgres | None = None) -> dict:
                     MemorySampler(server.pid) as memory:
                 label = f"{size} {name}（缓存关闭）"
                 m = result["cold"][name] = measure(port, targets["pages"][name], label=label)
-                m[ceilings.TURNS] = ceilings.turns(this, port, targets["pages"][name],
-                                                   ceiling_port, label=label)
+                if name in report.THROUGHPUT_PAGES:
+                    m[ceilings.TURNS] = ceilings.turns(this, port, targets["pages"][name],
+                                                       ceiling_port, label=label)
             m["memory"] = memory.figures()
     result["mixed"] = mixed(db, size, targets)
     with portal(db, size) as (port, server), MemorySampler(server.pid) as memory:

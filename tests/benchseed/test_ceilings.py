@@ -92,3 +92,16 @@ def test_the_cold_target_is_met_or_missed_by_the_share_measured_in_turns():
     # A run saved before turns existed: the segment's ceiling, 20%, missed.
     _target, measured, met, _ratio, _note = _cold_list_line(_result(None))
     assert (measured, met) == ("20%", False)
+
+
+def test_the_cold_search_row_is_shown_without_a_share_target():
+    result = _result(ceilings.shares_of([1000], [4000, 4000]))
+    result["cold"]["search"] = {"rps": 40, "p50": 900, "p95": 2000, "p99": 2500, "requests": 1}
+    lines = report.targets({"large": result})
+    assert not [line for line in lines if line[0].startswith(report.PAGE_LABELS["search"] + "（")]
+    assert _cold_list_line(result)[2] is True  # the list's target is still there
+    for ceiling in result["ceilings"].values():
+        ceiling.update(p50=1, p95=2, p99=3)
+    table = "\n".join(report._page_rows(result))
+    assert f"| {report.PAGE_LABELS['search']}（页面缓存关闭，每次渲染） | 40 |" in table
+
