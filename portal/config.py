@@ -151,6 +151,10 @@ class Defaults:
     RATELIMIT_INQUIRY_SUBMIT = "5 per 10 minutes;20 per day"
     RATELIMIT_SUBMIT_REFUSED = "30 per 10 minutes;200 per day"
     RATELIMIT_TRACK_LOOKUP = "10 per minute;60 per hour"
+    # Searches the page cache did not answer (a cached page never reaches the view): each
+    # costs tens of ms of CPU at a county's size, so one script of random words could
+    # occupy every worker. A resident types far fewer than one a second.
+    RATELIMIT_SEARCH = "60 per minute"
     RATELIMIT_RESIDENT_ACTION = "10 per minute;50 per day"
     # Residents' comments on draft decisions (征求意见), per client address.
     RATELIMIT_CONSULTATION_COMMENT = "5 per 10 minutes;20 per day"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from portal.errors import ValidationError
+from portal.ratelimit import limit
 from portal.search import index
 from portal.search.params import MAX_QUERY_CHARS, SearchParams, clean_query, parse
 from portal.search.results import SUGGESTIONS, browse_links, filter_choices, present
@@ -24,6 +25,7 @@ def _page(params: SearchParams, *, error: str = "", status: int = 200):
 
 
 @bp.get("/search")
+@limit("RATELIMIT_SEARCH")
 def results():
     try:
         params = parse(request.args)
