@@ -99,9 +99,8 @@ def new():
     elif form.validate_on_submit():
         try:
             check_honeypot(form.website.data)
-            with reads_first():  # the place looked up before the write lock is taken
-                data = _input(form)
-            receipt = submission.submit(data, form.submission_token.data or "")
+            # The place is looked up with the submission's other reads, before the write.
+            receipt = submission.submit(lambda: _input(form), form.submission_token.data or "")
         except (ValidationError, Conflict) as error:
             tracking.renew_if_refused(form, error, "inquiry")
             attach_error(form, error)

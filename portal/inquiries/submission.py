@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -186,8 +187,11 @@ def _existing(key: str) -> Inquiry | None:
     return db.session.get(Inquiry, inquiry_id) if inquiry_id is not None else None
 
 
-def submit(data: InquiryInput, submission_token: str) -> Receipt:
+def submit(data: InquiryInput | Callable[[], InquiryInput], submission_token: str) -> Receipt:
     """Receive a resident's inquiry from the web form (受理). Anyone may call it.
+
+    `data` may be a function that reads it (the form's place is looked up in the
+    database): it is called in the same read transaction as the submission's other reads.
 
     `submission_token` must be one this server issued for the inquiry form
     (`tracking.redeem`). Idempotent per form: the same token with the same content (a
@@ -208,11 +212,14 @@ class Intake:
     note: str = ""
 
 
-def receive(data: InquiryInput, material: str, intake: Intake = Intake()) -> Receipt:
+def receive(data: InquiryInput | Callable[[], InquiryInput], material: str,
+            intake: Intake = Intake()) -> Receipt:
     """Receive an inquiry whose submission token (web), idempotency key (Open311) or staff
     registration stands for `material`; see `submit`. Raises ValidationError, or Conflict
     for a replay."""
     with reads_first():  # what the writes need to know, before the write lock is taken
+        if callable(data):
+            data = data()
         _validate(data)
         key = tracking.submission_key(material)
         code = tracking.code_for(material)

@@ -143,6 +143,27 @@ def test_looking_up_the_place_and_deadlines_leaves_other_submissions_free_to_wri
     assert inquiry.village.slug == "shuangta-cun" and inquiry.reply_due_at is not None
 
 
+def test_a_submission_reads_in_one_transaction_and_writes_in_another(app, client, orgs):
+    """The place, the token's earlier use, the deadlines and the handlers are read in one
+    transaction before the write: every further BEGIN and COMMIT is a round trip to the
+    database and work in each worker, for every resident."""
+    begun: list[bool] = []
+
+    def note_begin(_conn):
+        begun.append(True)
+
+    _html, token = form_page(client)
+    db.session.close()  # as a worker's request starts: no transaction open
+    event.listen(db.engine, "begin", note_begin)
+    try:
+        response = client.post("/inquiries/new", data=fields(token))
+    finally:
+        event.remove(db.engine, "begin", note_begin)
+    assert response.status_code == 200 and CODE.search(response.get_data(as_text=True))
+    assert len(begun) == 2
+    assert db.session.scalars(select(Inquiry)).one().village.slug == "shuangta-cun"
+
+
 def test_double_submit_creates_one_inquiry_with_the_same_code(client, orgs):
     _, token = form_page(client)
     first = client.post("/inquiries/new", data=fields(token)).get_data(as_text=True)
