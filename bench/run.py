@@ -112,7 +112,6 @@ def measure(port: int, paths: list[str], cookie: str = "", label: str = "",
     return result
 
 
-
 def targets_of(db: Path | str) -> dict:
     """URLs to spread requests over, read from the seeded database."""
     # At most half of the published documents: the mixed workload withdraws from the rest,

@@ -104,4 +104,3 @@ def test_the_cold_search_row_is_shown_without_a_share_target():
         ceiling.update(p50=1, p95=2, p99=3)
     table = "\n".join(report._page_rows(result))
     assert f"| {report.PAGE_LABELS['search']}（页面缓存关闭，每次渲染） | 40 |" in table
-

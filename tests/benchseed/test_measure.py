@@ -35,6 +35,7 @@ def test_priming_requests_every_path_once_and_a_missing_one_fails_the_run(monkey
                              primed=True)
         assert result["primed"] == 2
         assert run.FAILURES == ["large search（每个网址先各请求一次）：1 个网址没有答 200"]
+        assert measured[-1] == "large search"  # still measured: the report shows the row
         assert "primed" not in run.measure(port, ["/missing"], label="large dashboard")
         assert run.FAILURES[1:] == []  # not primed: the path is not requested alone
     finally:
