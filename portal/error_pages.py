@@ -121,9 +121,11 @@ def register_errorhandlers(app: Flask) -> None:
             message, action = refusal(error)
             note_refusal(PayloadTooLarge(message, action=action))
             return render_error(413, message)
+        message = None
         if error.code == 429:
             note_refusal(RateLimited())
-        response = make_response(render_error(error.code or 500))
+            message = _rate_limited_message(error)
+        response = make_response(render_error(error.code or 500, message))
         for name, value in error.get_headers():
             if name in ("Allow", "Retry-After"):  # a 405 names the methods (RFC 9110)
                 response.headers[name] = value
@@ -139,6 +141,16 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)
+
+
+def _rate_limited_message(error: HTTPException) -> str | None:
+    """When the client may try again, as its Retry-After says: the one the exception
+    carries (a submission form's limit) or the one Flask-Limiter is about to send."""
+    from portal.ratelimit import retry_after, wait_phrase
+
+    given = dict(error.get_headers()).get("Retry-After")
+    seconds = int(given) if given and given.isdigit() else retry_after()
+    return f"您的操作过于频繁，请{wait_phrase(seconds)}再试。" if seconds else None
 
 
 def _rollback_quietly(db) -> None:

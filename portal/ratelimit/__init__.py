@@ -26,7 +26,10 @@ The client is `request.remote_addr`. Behind nginx that is the proxy's address un
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
@@ -35,6 +38,7 @@ from flask_limiter.util import get_qualified_name
 
 from portal.extensions import db, limiter
 from portal.ratelimit.storage import storage_uri
+from portal.timeutil import LOCAL_TZ
 
 F = TypeVar("F", bound=Callable)
 
@@ -79,6 +83,26 @@ def limit(config_key: str, *, methods: Sequence[str] | None = None) -> Callable[
         return view
 
     return decorator
+
+
+def wait_phrase(seconds: int) -> str:
+    """How long until a client over a limit may try again, and the local time then:
+    "约 2 分钟后（10:42 以后）". The wall clock, as the limiter's windows count it (not a
+    frozen case clock)."""
+    until = datetime.fromtimestamp(time.time() + seconds, LOCAL_TZ)
+    minutes = max(1, math.ceil(seconds / 60))
+    wait = f"{minutes} 分钟" if minutes < 120 else f"{math.ceil(minutes / 60)} 小时"
+    when = until.strftime("%H:%M") if seconds < 86_400 else until.strftime("%m月%d日 %H:%M")
+    return f"约 {wait}后（{when} 以后）"
+
+
+def retry_after() -> int | None:
+    """Seconds until the limit this request exceeded lets the client in again (what
+    Flask-Limiter sends as Retry-After), or None when no limit was checked."""
+    exceeded = limiter.current_limit
+    if exceeded is None:
+        return None
+    return max(1, int(exceeded.reset_at - time.time()))
 
 
 def check_view_limits() -> None:

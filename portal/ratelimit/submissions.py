@@ -29,7 +29,6 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TypeVar
 
 from flask import Flask, current_app, g, request
@@ -40,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 from portal.extensions import db, limiter
-from portal.timeutil import LOCAL_TZ
+from portal.ratelimit import wait_phrase
 
 F = TypeVar("F", bound=Callable)
 logger = logging.getLogger(__name__)
@@ -64,13 +63,7 @@ class OverLimit:
 
     @property
     def message(self) -> str:
-        # The wall clock, as the limiter's windows count it (not the frozen case clock).
-        until = datetime.fromtimestamp(time.time() + self.retry_after, LOCAL_TZ)
-        minutes = max(1, math.ceil(self.retry_after / 60))
-        wait = f"{minutes} 分钟" if minutes < 120 else f"{math.ceil(minutes / 60)} 小时"
-        when = until.strftime("%H:%M") if self.retry_after < 86_400 else until.strftime(
-            "%m月%d日 %H:%M")
-        return (f"提交次数已达上限，暂时不能提交。请在约 {wait}后（{when} 以后）再提交；"
+        return (f"提交次数已达上限，暂时不能提交。请在{wait_phrase(self.retry_after)}再提交；"
                 "您填写的内容已保留在下方，不需要重新填写。")
 
 
