@@ -9,7 +9,13 @@
 set -euo pipefail
 
 PG_PORT="${PG_PORT:-54329}"
-PG_OPTIONS="-p $PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+# PG_CONF: a settings file to run with (the benchmark: docs/deploy/postgresql.conf, durable
+# as in production). Without it, a test server: nothing is flushed to disk.
+if [ -n "${PG_CONF:-}" ]; then
+  PG_OPTIONS="-p $PG_PORT -c listen_addresses=127.0.0.1"
+else
+  PG_OPTIONS="-p $PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+fi
 
 pg_bin_dir() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
@@ -50,7 +56,11 @@ PG_BIN="$(pg_bin_dir)"
 PG_DATA="$(mktemp -d /tmp/portal-pg.XXXXXX)"
 chown postgres:postgres "$PG_DATA"
 as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+if [ -n "${PG_CONF:-}" ]; then
+  install -o postgres -g postgres -m 0600 "$PG_CONF" "$PG_DATA/portal.conf"
+  echo "include 'portal.conf'" >> "$PG_DATA/postgresql.conf"
+fi
 pg_start
-export PG_DATA PG_BIN PG_PORT
+export PG_DATA PG_BIN PG_PORT PG_CONF="${PG_CONF:-}"
 export PORTAL_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/postgres"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"

@@ -14,6 +14,9 @@ from pathlib import Path
 from bench.processes import _port_range, free_port
 from bench.settings import DATA, PASSWORD, ROOT, SECRET_KEY, log
 
+# The PostgreSQL settings a county deploys with (README, 部署 · PostgreSQL).
+SETTINGS_FILE = ROOT / "docs" / "deploy" / "postgresql.conf"
+
 
 def schema_revision() -> str:
     """The head revision and a digest of every migration file: a cached database is reused
@@ -93,10 +96,11 @@ def seeded_database(size: str) -> Path:
 
 class Postgres:
     """A throw-away PostgreSQL server for the run (.ci/postgres.sh), one database per
-    size, seeded afresh."""
+    size, seeded afresh. It runs with the deployment's settings (docs/deploy/postgresql.conf:
+    its memory, and commits flushed to disk), not the test suite's unflushed ones."""
 
     def __init__(self) -> None:
-        env = dict(os.environ)
+        env = dict(os.environ, PG_CONF=str(SETTINGS_FILE))
         if _port_range() is not None:
             env["PG_PORT"] = str(free_port())
         script = (f"source {ROOT / '.ci' / 'postgres.sh'} >&2 && "

@@ -446,7 +446,12 @@ def render(results: list[dict], settings: dict, transparency: dict | None = None
              "“单独一次请求”是服务刚启动、没有其他负载时该页面第一个请求的用时（含冷启动）。",
              "- 压测程序与服务在同一台机器上运行（wrk、提交客户端也占 CPU）；"
              "机器与他人共用时数字偏低且波动大。",
-             "- 延迟目标未注明分位时按 p99 计；64 个连接下排队时间计入延迟。", ""]
+             "- 延迟目标未注明分位时按 p99 计；64 个连接下排队时间计入延迟。",
+             *(["- PostgreSQL 由压测自行启动（Debian 的软件包，本机回环连接），设置取部署用的 "
+                "`docs/deploy/postgresql.conf`：shared_buffers 2GB，每次提交写盘（fsync、"
+                "synchronous_commit 为 on），与生产相同；测试套件自己的 PostgreSQL 不写盘，"
+                "不用于压测。"]
+               if "postgresql" in grouped else []), ""]
     for database, by_size in grouped.items():
         for result in by_size.values():
             section = _size_section(result)
