@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.processes import _port_range, free_port
 from bench.settings import DATA, PASSWORD, ROOT, SECRET_KEY, log
 
-# The PostgreSQL settings a county deploys with (README, 部署 · PostgreSQL).
+# The PostgreSQL settings a county deploys with (README, PostgreSQL 设置).
 SETTINGS_FILE = ROOT / "docs" / "deploy" / "postgresql.conf"
 
 

@@ -448,9 +448,8 @@ def render(results: list[dict], settings: dict, transparency: dict | None = None
              "机器与他人共用时数字偏低且波动大。",
              "- 延迟目标未注明分位时按 p99 计；64 个连接下排队时间计入延迟。",
              *(["- PostgreSQL 由压测自行启动（Debian 的软件包，本机回环连接），设置取部署用的 "
-                "`docs/deploy/postgresql.conf`：shared_buffers 2GB，每次提交写盘（fsync、"
-                "synchronous_commit 为 on），与生产相同；测试套件自己的 PostgreSQL 不写盘，"
-                "不用于压测。"]
+                "`docs/deploy/postgresql.conf`（内存、每次提交写盘），与生产相同；测试套件自己的 "
+                "PostgreSQL 不写盘，不用于压测。"]
                if "postgresql" in grouped else []), ""]
     for database, by_size in grouped.items():
         for result in by_size.values():
