@@ -47,6 +47,10 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # The signed cookie is rewritten when the session changes, not on every page: the idle
+    # clock moves at most once a minute (portal.auth.sessions.SEEN_RESOLUTION), and each
+    # rewrite gives the cookie a fresh expiry.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Sessions (ASVS 5.0 V7.3; 等保 2.0 8.1.4.1): signed out after 30 idle minutes, and
     # 12 hours after signing in whatever the activity.
     SESSION_IDLE_MINUTES = 30
@@ -195,7 +199,7 @@ PRODUCTION, DEVELOPMENT = "production", "development"
 # Flask mechanics, not settings: no environment variable changes them.
 FIXED = frozenset({"SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "MAX_CONTENT_LENGTH",
                    "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
-                   "PERMANENT_SESSION_LIFETIME"})
+                   "PERMANENT_SESSION_LIFETIME", "SESSION_REFRESH_EACH_REQUEST"})
 # Read before the application exists: by create_app (ENV, INSTANCE_PATH) and by
 # gunicorn.conf.py (BIND, WORKERS); DATABASE_URL becomes SQLALCHEMY_DATABASE_URI.
 EARLY = frozenset({"ENV", "DATABASE_URL", "INSTANCE_PATH", "BIND", "WORKERS"})

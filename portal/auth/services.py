@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, validation
@@ -40,7 +40,9 @@ class AccountLocked(DomainError):
         self.until = until
 
 
-_WITH_GRANTS = (joinedload(User.grants),)
+# Built once: every signed-in request loads its account by this statement.
+_ACCOUNT_WITH_GRANTS = select(User).options(joinedload(User.grants)).where(
+    User.id == bindparam("user_id"))
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -50,7 +52,7 @@ def load_user_from_session(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not validation.is_number(user_id) or not token:
         return None
-    user = db.session.get(User, int(user_id), options=_WITH_GRANTS)
+    user = db.session.execute(_ACCOUNT_WITH_GRANTS, {"user_id": int(user_id)}).unique().scalar()
     if user is None or not user.active or user.session_token != token:
         return None
     return user

@@ -115,6 +115,7 @@ def bump(connection, row_id: int = WORK_ORDERS_ID) -> None:
 
 _BUMP = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
     version=_TABLE.c.version + 1)  # built once: every change to a work order runs it
+_VERSIONS_READ = select(ContentVersion.id, ContentVersion.version)  # every dashboard view
 _UNCOMMITTED = "work_orders_changed"  # session.info: this transaction bumped the version
 _VERSIONS = "snapshot_versions"  # session.info: the versions this transaction read
 
@@ -156,8 +157,7 @@ def current_version(row_id: int = WORK_ORDERS_ID) -> int:
 
     versions = db.session.info.get(_VERSIONS)
     if versions is None:
-        versions = {row_id: version for row_id, version in db.session.execute(
-            select(ContentVersion.id, ContentVersion.version))}
+        versions = {row_id: version for row_id, version in db.session.execute(_VERSIONS_READ)}
         db.session.info[_VERSIONS] = versions
     return versions.get(row_id) or 0
 

@@ -248,6 +248,25 @@ def test_activity_within_the_limits_keeps_the_session(client, make_user, orgs, l
         assert time.time() - session["seen_at"] < 60  # the idle clock restarted
 
 
+def test_the_session_cookie_is_rewritten_only_when_the_idle_clock_moves(client, make_user,
+                                                                        orgs, login):
+    """A page read within a minute of the last leaves the signed cookie as it is (no
+    Set-Cookie: nothing to sign, less to send); a page read a minute or more later
+    restarts the idle clock and sends the cookie again, with a fresh expiry."""
+    login(make_user("editor", (Role.EDITOR, orgs["town"])))
+    client.get("/staff/disclosures/")
+    again = client.get("/staff/disclosures/")
+    assert again.status_code == 200
+    assert "session=" not in " ".join(again.headers.getlist("Set-Cookie"))
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - 61
+    later = client.get("/staff/disclosures/")
+    assert later.status_code == 200
+    assert "session=" in " ".join(later.headers.getlist("Set-Cookie"))
+    with client.session_transaction() as session:
+        assert time.time() - session["seen_at"] < 60
+
+
 def stolen_cookie(client) -> str:
     return client.get_cookie("session").value
 
