@@ -85,6 +85,15 @@ def _plain_option(value, label, selected: bool):
     return widgets.Select.render_option(Choice(value, label, selected, None))
 
 
+@lru_cache(maxsize=4)
+def _translations(locales: tuple[str, ...]):
+    """WTForms' messages in `locales`, looked up once per process: finding the catalogue
+    costs six file lookups, and every form a request builds asks for it."""
+    from wtforms.i18n import get_translations
+
+    return get_translations(locales)
+
+
 class ChineseForm(FlaskForm):
     """A FlaskForm whose built-in messages ("Not a valid date value") come out in Chinese,
     and whose text fields refuse (plain text) or strip (rich text) invisible characters."""
@@ -93,9 +102,7 @@ class ChineseForm(FlaskForm):
         locales = ("zh_CN", "zh")
 
         def get_translations(self, form):
-            from wtforms.i18n import get_translations
-
-            return get_translations(self.locales)
+            return _translations(tuple(self.locales))
 
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)

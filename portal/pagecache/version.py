@@ -30,8 +30,9 @@ import threading
 from time import monotonic
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, event, insert, inspect, text, update
+from sqlalchemy import case, event, insert, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 from sqlalchemy.pool import Pool
 
 from portal import first_write
@@ -88,8 +89,11 @@ def _succeeded(result):
 def _is_published_reply(inquiry: Inquiry) -> bool:
     """An inquiry shows publicly only as a published reply (list, search); the many
     changes to other work orders leave the pages alone."""
-    history = inspect(inquiry).attrs.reply_published.history
-    return bool(inquiry.reply_published) or any(history.deleted)
+    if inquiry.reply_published:
+        return True
+    # One attribute's history (`inspect(…).attrs` would build every attribute's state:
+    # each flush of a new work order passes here).
+    return any(get_history(inquiry, "reply_published", PASSIVE_NO_INITIALIZE).deleted)
 
 
 def now_epoch() -> float:
