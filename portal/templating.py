@@ -6,6 +6,7 @@ import re
 from collections import ChainMap
 from datetime import UTC, datetime
 from types import BuiltinFunctionType, FunctionType, MethodType
+from urllib.parse import urlencode
 
 import markupsafe
 from flask import Flask, has_request_context, request, url_for
@@ -19,6 +20,8 @@ from portal.timeutil import format_day, format_local, letter_date
 # Distinct link shapes kept by `kept_url_for` before it starts afresh: a shape is an
 # endpoint with its values, whole numbers left open, so every document's link is one shape.
 KEPT_LINKS = 2048
+# What Werkzeug leaves unescaped in a query value (werkzeug.urls._urlencode).
+QUERY_SAFE = "!$'()*,/:;?@"
 # Stands for the open numbers while a shape is built: nothing else in a link is this long.
 _HOLE = 7_300_000_000_000_000_000
 
@@ -299,15 +302,23 @@ def register(app: Flask) -> None:
         """RFC 3339 in UTC, as Atom wants it."""
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    build = app.jinja_env.globals["url_for"]
+
     @app.template_global()
     def url_with(**changes) -> str:
-        """The current page's URL with some query arguments changed (for filters, pages)."""
+        """The current page's URL with some query arguments changed (for filters, pages):
+        a change to None or "" drops the argument. The page's own arguments stay in the
+        query whatever their names: handed to `url_for`, `slug` would clash with the
+        route's own and `_external` or `_anchor` would be read as its options. The query
+        is escaped as Werkzeug escapes it (tests/web/test_pager_links.py)."""
         args = request.args.to_dict()
-        args.update({k: v for k, v in changes.items() if v not in (None, "")})
         for key, value in changes.items():
-            if value in (None, ""):
+            if value is None or value == "":
                 args.pop(key, None)
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+            else:
+                args[key] = value
+        path = build(request.endpoint, **(request.view_args or {}))
+        return f"{path}?{urlencode(args, safe=QUERY_SAFE)}" if args else path
 
     @app.template_global()
     def allowed(action: str, obj) -> bool:

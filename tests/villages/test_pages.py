@@ -293,3 +293,24 @@ def test_the_version_history_names_states_in_words(client, login, village_staff,
     assert "草稿" in history and "待监委会签署" in history
     for raw in ("draft", "awaiting_signoff", "awaiting_approval"):  # the stored values
         assert f" {raw} " not in history and f"· {raw}" not in history
+
+
+def _next_link(html: str) -> str | None:
+    found = re.search(r'<a href="([^"]*)" rel="next">', html)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def test_a_paged_board_with_odd_query_names_still_pages(client, published_notice):
+    """A query argument named like the route's own (`slug`) or like one of `url_for`'s
+    (`_method`, `_external`, `_scheme`, `_anchor`) stays in the next page's query: it
+    answered 500, or made the link `javascript://…`, when the pager read them as its own."""
+    for number in range(21):
+        published_notice(title=f"双塔村2026年第{number + 1}期村务公开")
+    for query in ({"slug": "x"}, {"_method": "POST"}, {"_anchor": "top"},
+                  {"_external": "1", "_scheme": "javascript"}):
+        response = client.get("/villages/shuangta-cun/", query_string=query)
+        assert response.status_code == 200, query
+        link = _next_link(response.get_data(as_text=True))
+        assert link is not None and link.startswith("/villages/shuangta-cun/?"), (query, link)
+        assert "#" not in link and "javascript" not in link.split("?")[0], link
+        assert client.get(link).status_code == 200, link
