@@ -73,6 +73,7 @@ class JsonLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
         logs.server_logs_requests = True
+        logs.lean_records()
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 logs.json_handler(handler)

@@ -137,6 +137,9 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)  # built once, not per line
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created, UTC)
@@ -153,7 +156,7 @@ class JsonFormatter(logging.Formatter):
             data["exception"] = record.exc_text
         if record.stack_info:
             data["stack"] = record.stack_info
-        return json.dumps(data, ensure_ascii=False, default=str)
+        return _JSON.encode(data)
 
 
 class _StandardError(logging.StreamHandler):
@@ -179,6 +182,17 @@ def json_handler(handler: logging.Handler | None = None) -> logging.Handler:
     handler.addFilter(PersonalDataFilter())
     setattr(handler, _OURS, True)
     return handler
+
+
+def lean_records() -> None:
+    """Records without what no line of ours writes: the caller's file, line and function
+    (found by walking the stack for every record), the thread's and process's names.
+    These are the switches the logging HOWTO's "Optimization" section names; the pid a
+    request line carries is added by `portal.gunicorn_conf`, which sets them in the
+    server. Elsewhere (tests, `flask run`) records keep them, for the tools that show
+    them."""
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 def configure(level: str = "INFO") -> None:
