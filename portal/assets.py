@@ -1,6 +1,6 @@
 """Static files under URLs that change with their content: `static_url('css/site.css')`
 gives `/static/css/site.css?v=<first 12 hex digits of its sha256>`, so browsers and
-nginx may keep it for a year (`immutable`); a changed file gets a new URL at once.
+nginx may keep it for a year (`immutable`); a changed file gets a new URL within a second.
 
 The app serves a request carrying the current hash as immutable and anything else
 (no `v`, an old one) as `public, no-cache`, so a stale hash is never pinned for a year.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
@@ -22,17 +23,31 @@ REVALIDATE = "public, no-cache"
 
 class ContentHashes:
     """sha256 prefixes of the static files, recomputed when a file's size or time
-    changes (one stat per lookup; a file is read once per change)."""
+    changes: a file is looked at (one stat) at most once a second, and read once per
+    change. Pages name the same few files on every request."""
+
+    RECHECK_SECONDS = 1.0
 
     def __init__(self, folder: str) -> None:
         self.folder = Path(folder)
         self._known: dict[str, tuple[int, int, str]] = {}
         self._paths: dict[str, Path] = {}
+        self._fresh: dict[str, tuple[float, str | None]] = {}  # name → (until, digest)
         self._lock = threading.Lock()
 
     def of(self, filename: str) -> str | None:
+        fresh = self._fresh.get(filename)
+        now = time.monotonic()
+        if fresh is not None and now < fresh[0]:
+            return fresh[1]
+        digest = self._current(filename)
+        if filename in self._paths:  # a name that resolves inside the folder: bounded
+            self._fresh[filename] = (now + self.RECHECK_SECONDS, digest)
+        return digest
+
+    def _current(self, filename: str) -> str | None:
         path = self._paths.get(filename)
-        if path is None:  # resolved and checked once per name: one stat per lookup after
+        if path is None:  # resolved and checked once per name
             path = (self.folder / filename).resolve()
             if not path.is_relative_to(self.folder.resolve()):
                 return None

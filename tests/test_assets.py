@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from portal import bundled
-from portal.assets import IMMUTABLE, REVALIDATE
+from portal import assets, bundled
+from portal.assets import IMMUTABLE, REVALIDATE, ContentHashes
 from portal.auth.models import Role
 
 
@@ -41,3 +41,19 @@ def test_every_template_links_static_files_through_static_url():
     offenders = [str(path) for path in bundled("templates").rglob("*.html")
                  if re.search(r"url_for\(\s*['\"]static['\"]", path.read_text("utf-8"))]
     assert offenders == []
+
+
+def test_a_changed_file_gets_its_new_hash_within_a_second(tmp_path, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(assets.time, "monotonic", lambda: clock[0])
+    sheet = tmp_path / "site.css"
+    sheet.write_text("body { color: black }")
+    hashes = ContentHashes(str(tmp_path))
+    first = hashes.of("site.css")
+    assert first == hashlib.sha256(sheet.read_bytes()).hexdigest()[:12]
+    sheet.write_text("body { color: navy; font-size: 20px }")
+    clock[0] += 0.5
+    assert hashes.of("site.css") == first  # looked at no more than once a second
+    clock[0] += 0.6
+    assert hashes.of("site.css") == hashlib.sha256(sheet.read_bytes()).hexdigest()[:12]
+    assert hashes.of("../outside.css") is None and hashes.of("missing.css") is None
