@@ -6,6 +6,7 @@ import os
 from inspect import CO_COROUTINE
 from pathlib import Path
 from types import FunctionType
+from typing import ClassVar
 
 from flask import Flask
 
@@ -37,6 +38,11 @@ class PortalFlask(Flask):
     flag. Flask asks `inspect.iscoroutinefunction` for every view and hook of every
     request (20 for a document's page), which also unwraps partials and methods; that is
     left to Flask for anything but a plain function. The portal has no async views."""
+
+    # Every template the portal has is compiled at start (portal.warmup) and kept: a plain
+    # dict instead of Jinja's LRU of 400, whose every hit takes a lock and moves the name
+    # to the end of a list it searches from the front. A page looks up three or four.
+    jinja_options: ClassVar[dict] = {**Flask.jinja_options, "cache_size": -1}
 
     def ensure_sync(self, func):
         if func.__class__ is FunctionType and not func.__code__.co_flags & CO_COROUTINE:
