@@ -108,10 +108,12 @@ def record(actor, action: str, obj=None, *, before: dict | None = None,
     )
     event.prev_hash, size = _chain_end()
     event.hash = compute_hash(event)
-    db.session.add(event)
     from portal.transparency import log
 
+    # The leaf first: its reads (the left subtrees) then find nothing new to flush, and
+    # the event's row is written with the leaf's, in the caller's commit.
     event.leaf_index = log.append(event.hash, size)
+    db.session.add(event)
     return event
 
 
