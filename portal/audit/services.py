@@ -110,8 +110,9 @@ def record(actor, action: str, obj=None, *, before: dict | None = None,
     event.hash = compute_hash(event)
     from portal.transparency import log
 
-    # The leaf first: its reads (the left subtrees) then find nothing new to flush, and
-    # the event's row is written with the leaf's, in the caller's commit.
+    # The leaf first: its read of the left subtrees then finds nothing pending to flush
+    # (`_chain_end` flushed what came before), and the event's row is written with the
+    # leaf's at the next flush, the caller's commit at the latest.
     event.leaf_index = log.append(event.hash, size)
     db.session.add(event)
     return event
