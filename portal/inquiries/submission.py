@@ -224,18 +224,22 @@ def receive(data: InquiryInput | Callable[[], InquiryInput], material: str,
         key = tracking.submission_key(material)
         code = tracking.code_for(material)
         digest = tracking.content_digest(_content(data))
-        existing = _existing(key)
         lengths = clocks.promised_lengths(data.type)
         current_calendar()  # the deadlines' calendar, kept for this request
         handlers = notify.arrival_audience(data.organization)
-    if existing is not None:
-        return _replayed(existing, digest, code)
     inquiry = _build(data, key, code, digest, intake, lengths)
     try:
         db.session.flush()
-    except IntegrityError:  # the same form, submitted concurrently, won the race
+    except IntegrityError:
+        # The key is taken: this form (or Open311 key) came in before, or concurrently
+        # and won the race. Nothing of this attempt stays (its number and counts roll
+        # back with it). Not looked up beforehand: a statement on every submission to
+        # spare the rare double click the rollback.
         db.session.rollback()
-        return _replayed(_existing(key), digest, code)
+        existing = _existing(key)
+        if existing is None:  # another constraint: not a replay
+            raise
+        return _replayed(existing, digest, code)
     registered = intake.actor is not None
     event = audit.record(
         intake.actor, "inquiry.register" if registered else "inquiry.submit", inquiry,
