@@ -145,6 +145,7 @@ class SubmitResult:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     samples: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # the load generator's own CPU (this process, every thread)
 
     @property
     def per_second(self) -> float:
@@ -191,11 +192,12 @@ def submit_inquiries(port: int, place: str, title: str, concurrency: int,
                     if len(result.samples) < 5:
                         result.samples.append(f"HTTP {status}")
 
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     workers = [threading.Thread(target=resident) for _ in range(concurrency)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     result.seconds = time.monotonic() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     return result

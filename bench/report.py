@@ -233,11 +233,17 @@ def _size_section(result: dict) -> list[str]:
                 *_behind_nginx(result)]
     s, mem = result["submissions"], result.get("memory") or {}
     lines = [f"## {SIZE_LABELS.get(result['size'], result['size'])}", "", *_page_rows(result), ""]
+    turns = s.get("turns") or []
+    rate = (f"{len(turns)} 段各测 {s['seconds'] / len(turns):.0f} 秒，"
+            f"{' / '.join(f'{x:.1f}' for x in turns)} 件/秒，取中位数 {s['per_second']:.1f} 件/秒；"
+            f"共 {s['accepted']} 件成功" if len(turns) > 1 else
+            f"{s['accepted']} 件成功，{s['per_second']:.1f} 件/秒（{s['seconds']:.1f} 秒）")
     lines.append(
-        f"- 留言提交：{s['accepted']} 件成功，{s['per_second']:.1f} 件/秒"
-        f"（{s['seconds']:.1f} 秒），库中新增 {s['rows']} 行，丢失 {s['lost']}，"
+        f"- 留言提交：{rate}，库中新增 {s['rows']} 行，丢失 {s['lost']}，"
         f"被拒 {s['refused']}，连接错误 {s['errors']}；"
         f"提交 p50 {_ms(s['p50'])} ms、p99 {_ms(s['p99'])} ms"
+        + (f"；压测进程（提交的“群众”）每件用 CPU {s['client_cpu_ms']:.2f} ms"
+           if "client_cpu_ms" in s else "")
         + (f"；样例：{'; '.join(s['samples'])}" if s["samples"] else ""))
     if "mixed" in result:
         m, w = result["mixed"], result["mixed"]["writes"]
@@ -440,11 +446,14 @@ def render(results: list[dict], settings: dict, transparency: dict | None = None
              f"留言提交由 {settings['submitters']} 个并发“群众”经公开表单完成"
              "（每次重新取表单、CSRF 与一次性提交令牌，蜜罐字段留空），限流关闭"
              f"（`PORTAL_RATELIMIT_ENABLED=0`），同样先预热 {settings['warmup']} 秒（另用一个标题，"
-             "不计入结果），事后按标题数库中行数核对丢失（预热的也核对）。",
+             "不计入结果），再测 "
+             f"{settings.get('submission_turns', 1)} 段、每段 {settings['duration']} 秒（各用一个"
+             "标题；多于一段时取速率的中位数），事后按标题数库中行数核对丢失（预热的也核对）。",
              "- 每个页面（及留言提交）各用一个新启动的 gunicorn：先预热再测量，测完立即停止，"
              "排队未处理的请求不会拖慢下一个页面；wrk 只统计测量时段内完成的请求。"
              "“单独一次请求”是服务刚启动、没有其他负载时该页面第一个请求的用时（含冷启动）。",
-             "- 压测程序与服务在同一台机器上运行（wrk、提交客户端也占 CPU）；"
+             "- 压测程序与服务在同一台机器上运行（wrk、提交客户端也占 CPU；提交客户端是一个"
+             " Python 进程里的线程，在普通套接字上收发 HTTP/1.1）；"
              "机器与他人共用时数字偏低且波动大。",
              "- 延迟目标未注明分位时按 p99 计；64 个连接下排队时间计入延迟。",
              *(["- PostgreSQL 由压测自行启动（Debian 的软件包，本机回环连接），设置取部署用的 "

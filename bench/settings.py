@@ -20,6 +20,7 @@ SETTINGS = dict(
     workers=int(os.environ.get("BENCH_WORKERS", str(2 * CORES + 1))),
     databases=os.environ.get("BENCH_DATABASES", "sqlite postgresql").split(),
     submitters=int(os.environ.get("BENCH_SUBMITTERS", "16")),
+    submission_turns=max(1, int(os.environ.get("BENCH_SUBMISSION_TURNS", "3"))),
     wrk_threads=max(1, min(CORES, 4)),
 )
 

@@ -41,3 +41,28 @@ def test_priming_requests_every_path_once_and_a_missing_one_fails_the_run(monkey
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_submissions_are_measured_in_turns_the_median_rate_and_every_loss_counted(
+        monkeypatch):
+    """One turn on a machine whose speed drifts decides nothing: the rate is the middle of
+    the turns (each reported), and a work order missing in any turn is a loss."""
+    from bench import client, run
+
+    rates = iter([10.0, 150.0, 200.0, 160.0])  # the warm-up, then three turns
+    stored = {}
+
+    def submit(port, place, title, concurrency, duration):
+        outcome = client.SubmitResult(accepted=int(next(rates)), seconds=1.0,
+                                      latencies=[0.05], cpu_seconds=0.1)
+        stored[title] = outcome.accepted - (1 if title.endswith("#3") else 0)
+        return outcome
+
+    monkeypatch.setattr(client, "submit_inquiries", submit)
+    monkeypatch.setattr(run, "rows", lambda db, sql, title: [(stored[title],)])
+    monkeypatch.setattr(run, "FAILURES", [])
+    monkeypatch.setitem(run.SETTINGS, "submission_turns", 3)
+    result = run.submissions(0, "db", "town01")
+    assert result["turns"] == [150.0, 200.0, 160.0] and result["per_second"] == 160.0
+    assert (result["accepted"], result["rows"], result["lost"]) == (510, 509, 1)
+    assert run.FAILURES == []  # the warm-up stored what it was told
